@@ -1,0 +1,3 @@
+"""companion: an offline, voice-guided regulation companion for couples."""
+
+__version__ = "0.1.0"

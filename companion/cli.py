@@ -1,0 +1,298 @@
+"""The `companion` command: thin Click commands over the library.
+
+Imports of anything heavy happen inside the commands that need them, so a
+command starts in the time Python and Click take to load.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+
+
+class Failure(click.ClickException):
+    """One line on stderr (what, where, how to fix) and a non-zero exit."""
+
+    def __init__(self, message: str, exit_code: int = 1):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+    def show(self, file=None) -> None:
+        click.echo(f"companion: {self.message}", err=True)
+
+
+def warn(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def load_config(voice: str | None = None, rate: int | None = None):
+    from . import config
+
+    try:
+        return config.load().with_overrides(voice, rate)
+    except config.ConfigError as e:
+        raise Failure(str(e), 2) from None
+
+
+def clip_store(cfg):
+    from .paths import cache_dir
+    from .voice import ClipStore
+
+    return ClipStore(cache_dir() / "clips", cfg.voices)
+
+
+def load_sequence(name: str):
+    from .library import NotFound, resolve
+    from .script import ScriptError, parse_file
+
+    try:
+        return parse_file(resolve(name))
+    except NotFound as e:
+        raise Failure(str(e), 2) from None
+    except ScriptError as e:
+        raise Failure(str(e), 2) from None
+
+
+def plan_sequence(sequence, clips):
+    from .player import Lengths
+    from .timeline import plan
+    from .voice import EngineError
+
+    try:
+        return plan(sequence.steps, Lengths(clips))
+    except EngineError as e:
+        raise Failure(str(e), 1) from None
+
+
+voice_option = click.option("--voice", metavar="ID", help="The guide's voice (see `companion voices`).")
+rate_option = click.option("--rate", type=click.IntRange(80, 400), metavar="WPM", help="Speaking rate, words a minute.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="companion")
+def cli() -> None:
+    """An offline, voice-guided companion for the moment a conflict floods you.
+
+    \b
+    companion play            the built-in default: staying when you want to leave
+    companion play sit        a sequence by name (see `companion list`)
+    companion play my.txt     your own script file
+    companion log             the sessions you have done
+    """
+
+
+@cli.command()
+@click.argument("name", default="stay", metavar="[NAME|PATH]")
+@click.option("--text", "text_only", is_flag=True, help="Captions only, no sound.")
+@voice_option
+@rate_option
+def play(name: str, text_only: bool, voice: str | None, rate: int | None) -> None:
+    """Speak a guided sequence, with captions and a progress bar.
+
+    Keys while it plays: space pauses and resumes (and ends a partner's turn),
+    Enter ends a turn, n skips to the next line, q ends. Every session goes
+    into the journal, finished or not.
+    """
+    from .player import Player
+    from .screen import Keys, Screen
+    from .session import open_output, run
+
+    sequence = load_sequence(name)
+    clips = clip_store(load_config(voice, rate))
+    player = Player(sequence.steps, clips)
+    output = open_output(player.cursor, text_only, warn)
+    journal = open_journal()
+    screen = Screen()
+    screen.caption(f"{sequence.title}")
+    outcome = run(player, output, screen=screen, keys=Keys(), journal=journal, sequence_id=sequence.id,
+                  title=sequence.title, mode="pair" if sequence.for_ == "pair" else "play", warn=warn)
+    if outcome.reason == "error":
+        raise Failure(outcome.message, outcome.exit_code)
+    if outcome.reason == "interrupted":
+        warn("Stopped.")
+    sys.exit(outcome.exit_code)
+
+
+def open_journal():
+    from .journal import Journal, JournalError
+
+    try:
+        return Journal()
+    except JournalError as e:
+        warn(f"{e}; this session will not be recorded.")
+        return None
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, metavar="FILE...")
+def check(files: tuple[str, ...]) -> None:
+    """Validate script files without playing them (exit 2 on any error)."""
+    from .library import NotFound, resolve
+    from .script import ScriptError, parse_file
+
+    failed = False
+    for name in files:
+        try:
+            sequence = parse_file(resolve(name))
+        except (ScriptError, NotFound) as e:
+            click.echo(str(e), err=True)
+            failed = True
+        else:
+            click.echo(f"{sequence.source}: ok ({sequence.title!r}, {len(sequence.steps)} steps)")
+    sys.exit(2 if failed else 0)
+
+
+@cli.command()
+@click.argument("name", metavar="NAME|PATH")
+@click.option("--json", "as_json", is_flag=True, help="Every event as JSON, with start and length in seconds.")
+@voice_option
+@rate_option
+def show(name: str, as_json: bool, voice: str | None, rate: int | None) -> None:
+    """Print a sequence as captions with their times."""
+    from .screen import clock
+
+    sequence = load_sequence(name)
+    timeline = plan_sequence(sequence, clip_store(load_config(voice, rate)))
+    if as_json:
+        events = [dict(e, start_s=round(e["start"] / 22050, 3), seconds=round(e["frames"] / 22050, 3))
+                  for e in timeline.to_dicts()]
+        click.echo(json.dumps({"id": sequence.id, "title": sequence.title, "seconds": round(timeline.seconds, 3),
+                               "events": events}, indent=1))
+        return
+    click.echo(f"{sequence.title}  ({clock(timeline.seconds)})")
+    for event in timeline.events:
+        text = event.caption or _silent_caption(event)
+        if text:
+            click.echo(f"{clock(event.start_s):>6}  {text}")
+    click.echo(f"{clock(timeline.seconds):>6}  (end)")
+
+
+def _silent_caption(event) -> str:
+    if event.kind == "bell":
+        return "(soft bell)" if event.asset == "bell-soft" else "(bell)"
+    if event.kind == "silence" and event.seconds >= 1.0:
+        return f"(silence, {event.seconds:g} s)"
+    return ""
+
+
+@cli.command()
+@click.argument("name", metavar="NAME|PATH")
+@click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The WAV file to write.")
+@voice_option
+@rate_option
+def render(name: str, out: Path, voice: str | None, rate: int | None) -> None:
+    """Write a whole sequence to one WAV file, on the same timeline as play."""
+    from .cursor import Cursor
+    from .outputs import render_wav
+    from .player import audio_for
+    from .screen import clock
+
+    sequence = load_sequence(name)
+    clips = clip_store(load_config(voice, rate))
+    timeline = plan_sequence(sequence, clips)
+    if clips.unavailable:
+        raise Failure(clips.unavailable, 1)
+    cursor = Cursor(timeline.events, fetch=lambda index, event: audio_for(event, clips))
+    cursor.planned.set()
+    try:
+        render_wav(cursor, timeline.frames, out)
+    except OSError as e:
+        raise Failure(f"cannot write {out}: {e.strerror or e}; choose another path with -o", 1) from None
+    click.echo(f"Wrote {out} ({clock(timeline.seconds)}, {sequence.title}).")
+
+
+@cli.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="As a JSON array.")
+def list_(as_json: bool) -> None:
+    """The sequences you can play, with their measured length."""
+    from .library import all_scripts
+    from .script import ScriptError, parse_file
+
+    clips = clip_store(load_config())
+    rows = []
+    for script_id, path in all_scripts().items():
+        try:
+            sequence = parse_file(path)
+        except ScriptError as e:
+            warn(f"skipping {e}")
+            continue
+        seconds = plan_sequence(sequence, clips).seconds
+        rows.append({"id": script_id, "title": sequence.title, "for": sequence.for_, "moment": sequence.moment,
+                     "summary": sequence.summary, "minutes": round(seconds / 60, 1), "path": str(path)})
+    if as_json:
+        click.echo(json.dumps(rows, indent=1))
+        return
+    width = max((len(r["id"]) for r in rows), default=4)
+    for row in rows:
+        click.echo(f"{row['id']:<{width}}  {row['minutes']:>4.1f} min  {row['for']:<8}  {row['title']}")
+
+
+@cli.command()
+@click.option("--all", "show_all", is_flag=True, help="Every voice, not only English ones.")
+def voices(show_all: bool) -> None:
+    """The voices the speech engine offers; set them with --voice or in config.toml."""
+    from .voice import EngineError
+
+    clips = clip_store(load_config())
+    try:
+        found = clips.engine.voices()
+    except EngineError as e:
+        raise Failure(str(e), 1) from None
+    roles = {clips.voice(role): role for role in ("guide", "A", "B")}
+    for v in found:
+        if not show_all and not any(lang.startswith("en") for lang in v.languages) and v.id not in roles:
+            continue
+        used = f"  <- {roles[v.id]}" if v.id in roles else ""
+        click.echo(f"{v.id:<28} {v.name:<34} {','.join(v.languages):<10} {v.gender or '':<6}{used}")
+    for role in ("guide", "A", "B"):
+        if clips.voice(role) not in {v.id for v in found}:
+            click.echo(f"{clips.voice(role):<28} (variant used for {role})")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="As a JSON array of sessions.")
+@click.option("-n", "--limit", default=20, show_default=True, type=click.IntRange(1), help="How many sessions.")
+def log(as_json: bool, limit: int) -> None:
+    """Your recent sessions, newest first."""
+    from .journal import Journal, JournalError
+    from .screen import clock
+
+    try:
+        entries = Journal().recent(limit)
+    except JournalError as e:
+        raise Failure(str(e), 1) from None
+    if as_json:
+        click.echo(json.dumps(entries, indent=1))
+        return
+    if not entries:
+        click.echo("No sessions yet. Start one with: companion play")
+        return
+    for e in entries:
+        state = "completed" if e["completed"] else {"running": "unfinished"}.get(e["end_reason"], e["end_reason"])
+        click.echo(f"{e['id']:>4}  {e['started_at'][:16].replace('T', ' ')}  {e['sequence']:<16} "
+                   f"{clock(e['played_s']):>6} of {clock(e['planned_s']):<6} {state}")
+
+
+@cli.command()
+def doctor() -> None:
+    """Check the speech engine, the sound device and the journal, and say how to fix each."""
+    from .doctor import checks
+
+    failed = False
+    for ok, name, detail in checks():
+        failed |= not ok
+        click.echo(f"{'ok     ' if ok else 'PROBLEM'}  {name}: {detail}")
+    sys.exit(1 if failed else 0)
+
+
+def main() -> None:
+    try:
+        cli(prog_name="companion")
+    except KeyboardInterrupt:  # before a session started: nothing to journal
+        sys.exit(130)

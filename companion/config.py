@@ -1,0 +1,89 @@
+"""The user's settings: config.toml in the user config dir.
+
+    rate = 140                 # words a minute, every voice
+    [voices]
+    guide = "gmw/en-US"        # ids from `companion voices`
+    A = "gmw/en-US+f3"
+    B = "gmw/en-GB-x-rp+m3"
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .voice.clips import VoiceSettings
+
+RATE_RANGE = (80, 400)
+
+
+class ConfigError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Config:
+    voices: VoiceSettings = field(default_factory=VoiceSettings)
+    path: Path | None = None
+
+    def with_overrides(self, voice: str | None = None, rate_wpm: int | None = None) -> "Config":
+        v = self.voices
+        return Config(VoiceSettings(voice or v.guide, v.A, v.B, rate_wpm or v.rate_wpm), self.path)
+
+
+def default_path() -> Path:
+    from .paths import config_dir
+
+    return config_dir() / "config.toml"
+
+
+def load(path: Path | None = None) -> Config:
+    """The settings in `path` (default: the user's), or the defaults if absent."""
+    path = path or default_path()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return Config(path=path)
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path}: cannot read it ({e}); fix or delete the file") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: invalid TOML ({e}); fix the line or delete the file") from None
+
+    def bad(key: str, expected: str) -> ConfigError:
+        line = _line_of(path, key.split(".")[-1])
+        return ConfigError(f"{path}:{line}: {key} = {data_get(key)!r}; expected {expected}")
+
+    def data_get(key: str):
+        node = data
+        for part in key.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        return node
+
+    unknown = set(data) - {"rate", "voices"}
+    if unknown:
+        key = sorted(unknown)[0]
+        raise ConfigError(f"{path}:{_line_of(path, key)}: unknown setting '{key}'; expected rate or [voices]")
+    rate = data.get("rate", 140)
+    if not isinstance(rate, int) or isinstance(rate, bool) or not RATE_RANGE[0] <= rate <= RATE_RANGE[1]:
+        raise bad("rate", f"a whole number of words a minute from {RATE_RANGE[0]} to {RATE_RANGE[1]}")
+    voices = data.get("voices", {})
+    if not isinstance(voices, dict):
+        raise bad("voices", "a [voices] table")
+    for role, value in voices.items():
+        if role not in ("guide", "A", "B"):
+            raise ConfigError(f"{path}:{_line_of(path, role)}: unknown voice role '{role}'; expected guide, A or B")
+        if not isinstance(value, str) or not value.strip():
+            raise bad(f"voices.{role}", "a voice id in quotes (see `companion voices`)")
+    return Config(VoiceSettings(voices.get("guide"), voices.get("A"), voices.get("B"), rate), path)
+
+
+def _line_of(path: Path, key: str) -> int:
+    try:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if re.match(rf"\s*\"?{re.escape(key)}\"?\s*=", line) or line.strip() == f"[{key}]":
+                return number
+    except OSError:
+        pass
+    return 1

@@ -1,0 +1,40 @@
+"""Finding sequences by name: the user's own first, then the built-in ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .paths import builtin, config_dir
+
+DEFAULT = "stay"
+SUFFIX = ".txt"
+
+
+class NotFound(LookupError):
+    pass
+
+
+def builtin_scripts() -> dict[str, Path]:
+    return {p.stem: p for p in sorted(builtin("scripts").glob(f"*{SUFFIX}"))}
+
+
+def user_scripts() -> dict[str, Path]:
+    folder = config_dir() / "scripts"
+    return {p.stem: p for p in sorted(folder.glob(f"*{SUFFIX}"))} if folder.is_dir() else {}
+
+
+def all_scripts() -> dict[str, Path]:
+    return builtin_scripts() | user_scripts()
+
+
+def resolve(name: str) -> Path:
+    """The script file for a name or a path; NotFound says what to do instead."""
+    path = Path(name).expanduser()
+    if path.suffix or "/" in name or "\\" in name:
+        if path.is_file():
+            return path
+        raise NotFound(f"no script file at {name}; check the path, or run 'companion list' for the built-in ones")
+    found = all_scripts().get(name)
+    if found is None:
+        raise NotFound(f"no sequence named '{name}'; run 'companion list' to see them, or give a file path")
+    return found

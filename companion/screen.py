@@ -1,0 +1,109 @@
+"""The terminal: captions, a progress line, and single keys without Enter.
+
+Plain ANSI, no dependencies: it must be drawable the instant sound starts.
+When stdout is not a terminal, captions are printed as plain lines and the
+progress line is left out, so logs and pipes stay readable.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import shutil
+import sys
+from typing import TextIO
+
+HINT = "space pause · n next · q quit"
+
+
+def clock(seconds: float) -> str:
+    seconds = max(0, int(round(seconds)))
+    return f"{seconds // 60:d}:{seconds % 60:02d}"
+
+
+class Screen:
+    def __init__(self, out: TextIO | None = None):
+        self.out = out or sys.stdout
+        self.tty = self.out.isatty()
+        self._status = ""
+
+    def caption(self, text: str) -> None:
+        self._clear()
+        self.out.write(text + "\n")
+        self._draw()
+
+    def status(self, elapsed_s: float, total_s: float | None, paused: bool = False, note: str = "") -> None:
+        if not self.tty:
+            return
+        width = shutil.get_terminal_size((80, 24)).columns
+        if total_s:
+            remaining = f"{clock(elapsed_s)} / {clock(total_s)}  -{clock(total_s - elapsed_s)}"
+            fraction = min(1.0, elapsed_s / total_s)
+        else:
+            remaining, fraction = f"{clock(elapsed_s)} / …", 0.0
+        tail = f" {remaining}  {note or ('paused · space resumes' if paused else HINT)}"
+        bar_width = max(10, min(40, width - len(tail) - 3))
+        filled = int(fraction * bar_width)
+        self._status = ("[" + "█" * filled + "·" * (bar_width - filled) + "]" + tail)[: width - 1]
+        self._clear()
+        self._draw()
+
+    def close(self) -> None:
+        self._clear()
+        self._status = ""
+        self.out.flush()
+
+    def _clear(self) -> None:
+        if self.tty and self._status:
+            self.out.write("\r\033[K")
+
+    def _draw(self) -> None:
+        if self.tty and self._status:
+            self.out.write(self._status)
+        self.out.flush()
+
+
+class Keys:
+    """Single keypresses from the terminal (cbreak mode: Ctrl-C still works).
+
+    Without a terminal on stdin there are no keys, and `read` just waits.
+    """
+
+    def __init__(self, stream: TextIO | None = None):
+        self.stream = stream or sys.stdin
+        try:
+            self.fd = self.stream.fileno()
+            self.active = os.isatty(self.fd)
+        except (OSError, ValueError, AttributeError):
+            self.fd, self.active = -1, False
+        self._saved = None
+
+    def __enter__(self) -> "Keys":
+        if self.active:
+            import termios
+            import tty
+
+            self._saved = termios.tcgetattr(self.fd)
+            tty.setcbreak(self.fd)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._saved is not None:
+            import termios
+
+            termios.tcsetattr(self.fd, termios.TCSADRAIN, self._saved)
+            self._saved = None
+
+    def read(self, timeout_s: float) -> str | None:
+        """One key, or None after `timeout_s` seconds."""
+        if not self.active:
+            select.select([], [], [], timeout_s)
+            return None
+        ready, _, _ = select.select([self.fd], [], [], timeout_s)
+        if not ready:
+            return None
+        data = os.read(self.fd, 1)
+        if not data:  # end of input: no more keys, stop polling
+            self.active = False
+            return None
+        return data.decode("latin-1")

@@ -1,0 +1,42 @@
+"""Durations as a writer types them: `4s`, `1m 30s`, `500ms`, `1h`, `2.5s`."""
+
+import re
+
+_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)$")
+_ORDER = ("h", "m", "s", "ms")
+_SECONDS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
+EXAMPLES = "a duration such as 4s, 1m 30s or 500ms"
+
+
+class DurationError(ValueError):
+    """`offset` is the character index, within the parsed text, of the bad part."""
+
+    def __init__(self, found: str, offset: int):
+        super().__init__(found)
+        self.found, self.offset = found, offset
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in `text`; raises DurationError on anything else, zero included."""
+    total, last_unit, offset = 0.0, -1, 0
+    parts = text.split(" ")
+    if not text.strip():
+        raise DurationError("no duration", 0)
+    for part in parts:
+        if not part:
+            offset += 1
+            continue
+        if part.startswith("-"):
+            raise DurationError(f"a negative duration '{text.strip()}'", offset)
+        match = _PART.match(part)
+        if not match:
+            raise DurationError(f"'{part}'", offset)
+        unit = _ORDER.index(match.group(2))
+        if unit <= last_unit:
+            raise DurationError(f"'{part}' out of order or repeated", offset)
+        last_unit = unit
+        total += float(match.group(1)) * _SECONDS[match.group(2)]
+        offset += len(part) + 1
+    if total <= 0:
+        raise DurationError(f"a zero duration '{text.strip()}'", 0)
+    return total

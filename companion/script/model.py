@@ -1,0 +1,86 @@
+"""The parsed form of a script file: a Sequence of Steps (pydantic models).
+
+Every duration is in seconds. Line numbers are 1-based lines of the source file,
+kept so that later stages (captions, errors) can point back at the script.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Role = Literal["guide", "A", "B"]
+For = Literal["leaving", "reaching", "both", "pair"]
+Moment = Literal["conflict", "daily", "together"]
+
+
+class _Step(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    line: int = Field(ge=1)
+
+
+class Speak(_Step):
+    """A line spoken by the guide, or by partner A's or B's voice."""
+
+    kind: Literal["speak"] = "speak"
+    text: str = Field(min_length=1)
+    role: Role = "guide"
+
+
+class Pause(_Step):
+    """Silence. `natural` marks the short pause a blank line makes."""
+
+    kind: Literal["pause"] = "pause"
+    seconds: float = Field(gt=0)
+    natural: bool = False
+
+
+class Bell(_Step):
+    kind: Literal["bell"] = "bell"
+    soft: bool = False
+
+
+class Breathe(_Step):
+    """Paced breathing: `cycles` rounds of in, optional hold, and out."""
+
+    kind: Literal["breathe"] = "breathe"
+    in_s: float = Field(gt=0)
+    hold_s: float = Field(ge=0, default=0)
+    out_s: float = Field(gt=0)
+    cycles: int = Field(ge=1, default=1)
+
+
+class Turn(_Step):
+    """A partner speaks aloud for real; the program waits up to `limit_s`."""
+
+    kind: Literal["turn"] = "turn"
+    who: Literal["A", "B", "both"]
+    limit_s: float = Field(gt=0)
+    prompt: str = ""
+
+
+class Sound(_Step):
+    """A bundled sound from audio/, looped or cut to `seconds`."""
+
+    kind: Literal["sound"] = "sound"
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    seconds: float = Field(gt=0)
+
+
+Step = Annotated[Union[Speak, Pause, Bell, Breathe, Turn, Sound], Field(discriminator="kind")]
+
+
+class Sequence(BaseModel):
+    """A whole script: its front matter and its steps, in order."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    id: str
+    source: str
+    title: str = Field(min_length=1)
+    for_: For = Field(default="both", alias="for")
+    moment: Moment | None = None
+    summary: str = ""
+    minutes: float | None = Field(default=None, ge=0)
+    steps: tuple[Step, ...]

@@ -1,0 +1,253 @@
+"""Script text -> Sequence, or one ScriptError naming file:line:column.
+
+The grammar is documented in the README ("Script files"). Every check a writer
+could trip over happens here, so nothing invalid ever reaches the voice or the
+sound device.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from .durations import EXAMPLES, DurationError, parse_duration
+from .errors import ScriptError
+from .model import Bell, Breathe, Pause, Sequence, Sound, Speak, Turn
+
+MAX_BYTES = 1_000_000
+NATURAL_PAUSE_S = 1.2
+FENCE = "+++"
+FRONT_KEYS = {"title", "for", "moment", "minutes", "summary"}
+FOR_VALUES = ("leaving", "reaching", "both", "pair")
+MOMENT_VALUES = ("conflict", "daily", "together")
+DIRECTIVES = ("pause", "bell", "breathe", "turn", "sound")
+BREATH_PHASE_S = (2.0, 10.0)  # the bundled breath tones are 10 s long
+LIMITS_S = {"pause": 2 * 3600.0, "sound": 2 * 3600.0, "turn": 30 * 60.0}
+# Control characters would reach espeak-ng as-is; a NUL would cut the text short.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_SPEAKABLE = re.compile(r"\w")
+_TOML_AT = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+def parse_file(path: str | Path, sounds: frozenset[str] | None = None) -> Sequence:
+    """Read and parse a script file; every failure is a ScriptError."""
+    path = Path(path)
+    source = str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise ScriptError(source, 1, 1, f"a file of {size:,} bytes", f"at most {MAX_BYTES:,} bytes (1 MB)")
+        raw = path.read_bytes()
+    except OSError as e:
+        raise ScriptError(source, 1, 1, f"a file that cannot be read ({e.strerror})", "a readable script file") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw.count(b"\n", 0, e.start) + 1
+        column = e.start - (raw.rfind(b"\n", 0, e.start) + 1) + 1
+        raise ScriptError(source, line, column, f"invalid UTF-8 (byte 0x{raw[e.start]:02x})", "a file saved as UTF-8") from None
+    return parse(text, source=source, id=path.stem, sounds=sounds)
+
+
+def parse(text: str, source: str = "<script>", id: str = "script", sounds: frozenset[str] | None = None) -> Sequence:
+    """Parse script `text`. `sounds` are the names `[sound NAME ...]` may use."""
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
+        raise ScriptError(source, 1, 1, "a script over 1 MB", f"at most {MAX_BYTES:,} bytes")
+    if sounds is None:
+        from ..assets import ambient_names
+
+        sounds = ambient_names()
+    lines = text.removeprefix("\ufeff").split("\n")
+    lines = [line.removesuffix("\r") for line in lines]
+    front, body_start = _front_matter(lines, source)
+    steps = _body(lines, body_start, source, sounds)
+    try:
+        return Sequence(id=id, source=source, steps=tuple(steps), **front)
+    except ValidationError as e:  # a safety net: the checks above should catch all of it
+        err = e.errors()[0]
+        raise ScriptError(source, 1, 1, f"{err['msg'].lower()} at {'.'.join(map(str, err['loc']))}", "a valid script") from None
+
+
+def _front_matter(lines: list[str], source: str) -> tuple[dict, int]:
+    if not lines or lines[0].strip() != FENCE:
+        found = f"'{_clip(lines[0])}'" if lines and lines[0].strip() else "no front matter"
+        raise ScriptError(source, 1, 1, found, f"a first line '{FENCE}' opening the TOML front matter (with title = \"...\")")
+    try:
+        end = next(i for i in range(1, len(lines)) if lines[i].strip() == FENCE)
+    except StopIteration:
+        raise ScriptError(source, len(lines), 1, "the end of the file inside the front matter", f"a line '{FENCE}' closing it") from None
+    toml_text = "\n".join(lines[1:end])
+    try:
+        data = tomllib.loads(toml_text)
+    except tomllib.TOMLDecodeError as e:
+        at = _TOML_AT.search(str(e))
+        line, column = (int(at.group(1)) + 1, int(at.group(2))) if at else (2, 1)
+        message = _TOML_AT.sub("", str(e)).strip()
+        raise ScriptError(source, line, column, f"invalid TOML ({message})", 'key = value lines, e.g. title = "Staying present"') from None
+
+    def where(key: str) -> tuple[int, int]:
+        for i in range(1, end):
+            m = re.match(rf"\s*({re.escape(key)}|\"{re.escape(key)}\")\s*=", lines[i])
+            if m:
+                return i + 1, m.start(1) + 1
+        return 1, 1
+
+    for key in data:
+        if key not in FRONT_KEYS:
+            raise ScriptError(source, *where(key), f"unknown key '{key}'", f"one of {', '.join(sorted(FRONT_KEYS))}")
+    if "title" not in data:
+        raise ScriptError(source, 1, 1, "no title in the front matter", 'a line title = "..." between the +++ lines')
+    checks = {
+        "title": (lambda v: isinstance(v, str) and v.strip(), "a non-empty string in quotes"),
+        "summary": (lambda v: isinstance(v, str), "a string in quotes"),
+        "for": (lambda v: v in FOR_VALUES, "one of " + ", ".join(f'"{v}"' for v in FOR_VALUES)),
+        "moment": (lambda v: v in MOMENT_VALUES, "one of " + ", ".join(f'"{v}"' for v in MOMENT_VALUES)),
+        "minutes": (lambda v: isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v < 1000, "a number of minutes"),
+    }
+    for key, value in data.items():
+        ok, expected = checks[key]
+        if not ok(value):
+            raise ScriptError(source, *where(key), f"{key} = {_clip(repr(value))}", f"{key} to be {expected}")
+    data["title"] = data["title"].strip()
+    return data, end + 1
+
+
+def _body(lines: list[str], start: int, source: str, sounds: frozenset[str]) -> list:
+    steps: list = []
+    for index in range(start, len(lines)):
+        number, line = index + 1, lines[index].rstrip()
+        stripped = line.lstrip()
+        indent = len(line) - len(stripped)
+        bad = _CONTROL.search(line)
+        if bad:
+            raise ScriptError(source, number, bad.start() + 1, f"a control character U+{ord(bad.group()):04X}", "plain text")
+        if not stripped:
+            steps.append(Pause(line=number, seconds=NATURAL_PAUSE_S, natural=True))
+        elif stripped.startswith("#"):
+            continue
+        elif stripped.startswith("["):
+            steps.extend(_directive(stripped, number, indent + 1, source, sounds))
+        else:
+            steps.append(_speech(stripped, number, indent + 1, source))
+    while steps and isinstance(steps[-1], Pause) and steps[-1].natural:
+        steps.pop()  # trailing blank lines are the end of the file, not a pause
+    if not any(not (isinstance(s, Pause) and s.natural) for s in steps):
+        raise ScriptError(source, min(start + 1, len(lines)), 1, "an empty body", "at least one line to speak or a directive after the front matter")
+    return steps
+
+
+def _speech(text: str, number: int, column: int, source: str) -> Speak:
+    role = "guide"
+    match = re.match(r"([AB]):\s*", text)
+    if match:
+        role, column, text = match.group(1), column + match.end(), text[match.end():]
+    if not _SPEAKABLE.search(text):
+        found = f"'{_clip(text)}'" if text else "nothing after the voice label"
+        raise ScriptError(source, number, column, found, "words to speak")
+    return Speak(line=number, text=text, role=role)
+
+
+def _directive(text: str, number: int, column: int, source: str, sounds: frozenset[str]) -> list:
+    close = text.find("]")
+    if close < 0:
+        raise ScriptError(source, number, column, f"'{_clip(text)}' with no closing ']'", "a directive such as [pause 4s]")
+    inner, rest = text[1:close], text[close + 1:].strip()
+    words = inner.split()
+    name = words[0].lower() if words else ""
+    name_col = column + 1 + (len(inner) - len(inner.lstrip()))
+    if name not in DIRECTIVES:
+        found = f"unknown directive '[{_clip(inner)}]'" if name else "an empty directive '[]'"
+        raise ScriptError(source, number, name_col, found, "one of " + ", ".join(f"[{d} ...]" for d in DIRECTIVES))
+    if rest and name != "turn":
+        raise ScriptError(source, number, column + close + 1, f"text after [{inner}]", "the text on a line of its own")
+    args = inner[inner.lower().index(name) + len(name):]
+    args_col = name_col + len(name)
+
+    def fail(found: str, expected: str, offset: int = 0) -> ScriptError:
+        return ScriptError(source, number, args_col + offset, found, expected)
+
+    def duration(arg: str, offset: int, limit: float) -> float:
+        try:
+            seconds = parse_duration(arg)
+        except DurationError as e:
+            raise fail(e.found, EXAMPLES, offset + e.offset) from None
+        if seconds > limit:
+            raise fail(f"'{arg.strip()}'", f"at most {_human(limit)} for [{name}]", offset)
+        return seconds
+
+    if name == "pause":
+        return [Pause(line=number, seconds=duration(args, 0, LIMITS_S["pause"]))]
+    if name == "bell":
+        if args.strip() not in ("", "soft"):
+            raise fail(f"'[{inner}]'", "[bell] or [bell soft]", 1)
+        return [Bell(line=number, soft=args.strip() == "soft")]
+    if name == "breathe":
+        return [_breathe(args, number, fail)]
+    if name == "sound":
+        match = re.fullmatch(r"\s*(\S+)\s+(.+)", args)
+        if not match:
+            raise fail(f"'[{inner}]'", "[sound NAME DURATION], e.g. [sound waves 2m]", 1)
+        sound = match.group(1)
+        if sound not in sounds:
+            what = "a path" if ("/" in sound or "\\" in sound or "." in sound) else f"an unknown sound '{sound}'"
+            raise fail(what, "the name of a bundled sound: " + (", ".join(sorted(sounds)) or "none installed"), match.start(1))
+        return [Sound(line=number, name=sound, seconds=duration(match.group(2), match.start(2), LIMITS_S["sound"]))]
+    # turn
+    match = re.fullmatch(r"\s*(\S+)\s+up\s+to\s+(.+)", args, flags=re.IGNORECASE)
+    if not match:
+        raise fail(f"'[{inner}]'", "[turn A up to 60s], [turn B ...] or [turn both ...]", 1)
+    who = {"a": "A", "b": "B", "both": "both"}.get(match.group(1).lower())
+    if who is None:
+        raise fail(f"'{match.group(1)}'", "A, B or both", match.start(1))
+    limit = duration(match.group(2), match.start(2), LIMITS_S["turn"])
+    if rest and not _SPEAKABLE.search(rest):
+        raise ScriptError(source, number, column + close + 1, f"'{_clip(rest)}'", "words to speak as the prompt, or nothing")
+    return [Turn(line=number, who=who, limit_s=limit, prompt=rest)]
+
+
+def _breathe(args: str, number: int, fail) -> Breathe:
+    tokens = [(m.group(), m.start()) for m in re.finditer(r"\S+", args)]
+    expected = "[breathe in 4 hold 2 out 6 x4] (hold and x optional; seconds)"
+    values: dict[str, float] = {}
+    i = 0
+    while i < len(tokens):
+        word, offset = tokens[i]
+        lower = word.lower()
+        if re.fullmatch(r"x\d+", lower):
+            if "x" in values:
+                raise fail(f"a second '{word}'", expected, offset)
+            values["x"] = int(lower[1:])
+            i += 1
+            continue
+        if lower not in ("in", "hold", "out") or lower in values:
+            raise fail(f"'{word}'", expected, offset)
+        if i + 1 >= len(tokens):
+            raise fail(f"'{word}' with no number after it", expected, offset)
+        number_text, number_offset = tokens[i + 1]
+        if not re.fullmatch(r"\d+(\.\d+)?s?", number_text):
+            raise fail(f"'{number_text}' after '{word}'", "a number of seconds, e.g. 4", number_offset)
+        values[lower] = float(number_text.rstrip("s"))
+        i += 2
+    for phase in ("in", "out"):
+        if phase not in values:
+            raise fail(f"no '{phase}' in [breathe{args}]", expected)
+        low, high = BREATH_PHASE_S
+        if not low <= values[phase] <= high:
+            raise fail(f"{phase} {values[phase]:g}", f"{phase} between {low:g} and {high:g} seconds")
+    if not 0 <= values.get("hold", 0) <= 30:
+        raise fail(f"hold {values['hold']:g}", "hold between 0 and 30 seconds")
+    cycles = int(values.get("x", 1))
+    if not 1 <= cycles <= 60:
+        raise fail(f"x{cycles}", "between x1 and x60 cycles")
+    return Breathe(line=number, in_s=values["in"], hold_s=values.get("hold", 0), out_s=values["out"], cycles=cycles)
+
+
+def _human(seconds: float) -> str:
+    return f"{seconds / 3600:g}h" if seconds >= 3600 else f"{seconds / 60:g}m"
+
+
+def _clip(text: str, width: int = 40) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"

@@ -1,0 +1,118 @@
+"""One session: play a sequence to an output, answer keys, keep the journal.
+
+The terminal, clock and journal are passed in, so the same loop serves the
+sound device, captions only, and tests.
+"""
+
+from __future__ import annotations
+
+import signal
+from dataclasses import dataclass
+from typing import Callable
+
+from . import pcm
+from .cursor import Cursor
+from .outputs import ClockOutput, DeviceOutput, NoDevice
+from .player import Player
+from .screen import Keys, Screen, clock
+
+POLL_S = 0.05
+EXIT_CODES = {"completed": 0, "stopped": 0, "error": 1, "interrupted": 130}
+
+
+@dataclass
+class Outcome:
+    reason: str  # completed | stopped | interrupted | error
+    played_s: float
+    position_s: float
+    planned_s: float
+    output: str
+    message: str = ""
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES[self.reason]
+
+
+def open_output(cursor: Cursor, text_only: bool, warn: Callable[[str], None]):
+    """The sound device, or captions only: with --text, or when no device opens."""
+    if not text_only:
+        try:
+            return DeviceOutput(cursor)
+        except NoDevice as e:
+            warn(f"No sound device could be opened ({e}); going on with captions only.")
+    return ClockOutput(cursor)
+
+
+def run(player: Player, output, *, screen: Screen, keys: Keys, journal=None, sequence_id: str = "",
+        title: str = "", mode: str = "play", warn: Callable[[str], None] = print) -> Outcome:
+    """Play until the end, `q`, Ctrl-C or an error; journal the session either way."""
+    cursor = player.cursor
+    session_id = None
+    reason, message = "completed", ""
+    try:
+        player.start()
+        output.start()
+        if journal is not None:
+            try:
+                session_id = journal.start(sequence_id, title, mode, output.name)
+            except Exception as e:
+                warn(f"The journal could not be written ({e}); this session will not be recorded.")
+                journal = None
+        with keys:
+            reason = _loop(player, output, screen, keys)
+    except KeyboardInterrupt:
+        reason = "interrupted"
+    except Exception as e:  # one line, never a traceback, and still journalled
+        reason, message = "error", str(e)
+    finally:
+        output.stop()  # silence first: within one poll of the key or Ctrl-C
+        player.stop()
+        screen.close()
+    if player.error is not None and reason != "interrupted":
+        reason, message = "error", _describe(player.error)
+    outcome = Outcome(reason, cursor.played / pcm.RATE_HZ, cursor.position / pcm.RATE_HZ,
+                      (player.planned_frames or cursor.position) / pcm.RATE_HZ, output.name, message)
+    if journal is not None and session_id is not None:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the write
+        try:
+            journal.finish(session_id, reason=reason, planned_s=outcome.planned_s, played_s=outcome.played_s,
+                           position_s=outcome.position_s)
+        except Exception as e:
+            warn(f"The journal could not be written ({e}).")
+        finally:
+            signal.signal(signal.SIGINT, previous)
+    return outcome
+
+
+def _loop(player: Player, output, screen: Screen, keys: Keys) -> str:
+    cursor = player.cursor
+    shown, warned = -1, False
+    while not output.done.is_set():
+        if player.error is not None:
+            return "error"
+        if not warned and getattr(player.clips, "unavailable", None):
+            warned = True
+            screen.caption(f"(no voice: {player.clips.unavailable}; showing captions only)")
+        key = keys.read(POLL_S)
+        if key in ("q", "Q"):
+            return "stopped"
+        if key in (" ", "\n", "\r"):
+            if not cursor.end_turn() and key == " ":
+                cursor.toggle_pause()
+        elif key in ("n", "N"):
+            cursor.skip_line()
+        event = cursor.current()
+        if event is not None and cursor.index != shown and event.caption:
+            shown = cursor.index
+            screen.caption(event.caption)
+        note = ""
+        if event is not None and event.kind == "turn":
+            note = f"{clock((event.end - cursor.position) / pcm.RATE_HZ)} left · space or Enter when done"
+        total = player.planned_frames
+        screen.status(cursor.position / pcm.RATE_HZ, total / pcm.RATE_HZ if total else None, cursor.paused, note)
+    return "completed"
+
+
+def _describe(error: BaseException) -> str:
+    return str(error) or error.__class__.__name__

@@ -1,0 +1,96 @@
+"""Speech engines: text -> a WAV file. pyttsx3 (espeak-ng on Linux) is the default.
+
+pyttsx3's Linux `say()` shells out to `aplay`, with no control over device,
+timing or stopping, so we only ever use `save_to_file` and play the samples
+ourselves. Known traps (nateshmbhat/pyttsx3): empty text crashes espeak
+(issue 140), so callers never pass it; `runAndWait` prints "Audio saved to"
+on stdout, silenced here per module rather than by swapping sys.stdout,
+which would swallow captions printed by other threads.
+"""
+
+from __future__ import annotations
+
+import platform
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class EngineError(RuntimeError):
+    """The speech engine could not speak this text with this voice."""
+
+
+class EngineUnavailable(EngineError):
+    """The speech engine could not start at all."""
+
+
+@dataclass(frozen=True)
+class VoiceInfo:
+    id: str
+    name: str
+    languages: tuple[str, ...]
+    gender: str | None
+
+
+# Distinct defaults for espeak-ng: a calm US guide, then a female and a British
+# male variant for partners A and B, so three speakers are never confused.
+ESPEAK_DEFAULTS = {"guide": "gmw/en-US", "A": "gmw/en-US+f3", "B": "gmw/en-GB-x-rp+m3"}
+ESPEAK_PITCH = {"guide": 42, "A": 55, "B": 38}
+
+
+class Pyttsx3Engine:
+    name = "pyttsx3"
+
+    def __init__(self) -> None:
+        self._engine = None
+        self._lock = threading.Lock()
+        self.driver = {"Linux": "espeak", "Darwin": "nsss", "Windows": "sapi5"}.get(platform.system(), "espeak")
+
+    def _init(self):
+        if self._engine is None:
+            try:
+                import pyttsx3
+
+                self._engine = pyttsx3.init()
+            except Exception as e:  # pyttsx3 raises many types when espeak-ng is missing
+                fix = "install espeak-ng (Debian: sudo apt-get install espeak-ng)" if self.driver == "espeak" else "check the system voices"
+                raise EngineUnavailable(f"the speech engine could not start ({e.__class__.__name__}: {e}); {fix}") from None
+            if self.driver == "espeak":
+                import pyttsx3.drivers.espeak as espeak_driver
+
+                espeak_driver.print = lambda *args, **kwargs: None  # its "Audio saved to ..." line
+        return self._engine
+
+    def default_voice(self, role: str) -> str | None:
+        return ESPEAK_DEFAULTS[role] if self.driver == "espeak" else None
+
+    def render(self, text: str, out: Path, voice: str | None, rate_wpm: int, role: str = "guide") -> None:
+        """Write `text` spoken by `voice` at `rate_wpm` to the WAV file `out`."""
+        if not text.strip():
+            raise EngineError("refusing to speak empty text")  # espeak segfaults on it
+        with self._lock:
+            engine = self._init()
+            try:
+                if voice:
+                    engine.setProperty("voice", voice)
+                engine.setProperty("rate", rate_wpm)
+                if self.driver == "espeak":
+                    engine.setProperty("pitch", ESPEAK_PITCH.get(role, 50))
+                engine.save_to_file(text, str(out))
+                engine.runAndWait()
+            except (ValueError, KeyError, RuntimeError, OSError) as e:
+                raise EngineError(f"could not speak with voice {voice!r}: {e}; list voices with 'companion voices'") from None
+        if not out.exists():
+            raise EngineError(f"the speech engine wrote no audio for {text[:40]!r}")
+
+    def voices(self) -> list[VoiceInfo]:
+        with self._lock:
+            engine = self._init()
+            found = engine.getProperty("voices")
+        return [VoiceInfo(v.id, v.name, tuple(str(x) for x in (v.languages or ())), v.gender) for v in found]
+
+
+def estimate_frames(text: str, rate_wpm: int, rate_hz: int) -> int:
+    """A stand-in length when no engine can speak (captions only)."""
+    words = max(1, len(text.split()))
+    return round(words / rate_wpm * 60 * rate_hz) + rate_hz // 4
