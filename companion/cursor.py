@@ -11,6 +11,7 @@ ahead by the Loader; if it is late, `read` plays silence and waits in place
 from __future__ import annotations
 
 import threading
+from collections import deque
 from typing import Callable
 
 from .pcm import SAMPLE_BYTES
@@ -71,6 +72,8 @@ class Cursor:
         self.stalled = 0
         self.paused = False
         self.finished = False
+        self.entered: deque[int] = deque()  # indices of events begun, for captions
+        self._last_entered = -1
         self.moved = threading.Condition()  # notified when the position jumps
         self._lock = threading.Lock()
 
@@ -88,6 +91,9 @@ class Cursor:
                         self.stalled += n
                     break
                 take = min(n, event.end - self.position)
+                if self.index != self._last_entered:
+                    self._last_entered = self.index
+                    self.entered.append(self.index)
                 if event.kind in AUDIBLE:
                     audio = self.audio.get(self.index)
                     if audio is None and self.fetch is not None:
@@ -131,8 +137,9 @@ class Cursor:
     def skip_line(self) -> None:
         """Jump to the start of the next spoken line (or the end)."""
         with self._lock:
-            for event in self.events[self.index + 1:]:
-                if event.kind == "speech":
+            self._current()
+            for event in self.events[self.index:]:
+                if event.kind == "speech" and event.start > self.position:
                     self._jump(event.start)
                     return
             if self.planned.is_set():

@@ -87,7 +87,7 @@ def run(player: Player, output, *, screen: Screen, keys: Keys, journal=None, seq
 
 def _loop(player: Player, output, screen: Screen, keys: Keys) -> str:
     cursor = player.cursor
-    shown, warned = -1, False
+    warned = False
     while not output.done.is_set():
         if player.error is not None:
             return "error"
@@ -102,10 +102,11 @@ def _loop(player: Player, output, screen: Screen, keys: Keys) -> str:
                 cursor.toggle_pause()
         elif key in ("n", "N"):
             cursor.skip_line()
+        while cursor.entered:  # every line begun since the last look, none that was skipped
+            caption = player.events[cursor.entered.popleft()].caption
+            if caption:
+                screen.caption(caption)
         event = cursor.current()
-        if event is not None and cursor.index != shown and event.caption:
-            shown = cursor.index
-            screen.caption(event.caption)
         note = ""
         if event is not None and event.kind == "turn":
             note = f"{clock((event.end - cursor.position) / pcm.RATE_HZ)} left · space or Enter when done"

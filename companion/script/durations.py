@@ -38,5 +38,5 @@ def parse_duration(text: str) -> float:
         total += float(match.group(1)) * _SECONDS[match.group(2)]
         offset += len(part) + 1
     if total <= 0:
-        raise DurationError(f"a zero duration '{text.strip()}'", 0)
+        raise DurationError(f"a zero duration '{text.strip()}'", len(text) - len(text.lstrip()))
     return total

@@ -175,7 +175,7 @@ def _directive(text: str, number: int, column: int, source: str, sounds: frozens
         except DurationError as e:
             raise fail(e.found, EXAMPLES, offset + e.offset) from None
         if seconds > limit:
-            raise fail(f"'{arg.strip()}'", f"at most {_human(limit)} for [{name}]", offset)
+            raise fail(f"'{arg.strip()}'", f"at most {_human(limit)} for [{name}]", offset + len(arg) - len(arg.lstrip()))
         return seconds
 
     if name == "pause":

@@ -1,0 +1,115 @@
+"""The cursor: the right samples at the right offsets; pause, skip, turn, stall."""
+
+import pytest
+
+from companion import pcm
+from companion.cursor import Audio, Cursor
+from companion.outputs import ClockOutput
+from companion.timeline import Event
+from tests.fakes import FakeClock
+
+S = pcm.SAMPLE_BYTES
+
+
+def tone(value, n):
+    return value.to_bytes(2, "little", signed=True) * n
+
+
+def timeline():
+    return [Event("speech", 0, 100, "one", role="guide", text="one"),
+            Event("silence", 100, 50),
+            Event("turn", 150, 1000, "your turn", who="A"),
+            Event("bell", 1150, 30, asset="bell"),
+            Event("speech", 1180, 20, "two", role="guide", text="two")]
+
+
+def ready_cursor(events=None):
+    events = events or timeline()
+    cursor = Cursor(events, fetch=lambda i, e: Audio(tone(i + 1, e.frames)))
+    cursor.planned.set()
+    return cursor
+
+
+def test_reads_events_at_their_offsets_across_block_edges():
+    cursor = ready_cursor()
+    data = b"".join(cursor.read(64) for _ in range(20))[: 1200 * S]
+    assert data[:100 * S] == tone(1, 100)
+    assert data[100 * S:1150 * S] == bytes(1050 * S)  # silence and the turn
+    assert data[1150 * S:1180 * S] == tone(4, 30)
+    assert data[1180 * S:1200 * S] == tone(5, 20)
+    assert cursor.finished and cursor.position == 1200
+
+
+def test_pause_holds_the_position_and_plays_silence():
+    cursor = ready_cursor()
+    cursor.read(40)
+    assert cursor.toggle_pause() is True
+    assert cursor.read(30) == bytes(30 * S) and cursor.position == 40
+    cursor.toggle_pause()
+    assert cursor.read(10) == tone(1, 10) and cursor.position == 50
+
+
+def test_end_turn_jumps_to_the_soft_bell_only_during_a_turn():
+    cursor = ready_cursor()
+    assert cursor.end_turn() is False
+    cursor.read(200)
+    assert cursor.current().kind == "turn"
+    assert cursor.end_turn() is True
+    assert cursor.position == 1150 and cursor.read(5) == tone(4, 5)
+
+
+def test_skip_goes_to_the_next_spoken_line_then_the_end():
+    cursor = ready_cursor()
+    cursor.read(10)
+    cursor.skip_line()
+    assert cursor.position == 1180
+    cursor.skip_line()
+    cursor.read(1)
+    assert cursor.finished
+
+
+def test_missing_audio_is_a_stall_not_a_skip():
+    cursor = Cursor(timeline())
+    assert cursor.read(50) == bytes(50 * S)
+    assert cursor.position == 0 and cursor.stalled == 50
+    cursor.audio[0] = Audio(tone(7, 100))
+    assert cursor.read(10) == tone(7, 10)
+
+
+def test_an_unplanned_end_is_a_stall_until_planning_finishes():
+    events = timeline()[:1]
+    cursor = Cursor(events, fetch=lambda i, e: Audio(tone(1, e.frames)))
+    cursor.read(150)
+    assert not cursor.finished and cursor.position == 100
+    cursor.planned.set()
+    cursor.read(1)
+    assert cursor.finished
+
+
+def test_played_audio_is_released():
+    cursor = ready_cursor()
+    cursor.read(160)
+    cursor.read(1)
+    assert 0 not in cursor.audio
+
+
+@pytest.mark.parametrize("offset, n", [(0, 700), (95, 20), (300, 410), (880, 120)])
+def test_a_loop_fades_in_repeats_and_fades_out(offset, n):
+    data = bytes(range(256)) * 2  # 256 frames of a recognisable pattern
+    head, tail = tone(-1, 100), tone(-2, 100)
+    audio = Audio(data, loop_frames=1000, head=head, tail=tail)
+    whole = audio.read(0, 1000)
+    assert whole[:100 * S] == head and whole[900 * S:] == tail
+    assert whole[100 * S:356 * S] == data[100 * S:] + data[:100 * S]
+    assert audio.read(offset, n) == whole[offset * S:(offset + n) * S] + bytes(max(0, offset + n - 1000) * S)
+
+
+def test_clock_output_keeps_real_time_with_an_injected_clock():
+    clock = FakeClock()
+    events = [Event("silence", 0, pcm.frames_of(20 * 60))]  # a twenty-minute wait
+    cursor = Cursor(events)
+    cursor.planned.set()
+    output = ClockOutput(cursor, clock=clock, sleep=clock.sleep, step_s=0.5)
+    output._run()
+    assert cursor.finished
+    assert clock.now - 1000.0 == pytest.approx(20 * 60, abs=0.6)
