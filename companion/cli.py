@@ -244,15 +244,19 @@ def voices(show_all: bool) -> None:
         found = clips.engine.voices()
     except EngineError as e:
         raise Failure(str(e), 1) from None
-    roles = {clips.voice(role): role for role in ("guide", "A", "B")}
-    for v in found:
-        if not show_all and not any(lang.startswith("en") for lang in v.languages) and v.id not in roles:
-            continue
-        used = f"  <- {roles[v.id]}" if v.id in roles else ""
-        click.echo(f"{v.id:<28} {v.name:<34} {','.join(v.languages):<10} {v.gender or '':<6}{used}")
+    roles: dict[str, list[str]] = {}
     for role in ("guide", "A", "B"):
-        if clips.voice(role) not in {v.id for v in found}:
-            click.echo(f"{clips.voice(role):<28} (variant used for {role})")
+        roles.setdefault((clips.voice(role) or "").lower(), []).append(role)
+    known = {v.id.lower() for v in found}
+    for v in found:
+        used = roles.get(v.id.lower())
+        if not show_all and not used and not any(lang.startswith("en") for lang in v.languages):
+            continue
+        mark = f"  <- {', '.join(used)}" if used else ""
+        click.echo(f"{v.id:<28} {v.name:<34} {','.join(v.languages):<10} {v.gender or '':<6}{mark}")
+    for voice, used in roles.items():
+        if voice and voice not in known:  # an espeak-ng variant such as gmw/en-us+f3
+            click.echo(f"{voice:<28} {'(a variant of ' + voice.split('+')[0] + ')':<52}  <- {', '.join(used)}")
 
 
 @cli.command()

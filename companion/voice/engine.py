@@ -34,8 +34,19 @@ class VoiceInfo:
 
 # Distinct defaults for espeak-ng: a calm US guide, then a female and a British
 # male variant for partners A and B, so three speakers are never confused.
-ESPEAK_DEFAULTS = {"guide": "gmw/en-US", "A": "gmw/en-US+f3", "B": "gmw/en-GB-x-rp+m3"}
+ESPEAK_DEFAULTS = {"guide": "gmw/en-us", "A": "gmw/en-us+f3", "B": "gmw/en-gb-x-rp+m3"}
 ESPEAK_PITCH = {"guide": 42, "A": 55, "B": 38}
+RENDER_ATTEMPTS = 3
+
+
+def _has_frames(path: Path) -> bool:
+    import wave
+
+    try:
+        with wave.open(str(path), "rb") as w:
+            return w.getnframes() > 0
+    except (OSError, EOFError, wave.Error):
+        return False
 
 
 class Pyttsx3Engine:
@@ -43,6 +54,7 @@ class Pyttsx3Engine:
 
     def __init__(self) -> None:
         self._engine = None
+        self._known: set[str] | None = None
         self._lock = threading.Lock()
         self.driver = {"Linux": "espeak", "Darwin": "nsss", "Windows": "sapi5"}.get(platform.system(), "espeak")
 
@@ -70,18 +82,34 @@ class Pyttsx3Engine:
             raise EngineError("refusing to speak empty text")  # espeak segfaults on it
         with self._lock:
             engine = self._init()
+            if voice:
+                self._check_voice(engine, voice)
             try:
                 if voice:
                     engine.setProperty("voice", voice)
                 engine.setProperty("rate", rate_wpm)
                 if self.driver == "espeak":
                     engine.setProperty("pitch", ESPEAK_PITCH.get(role, 50))
-                engine.save_to_file(text, str(out))
-                engine.runAndWait()
+                # pyttsx3 2.99's espeak driver now and then (about 1 in 300 here)
+                # writes a WAV with no samples; the same call again succeeds.
+                for _attempt in range(RENDER_ATTEMPTS):
+                    engine.save_to_file(text, str(out))
+                    engine.runAndWait()
+                    if _has_frames(out):
+                        break
             except (ValueError, KeyError, RuntimeError, OSError) as e:
                 raise EngineError(f"could not speak with voice {voice!r}: {e}; list voices with 'companion voices'") from None
-        if not out.exists():
+        if not _has_frames(out):
             raise EngineError(f"the speech engine wrote no audio for {text[:40]!r}")
+
+    def _check_voice(self, engine, voice: str) -> None:
+        """espeak-ng silently falls back on an unknown voice: refuse it instead."""
+        if self._known is None:
+            self._known = set()
+            for v in engine.getProperty("voices"):
+                self._known.update({str(v.id).lower(), str(v.name).lower()})
+        if voice.split("+")[0].lower() not in self._known and voice.lower() not in self._known:
+            raise EngineError(f"could not speak with voice {voice!r}: no such voice; list voices with 'companion voices'")
 
     def voices(self) -> list[VoiceInfo]:
         with self._lock:
