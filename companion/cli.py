@@ -156,10 +156,14 @@ def show(name: str, as_json: bool, voice: str | None, rate: int | None) -> None:
     """Print a sequence as captions with their times."""
     from .screen import clock
 
+    from .pcm import RATE_HZ
+
     sequence = load_sequence(name)
-    timeline = plan_sequence(sequence, clip_store(load_config(voice, rate)))
+    clips = clip_store(load_config(voice, rate))
+    timeline = plan_sequence(sequence, clips)
     if as_json:
-        events = [dict(e, start_s=round(e["start"] / 22050, 3), seconds=round(e["frames"] / 22050, 3))
+        events = [dict(e, start_s=round(e["start"] / RATE_HZ, 3), seconds=round(e["frames"] / RATE_HZ, 3),
+                       clip=str(clips.path(e["role"], e["text"])) if e["text"] else None)
                   for e in timeline.to_dicts()]
         click.echo(json.dumps({"id": sequence.id, "title": sequence.title, "seconds": round(timeline.seconds, 3),
                                "events": events}, indent=1))

@@ -1,0 +1,147 @@
+"""The command line: one clear line for bad input, never a traceback."""
+
+import json
+import os
+import stat
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from companion.cli import cli
+
+GOOD = '+++\ntitle = "Tiny"\nfor = "both"\n+++\nYou are here.\n[pause 1s]\nFeel your feet.\n'
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    for name in ("CACHE", "DATA", "CONFIG"):
+        monkeypatch.setenv(f"XDG_{name}_HOME", str(tmp_path / name.lower()))
+    return tmp_path
+
+
+def invoke(*args):
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return result
+
+
+def script(home, text=GOOD, name="tiny.txt"):
+    path = home / name
+    path.write_bytes(text.encode() if isinstance(text, str) else text)
+    return str(path)
+
+
+def test_check_accepts_a_good_file(home):
+    result = invoke("check", script(home))
+    assert result.exit_code == 0 and "ok ('Tiny', 3 steps)" in result.output
+
+
+@pytest.mark.parametrize("text, where", [
+    (GOOD.replace("[pause 1s]", "[pause -1s]"), ":6:8: found a negative duration"),
+    (GOOD.replace("[pause 1s]", "[wait 1s]"), ":6:2: found unknown directive '[wait 1s]'"),
+    (GOOD.replace('title = "Tiny"\n', ""), ":1:1: found no title"),
+    ('+++\ntitle = "T"\n+++\n', ":4:1: found an empty body"),
+    (b'+++\ntitle = "T"\n+++\n\xff\n', ":4:1: found invalid UTF-8"),
+])
+def test_check_gives_one_located_line_and_exit_2(home, text, where):
+    result = invoke("check", script(home, text))
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and where in lines[0] and "expected" in lines[0]
+    assert "Traceback" not in result.output
+
+
+def test_check_reports_every_bad_file_and_still_exits_2(home):
+    bad = script(home, GOOD.replace("[pause 1s]", "[pause 1x]"), "bad.txt")
+    result = invoke("check", script(home), bad)
+    assert result.exit_code == 2 and "ok (" in result.output and "bad.txt:6:" in result.output
+
+
+@pytest.mark.parametrize("args", [["play", "no-such-sequence"], ["play", "missing/file.txt"], ["show", "nope"],
+                                  ["render", "nope", "-o", "x.wav"]])
+def test_unknown_sequence_is_one_line_exit_2(home, args):
+    result = invoke(*args)
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1 and result.output.startswith("companion: no ")
+
+
+def test_play_of_a_bad_script_plays_nothing_and_writes_no_journal(home):
+    result = invoke("play", "--text", script(home, GOOD.replace("[pause 1s]", "[pause")))
+    assert result.exit_code == 2 and ":6:1:" in result.output
+    assert not (home / "data").exists()
+
+
+def test_show_lists_captions_with_times(home):
+    result = invoke("show", script(home))
+    lines = result.output.splitlines()
+    assert result.exit_code == 0 and lines[0].startswith("Tiny")
+    assert lines[1] == "  0:00  You are here." and lines[-2].endswith("Feel your feet.")
+
+
+def test_show_json_gives_events_with_seconds(home):
+    data = json.loads(invoke("show", "--json", script(home)).output)
+    kinds = [e["kind"] for e in data["events"]]
+    assert kinds == ["speech", "silence", "speech"]
+    assert data["events"][1]["seconds"] == 1.0
+    assert data["seconds"] == pytest.approx(sum(e["seconds"] for e in data["events"]), abs=0.01)
+
+
+def test_clips_are_cached_so_a_second_run_renders_nothing(home):
+    invoke("show", script(home))
+    clips = sorted((home / "cache").rglob("*.wav"))
+    assert len(clips) == 2
+    mtimes = [c.stat().st_mtime_ns for c in clips]
+    invoke("show", script(home))
+    assert sorted((home / "cache").rglob("*.wav")) == clips
+    assert [c.stat().st_mtime_ns for c in clips] == mtimes
+
+
+def test_a_different_rate_renders_different_clips(home):
+    invoke("show", script(home))
+    invoke("show", "--rate", "180", script(home))
+    assert len(list((home / "cache").rglob("*.wav"))) == 4
+
+
+def test_bad_config_is_one_line_with_the_place(home):
+    (home / "config" / "companion").mkdir(parents=True)
+    (home / "config" / "companion" / "config.toml").write_text('rate = 140\n[voices]\nguide = 3\n')
+    result = invoke("show", script(home))
+    assert result.exit_code == 2 and "config.toml:3: voices.guide = 3; expected a voice id" in result.output
+
+
+def test_config_sets_voice_and_rate(home):
+    (home / "config" / "companion").mkdir(parents=True)
+    (home / "config" / "companion" / "config.toml").write_text('rate = 200\n[voices]\nguide = "gmw/en-GB-x-rp"\n')
+    fast = json.loads(invoke("show", "--json", script(home)).output)["seconds"]
+    slow = json.loads(invoke("show", "--json", "--rate", "100", script(home)).output)["seconds"]
+    assert slow > fast + 1.0
+
+
+def test_an_unknown_voice_is_one_line_not_a_traceback(home):
+    result = invoke("show", "--voice", "no-such-voice", script(home))
+    assert result.exit_code == 1 and result.output.startswith("companion: could not speak with voice 'no-such-voice'")
+
+
+def test_log_json_has_the_promised_keys(home):
+    assert invoke("play", "--text", script(home, GOOD.replace("[pause 1s]\n", ""))).exit_code == 0
+    (entry,) = json.loads(invoke("log", "--json").output)
+    for key in ("id", "sequence", "title", "mode", "started_at", "ended_at", "planned_s", "played_s", "completed"):
+        assert key in entry
+    assert entry["completed"] is True and entry["sequence"] == "tiny" and entry["mode"] == "play"
+    journal = home / "data" / "companion" / "journal.sqlite3"
+    assert stat.S_IMODE(os.stat(journal).st_mode) == 0o600
+
+
+def test_log_without_sessions(home):
+    assert "No sessions yet" in invoke("log").output
+
+
+def test_voices_lists_the_engines_voices_and_marks_the_roles(home):
+    result = invoke("voices")
+    assert result.exit_code == 0 and "gmw/en-us" in result.output.lower() and "<- guide" in result.output
+
+
+def test_python_dash_m_and_version():
+    result = subprocess.run([sys.executable, "-m", "companion", "--version"], capture_output=True, text=True)
+    assert result.returncode == 0 and "companion, version" in result.stdout

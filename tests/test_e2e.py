@@ -1,0 +1,203 @@
+"""End to end, on real parts: espeak-ng via pyttsx3, PortAudio, a PulseAudio
+server with a null sink whose monitor we record, SQLite.
+
+Nothing here skips: the `sound_server` fixture starts what it needs or fails.
+"""
+
+import json
+import os
+import shlex
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.soundlab import wav_segments
+
+DATA = Path(__file__).parent / "data"
+TOLERANCE_S = 0.05
+
+
+@pytest.fixture
+def home(tmp_path):
+    """Private user dirs, so no test touches the real user's files."""
+    return {f"XDG_{name}_HOME": str(tmp_path / name.lower()) for name in ("CACHE", "DATA", "CONFIG")}
+
+
+def companion(*args, env, **kwargs):
+    return subprocess.run([sys.executable, "-m", "companion", *args], env=env, capture_output=True, text=True,
+                          timeout=120, **kwargs)
+
+
+def timeline(script, env):
+    """The planned events (rendering every clip, so the play that follows is warm)."""
+    result = companion("show", "--json", str(script), env=env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def journal_rows(home):
+    db = sqlite3.connect(Path(home["XDG_DATA_HOME"]) / "companion" / "journal.sqlite3")
+    db.row_factory = sqlite3.Row
+    return [dict(r) for r in db.execute("SELECT * FROM sessions ORDER BY id")]
+
+
+def sounding(events):
+    """(start_s, end_s) of each stretch of planned sound, joining stretches < 0.3 s apart.
+
+    A spoken line sounds where its clip does: its quiet last consonant can fall
+    under the threshold, so the clip itself is measured, at its planned offset.
+    """
+    spans = []
+    for e in events:
+        if e["kind"] in ("speech", "bell", "breath", "sound") and (e["kind"] != "breath" or e["asset"]):
+            start, end = e["start_s"], e["start_s"] + e["seconds"]
+            if e["kind"] == "speech":
+                inside = wav_segments(e["clip"])
+                start, end = e["start_s"] + inside[0][0], e["start_s"] + inside[-1][1]
+            if spans and start - spans[-1][1] < 0.3:
+                spans[-1][1] = end
+            else:
+                spans.append([start, end])
+    return [tuple(s) for s in spans]
+
+
+def assert_boundaries(heard, planned, tolerance_s=TOLERANCE_S):
+    assert len(heard) == len(planned), f"heard {heard}\nplanned {planned}"
+    for (h0, h1), (p0, p1) in zip(heard, planned):
+        assert abs(h0 - p0) <= tolerance_s and abs(h1 - p1) <= tolerance_s, f"heard {heard}\nplanned {planned}"
+
+
+def test_play_is_heard_where_the_script_speaks_and_silent_where_it_pauses(sound_server, recorder, home):
+    env = sound_server.env | home
+    plan = timeline(DATA / "lines.txt", env)
+    launched = time.monotonic()
+    result = companion("play", str(DATA / "lines.txt"), env=env)
+    recorder.stop()
+    assert result.returncode == 0, result.stderr
+    assert "You are here." in result.stdout and "No sound device" not in result.stderr
+    heard = recorder.segments()
+    planned = sounding(plan["events"])
+    assert len(planned) == 3
+    offset = heard[0][0] - planned[0][0]  # when the sequence started, as heard
+    assert 0 < offset - launched < 5
+    assert_boundaries([(a - offset, b - offset) for a, b in heard], planned)
+    (row,) = journal_rows(home)
+    assert row["completed"] == 1 and row["end_reason"] == "completed" and row["output"] == "device"
+    assert row["planned_s"] == pytest.approx(plan["seconds"], abs=0.01)
+
+
+def test_render_is_heard_on_the_same_timeline_as_play(tmp_path, home):
+    env = os.environ | home
+    plan = timeline(DATA / "lines.txt", env)
+    out = tmp_path / "out.wav"
+    result = companion("render", str(DATA / "lines.txt"), "-o", str(out), env=env)
+    assert result.returncode == 0, result.stderr
+    assert_boundaries(wav_segments(out), sounding(plan["events"]), tolerance_s=0.011)
+
+
+def test_render_places_every_event_sample_exact(tmp_path, home):
+    import wave
+
+    import numpy as np
+
+    env = os.environ | home
+    plan = timeline(DATA / "everything.txt", env)
+    out = tmp_path / "out.wav"
+    assert companion("render", str(DATA / "everything.txt"), "-o", str(out), env=env).returncode == 0
+    with wave.open(str(out)) as w:
+        assert (w.getframerate(), w.getnchannels(), w.getsampwidth()) == (22050, 1, 2)
+        audio = np.frombuffer(w.readframes(w.getnframes()), "<i2")
+    assert len(audio) == plan["events"][-1]["start"] + plan["events"][-1]["frames"]
+    bundled = Path(__file__).parent.parent / "audio"
+    kinds = set()
+    for e in plan["events"]:
+        part = audio[e["start"]:e["start"] + e["frames"]]
+        kinds.add(e["kind"])
+        if e["kind"] in ("silence", "turn"):
+            assert not part.any(), e  # a pause, and a partner's turn, are silence of the full length
+        elif e["kind"] == "speech":
+            with wave.open(e["clip"]) as w:
+                assert np.array_equal(part, np.frombuffer(w.readframes(w.getnframes()), "<i2")), e
+        elif e["kind"] == "bell":
+            with wave.open(str(bundled / f"{e['asset']}.wav")) as w:
+                assert np.array_equal(part, np.frombuffer(w.readframes(w.getnframes()), "<i2")), e
+        elif e["kind"] in ("breath", "sound") and e["asset"]:
+            blocks = part[: len(part) // 2205 * 2205].reshape(-1, 2205).astype(float)
+            rms = np.sqrt((blocks ** 2).mean(axis=1))
+            faded = 15 if e["kind"] == "sound" else 1  # 1.5 s fades in and out; 0.3 s out for breath tones
+            inside = rms[faded if e["kind"] == "sound" else 0:-faded]
+            assert len(inside) and (inside > 250).all(), (e, rms)  # sound all through
+            assert (rms > 10).all(), (e, rms)  # and never silent, fades included
+    assert kinds == {"speech", "silence", "bell", "breath", "sound", "turn"}
+
+
+def test_ctrl_c_stops_the_sound_at_once_exits_130_and_journals_it(sound_server, recorder, home):
+    env = sound_server.env | home
+    timeline(DATA / "long-sound.txt", env)
+    proc = subprocess.Popen([sys.executable, "-m", "companion", "play", str(DATA / "long-sound.txt")], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(3.0)
+    interrupted = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=10)
+    time.sleep(1.0)
+    recorder.stop()
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    heard = recorder.segments()
+    assert heard and heard[0][0] < interrupted - 1.0  # it was playing
+    assert heard[-1][1] <= interrupted + 0.1  # and stopped within 100 ms
+    (row,) = journal_rows(home)
+    assert row["completed"] == 0 and row["end_reason"] == "interrupted"
+    assert 1.5 < row["played_s"] < 4.0 and row["planned_s"] == 60.0
+
+
+def test_a_key_in_a_real_terminal_ends_a_turn_early(sound_server, home, tmp_path):
+    env = sound_server.env | home
+    timeline(DATA / "turn.txt", env)
+    socket, session = f"companion-test-{os.getpid()}", "turn"
+    tmux = ["tmux", "-L", socket]
+    exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items() if k.startswith(("XDG_", "PULSE_")))
+    command = f"env {exports} {shlex.quote(sys.executable)} -m companion play {shlex.quote(str(DATA / 'turn.txt'))}; " \
+              f"echo EXIT=$?; sleep 60"
+    subprocess.run(tmux + ["new-session", "-d", "-s", session, "-x", "100", "-y", "20", command], check=True,
+                   env={**os.environ, "PATH": os.environ.get("PATH", "")}, cwd=Path(__file__).parent.parent)
+    try:
+        screen = wait_for(tmux, session, "your turn to speak", 15)
+        assert "Partner A, say one thing." in screen
+        started = time.monotonic()
+        subprocess.run(tmux + ["send-keys", "-t", session, "Space"], check=True)
+        screen = wait_for(tmux, session, "EXIT=", 15)
+        assert time.monotonic() - started < 10  # not the 45 s limit
+        assert "EXIT=0" in screen and "Thank you." in screen
+    finally:
+        subprocess.run(tmux + ["kill-server"], capture_output=True)
+    (row,) = journal_rows(home)
+    assert row["completed"] == 1 and row["played_s"] < 20 < row["planned_s"]
+
+
+def wait_for(tmux, session, text, timeout_s):
+    deadline = time.monotonic() + timeout_s
+    screen = ""
+    while time.monotonic() < deadline:
+        screen = subprocess.run(tmux + ["capture-pane", "-p", "-t", session], capture_output=True, text=True).stdout
+        if text in screen:
+            return screen
+        time.sleep(0.1)
+    raise AssertionError(f"{text!r} never appeared; the screen was:\n{screen}")
+
+
+def test_no_sound_server_goes_on_with_captions(sound_server, home):
+    env = sound_server.no_device_env() | home
+    result = companion("play", str(DATA / "lines.txt"), env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("\n") == 1 and "No sound device could be opened" in result.stderr
+    assert "going on with captions" in result.stderr
+    assert "Let your shoulders drop." in result.stdout
+    (row,) = journal_rows(home)
+    assert row["output"] == "captions" and row["completed"] == 1
