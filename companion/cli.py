@@ -211,6 +211,11 @@ def render(name: str, out: Path, voice: str | None, rate: int | None) -> None:
     click.echo(f"Wrote {out} ({clock(timeline.seconds)}, {sequence.title}).")
 
 
+MOMENTS = {"conflict": "In a conflict", "daily": "Daily practice", "together": "Together", None: "Other"}
+FOR_LABELS = {"leaving": "for the one who wants to leave", "reaching": "for the one who wants to reach",
+              "both": "for either of you", "pair": "for both of you, together"}
+
+
 @cli.command(name="list")
 @click.option("--json", "as_json", is_flag=True, help="As a JSON array.")
 def list_(as_json: bool) -> None:
@@ -233,8 +238,17 @@ def list_(as_json: bool) -> None:
         click.echo(json.dumps(rows, indent=1))
         return
     width = max((len(r["id"]) for r in rows), default=4)
-    for row in rows:
-        click.echo(f"{row['id']:<{width}}  {row['minutes']:>4.1f} min  {row['for']:<8}  {row['title']}")
+    for moment, heading in MOMENTS.items():
+        group = [r for r in rows if r["moment"] == moment]
+        if not group:
+            continue
+        click.echo(heading)
+        for who, label in FOR_LABELS.items():
+            members = [r for r in group if r["for"] == who]
+            if members:
+                click.echo(f"  {label}")
+            for row in members:
+                click.echo(f"    {row['id']:<{width}}  {row['minutes']:>4.1f} min  {row['title']}")
 
 
 @cli.command()

@@ -145,3 +145,12 @@ def test_voices_lists_the_engines_voices_and_marks_the_roles(home):
 def test_python_dash_m_and_version():
     result = subprocess.run([sys.executable, "-m", "companion", "--version"], capture_output=True, text=True)
     assert result.returncode == 0 and "companion, version" in result.stdout
+
+
+def test_list_groups_by_moment_and_whom_with_measured_minutes(home):
+    rows = json.loads(invoke("list", "--json").output)
+    stay = next(r for r in rows if r["id"] == "stay")
+    assert stay["moment"] == "conflict" and stay["for"] == "leaving" and 4 <= stay["minutes"] <= 8
+    text = invoke("list").output
+    assert text.index("In a conflict") < text.index("Daily practice") < text.index("Together")
+    assert text.index("for the one who wants to leave") < text.index("stay")
