@@ -98,14 +98,15 @@ def play(name: str, text_only: bool, voice: str | None, rate: int | None) -> Non
     Enter ends a turn, n skips to the next line, q ends. Every session goes
     into the journal, finished or not.
     """
+    from .outputs import open_output
     from .player import Player
     from .screen import Keys, Screen
-    from .session import open_output, run
+    from .session import run
 
     sequence = load_sequence(name)
     clips = clip_store(load_config(voice, rate))
     player = Player(sequence.steps, clips)
-    output = open_output(player.cursor, text_only, warn)
+    output = open_output(text_only, warn)
     journal = open_journal()
     screen = Screen()
     screen.caption(f"{sequence.title}")

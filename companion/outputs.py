@@ -2,6 +2,8 @@
 
 The sound device is the default. Captions-only (`--text`, or no device) uses
 the same cursor driven by a clock, so timing and journalling are identical.
+An output outlives a session: `attach` hands it the next cursor, so a guided
+pause plays its sequence, its break and its return on one open stream.
 """
 
 from __future__ import annotations
@@ -23,35 +25,55 @@ class NoDevice(RuntimeError):
 
 
 class DeviceOutput:
-    """Streams the cursor to the default output device through PortAudio."""
+    """Streams the attached cursor to the default output device (PortAudio).
+
+    Between cursors it plays silence. `done` is set once the cursor has
+    finished and its last frames have had time to leave the device buffer.
+    """
 
     name = "device"
 
-    def __init__(self, cursor: Cursor, latency_s: float = DEVICE_LATENCY_S):
-        self.cursor = cursor
+    def __init__(self, latency_s: float = DEVICE_LATENCY_S):
+        self.cursor: Cursor | None = None
         self.done = threading.Event()
+        self._drained = 0
         try:
             import sounddevice as sd
         except OSError as e:  # libportaudio2 missing
             raise NoDevice(f"PortAudio is not installed ({e})") from None
-        self._sd = sd
         try:
             self.stream = sd.RawOutputStream(samplerate=pcm.RATE_HZ, channels=1, dtype="int16",
-                                             latency=latency_s, callback=self._callback,
-                                             finished_callback=self.done.set)
-        except Exception as e:  # PortAudioError, ValueError for no default device
+                                             latency=latency_s, callback=self._callback)
+        except Exception as e:  # PortAudioError, or ValueError when there is no default device
             raise NoDevice(str(e).splitlines()[0] if str(e) else e.__class__.__name__) from None
+        self._drain_frames = int(self.stream.latency * pcm.RATE_HZ) + 256
 
     def _callback(self, outdata, frames, time_info, status) -> None:
-        outdata[:] = self.cursor.read(frames)
-        if self.cursor.finished:
-            raise self._sd.CallbackStop
+        cursor = self.cursor
+        if cursor is None:
+            outdata[:] = bytes(len(outdata))
+            return
+        outdata[:] = cursor.read(frames)
+        if cursor.finished:
+            self._drained += frames
+            if self._drained >= self._drain_frames:
+                self.done.set()
+
+    def attach(self, cursor: Cursor) -> None:
+        self._drained = 0
+        self.done.clear()
+        self.cursor = cursor
+
+    def detach(self) -> None:
+        self.cursor = None
 
     def start(self) -> None:
-        self.stream.start()
+        if not self.stream.active:
+            self.stream.start()
 
     def stop(self) -> None:
-        """Silence now: drop whatever is buffered."""
+        """Silence now: drop whatever is buffered, and close the device."""
+        self.cursor = None
         try:
             self.stream.abort()
             self.stream.close()
@@ -61,36 +83,64 @@ class DeviceOutput:
 
 
 class ClockOutput:
-    """Advances the cursor in real time without sound (captions only).
+    """Advances the attached cursor in real time without sound (captions only).
 
     `clock` and `sleep` are injectable so tests run a long wait in no time.
     """
 
     name = "captions"
 
-    def __init__(self, cursor: Cursor, clock: Callable[[], float] = time.monotonic,
+    def __init__(self, clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep, step_s: float = 0.02):
-        self.cursor, self.clock, self.sleep, self.step_s = cursor, clock, sleep, step_s
+        self.clock, self.sleep, self.step_s = clock, sleep, step_s
+        self.cursor: Cursor | None = None
         self.done = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True, name="clock")
+        self._thread: threading.Thread | None = None
+        self._halt = threading.Event()
 
-    def _run(self) -> None:
+    def attach(self, cursor: Cursor) -> None:
+        self.detach()
+        self.cursor = cursor
+        self.done.clear()
+        self._halt.clear()
+
+    def start(self) -> None:
+        if self.cursor is not None and self._thread is None:
+            self._thread = threading.Thread(target=self.run, args=(self.cursor,), daemon=True, name="clock")
+            self._thread.start()
+
+    def run(self, cursor: Cursor) -> None:
         start, consumed = self.clock(), 0
-        while not self.done.is_set():
+        while not self._halt.is_set():
             due = round((self.clock() - start) * pcm.RATE_HZ)
             if due > consumed:
-                self.cursor.read(due - consumed)
+                cursor.read(due - consumed)
                 consumed = due
-            if self.cursor.finished:
+            if cursor.finished:
                 break
             self.sleep(self.step_s)
         self.done.set()
 
-    def start(self) -> None:
-        self._thread.start()
+    def detach(self) -> None:
+        self._halt.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=1)
+        self._thread = None
+        self.cursor = None
 
     def stop(self) -> None:
+        self.detach()
         self.done.set()
+
+
+def open_output(text_only: bool, warn: Callable[[str], None]):
+    """The sound device, or captions only: with --text, or when no device opens."""
+    if not text_only:
+        try:
+            return DeviceOutput()
+        except NoDevice as e:
+            warn(f"No sound device could be opened ({e}); going on with captions only.")
+    return ClockOutput()
 
 
 def render_wav(cursor: Cursor, total_frames: int, out: Path, block: int = 8192) -> None:

@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from typing import Callable
 
 from . import pcm
-from .cursor import Cursor
-from .outputs import ClockOutput, DeviceOutput, NoDevice
 from .player import Player
 from .screen import Keys, Screen, clock
 
@@ -34,24 +32,20 @@ class Outcome:
         return EXIT_CODES[self.reason]
 
 
-def open_output(cursor: Cursor, text_only: bool, warn: Callable[[str], None]):
-    """The sound device, or captions only: with --text, or when no device opens."""
-    if not text_only:
-        try:
-            return DeviceOutput(cursor)
-        except NoDevice as e:
-            warn(f"No sound device could be opened ({e}); going on with captions only.")
-    return ClockOutput(cursor)
-
-
 def run(player: Player, output, *, screen: Screen, keys: Keys, journal=None, sequence_id: str = "",
-        title: str = "", mode: str = "play", warn: Callable[[str], None] = print) -> Outcome:
-    """Play until the end, `q`, Ctrl-C or an error; journal the session either way."""
+        title: str = "", mode: str = "play", warn: Callable[[str], None] = print,
+        note: Callable[[object], str] | None = None, keep_output: bool = False) -> Outcome:
+    """Play until the end, `q`, Ctrl-C or an error; journal the session either way.
+
+    `note(cursor)` may replace the key hint on the progress line (a countdown).
+    With `keep_output`, a completed session leaves the output open for the next.
+    """
     cursor = player.cursor
     session_id = None
     reason, message = "completed", ""
     try:
         player.start()
+        output.attach(cursor)
         output.start()
         if journal is not None:
             try:
@@ -60,13 +54,16 @@ def run(player: Player, output, *, screen: Screen, keys: Keys, journal=None, seq
                 warn(f"The journal could not be written ({e}); this session will not be recorded.")
                 journal = None
         with keys:
-            reason = _loop(player, output, screen, keys)
+            reason = _loop(player, output, screen, keys, note)
     except KeyboardInterrupt:
         reason = "interrupted"
     except Exception as e:  # one line, never a traceback, and still journalled
         reason, message = "error", str(e)
     finally:
-        output.stop()  # silence first: within one poll of the key or Ctrl-C
+        if keep_output and reason == "completed":
+            output.detach()
+        else:
+            output.stop()  # silence first: within one poll of the key or Ctrl-C
         player.stop()
         screen.close()
     if player.error is not None and reason != "interrupted":
@@ -85,7 +82,7 @@ def run(player: Player, output, *, screen: Screen, keys: Keys, journal=None, seq
     return outcome
 
 
-def _loop(player: Player, output, screen: Screen, keys: Keys) -> str:
+def _loop(player: Player, output, screen: Screen, keys: Keys, note_for=None) -> str:
     cursor = player.cursor
     warned = False
     while not output.done.is_set():
@@ -107,7 +104,7 @@ def _loop(player: Player, output, screen: Screen, keys: Keys) -> str:
             if caption:
                 screen.caption(caption)
         event = cursor.current()
-        note = ""
+        note = note_for(cursor) if note_for else ""
         if event is not None and event.kind == "turn":
             note = f"{clock((event.end - cursor.position) / pcm.RATE_HZ)} left · space or Enter when done"
         total = player.planned_frames

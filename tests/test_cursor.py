@@ -109,7 +109,7 @@ def test_clock_output_keeps_real_time_with_an_injected_clock():
     events = [Event("silence", 0, pcm.frames_of(20 * 60))]  # a twenty-minute wait
     cursor = Cursor(events)
     cursor.planned.set()
-    output = ClockOutput(cursor, clock=clock, sleep=clock.sleep, step_s=0.5)
-    output._run()
+    output = ClockOutput(clock=clock, sleep=clock.sleep, step_s=0.5)
+    output.run(cursor)
     assert cursor.finished
     assert clock.now - 1000.0 == pytest.approx(20 * 60, abs=0.6)

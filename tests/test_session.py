@@ -39,7 +39,7 @@ def session(tmp_path, body, keys, capsys=None):
     steps = parse('+++\ntitle = "T"\n+++\n' + body).steps
     player = Player(steps, FakeClips())
     clock = FakeClock()
-    output = ClockOutput(player.cursor, clock=clock, sleep=lambda s: (clock.sleep(s), __import__("time").sleep(0.001)),
+    output = ClockOutput(clock=clock, sleep=lambda s: (clock.sleep(s), __import__("time").sleep(0.001)),
                          step_s=0.5)
     journal = Journal(tmp_path / "j.sqlite3")
     outcome = run(player, output, screen=Screen(), keys=keys, journal=journal, sequence_id="t", title="T")
