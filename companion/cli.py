@@ -104,7 +104,8 @@ def play(name: str, text_only: bool, voice: str | None, rate: int | None) -> Non
     from .session import run
 
     sequence = load_sequence(name)
-    clips = clip_store(load_config(voice, rate))
+    cfg = load_config(voice, rate)
+    clips = clip_store(cfg)
     player = Player(sequence.steps, clips)
     output = open_output(text_only, warn)
     journal = open_journal()
@@ -112,6 +113,9 @@ def play(name: str, text_only: bool, voice: str | None, rate: int | None) -> Non
     screen.caption(f"{sequence.title}")
     outcome = run(player, output, screen=screen, keys=Keys(), journal=journal, sequence_id=sequence.id,
                   title=sequence.title, mode="pair" if sequence.for_ == "pair" else "play", warn=warn)
+    from .prepare import warm_later
+
+    warm_later(clips, cfg)
     if outcome.reason == "error":
         raise Failure(outcome.message, outcome.exit_code)
     if outcome.reason == "interrupted":
@@ -300,6 +304,60 @@ def log(as_json: bool, limit: int) -> None:
         state = "completed" if e["completed"] else {"running": "unfinished"}.get(e["end_reason"], e["end_reason"])
         click.echo(f"{e['id']:>4}  {e['started_at'][:16].replace('T', ' ')}  {e['sequence']:<16} "
                    f"{clock(e['played_s']):>6} of {clock(e['planned_s']):<6} {state}")
+
+
+@cli.command()
+@click.option("--leave", "side", flag_value="leaving", help="Skip the question: I want to leave.")
+@click.option("--reach", "side", flag_value="reaching", help="Skip the question: I want to reach.")
+@click.option("--minutes", type=click.FloatRange(1, 180), metavar="N",
+              help="The break, or the hold-off wait, in minutes (default 20; config: [pause] minutes).")
+@click.option("--quiet", is_flag=True, help="No spoken breathing cues during the wait.")
+@click.option("--text", is_flag=True, help="Captions only, no sound.")
+@click.option("--pulse", is_flag=True, help="First count your pulse: am I flooded?")
+def pause(side: str | None, minutes: float | None, quiet: bool, text: bool, pulse: bool) -> None:
+    """A guided pause in the middle of a conflict.
+
+    \b
+    One key picks your side (no Enter): l to leave, r to reach, p to count
+    your pulse first; Enter alone takes the side you chose last time.
+    Leaving: `stay`, then a break you announce ("I'll be back at 21:40"),
+    a quiet wait, a soft bell, and `return`. Reaching: `sit`, a hold-off
+    wait, a bell, and `soften-leaving`. Space pauses; q or Ctrl-C ends.
+    """
+    from .pause.fast import run
+    from .pause.options import PauseOptions
+
+    sys.exit(run(PauseOptions(side=side, minutes=minutes, quiet=quiet, text=text, pulse=pulse)))
+
+
+@cli.command()
+@click.option("--quiet", is_flag=True, help="Print nothing (as when it runs in the background).")
+def prepare(quiet: bool) -> None:
+    """Render every built-in sequence into the cache, so nothing waits for speech."""
+    import fcntl
+
+    from .prepare import prepare as run_prepare
+
+    clips = clip_store(load_config())
+    from .paths import private_dir
+
+    lock = open(private_dir(clips.root) / "prepare.lock", "w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        if not quiet:
+            click.echo("Another prepare is already running.")
+        return
+
+    def report(done: int, total: int) -> None:
+        if not quiet and (done == total or done % 50 == 0):
+            click.echo(f"rendered {done} of {total}")
+
+    rendered = run_prepare(clips, report)
+    if clips.unavailable:
+        raise Failure(clips.unavailable, 1)
+    if not quiet:
+        click.echo(f"The cache is ready ({rendered} clips rendered now)." if rendered else "The cache was already ready.")
 
 
 @cli.command()

@@ -1,17 +1,21 @@
 """The user's settings: config.toml in the user config dir.
 
     rate = 140                 # words a minute, every voice
+    background_prepare = true  # after a session, render what the next one may need
     [voices]
     guide = "gmw/en-US"        # ids from `companion voices`
     A = "gmw/en-US+f3"
     B = "gmw/en-GB-x-rp+m3"
+    [pause]
+    flooded_bpm = 100          # 80 for a trained athlete
+    minutes = 20               # the default break
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .voice.clips import VoiceSettings
@@ -27,10 +31,13 @@ class ConfigError(ValueError):
 class Config:
     voices: VoiceSettings = field(default_factory=VoiceSettings)
     path: Path | None = None
+    flooded_bpm: int = 100
+    break_minutes: float = 20
+    background_prepare: bool = True
 
     def with_overrides(self, voice: str | None = None, rate_wpm: int | None = None) -> "Config":
         v = self.voices
-        return Config(VoiceSettings(voice or v.guide, v.A, v.B, rate_wpm or v.rate_wpm), self.path)
+        return replace(self, voices=VoiceSettings(voice or v.guide, v.A, v.B, rate_wpm or v.rate_wpm))
 
 
 def default_path() -> Path:
@@ -61,10 +68,14 @@ def load(path: Path | None = None) -> Config:
             node = node.get(part) if isinstance(node, dict) else None
         return node
 
-    unknown = set(data) - {"rate", "voices"}
+    unknown = set(data) - {"rate", "voices", "pause", "background_prepare"}
     if unknown:
         key = sorted(unknown)[0]
-        raise ConfigError(f"{path}:{_line_of(path, key)}: unknown setting '{key}'; expected rate or [voices]")
+        raise ConfigError(f"{path}:{_line_of(path, key)}: unknown setting '{key}'; "
+                          "expected rate, background_prepare, [voices] or [pause]")
+    background = data.get("background_prepare", True)
+    if not isinstance(background, bool):
+        raise bad("background_prepare", "true or false")
     rate = data.get("rate", 140)
     if not isinstance(rate, int) or isinstance(rate, bool) or not RATE_RANGE[0] <= rate <= RATE_RANGE[1]:
         raise bad("rate", f"a whole number of words a minute from {RATE_RANGE[0]} to {RATE_RANGE[1]}")
@@ -76,7 +87,19 @@ def load(path: Path | None = None) -> Config:
             raise ConfigError(f"{path}:{_line_of(path, role)}: unknown voice role '{role}'; expected guide, A or B")
         if not isinstance(value, str) or not value.strip():
             raise bad(f"voices.{role}", "a voice id in quotes (see `companion voices`)")
-    return Config(VoiceSettings(voices.get("guide"), voices.get("A"), voices.get("B"), rate), path)
+    pause = data.get("pause", {})
+    if not isinstance(pause, dict):
+        raise bad("pause", "a [pause] table")
+    for key in set(pause) - {"flooded_bpm", "minutes"}:
+        raise ConfigError(f"{path}:{_line_of(path, key)}: unknown setting 'pause.{key}'; expected flooded_bpm or minutes")
+    flooded = pause.get("flooded_bpm", 100)
+    if not isinstance(flooded, int) or isinstance(flooded, bool) or not 40 <= flooded <= 200:
+        raise bad("pause.flooded_bpm", "a whole number of beats a minute from 40 to 200 (100; 80 for an athlete)")
+    minutes = pause.get("minutes", 20)
+    if not isinstance(minutes, int | float) or isinstance(minutes, bool) or not 1 <= minutes <= 180:
+        raise bad("pause.minutes", "a number of minutes from 1 to 180")
+    return Config(VoiceSettings(voices.get("guide"), voices.get("A"), voices.get("B"), rate), path, flooded, minutes,
+                  background)
 
 
 def _line_of(path: Path, key: str) -> int:

@@ -16,6 +16,7 @@ def checks() -> Iterator[Check]:
     yield _device()
     yield _journal()
     yield _sounds()
+    yield _cache()
 
 
 def _speech() -> Check:
@@ -74,3 +75,18 @@ def _sounds() -> Check:
     if missing:
         return False, "bundled sounds", f"missing {', '.join(missing)}; reinstall companion"
     return True, "bundled sounds", f"bells, breath tones and {len(assets.ambient_names())} ambient sound(s)"
+
+
+def _cache() -> Check:
+    from .config import load
+    from .paths import cache_dir
+    from .prepare import is_ready, missing
+    from .voice import ClipStore
+
+    clips = ClipStore(cache_dir() / "clips", load().voices)
+    todo = missing(clips)
+    if todo:
+        return False, "speech cache", f"{len(todo)} clips not rendered yet; run 'companion prepare' " \
+                                      "(it also runs by itself after the first use)"
+    state = "ready" if is_ready(clips) else "ready (run 'companion prepare' once to stamp it)"
+    return True, "speech cache", f"{clips.root} is {state}"

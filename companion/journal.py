@@ -33,7 +33,16 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX sessions_started ON sessions (started_at);
     """,
+    # 2: a guided pause: which side, the pulse if taken, the break, how far it got
+    """
+    ALTER TABLE sessions ADD COLUMN side TEXT;
+    ALTER TABLE sessions ADD COLUMN pulse_bpm INTEGER;
+    ALTER TABLE sessions ADD COLUMN break_minutes REAL;
+    ALTER TABLE sessions ADD COLUMN returned INTEGER;
+    ALTER TABLE sessions ADD COLUMN stage TEXT;
+    """,
 ]
+EXTRA_COLUMNS = ("side", "pulse_bpm", "break_minutes", "returned", "stage")
 END_REASONS = ("completed", "stopped", "interrupted", "error")
 
 
@@ -94,15 +103,17 @@ class Journal:
         return cursor.lastrowid
 
     def finish(self, session_id: int, *, reason: str, planned_s: float, played_s: float, position_s: float,
-               output: str | None = None) -> None:
-        """Record how a session ended, in one transaction."""
+               output: str | None = None, **extra) -> None:
+        """Record how a session ended, in one transaction. `extra`: see EXTRA_COLUMNS."""
         assert reason in END_REASONS, reason
+        assert set(extra) <= set(EXTRA_COLUMNS), extra
+        columns = "".join(f", {name} = ?" for name in extra)
         with _transaction(self.db):
             self.db.execute(
                 "UPDATE sessions SET ended_at = ?, end_reason = ?, completed = ?, planned_s = ?, played_s = ?,"
-                " position_s = ?, output = COALESCE(?, output) WHERE id = ?",
+                f" position_s = ?, output = COALESCE(?, output){columns} WHERE id = ?",
                 (now(), reason, reason == "completed", round(planned_s, 3), round(played_s, 3), round(position_s, 3),
-                 output, session_id))
+                 output, *extra.values(), session_id))
 
     def recent(self, limit: int = 20) -> list[dict]:
         rows = self.db.execute("SELECT * FROM sessions ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
@@ -115,6 +126,8 @@ class Journal:
 def _as_dict(row: sqlite3.Row) -> dict:
     entry = dict(row)
     entry["completed"] = bool(entry["completed"])
+    if entry.get("returned") is not None:
+        entry["returned"] = bool(entry["returned"])
     return entry
 
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 import os
 import select
 import shutil
+import stat
 import sys
+from contextlib import contextmanager
 from typing import TextIO
 
 HINT = "space pause · n next · q quit"
@@ -64,22 +66,29 @@ class Screen:
 
 
 class Keys:
-    """Single keypresses from the terminal (cbreak mode: Ctrl-C still works).
+    """Single keypresses (cbreak mode on a terminal: Ctrl-C still works).
 
-    Without a terminal on stdin there are no keys, and `read` just waits.
+    Re-entrant: a guided pause holds cbreak mode across its phases, each of
+    which enters it again. Keys come from a terminal or a pipe; with nothing
+    to read (no stdin, or its end reached) `active` is False and `read` waits.
     """
 
     def __init__(self, stream: TextIO | None = None):
         self.stream = stream or sys.stdin
         try:
             self.fd = self.stream.fileno()
-            self.active = os.isatty(self.fd)
+            mode = os.fstat(self.fd).st_mode
+            self.tty = os.isatty(self.fd)
+            # a terminal, a pipe or a file can hold keys; /dev/null and the like cannot
+            self.active = self.tty or stat.S_ISFIFO(mode) or stat.S_ISREG(mode)
         except (OSError, ValueError, AttributeError):
-            self.fd, self.active = -1, False
+            self.fd, self.tty, self.active = -1, False, False
         self._saved = None
+        self._depth = 0
 
     def __enter__(self) -> "Keys":
-        if self.active:
+        self._depth += 1
+        if self._depth == 1 and self.tty:
             import termios
             import tty
 
@@ -88,11 +97,27 @@ class Keys:
         return self
 
     def __exit__(self, *exc) -> None:
-        if self._saved is not None:
+        self._depth -= 1
+        if self._depth == 0 and self._saved is not None:
             import termios
 
             termios.tcsetattr(self.fd, termios.TCSADRAIN, self._saved)
             self._saved = None
+
+    @contextmanager
+    def cooked(self):
+        """Ordinary line input (echo, editing) for a moment, e.g. to type a number."""
+        if self._saved is None:
+            yield
+            return
+        import termios
+        import tty
+
+        termios.tcsetattr(self.fd, termios.TCSADRAIN, self._saved)
+        try:
+            yield
+        finally:
+            tty.setcbreak(self.fd)
 
     def read(self, timeout_s: float) -> str | None:
         """One key, or None after `timeout_s` seconds."""

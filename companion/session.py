@@ -34,11 +34,13 @@ class Outcome:
 
 def run(player: Player, output, *, screen: Screen, keys: Keys, journal=None, sequence_id: str = "",
         title: str = "", mode: str = "play", warn: Callable[[str], None] = print,
-        note: Callable[[object], str] | None = None, keep_output: bool = False) -> Outcome:
+        note: Callable[[object], str] | None = None, keep_output: bool = False,
+        on_started: Callable[[], None] | None = None) -> Outcome:
     """Play until the end, `q`, Ctrl-C or an error; journal the session either way.
 
     `note(cursor)` may replace the key hint on the progress line (a countdown).
     With `keep_output`, a completed session leaves the output open for the next.
+    `on_started` runs once the sound has started (work that must not delay it).
     """
     cursor = player.cursor
     session_id = None
@@ -47,6 +49,8 @@ def run(player: Player, output, *, screen: Screen, keys: Keys, journal=None, seq
         player.start()
         output.attach(cursor)
         output.start()
+        if on_started is not None:
+            on_started()
         if journal is not None:
             try:
                 session_id = journal.start(sequence_id, title, mode, output.name)

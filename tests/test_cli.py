@@ -18,6 +18,8 @@ GOOD = '+++\ntitle = "Tiny"\nfor = "both"\n+++\nYou are here.\n[pause 1s]\nFeel 
 def home(tmp_path, monkeypatch):
     for name in ("CACHE", "DATA", "CONFIG"):
         monkeypatch.setenv(f"XDG_{name}_HOME", str(tmp_path / name.lower()))
+    (tmp_path / "config" / "companion").mkdir(parents=True)
+    (tmp_path / "config" / "companion" / "config.toml").write_text("background_prepare = false\n")
     return tmp_path
 
 
@@ -104,14 +106,12 @@ def test_a_different_rate_renders_different_clips(home):
 
 
 def test_bad_config_is_one_line_with_the_place(home):
-    (home / "config" / "companion").mkdir(parents=True)
     (home / "config" / "companion" / "config.toml").write_text('rate = 140\n[voices]\nguide = 3\n')
     result = invoke("show", script(home))
     assert result.exit_code == 2 and "config.toml:3: voices.guide = 3; expected a voice id" in result.output
 
 
 def test_config_sets_voice_and_rate(home):
-    (home / "config" / "companion").mkdir(parents=True)
     (home / "config" / "companion" / "config.toml").write_text('rate = 200\n[voices]\nguide = "gmw/en-GB-x-rp"\n')
     fast = json.loads(invoke("show", "--json", script(home)).output)["seconds"]
     slow = json.loads(invoke("show", "--json", "--rate", "100", script(home)).output)["seconds"]
@@ -154,3 +154,48 @@ def test_list_groups_by_moment_and_whom_with_measured_minutes(home):
     text = invoke("list").output
     assert text.index("In a conflict") < text.index("Daily practice") < text.index("Together")
     assert text.index("for the one who wants to leave") < text.index("stay")
+
+
+def test_prepare_renders_every_builtin_and_doctor_reports_the_cache_ready(home):
+    assert "not rendered yet" in invoke("doctor").output
+    first = invoke("prepare")
+    assert first.exit_code == 0 and "The cache is ready" in first.output
+    assert "already ready" in invoke("prepare").output
+    assert "speech cache:" in invoke("doctor").output and " is ready" in invoke("doctor").output
+
+
+def test_after_a_session_the_cache_is_prepared_in_the_background(home):
+    import time
+
+    (home / "config" / "companion" / "config.toml").write_text("background_prepare = true\n")
+    assert invoke("play", "--text", script(home, GOOD.replace("[pause 1s]\n", ""))).exit_code == 0
+    stamp = home / "cache" / "companion" / "clips" / "prepared.json"
+    deadline = time.monotonic() + 90
+    while not stamp.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert stamp.exists()
+    assert len(list((home / "cache").rglob("*.wav"))) > 300
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[pause]\nflooded_bpm = 300\n", "pause.flooded_bpm = 300; expected a whole number of beats"),
+    ("[pause]\nminutes = 0\n", "pause.minutes = 0; expected a number of minutes"),
+    ("[pause]\nsnooze = 1\n", "unknown setting 'pause.snooze'"),
+    ("background_prepare = 1\n", "background_prepare = 1; expected true or false"),
+])
+def test_pause_settings_are_checked(home, text, message):
+    (home / "config" / "companion" / "config.toml").write_text(text)
+    result = invoke("show", script(home))
+    assert result.exit_code == 2 and message in result.output
+
+
+def test_pause_without_a_terminal_needs_a_side(home):
+    result = subprocess.run([sys.executable, "-m", "companion", "pause", "--text"], stdin=subprocess.DEVNULL,
+                            capture_output=True, text=True, env=os.environ.copy(), timeout=30)
+    assert result.returncode == 2 and "use --leave or --reach" in result.stderr
+
+
+def test_pause_bad_option_is_one_line_exit_2(home):
+    result = subprocess.run([sys.executable, "-m", "companion", "pause", "--minutes", "lots"], stdin=subprocess.DEVNULL,
+                            capture_output=True, text=True, env=os.environ.copy(), timeout=30)
+    assert result.returncode == 2 and result.stderr.strip() == "companion: --minutes needs a number of minutes, not 'lots'"

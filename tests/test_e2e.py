@@ -24,13 +24,18 @@ TOLERANCE_S = 0.05
 
 @pytest.fixture
 def home(tmp_path):
-    """Private user dirs, so no test touches the real user's files."""
+    """Private user dirs, so no test touches the real user's files.
+
+    No background prepare: a render running beside the next test would load the two cores.
+    """
+    (tmp_path / "config" / "companion").mkdir(parents=True)
+    (tmp_path / "config" / "companion" / "config.toml").write_text("background_prepare = false\n")
     return {f"XDG_{name}_HOME": str(tmp_path / name.lower()) for name in ("CACHE", "DATA", "CONFIG")}
 
 
 def companion(*args, env, **kwargs):
     return subprocess.run([sys.executable, "-m", "companion", *args], env=env, capture_output=True, text=True,
-                          timeout=120, **kwargs)
+                          timeout=120, stdin=subprocess.DEVNULL, **kwargs)
 
 
 def timeline(script, env):
@@ -157,16 +162,22 @@ def test_ctrl_c_stops_the_sound_at_once_exits_130_and_journals_it(sound_server, 
     assert 1.5 < row["played_s"] < 4.0 and row["planned_s"] == 60.0
 
 
+def in_tmux(env, args, session):
+    """Start `companion ARGS` in a real terminal; returns the tmux command prefix."""
+    tmux = ["tmux", "-L", f"companion-test-{os.getpid()}"]
+    exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items() if k.startswith(("XDG_", "PULSE_")))
+    command = f"env {exports} {shlex.quote(sys.executable)} -m companion {' '.join(map(shlex.quote, args))}; " \
+              f"echo EXIT=$?; sleep 60"
+    subprocess.run(tmux + ["new-session", "-d", "-s", session, "-x", "100", "-y", "40", command], check=True,
+                   cwd=Path(__file__).parent.parent)
+    return tmux
+
+
 def test_a_key_in_a_real_terminal_ends_a_turn_early(sound_server, home, tmp_path):
     env = sound_server.env | home
     timeline(DATA / "turn.txt", env)
-    socket, session = f"companion-test-{os.getpid()}", "turn"
-    tmux = ["tmux", "-L", socket]
-    exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items() if k.startswith(("XDG_", "PULSE_")))
-    command = f"env {exports} {shlex.quote(sys.executable)} -m companion play {shlex.quote(str(DATA / 'turn.txt'))}; " \
-              f"echo EXIT=$?; sleep 60"
-    subprocess.run(tmux + ["new-session", "-d", "-s", session, "-x", "100", "-y", "20", command], check=True,
-                   env={**os.environ, "PATH": os.environ.get("PATH", "")}, cwd=Path(__file__).parent.parent)
+    session = "turn"
+    tmux = in_tmux(env, ["play", str(DATA / "turn.txt")], session)
     try:
         screen = wait_for(tmux, session, "your turn to speak", 15)
         assert "Partner A, say one thing." in screen
@@ -201,3 +212,44 @@ def test_no_sound_server_goes_on_with_captions(sound_server, home):
     assert "Let your shoulders drop." in result.stdout
     (row,) = journal_rows(home)
     assert row["output"] == "captions" and row["completed"] == 1
+
+
+def test_pause_in_a_terminal_speaks_at_the_key_and_promises_a_return_time(sound_server, recorder, home):
+    from datetime import datetime, timedelta
+
+    env = sound_server.env | home
+    assert companion("prepare", env=env).returncode == 0  # warm, as after a first use
+    session = "pause"
+    launched = time.monotonic()
+    tmux = in_tmux(env, ["pause"], session)
+    try:
+        screen = wait_for(tmux, session, "Do you want to leave, or to reach?", 10)
+        question_s = time.monotonic() - launched
+        time.sleep(0.5)
+        pressed = time.monotonic()
+        subprocess.run(tmux + ["send-keys", "-t", session, "l"], check=True)
+        wait_for(tmux, session, "You stopped. You're still here.", 10)
+        time.sleep(2.0)
+        for _ in range(80):  # walk through `stay` line by line, as a person pressing n would
+            subprocess.run(tmux + ["send-keys", "-t", session, "n"], check=True)
+            time.sleep(0.05)
+        wait_for(tmux, session, "Take a break now?", 20)
+        expected = [(datetime.now() + timedelta(minutes=20 + d)).strftime("%H:%M") for d in (0, 1)]
+        subprocess.run(tmux + ["send-keys", "-t", session, "Enter"], check=True)
+        screen = wait_for(tmux, session, "I'll be back at", 10)
+        assert any(f"I'm flooded. I'm not leaving you. I'll be back at {at}." in screen for at in expected), screen
+        assert "back at" in screen and "left" in screen
+        time.sleep(1.0)
+        subprocess.run(tmux + ["send-keys", "-t", session, "q"], check=True)
+        screen = wait_for(tmux, session, "EXIT=", 10)
+        assert "EXIT=0" in screen
+    finally:
+        subprocess.run(tmux + ["kill-server"], capture_output=True)
+    recorder.stop()
+    heard = recorder.segments()
+    assert question_s < 5  # shown at once (the figure itself is measured in bench/)
+    assert heard and pressed < heard[0][0] < pressed + 1.0  # the first word follows the key
+    assert any(start > pressed + 3 for start, _ in heard)  # and speech goes on
+    (row,) = journal_rows(home)
+    assert (row["mode"], row["side"], row["break_minutes"], row["stage"]) == ("pause", "leaving", 20, "break")
+    assert row["end_reason"] == "stopped" and row["returned"] == 0

@@ -1,0 +1,1 @@
+"""`companion pause`: a guided pause in the middle of a conflict."""

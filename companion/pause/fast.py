@@ -1,0 +1,121 @@
+"""The hot path of `companion pause`: question on screen, device open, first word.
+
+Nothing here imports Click, pydantic or numpy before the first word. The
+sound device opens in a background thread the moment the process starts,
+while the question is on screen, so the first word follows the key at once.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+
+
+class EarlyOutput:
+    """Opens the sound device in the background; `get` returns it (or captions)."""
+
+    def __init__(self, text_only: bool):
+        self.output = None
+        self.problem = None
+        self._thread = None
+        if not text_only:
+            self._thread = threading.Thread(target=self._open, daemon=True, name="open-device")
+            self._thread.start()
+
+    def _open(self) -> None:
+        from ..outputs import DeviceOutput, NoDevice
+
+        try:
+            output = DeviceOutput()
+            output.start()  # silence flows until a cursor is attached
+            self.output = output
+        except NoDevice as e:
+            self.problem = str(e)
+
+    def get(self, warn):
+        if self._thread is not None:
+            self._thread.join()
+        if self.output is not None:
+            return self.output
+        if self.problem:
+            warn(f"No sound device could be opened ({self.problem}); going on with captions only.")
+        from ..outputs import ClockOutput
+
+        return ClockOutput()
+
+
+def main(argv: list[str]) -> int:
+    from .options import UsageError, parse_args
+
+    try:
+        options = parse_args(argv)
+    except UsageError as e:
+        print(f"companion: {e}", file=sys.stderr)
+        return 2
+    return run(options)
+
+
+def run(options) -> int:
+    early = EarlyOutput(options.text)
+    from ..screen import Keys, Screen
+
+    screen, keys = Screen(), Keys()
+    if options.side is None and not keys.active:
+        early.get(lambda message: None).stop()
+        print("companion: there is no terminal to ask which side; use --leave or --reach", file=sys.stderr)
+        return 2
+    from .. import state
+
+    def warn(message: str) -> None:
+        print(message, file=sys.stderr)
+
+    def clips():
+        from ..paths import cache_dir
+        from ..voice import ClipStore
+
+        return ClipStore(cache_dir() / "clips", config().voices)
+
+    loaded = {}
+
+    def config():
+        if "config" not in loaded:
+            from ..config import load
+
+            loaded["config"] = load()
+        return loaded["config"]
+
+    def journal():
+        from ..journal import Journal, JournalError
+
+        try:
+            return Journal()
+        except JournalError as e:
+            warn(f"{e}; this session will not be recorded.")
+            return None
+
+    from .flow import PauseFlow
+
+    class LazyOutput:
+        """The device, fetched only when the first phase needs it (after the question)."""
+
+        def __getattr__(self, name):
+            output = early.get(warn)
+            flow.output = output
+            return getattr(output, name)
+
+    try:
+        cfg = config()
+    except Exception as e:  # ConfigError: one line, exit 2
+        early.get(lambda message: None).stop()
+        print(f"companion: {e}", file=sys.stderr)
+        return 2
+    flow = PauseFlow(output=LazyOutput(), screen=screen, keys=keys, clips_factory=clips, journal_factory=journal,
+                     minutes=options.minutes, default_minutes=cfg.break_minutes, quiet=options.quiet,
+                     flooded_bpm=cfg.flooded_bpm, last_side=state.load().get("side"), warn=warn)
+    with keys:
+        code = flow.run(options.side, pulse_first=options.pulse)
+    if flow._clips is not None:
+        from ..prepare import warm_later
+
+        warm_later(flow.clips, cfg)
+    return code

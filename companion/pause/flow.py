@@ -1,0 +1,261 @@
+"""The guided pause, phase by phase, on one open output.
+
+leaving:  stay -> break (announced, bounded) -> soft bell -> return
+reaching: sit  -> hold-off wait               -> soft bell -> soften-leaving
+
+One journal row (mode `pause`) records the side, the pulse if taken, the
+break minutes, whether the return bell was reached and the stage reached.
+Everything outside is injected (output, keys, screen, clock, journal), so
+tests run a twenty-minute break in seconds.
+"""
+
+from __future__ import annotations
+
+import signal
+from datetime import datetime, timedelta
+from typing import Callable
+
+from .. import pcm
+from ..screen import clock
+from . import waits
+
+QUESTION = ("Do you want to leave, or to reach?  [l/r]\n"
+            "  l  leave: my body wants to get out\n"
+            "  r  reach: I want to go after them\n"
+            "  p  am I flooded? count my pulse first\n"
+            "{enter}  q  quit")
+BREAK_CHOICE = "Take a break now?  Enter: {default:g} minutes · 1-6: 10 to 60 minutes · s: I'll stay · q: end"
+SIDES = {"l": "leaving", "r": "reaching"}
+FIRST = {"leaving": "stay", "reaching": "sit"}
+AFTER = {"leaving": "return", "reaching": "soften-leaving"}
+WAIT_STAGE = {"leaving": "break", "reaching": "hold-off"}
+
+
+class Quit(Exception):
+    """The person chose to end (q), or Ctrl-C, outside a playing phase."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
+
+
+class PauseFlow:
+    def __init__(self, *, output, screen, keys, clips_factory: Callable, journal_factory: Callable,
+                 minutes: float | None = None, default_minutes: float = 20, quiet: bool = False,
+                 flooded_bpm: int = 100, last_side: str | None = None,
+                 now: Callable[[], datetime] = lambda: datetime.now().astimezone(),
+                 read_line: Callable[[str], str] = input, warn: Callable[[str], None] = print,
+                 scripts: Callable[[str], object] | None = None):
+        self.output, self.screen, self.keys = output, screen, keys
+        self._clips_factory, self._journal_factory = clips_factory, journal_factory
+        self.minutes, self.default_minutes, self.quiet = minutes, default_minutes, quiet
+        self.flooded_bpm, self.last_side, self.now = flooded_bpm, last_side, now
+        self.read_line, self.warn = read_line, warn
+        self.scripts = scripts
+        self._clips = None
+        self.journal = None
+        self.session_id = None
+        self.record: dict = {"side": None, "pulse_bpm": None, "break_minutes": None, "returned": None,
+                             "stage": "question"}
+        self.played_s = self.position_s = self.planned_s = 0.0
+
+    @property
+    def clips(self):
+        if self._clips is None:
+            self._clips = self._clips_factory()
+        return self._clips
+
+    # -- the whole flow ---------------------------------------------------------
+    def run(self, side: str | None = None, pulse_first: bool = False) -> int:
+        reason, message = "completed", ""
+        try:
+            if pulse_first:
+                self.pulse()
+            while side is None:
+                side = self.ask_side()
+            self.record["side"] = side
+            reason = self.sides(side)
+        except Quit as q:
+            reason = q.reason
+        except KeyboardInterrupt:
+            reason = "interrupted"
+        except Exception as e:  # one line, never a traceback, and still journalled
+            reason, message = "error", str(e) or e.__class__.__name__
+        finally:
+            self.output.stop()
+            self.screen.close()
+        self._finish(reason)
+        if message:
+            self.warn(f"companion: {message}")
+        return {"completed": 0, "stopped": 0, "interrupted": 130, "error": 1}[reason]
+
+    def sides(self, side: str) -> str:
+        from ..state import save
+
+        save(side=side)
+        outcome = self.phase(FIRST[side], self.sequence_steps(FIRST[side]), stage=FIRST[side])
+        if outcome != "completed":
+            return outcome
+        minutes = self.minutes
+        if side == "leaving" and minutes is None:
+            minutes = self.choose_minutes()
+            if minutes is None:
+                self.record["stage"] = "stayed"
+                return "completed"
+        minutes = minutes or self.default_minutes
+        self.record["break_minutes"] = minutes
+        outcome = self.wait(side, minutes)
+        if outcome != "completed":
+            return outcome
+        self.record["returned"] = True
+        outcome = self.phase(AFTER[side], self.sequence_steps(AFTER[side]), stage=AFTER[side])
+        if outcome == "completed":
+            self.record["stage"] = "done"
+        return outcome
+
+    # -- questions ------------------------------------------------------------------
+    def ask_side(self) -> str | None:
+        last = SIDES.get((self.last_side or "")[:1])
+        enter = f"  Enter  {'leave' if last == 'leaving' else 'reach'}, as last time\n" if last else ""
+        self.record["stage"] = "question"
+        self.screen.caption(QUESTION.format(enter=enter))
+        while True:
+            key = self.key()
+            if key in ("\n", "\r") and last:
+                return last
+            if key.lower() in SIDES:
+                return SIDES[key.lower()]
+            if key.lower() == "p":
+                self.pulse()
+                return None
+            if key.lower() == "q":
+                raise Quit("stopped")
+
+    def choose_minutes(self) -> float | None:
+        if not self.keys.active:
+            return self.default_minutes
+        self.screen.caption(BREAK_CHOICE.format(default=self.default_minutes))
+        self.record["stage"] = "choice"
+        while True:
+            key = self.key()
+            if key in ("\n", "\r"):
+                return self.default_minutes
+            if key in "123456":
+                return 10 * int(key)
+            if key.lower() == "s":
+                return None
+            if key.lower() == "q":
+                raise Quit("stopped")
+
+    def key(self) -> str:
+        if not self.keys.active:
+            raise Quit("stopped")  # nothing left to read an answer from
+        while True:
+            key = self.keys.read(0.2)
+            if key is not None:
+                return key
+            if not self.keys.active:
+                raise Quit("stopped")
+
+    # -- phases -----------------------------------------------------------------------
+    def sequence_steps(self, name: str):
+        if self.scripts is not None:
+            return self.scripts(name)
+        from ..library import resolve
+        from .first_line import steps
+
+        return steps(resolve(name))
+
+    def phase(self, name: str, steps, stage: str, note=None, title: str | None = None) -> str:
+        """Play `steps` to the shared output; returns the session's reason."""
+        from ..player import Player
+        from ..session import run
+
+        self.record["stage"] = stage
+        player = Player(steps, self.clips)
+        outcome = run(player, self.output, screen=self.screen, keys=self.keys, journal=None, warn=self.warn,
+                      note=note, keep_output=True, on_started=self._started)
+        self.played_s += outcome.played_s
+        self.position_s = outcome.position_s
+        self.planned_s += outcome.planned_s
+        if outcome.reason == "error":
+            raise RuntimeError(outcome.message)
+        return outcome.reason
+
+    def wait(self, side: str, minutes: float) -> str:
+        from ..player import Lengths
+        from .banner import banner
+
+        at = (self.now() + timedelta(minutes=minutes)).strftime("%H:%M")
+        opening = waits.announcement(side, at)
+        cues = waits.LEAVING_CUES if side == "leaving" else waits.REACHING_CUES
+        steps = waits.wait_steps(opening, cues, minutes, Lengths(self.clips), self.quiet)
+        if side == "leaving":
+            self.screen.caption(banner(opening[0], at, "back at"))
+        else:
+            self.screen.caption(banner(f"Holding off until {at}. No texts, no calls, no following.", at,
+                                       "a bell rings at"))
+        bell_at = round(minutes * 60 * pcm.RATE_HZ)
+
+        def countdown(cursor) -> str:
+            left = max(0, bell_at - cursor.position) / pcm.RATE_HZ
+            return f"{'back' if side == 'leaving' else 'bell'} at {at} · {clock(left)} left · space pause · q end"
+
+        return self.phase("wait", steps, stage=WAIT_STAGE[side], note=countdown)
+
+    def pulse(self) -> None:
+        from .pulse import bpm, count_steps, parse_count, verdict
+
+        self.record["stage"] = "pulse"
+        outcome = self.phase("pulse", count_steps(), stage="pulse")
+        if outcome != "completed":
+            raise Quit(outcome)
+        beats = None
+        while beats is None:
+            with self.keys.cooked():
+                answer = self.read_line("How many beats did you count? ")
+            beats = parse_count(answer)
+            if beats is None:
+                self.screen.caption("Type the number of beats you counted between the bells, for example 22.")
+        rate = bpm(beats)
+        self.record["pulse_bpm"] = rate
+        from ..script import Speak
+
+        said = verdict(rate, self.flooded_bpm)
+        outcome = self.phase("verdict", [Speak(line=1, text=t) for t in said], stage="pulse")
+        if outcome != "completed":
+            raise Quit(outcome)
+
+    # -- the journal ------------------------------------------------------------------
+    def _started(self) -> None:
+        """After the first sound of a phase: write the journal row, once."""
+        if self.journal is None and self.session_id is None:
+            self.journal = self._journal_factory()
+            if self.journal is not None:
+                try:
+                    self.session_id = self.journal.start("pause", "A guided pause", "pause", self.output.name)
+                except Exception as e:
+                    self.warn(f"The journal could not be written ({e}); this session will not be recorded.")
+                    self.journal = None
+
+    def _finish(self, reason: str) -> None:
+        if self.session_id is None:
+            self._started_late()
+        if self.journal is None or self.session_id is None:
+            return
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the write
+        try:
+            record = dict(self.record)
+            if record["returned"] is None and record["side"] is not None:
+                record["returned"] = False
+            self.journal.finish(self.session_id, reason=reason, planned_s=self.planned_s, played_s=self.played_s,
+                                position_s=self.position_s, **record)
+        except Exception as e:
+            self.warn(f"The journal could not be written ({e}).")
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+    def _started_late(self) -> None:
+        """A pause ended before any sound (q at the question): still one row."""
+        if self.record["side"] is None and self.record["pulse_bpm"] is None:
+            return  # nothing happened worth keeping
+        self._started()

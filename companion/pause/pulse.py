@@ -1,0 +1,50 @@
+"""Am I flooded? A guided pulse count between two soft bells 15 s apart."""
+
+from __future__ import annotations
+
+from .. import assets
+from ..pcm import RATE_HZ
+from ..script import Bell, Pause, Speak
+
+COUNT_S = 15
+FLOODED_BPM = 100  # the threshold couples researchers use; 80 for a trained athlete (config)
+COUNT_RANGE = (5, 60)  # beats in 15 s: 20 to 240 a minute
+
+INSTRUCTIONS = (
+    "Let's check if your body is flooded.",
+    "Put two fingers on the inside of your wrist, below your thumb.",
+    "Press gently until you feel the beat.",
+    "At the first bell, start counting. Stop at the second bell.",
+)
+
+
+def count_steps() -> list:
+    """The spoken guidance, then two soft bells whose onsets are COUNT_S apart."""
+    bell_s = assets.frames(assets.BELL_SOFT) / RATE_HZ
+    return [Speak(line=1, text=INSTRUCTIONS[0]), Speak(line=2, text=INSTRUCTIONS[1]), Pause(line=2, seconds=5),
+            Speak(line=3, text=INSTRUCTIONS[2]), Pause(line=3, seconds=5), Speak(line=4, text=INSTRUCTIONS[3]),
+            Pause(line=4, seconds=3), Bell(line=5, soft=True), Pause(line=5, seconds=COUNT_S - bell_s),
+            Bell(line=6, soft=True)]
+
+
+def bpm(beats: int) -> int:
+    return beats * 60 // COUNT_S
+
+
+def verdict(rate_bpm: int, flooded_bpm: int = FLOODED_BPM) -> list[str]:
+    """What to say about a heart rate, plainly."""
+    if rate_bpm > flooded_bpm:
+        return [f"About {rate_bpm} beats a minute. Your body is flooded.",
+                "Nobody listens well like this. Not you, and not your partner.",
+                "Take a break before you talk again. Twenty minutes is a good start."]
+    return [f"About {rate_bpm} beats a minute. That's under the flooding line.",
+            "You may still feel a lot. Go on when you're ready."]
+
+
+def parse_count(text: str) -> int | None:
+    """The beats typed, or None when it is not a plausible count."""
+    text = text.strip()
+    if not text.isdigit():
+        return None
+    beats = int(text)
+    return beats if COUNT_RANGE[0] <= beats <= COUNT_RANGE[1] else None

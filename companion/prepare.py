@@ -1,0 +1,98 @@
+"""Render every built-in sequence into the clip cache, ahead of need.
+
+`companion prepare` does it in the foreground; when a `play` or `pause` ends
+and the cache is not ready, it starts in the background (low priority, after
+the session, so it never competes with playback), and the next pause never
+waits for speech to be rendered. A stamp records what was prepared: the voice
+settings and every built-in script's size and time, so any change is noticed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+STAMP = "prepared.json"
+
+
+def fingerprint(clips) -> str:
+    from .library import builtin_scripts
+    from .voice.clips import FORMAT
+
+    scripts = [(name, p.stat().st_size, p.stat().st_mtime_ns) for name, p in builtin_scripts().items()]
+    identity = [FORMAT, clips.engine.name, clips.engine.driver, [clips.voice(r) for r in ("guide", "A", "B")],
+                clips.settings.rate_wpm, scripts]
+    return hashlib.sha256(json.dumps(identity).encode()).hexdigest()
+
+
+def is_ready(clips) -> bool:
+    """Cheap: does the stamp match the scripts and voices of now?"""
+    try:
+        stamp = json.loads((clips.root / STAMP).read_text())
+    except (OSError, ValueError):
+        return False
+    return stamp.get("fingerprint") == fingerprint(clips)
+
+
+def missing(clips) -> list[tuple[str, str]]:
+    """Every (role, text) the built-in sequences and the pause speak, not yet cached."""
+    return [(role, text) for role, text in _utterances() if not clips.path(role, text).exists()]
+
+
+def prepare(clips, report=lambda done, total: None) -> int:
+    """Render what is missing; returns how many clips were rendered."""
+    todo = missing(clips)
+    for done, (role, text) in enumerate(todo, 1):
+        clips.ensure(role, text)
+        report(done, len(todo))
+    (clips.root).mkdir(parents=True, exist_ok=True)
+    (clips.root / STAMP).write_text(json.dumps({"fingerprint": fingerprint(clips)}))
+    return len(todo)
+
+
+def _utterances():
+    from .library import builtin_scripts
+    from .pause.pulse import INSTRUCTIONS, verdict
+    from .pause.waits import LEAVING_CUES, REACHING_CUES, announcement
+    from .script import parse_file
+    from .timeline import BREATH_CUES
+
+    seen = set()
+
+    def add(role, text):
+        if (role, text) not in seen:
+            seen.add((role, text))
+            yield role, text
+
+    for path in builtin_scripts().values():
+        for step in parse_file(path).steps:
+            if step.kind == "speak":
+                yield from add(step.role, step.text)
+            elif step.kind == "turn" and step.prompt:
+                yield from add("guide", step.prompt)
+    for text in (*BREATH_CUES, *LEAVING_CUES, *REACHING_CUES, *INSTRUCTIONS, *announcement("leaving", "")[1:],
+                 *announcement("reaching", "")[1:], *verdict(200)[1:], *verdict(60)[1:]):
+        yield from add("guide", text)
+
+
+def warm_later(clips, config) -> None:
+    """After a session: if the cache is not ready, prepare it in the background."""
+    if config.background_prepare and not clips.unavailable and not is_ready(clips):
+        spawn_in_background()
+
+
+def spawn_in_background() -> None:
+    """Start `companion prepare --quiet` detached, at low priority; never fails loudly."""
+    package_parent = str(Path(__file__).resolve().parent.parent)
+    env = dict(os.environ)  # the same companion, installed or run from a checkout
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_parent, env.get("PYTHONPATH")]))
+    try:
+        subprocess.Popen([sys.executable, "-m", "companion", "prepare", "--quiet"], stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                         preexec_fn=lambda: os.nice(10), env=env)
+    except OSError:
+        pass

@@ -1,0 +1,219 @@
+"""The guided pause: its flow on an injected clock (a 20-minute break in
+seconds), the wait's timing, the fast option parser, the first-line scan."""
+
+from datetime import datetime
+
+import pytest
+
+from companion import pcm
+from companion.cli import pause as pause_command
+from companion.journal import Journal
+from companion.outputs import ClockOutput
+from companion.pause import waits
+from companion.pause.first_line import first_spoken_line, steps
+from companion.pause.flow import PauseFlow
+from companion.pause.options import FLAGS, VALUED, PauseOptions, UsageError, parse_args
+from companion.pause.pulse import bpm, parse_count, verdict
+from companion.player import Lengths
+from companion.screen import Screen
+from companion.script import Bell, Pause, Speak, parse, parse_file
+from companion.timeline import plan
+from tests.fakes import FakeClips, FakeClock
+
+HEAD = '+++\ntitle = "T"\n+++\n'
+SCRIPTS = {"stay": "Feet on the floor.\n[pause 2s]\nChoose.\n", "sit": "Sit with it.\n[pause 2s]\n",
+           "return": "Welcome back.\n", "soften-leaving": "Their silence is full.\n"}
+
+
+# -- the wait ------------------------------------------------------------------
+def test_the_bell_rings_exactly_at_the_promised_minute_with_cues_between():
+    lengths = Lengths(FakeClips())
+    steps_ = waits.wait_steps(waits.announcement("leaving", "21:40"), waits.LEAVING_CUES, 20, lengths)
+    events = plan(steps_, lengths).events
+    bell = events[-1]
+    assert bell.kind == "bell" and bell.asset == "bell-soft"
+    assert bell.start == 20 * 60 * pcm.RATE_HZ  # to the frame
+    cues = [e for e in events if e.kind == "speech" and e.text in waits.LEAVING_CUES]
+    assert [c.start // pcm.RATE_HZ for c in cues] == [300, 600, 900]  # every five minutes, none in the last one
+
+
+def test_quiet_means_no_cues_and_the_same_bell():
+    lengths = Lengths(FakeClips())
+    events = plan(waits.wait_steps(["Holding off."], waits.REACHING_CUES, 20, lengths, quiet=True), lengths).events
+    assert [e.kind for e in events] == ["speech", "silence", "bell"]
+    assert events[-1].start == 20 * 60 * pcm.RATE_HZ
+
+
+def test_the_announcement_names_the_return_time():
+    assert waits.announcement("leaving", "21:40")[0] == "I'm flooded. I'm not leaving you. I'll be back at 21:40."
+    assert "21:40" in waits.announcement("reaching", "21:40")[0]
+
+
+# -- options ---------------------------------------------------------------------
+def test_fast_options():
+    assert parse_args([]) == PauseOptions()
+    assert parse_args(["--leave", "--minutes", "30", "--quiet"]) == PauseOptions("leaving", 30, True)
+    assert parse_args(["--reach", "--minutes=5", "--text", "--pulse"]) == PauseOptions("reaching", 5, False, True, True)
+
+
+@pytest.mark.parametrize("argv, message", [(["--leave", "--reach"], "cannot be used together"),
+                                           (["--minutes", "soon"], "needs a number"), (["--minutes", "0"], "from 1"),
+                                           (["--minutes"], "needs a number"), (["-x"], "no such option")])
+def test_fast_options_refuse_bad_input(argv, message):
+    with pytest.raises(UsageError, match=message):
+        parse_args(argv)
+
+
+def test_the_fast_parser_and_the_click_command_know_the_same_options():
+    click_names = {opt for param in pause_command.params for opt in param.opts}
+    assert click_names == set(FLAGS) | set(VALUED)
+
+
+# -- the first line, without pydantic --------------------------------------------
+def test_the_first_spoken_line_is_found_by_a_light_scan():
+    first = first_spoken_line(HEAD + "# note\nYou stopped.\n[pause 1s]\n")
+    assert (first.text, first.line) == ("You stopped.", 5)
+    assert first_spoken_line(HEAD + "[pause 1s]\nHi.\n") is None  # not first: left to the parser
+    assert first_spoken_line(HEAD + "\nHi.\n") is None  # a blank line is a pause
+    assert first_spoken_line(HEAD + "A: Hi.\n") is None
+
+
+def test_lazy_steps_equal_the_parsed_ones_for_every_builtin():
+    from companion.library import builtin_scripts
+
+    for path in builtin_scripts().values():
+        lazy = list(steps(path))
+        parsed = parse_file(path).steps
+        assert [(s.kind, getattr(s, "text", None)) for s in lazy] == [(s.kind, getattr(s, "text", None)) for s in parsed]
+
+
+# -- the pulse -----------------------------------------------------------------------
+def test_pulse_arithmetic_and_verdict():
+    assert bpm(28) == 112 and parse_count(" 28 ") == 28 and parse_count("lots") is None and parse_count("300") is None
+    assert "flooded" in verdict(112)[0] and "flooded" not in verdict(92)[0]
+    assert "flooded" in verdict(92, flooded_bpm=80)[0]  # a trained athlete's threshold
+
+
+# -- the whole flow, on a fake clock ---------------------------------------------------
+class Keys:
+    """Keys chosen by what the flow is doing: `plan` maps a stage to keys pressed in it."""
+
+    active = True
+
+    def __init__(self, plan, clock):
+        self.plan = {stage: list(keys) for stage, keys in plan.items()}
+        self.clock = clock
+        self.flow = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        pass
+
+    def cooked(self):
+        return self
+
+    def read(self, timeout_s):
+        import time
+
+        time.sleep(0.001)
+        pending = self.plan.get(self.flow.record["stage"])
+        if not pending:
+            return None
+        key = pending[0]
+        if isinstance(key, tuple):  # (seconds into the stage, key)
+            at, key = key
+            if self.clock.now - self.stage_started() < at:
+                return None
+        pending.pop(0)
+        if key is KeyboardInterrupt:
+            raise KeyboardInterrupt
+        return key
+
+    def stage_started(self):
+        stage = self.flow.record["stage"]
+        if getattr(self, "_stage", None) != stage:
+            self._stage, self._since = stage, self.clock.now
+        return self._since
+
+
+def pause_flow(tmp_path, keys_plan, side=None, minutes=None, lines=(), last_side=None, pulse=False):
+    clock = FakeClock()
+    output = ClockOutput(clock=clock, sleep=lambda s: (clock.sleep(s), __import__("time").sleep(0.0005)), step_s=2.0)
+    keys = Keys(keys_plan, clock)
+    journal_path = tmp_path / "journal.sqlite3"
+    typed = list(lines)
+    flow = PauseFlow(output=output, screen=Screen(), keys=keys, clips_factory=FakeClips,
+                     journal_factory=lambda: Journal(journal_path), minutes=minutes, last_side=last_side,
+                     now=lambda: datetime(2026, 11, 25, 21, 20).astimezone(), read_line=lambda prompt: typed.pop(0),
+                     warn=print, scripts=lambda name: parse(HEAD + SCRIPTS[name]).steps)
+    keys.flow = flow
+    code = flow.run(side, pulse_first=pulse)
+    journal = Journal(journal_path)
+    rows = journal.recent()
+    journal.close()
+    return code, rows, clock
+
+
+def test_leaving_stay_then_a_twenty_minute_break_then_return(tmp_path, capsys):
+    code, (row,), clock = pause_flow(tmp_path, {"question": ["l"], "choice": ["\n"]})
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "I'm flooded. I'm not leaving you. I'll be back at 21:40." in out  # twenty minutes ahead
+    assert "Welcome back." in out
+    assert (row["mode"], row["side"], row["break_minutes"], row["returned"], row["stage"]) == \
+        ("pause", "leaving", 20, True, "done")
+    assert row["completed"] is True and row["played_s"] > 20 * 60
+    assert clock.now - 1000 >= 20 * 60  # the clock really ran the break, in seconds of test time
+
+
+def test_a_key_chooses_the_break_length(tmp_path, capsys):
+    code, (row,), _ = pause_flow(tmp_path, {"question": ["l"], "choice": ["3"]})
+    assert row["break_minutes"] == 30 and "I'll be back at 21:50." in capsys.readouterr().out
+
+
+def test_staying_in_the_room_ends_without_a_break(tmp_path):
+    code, (row,), _ = pause_flow(tmp_path, {"question": ["l"], "choice": ["s"]})
+    assert code == 0 and row["stage"] == "stayed" and row["break_minutes"] is None and row["completed"] is True
+
+
+def test_ctrl_c_in_the_middle_of_the_break_is_journalled_with_how_far_it_got(tmp_path):
+    code, (row,), clock = pause_flow(tmp_path, {"break": [(10 * 60, KeyboardInterrupt)]}, side="leaving", minutes=20)
+    assert code == 130
+    assert (row["end_reason"], row["completed"], row["stage"], row["returned"]) == ("interrupted", False, "break", False)
+    assert 9 * 60 < row["played_s"] < 12 * 60 and row["break_minutes"] == 20
+
+
+def test_q_in_the_middle_of_the_hold_off_wait(tmp_path):
+    code, (row,), _ = pause_flow(tmp_path, {"hold-off": [(60, "q")]}, side="reaching", minutes=20)
+    assert code == 0 and row["end_reason"] == "stopped" and row["stage"] == "hold-off" and row["side"] == "reaching"
+
+
+def test_reaching_sit_then_hold_off_then_soften_leaving(tmp_path, capsys):
+    code, (row,), _ = pause_flow(tmp_path, {"question": ["r"]}, minutes=15)
+    out = capsys.readouterr().out
+    assert code == 0 and "Holding off until 21:35" in out and "Their silence is full." in out
+    assert (row["side"], row["break_minutes"], row["returned"], row["stage"]) == ("reaching", 15, True, "done")
+
+
+def test_enter_takes_the_side_chosen_last_time(tmp_path):
+    code, (row,), _ = pause_flow(tmp_path, {"question": ["\n"], "choice": ["s"]}, last_side="leaving")
+    assert row["side"] == "leaving"
+
+
+def test_the_pulse_is_counted_judged_and_journalled(tmp_path, capsys):
+    code, (row,), _ = pause_flow(tmp_path, {"question": ["l"], "choice": ["s"]}, pulse=True, lines=["many", "28"])
+    out = capsys.readouterr().out
+    assert "Type the number of beats" in out and "About 112 beats a minute. Your body is flooded." in out
+    assert row["pulse_bpm"] == 112 and row["side"] == "leaving"
+
+
+def test_quitting_at_the_question_leaves_no_journal_row(tmp_path):
+    clock = FakeClock()
+    keys = Keys({"question": ["q"]}, clock)
+    flow = PauseFlow(output=ClockOutput(clock=clock, sleep=clock.sleep), screen=Screen(), keys=keys,
+                     clips_factory=FakeClips, journal_factory=lambda: Journal(tmp_path / "j.sqlite3"))
+    keys.flow = flow
+    assert flow.run() == 0
+    assert not (tmp_path / "j.sqlite3").exists()
