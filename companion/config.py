@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -50,9 +49,15 @@ def load(path: Path | None = None) -> Config:
     """The settings in `path` (default: the user's), or the defaults if absent."""
     path = path or default_path()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return Config(path=path)
+        return Config(path=path)  # the usual case, and on the pause's hot path: no TOML parser needed
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path}: cannot read it ({e}); fix or delete the file") from None
+    import tomllib
+
+    try:
+        data = tomllib.loads(text)
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(f"{path}: cannot read it ({e}); fix or delete the file") from None
     except tomllib.TOMLDecodeError as e:

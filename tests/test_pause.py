@@ -217,3 +217,27 @@ def test_quitting_at_the_question_leaves_no_journal_row(tmp_path):
     keys.flow = flow
     assert flow.run() == 0
     assert not (tmp_path / "j.sqlite3").exists()
+
+
+def test_the_hot_path_imports_neither_numpy_pydantic_nor_click_before_the_first_word():
+    import subprocess
+    import sys
+
+    probe = """
+import sys
+from companion.pause import fast, flow
+from companion import session, outputs, player, screen, state, config, paths
+from companion.library import resolve
+from companion.pause.first_line import steps
+from companion.timeline import iter_events
+from tests.fakes import FakeClips
+first = next(iter_events(steps(resolve("stay")), player.Lengths(FakeClips())))
+player.audio_for(first, FakeClips())
+print(first.text)
+print(sorted(m for m in ("numpy", "pydantic", "click", "sqlite3", "tomllib") if m in sys.modules))
+"""
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    first_line, loaded = result.stdout.strip().splitlines()
+    assert first_line == "You stopped. You're still here."
+    assert loaded == "[]"

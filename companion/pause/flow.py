@@ -17,7 +17,6 @@ from typing import Callable
 
 from .. import pcm
 from ..screen import clock
-from . import waits
 
 QUESTION = ("Do you want to leave, or to reach?  [l/r]\n"
             "  l  leave: my body wants to get out\n"
@@ -183,6 +182,7 @@ class PauseFlow:
 
     def wait(self, side: str, minutes: float) -> str:
         from ..player import Lengths
+        from . import waits
         from .banner import banner
 
         at = (self.now() + timedelta(minutes=minutes)).strftime("%H:%M")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import pcm
-from .engine import ESPEAK_PITCH, EngineError, EngineUnavailable, Pyttsx3Engine, estimate_frames
+from .engine import ESPEAK_PITCH, EngineError, EngineUnavailable, Pyttsx3Engine, estimate_frames, shared_engine
 
 FORMAT = 2  # bump when rendering or trimming changes
 KEEP_SILENCE_FRAMES = pcm.frames_of(0.02)
@@ -41,7 +41,7 @@ class ClipStore:
     def __init__(self, root: Path, settings: VoiceSettings, engine: Pyttsx3Engine | None = None):
         self.root = root
         self.settings = settings
-        self.engine = engine or Pyttsx3Engine()
+        self.engine = engine or shared_engine()
         self.rendered = 0  # how many clips this store had to render
         self.unavailable: str | None = None  # why the engine could not start, if it could not
         self._lock = threading.Lock()

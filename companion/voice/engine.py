@@ -118,6 +118,26 @@ class Pyttsx3Engine:
         return [VoiceInfo(v.id, v.name, tuple(str(x) for x in (v.languages or ())), v.gender) for v in found]
 
 
+_shared: Pyttsx3Engine | None = None
+
+
+def shared_engine() -> Pyttsx3Engine:
+    """One engine a process: pyttsx3 keeps one espeak-ng driver per process anyway,
+    and several wrappers re-initialising it in turn is asking for crossed state."""
+    global _shared
+    if _shared is None:
+        import atexit
+
+        _shared = Pyttsx3Engine()
+        atexit.register(_release)  # before interpreter teardown, when pyttsx3's __del__ still works
+    return _shared
+
+
+def _release() -> None:
+    global _shared
+    _shared = None
+
+
 def estimate_frames(text: str, rate_wpm: int, rate_hz: int) -> int:
     """A stand-in length when no engine can speak (captions only)."""
     words = max(1, len(text.split()))
