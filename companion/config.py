@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from collections import namedtuple
 from pathlib import Path
 
 from .voice.clips import VoiceSettings
@@ -26,17 +26,15 @@ class ConfigError(ValueError):
     pass
 
 
-@dataclass(frozen=True)
-class Config:
-    voices: VoiceSettings = field(default_factory=VoiceSettings)
-    path: Path | None = None
-    flooded_bpm: int = 100
-    break_minutes: float = 20
-    background_prepare: bool = True
+class Config(namedtuple("Config", "voices path flooded_bpm break_minutes background_prepare",
+                        defaults=(VoiceSettings(), None, 100, 20, True))):
+    """The settings in force (immutable)."""
+
+    __slots__ = ()
 
     def with_overrides(self, voice: str | None = None, rate_wpm: int | None = None) -> "Config":
         v = self.voices
-        return replace(self, voices=VoiceSettings(voice or v.guide, v.A, v.B, rate_wpm or v.rate_wpm))
+        return self._replace(voices=VoiceSettings(voice or v.guide, v.A, v.B, rate_wpm or v.rate_wpm))
 
 
 def default_path() -> Path:

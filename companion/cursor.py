@@ -115,6 +115,13 @@ class Cursor:
             self.index += 1
         return self.events[self.index] if self.index < len(self.events) else None
 
+    def ready(self) -> bool:
+        """Is there something to play right away (or nothing at all, ever)?"""
+        if self.index < len(self.events):
+            event = self.events[self.index]
+            return event.kind not in AUDIBLE or self.index in self.audio
+        return self.planned.is_set()
+
     # -- called by the keyboard ------------------------------------------------
     def current(self) -> Event | None:
         with self._lock:

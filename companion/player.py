@@ -127,6 +127,8 @@ class Player:
                     break
             if pending is not None:
                 cursor.audio[pending[0]] = audio_for(pending[1], self.clips)
+                with cursor.moved:
+                    cursor.moved.notify_all()  # the session may be waiting to start the sound
                 continue
             with cursor.moved:
                 cursor.moved.wait(0.05)

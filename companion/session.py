@@ -7,7 +7,7 @@ sound device, captions only, and tests.
 from __future__ import annotations
 
 import signal
-from dataclasses import dataclass
+from collections import namedtuple
 from typing import Callable
 
 from . import pcm
@@ -18,14 +18,10 @@ POLL_S = 0.05
 EXIT_CODES = {"completed": 0, "stopped": 0, "error": 1, "interrupted": 130}
 
 
-@dataclass
-class Outcome:
-    reason: str  # completed | stopped | interrupted | error
-    played_s: float
-    position_s: float
-    planned_s: float
-    output: str
-    message: str = ""
+class Outcome(namedtuple("Outcome", "reason played_s position_s planned_s output message", defaults=("",))):
+    """How a session ended: reason is completed, stopped, interrupted or error; times in seconds."""
+
+    __slots__ = ()
 
     @property
     def exit_code(self) -> int:
@@ -48,6 +44,7 @@ def run(player: Player, output, *, screen: Screen, keys: Keys, journal=None, seq
     try:
         player.start()
         output.attach(cursor)
+        _wait_until_ready(player)
         output.start()
         if on_started is not None:
             on_started()
@@ -114,6 +111,16 @@ def _loop(player: Player, output, screen: Screen, keys: Keys, note_for=None) -> 
         total = player.planned_frames
         screen.status(cursor.position / pcm.RATE_HZ, total / pcm.RATE_HZ if total else None, cursor.paused, note)
     return "completed"
+
+
+def _wait_until_ready(player: Player, limit_s: float = 5.0) -> None:
+    """Start the sound with the first word in its first buffer, not behind a buffer of silence."""
+    import time
+
+    deadline = time.monotonic() + limit_s
+    while not player.cursor.ready() and player.error is None and time.monotonic() < deadline:
+        with player.cursor.moved:
+            player.cursor.moved.wait(0.002)
 
 
 def _describe(error: BaseException) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 
 from .paths import data_dir, private_dir
@@ -13,6 +12,8 @@ def _path():
 
 
 def load() -> dict:
+    import json
+
     try:
         return json.loads(_path().read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -20,6 +21,8 @@ def load() -> dict:
 
 
 def save(**values) -> None:
+    import json
+
     path = _path()
     try:
         private_dir(path.parent)

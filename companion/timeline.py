@@ -9,7 +9,7 @@ line while later lines are still being rendered.
 from __future__ import annotations
 
 import bisect
-from dataclasses import asdict, dataclass, field
+from collections import namedtuple
 from typing import Iterable, Iterator, Protocol
 
 from .pcm import RATE_HZ, frames_of
@@ -18,9 +18,11 @@ LINE_GAP_S = 0.4  # the breath between two spoken lines
 BREATH_CUES = ("Breathe in", "Hold", "Breathe out")
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
-    """One thing the player does. `kind` is one of:
+_EventFields = namedtuple("Event", "kind start frames caption line role text asset who", defaults=("", 0, "", "", "", ""))
+
+
+class Event(_EventFields):
+    """One thing the player does (immutable; a namedtuple, cheap to import). `kind` is one of:
 
     speech  `text` in the voice of `role` (guide, A, B)
     silence nothing plays
@@ -31,15 +33,7 @@ class Event:
     turn    partner `who` speaks aloud; silence that a key can end early
     """
 
-    kind: str
-    start: int
-    frames: int
-    caption: str = ""
-    line: int = 0
-    role: str = ""
-    text: str = ""
-    asset: str = ""
-    who: str = ""
+    __slots__ = ()
 
     @property
     def end(self) -> int:
@@ -113,11 +107,11 @@ def _raw(step, lengths: Lengths) -> Iterator[tuple[str, int, dict]]:
         raise ValueError(f"unknown step kind {kind!r}")
 
 
-@dataclass
 class Timeline:
     """A planned sequence: its events in order, and its length in frames."""
 
-    events: list[Event] = field(default_factory=list)
+    def __init__(self, events: list[Event] | None = None):
+        self.events = events if events is not None else []
 
     @property
     def frames(self) -> int:
@@ -133,7 +127,7 @@ class Timeline:
         return max(0, bisect.bisect_right(starts, position) - 1) if position < self.frames else len(self.events)
 
     def to_dicts(self) -> list[dict]:
-        return [asdict(e) for e in self.events]
+        return [e._asdict() for e in self.events]
 
 
 def plan(steps: Iterable, lengths: Lengths) -> Timeline:

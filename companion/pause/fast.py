@@ -26,9 +26,9 @@ class EarlyOutput:
         from ..outputs import DeviceOutput, NoDevice
 
         try:
-            output = DeviceOutput()
-            output.start()  # silence flows until a cursor is attached
-            self.output = output
+            # Open now, start later: a stream started before the first word is
+            # ready would queue a buffer of silence ahead of it.
+            self.output = DeviceOutput()
         except NoDevice as e:
             self.problem = str(e)
 

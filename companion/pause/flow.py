@@ -12,7 +12,6 @@ tests run a twenty-minute break in seconds.
 from __future__ import annotations
 
 import signal
-from datetime import datetime, timedelta
 from typing import Callable
 
 from .. import pcm
@@ -41,13 +40,13 @@ class PauseFlow:
     def __init__(self, *, output, screen, keys, clips_factory: Callable, journal_factory: Callable,
                  minutes: float | None = None, default_minutes: float = 20, quiet: bool = False,
                  flooded_bpm: int = 100, last_side: str | None = None,
-                 now: Callable[[], datetime] = lambda: datetime.now().astimezone(),
+                 now: Callable | None = None,
                  read_line: Callable[[str], str] = input, warn: Callable[[str], None] = print,
                  scripts: Callable[[str], object] | None = None):
         self.output, self.screen, self.keys = output, screen, keys
         self._clips_factory, self._journal_factory = clips_factory, journal_factory
         self.minutes, self.default_minutes, self.quiet = minutes, default_minutes, quiet
-        self.flooded_bpm, self.last_side, self.now = flooded_bpm, last_side, now
+        self.flooded_bpm, self.last_side, self.now = flooded_bpm, last_side, now or _local_now
         self.read_line, self.warn = read_line, warn
         self.scripts = scripts
         self._clips = None
@@ -185,6 +184,8 @@ class PauseFlow:
         from . import waits
         from .banner import banner
 
+        from datetime import timedelta
+
         at = (self.now() + timedelta(minutes=minutes)).strftime("%H:%M")
         opening = waits.announcement(side, at)
         cues = waits.LEAVING_CUES if side == "leaving" else waits.REACHING_CUES
@@ -259,3 +260,9 @@ class PauseFlow:
         if self.record["side"] is None and self.record["pulse_bpm"] is None:
             return  # nothing happened worth keeping
         self._started()
+
+
+def _local_now():
+    from datetime import datetime
+
+    return datetime.now().astimezone()

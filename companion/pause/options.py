@@ -7,8 +7,6 @@ Click takes about 20 ms to import; the question must be on screen within
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 MINUTES_RANGE = (1, 180)
 
 
@@ -16,13 +14,23 @@ class UsageError(ValueError):
     pass
 
 
-@dataclass
 class PauseOptions:
-    side: str | None = None  # "leaving" | "reaching" | None: ask
-    minutes: float | None = None  # None: the default, or a one-key choice after `stay`
-    quiet: bool = False
-    text: bool = False
-    pulse: bool = False
+    """side: "leaving", "reaching" or None (ask); minutes: None for the default, or a key after `stay`."""
+
+    __slots__ = ("side", "minutes", "quiet", "text", "pulse")
+
+    def __init__(self, side: str | None = None, minutes: float | None = None, quiet: bool = False,
+                 text: bool = False, pulse: bool = False):
+        self.side, self.minutes, self.quiet, self.text, self.pulse = side, minutes, quiet, text, pulse
+
+    def _values(self) -> tuple:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, PauseOptions) and self._values() == other._values()
+
+    def __repr__(self) -> str:
+        return "PauseOptions(" + ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__) + ")"
 
 
 FLAGS = {"--leave": ("side", "leaving"), "--reach": ("side", "reaching"), "--quiet": ("quiet", True),

@@ -8,28 +8,22 @@ nothing, and changing a voice never plays a stale clip.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
-import tempfile
 import threading
-from dataclasses import dataclass
+from collections import namedtuple
 from pathlib import Path
 
 from .. import pcm
 from .engine import ESPEAK_PITCH, EngineError, EngineUnavailable, Pyttsx3Engine, estimate_frames, shared_engine
 
-FORMAT = 2  # bump when rendering or trimming changes
+FORMAT = 3  # bump when rendering, trimming or the key changes
 KEEP_SILENCE_FRAMES = pcm.frames_of(0.02)
 
 
-@dataclass(frozen=True)
-class VoiceSettings:
-    """Which voice speaks each role (guide, A, B), and how fast."""
+class VoiceSettings(namedtuple("VoiceSettings", "guide A B rate_wpm", defaults=(None, None, None, 140))):
+    """Which voice speaks each role (guide, A, B), and how fast (immutable)."""
 
-    guide: str | None = None
-    A: str | None = None
-    B: str | None = None
-    rate_wpm: int = 140
+    __slots__ = ()
 
     def voice(self, role: str) -> str | None:
         return getattr(self, role)
@@ -53,7 +47,7 @@ class ClipStore:
     def path(self, role: str, text: str) -> Path:
         identity = [FORMAT, self.engine.name, self.engine.driver, self.voice(role), self.settings.rate_wpm,
                     ESPEAK_PITCH.get(role), text]
-        digest = hashlib.sha256(json.dumps(identity).encode()).hexdigest()
+        digest = hashlib.sha256(repr(identity).encode()).hexdigest()  # repr: no json import on the hot path
         return self.root / digest[:2] / f"{digest}.wav"
 
     def ensure(self, role: str, text: str) -> Path:
@@ -85,6 +79,8 @@ class ClipStore:
             return pcm.silence(self.frames(role, text))
 
     def _render(self, role: str, text: str, path: Path) -> None:
+        import tempfile
+
         from ..paths import private_dir
 
         private_dir(path.parent)

@@ -10,9 +10,9 @@ which would swallow captions printed by other threads.
 
 from __future__ import annotations
 
-import platform
+import sys
 import threading
-from dataclasses import dataclass
+from collections import namedtuple
 from pathlib import Path
 
 
@@ -24,12 +24,7 @@ class EngineUnavailable(EngineError):
     """The speech engine could not start at all."""
 
 
-@dataclass(frozen=True)
-class VoiceInfo:
-    id: str
-    name: str
-    languages: tuple[str, ...]
-    gender: str | None
+VoiceInfo = namedtuple("VoiceInfo", "id name languages gender")
 
 
 # Distinct defaults for espeak-ng: a calm US guide, then a female and a British
@@ -56,7 +51,7 @@ class Pyttsx3Engine:
         self._engine = None
         self._known: set[str] | None = None
         self._lock = threading.Lock()
-        self.driver = {"Linux": "espeak", "Darwin": "nsss", "Windows": "sapi5"}.get(platform.system(), "espeak")
+        self.driver = {"darwin": "nsss", "win32": "sapi5"}.get(sys.platform, "espeak")
 
     def _init(self):
         if self._engine is None:

@@ -1,0 +1,240 @@
+"""Time to first sound: from process launch to the first onset heard on the monitor.
+
+Candidates, 5 runs each, interleaved run by run (and the order rotated every
+round) so that load on this shared machine falls on all of them alike:
+
+  a  companion play stay, clips already cached (warm)
+  b  companion play stay, a fresh empty cache every run (cold)
+  c  a bare sounddevice player of the same first clip (the floor for Python + PortAudio)
+  d  espeak-ng speaking the same first line (the floor for speech at all)
+
+One recorder listens for the whole bench; each run is stopped as soon as its
+sound is seen in the recording, and the exact onset is taken afterwards from
+the recorder's sample-counted segments.  Last, one warm and one cold run
+under a small wrapper timestamp companion's steps, to show where its time goes.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import ROOT, companion_cmd, median, ms, show_json, user_dirs  # noqa: E402
+
+from tests import soundlab  # noqa: E402
+from tests.soundlab import Recorder, SoundServer  # noqa: E402
+
+RUNS = 5
+THRESHOLD = 250  # RMS, int16: speech is ~3,000, the idle monitor 0 (TESTING-AUDIO.md)
+GAP_S = 0.7  # silence between runs, more than the 0.3 s that segments() merges across
+TIMEOUT_S = 20.0
+HOLD_S = 0.2  # how long a run plays on after its sound is seen
+
+# The bare player: stdlib `wave` and sounddevice only (no numpy), a callback copying bytes.
+RAW_PLAYER = """\
+import sys, time, wave, sounddevice as sd
+w = wave.open(sys.argv[1], "rb")
+def callback(outdata, frames, time_info, status): outdata[:] = w.readframes(frames).ljust(len(outdata), b"\\0")
+with sd.RawOutputStream(samplerate=22050, channels=1, dtype="int16", latency="low", callback=callback):
+    time.sleep(w.getnframes() / 22050 + 0.5)
+"""
+
+# Runs `companion play stay` as `python -m companion` would, but notes the time
+# of each step.  Modules that play() imports lazily are imported up front, in
+# the order play() needs them, so each import shows as its own step.  Names
+# that do not exist (the code moves on) are skipped, never an error.
+STEPS = """\
+import atexit, importlib, json, sys, time
+marks = [(time.monotonic(), "interpreter up (site imported)")]
+sys.path.insert(0, sys.argv[2])  # the repository root, as `python -m` from there would have it
+def mark(what): marks.append((time.monotonic(), what))
+out = sys.argv[1]  # read now: sys.argv is replaced below
+atexit.register(lambda: open(out, "w").write(json.dumps(marks)))
+for modules, what in [("companion.cli", "import click, companion.cli"),
+                      ("companion.library companion.script", "import companion.script (pydantic), library"),
+                      ("companion.config companion.voice companion.paths", "import config, voice"),
+                      ("companion.player companion.session companion.screen companion.outputs companion.journal",
+                       "import player, session, screen, outputs, journal (sqlite3)"),
+                      ("sounddevice", "import sounddevice (cffi, libportaudio)")]:
+    for module in modules.split():
+        try: importlib.import_module(module)
+        except ImportError: pass
+    mark(what)
+def after(target, what, first=None):
+    module, _, path = target.partition(":")
+    *owners, name = path.split(".")
+    try:
+        obj = importlib.import_module(module)
+        for owner in owners: obj = getattr(obj, owner)
+        fn = getattr(obj, name)
+    except (ImportError, AttributeError): return
+    def wrapped(*args, **kwargs):
+        result = fn(*args, **kwargs)
+        if not wrapped.done and (first is None or first(result)):
+            wrapped.done = True; mark(what)
+        return result
+    wrapped.done = False
+    setattr(obj, name, wrapped)
+after("companion.cli:load_sequence", "script parsed")
+after("companion.cli:clip_store", "config read, clip store made")
+after("companion.cli:open_journal", "journal opened")
+after("companion.session:open_output", "output stream opened")
+after("companion.outputs:open_output", "output stream opened")
+after("companion.player:Lengths.speech", "planner: first clip's length known")
+after("companion.player:audio_for", "loader: first clip's samples in memory")
+after("companion.outputs:DeviceOutput.start", "stream started")
+after("companion.cursor:Cursor.read", "callback hands PortAudio the first non-silent block", first=any)
+sys.argv = ["companion", "play", "stay"]
+cli = importlib.import_module("companion.cli")
+cli.main()
+"""
+
+
+class Listener:
+    """Watches the recorder's file as it grows, to stop a run once its sound is there.
+
+    The recorder subprocess appends one record per 10 ms block (callback time,
+    flags, 160 samples) and flushes every 50 ms; only its path is private.
+    """
+
+    DTYPE = np.dtype([("t", "<f8"), ("flags", "<u4"), ("pcm", "<i2", soundlab.BLOCK_FRAMES)])
+
+    def __init__(self, rec: Recorder):
+        self._file = open(rec._out, "rb")
+        self._rest = b""
+
+    def wait_for_sound(self, since: float, deadline: float) -> bool:
+        while time.monotonic() < deadline:
+            raw = self._rest + self._file.read()
+            whole = len(raw) - len(raw) % self.DTYPE.itemsize
+            self._rest = raw[whole:]
+            blocks = np.frombuffer(raw[:whole], dtype=self.DTYPE)
+            rms = np.sqrt((blocks["pcm"].astype(np.float64) ** 2).mean(axis=1)) if len(blocks) else []
+            if any(t >= since and r >= THRESHOLD for t, r in zip(blocks["t"], rms)):
+                return True
+            time.sleep(0.02)
+        return False
+
+    def close(self):
+        self._file.close()
+
+
+def launch_and_stop(cmd, env, listener) -> float:
+    """Start `cmd`, stop it once it is heard; its launch time (time.monotonic()).
+
+    It plays on for HOLD_S after the sound is seen, so what the recorder kept
+    is long enough to count as a segment (segments() drops ones under 40 ms).
+    """
+    launched = time.monotonic()
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        if not listener.wait_for_sound(launched, launched + TIMEOUT_S):
+            print(f"  no sound within {TIMEOUT_S:.0f} s from {' '.join(map(str, cmd[:4]))}")
+        time.sleep(HOLD_S)
+        proc.send_signal(signal.SIGINT)  # companion: Ctrl-C, silent at once, exit 130
+        proc.wait(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    time.sleep(GAP_S)
+    return launched
+
+
+def onset_after(segments, launched: float, before: float) -> float | None:
+    """Seconds from `launched` to the first heard onset between `launched` and `before`."""
+    for start, _end in segments:
+        if launched <= start < before:
+            return start - launched
+    return None
+
+
+def step_run(server, dirs: dict, tmp: Path, listener) -> tuple[float, list]:
+    """One `companion play stay` under the timestamping wrapper: (launch time, [(time, step)])."""
+    (tmp / "steps.py").write_text(STEPS)
+    marks_file = tmp / "marks.json"
+    marks_file.unlink(missing_ok=True)
+    launched = launch_and_stop([sys.executable, str(tmp / "steps.py"), str(marks_file), str(ROOT)],
+                               server.env | dirs, listener)
+    return launched, json.loads(marks_file.read_text()) if marks_file.exists() else []
+
+
+def main() -> None:
+    print("== time to first sound (ms from launch to the first onset heard on the monitor) ==")
+    with SoundServer() as server, tempfile.TemporaryDirectory(prefix="companion-bench-",
+                                                              ignore_cleanup_errors=True) as tmp_name:
+        tmp = Path(tmp_name)
+        warm_home, cold_home = tmp / "warm", tmp / "cold"
+        plan = show_json("stay", server.env | user_dirs(warm_home))  # renders every clip: warm
+        first = next(e for e in plan["events"] if e["kind"] == "speech")
+        (tmp / "raw_player.py").write_text(RAW_PLAYER)
+        candidates = {
+            "a  companion play stay, warm": lambda i: (companion_cmd("play", "stay"), user_dirs(warm_home)),
+            # A fresh, empty cache every run; the journal dir is kept, as a user's would be.
+            "b  companion play stay, cold": lambda i: (companion_cmd("play", "stay"),
+                                                       user_dirs(cold_home, cache=tmp / f"cold-cache-{i}")),
+            "c  bare sounddevice player": lambda i: ([sys.executable, str(tmp / "raw_player.py"), first["clip"]], {}),
+            "d  espeak-ng": lambda i: (["espeak-ng", "-v", "gmw/en-us", "-s", "140", first["text"]], {}),
+        }
+        names = list(candidates)
+        runs = []  # (name, launch time)
+        rec = Recorder(server).start()
+        listener = Listener(rec)
+        try:
+            for i in range(RUNS):
+                for name in names[i % len(names):] + names[:i % len(names)]:  # rotate the order each round
+                    cmd, dirs = candidates[name](i)
+                    runs.append((name, launch_and_stop(cmd, server.env | dirs, listener)))
+            steps = {}  # warm and cold, each timed step by step
+            for name, dirs in (("warm", user_dirs(warm_home)),
+                               ("cold", user_dirs(cold_home, cache=tmp / "cold-cache-steps"))):
+                launched, marks = step_run(server, dirs, tmp, listener)
+                runs.append((f"steps {name}", launched))
+                steps[name] = (launched, marks)
+        finally:
+            listener.close()
+            rec.stop()
+        segments = rec.segments(threshold=THRESHOLD)
+        results = {name: [] for name, _ in runs}
+        bounds = [t for _, t in runs[1:]] + [float("inf")]
+        for (name, launched), before in zip(runs, bounds):
+            onset = onset_after(segments, launched, before)
+            if onset is not None:
+                results[name].append(onset)
+
+    print(f'first line: "{first["text"]}"  ({RUNS} runs each, interleaved)')
+    print(f"{'candidate':<32}{'median':>8}{'min':>8}{'max':>8}   runs (ms)")
+    for name in names:
+        values = results[name]
+        if not values:
+            print(f"{name:<32}{'no sound heard':>24}")
+            continue
+        print(f"{name:<32}{ms(median(values)):>8}{ms(min(values)):>8}{ms(max(values)):>8}   "
+              + " ".join(ms(v) for v in values))
+    raw = median(results[names[2]])
+    print(f"ratio to the bare player (c): a {median(results[names[0]]) / raw:.1f}x, "
+          f"b {median(results[names[1]]) / raw:.1f}x")
+    if rec.overflowed():
+        print("(the recorder reported an overflow: onsets may be off by a block or more)")
+
+    # Where companion's time goes: each step's time from launch, warm and cold.
+    print("companion play stay, step by step (one run each, ms from launch; the wrapper pre-imports, adding a little):")
+    print(f"{'':>6}{'warm':>7}{'cold':>7}")
+    cold = {what: t - steps["cold"][0] for t, what in steps["cold"][1]}
+    for t, what in steps["warm"][1]:
+        print(f"{'':>6}{ms(t - steps['warm'][0]):>7}{ms(cold[what]) if what in cold else '-':>7}  {what}")
+    heard = [ms(results[f"steps {name}"][0]) if results[f"steps {name}"] else "-" for name in ("warm", "cold")]
+    print(f"{'':>6}{heard[0]:>7}{heard[1]:>7}  heard on the monitor")
+
+
+if __name__ == "__main__":
+    main()
