@@ -12,9 +12,17 @@ import threading
 
 
 class EarlyOutput:
-    """Opens the sound device in the background; `get` returns it (or captions)."""
+    """The sound device, opening in a thread from the first millisecond.
+
+    Importing sounddevice is mostly PortAudio starting up, in C, with the
+    interpreter lock released, so the rest of the start-up runs beside it.
+    (The full parse of the script must not: see first_line.steps.) Opened,
+    not started: a stream started before the first word is ready would queue
+    a buffer of silence ahead of it.
+    """
 
     def __init__(self, text_only: bool):
+        self.text_only = text_only
         self.output = None
         self.problem = None
         self._thread = None
@@ -26,15 +34,20 @@ class EarlyOutput:
         from ..outputs import DeviceOutput, NoDevice
 
         try:
-            # Open now, start later: a stream started before the first word is
-            # ready would queue a buffer of silence ahead of it.
             self.output = DeviceOutput()
         except NoDevice as e:
             self.problem = str(e)
 
-    def get(self, warn):
+    def open(self) -> None:
         if self._thread is not None:
             self._thread.join()
+
+    def close(self) -> None:
+        if self.output is not None:
+            self.output.stop()
+
+    def get(self, warn):
+        self.open()
         if self.output is not None:
             return self.output
         if self.problem:
@@ -61,7 +74,7 @@ def run(options) -> int:
 
     screen, keys = Screen(), Keys()
     if options.side is None and not keys.active:
-        early.get(lambda message: None).stop()
+        early.close()
         print("companion: there is no terminal to ask which side; use --leave or --reach", file=sys.stderr)
         return 2
     from .. import state
@@ -106,12 +119,13 @@ def run(options) -> int:
     try:
         cfg = config()
     except Exception as e:  # ConfigError: one line, exit 2
-        early.get(lambda message: None).stop()
+        early.close()
         print(f"companion: {e}", file=sys.stderr)
         return 2
     flow = PauseFlow(output=LazyOutput(), screen=screen, keys=keys, clips_factory=clips, journal_factory=journal,
                      minutes=options.minutes, default_minutes=cfg.break_minutes, quiet=options.quiet,
-                     flooded_bpm=cfg.flooded_bpm, last_side=state.load().get("side"), warn=warn)
+                     flooded_bpm=cfg.flooded_bpm, last_side=lambda: state.load().get("side"), warn=warn,
+                     before_key=early.open)
     with keys:
         code = flow.run(options.side, pulse_first=options.pulse)
     if flow._clips is not None:

@@ -10,6 +10,7 @@ supplies the rest.
 from __future__ import annotations
 
 import re
+import threading
 from pathlib import Path
 from typing import Iterator
 
@@ -43,11 +44,18 @@ def first_spoken_line(text: str) -> FirstSpeak | None:
     return None
 
 
-def steps(path: Path) -> Iterator:
-    """Every step of the script at `path`; ScriptError if any of it is invalid."""
+def steps(path: Path, sounding: threading.Event | None = None) -> Iterator:
+    """Every step of the script at `path`; ScriptError if any of it is invalid.
+
+    `sounding`, if given, is set once the first word is playing: the full
+    parse (pure Python, about 100 ms) waits for it rather than compete for
+    the interpreter with opening the sound device.
+    """
     first = first_spoken_line(path.read_text(encoding="utf-8", errors="replace"))
     if first is not None:
         yield first
+        if sounding is not None:
+            sounding.wait(2.0)
     from ..script import parse_file
 
     sequence = parse_file(path)

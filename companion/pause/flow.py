@@ -12,6 +12,7 @@ tests run a twenty-minute break in seconds.
 from __future__ import annotations
 
 import signal
+import threading
 from typing import Callable
 
 from .. import pcm
@@ -42,14 +43,16 @@ class PauseFlow:
                  flooded_bpm: int = 100, last_side: str | None = None,
                  now: Callable | None = None,
                  read_line: Callable[[str], str] = input, warn: Callable[[str], None] = print,
-                 scripts: Callable[[str], object] | None = None):
+                 scripts: Callable[[str], object] | None = None, before_key: Callable[[], None] = lambda: None):
         self.output, self.screen, self.keys = output, screen, keys
         self._clips_factory, self._journal_factory = clips_factory, journal_factory
         self.minutes, self.default_minutes, self.quiet = minutes, default_minutes, quiet
         self.flooded_bpm, self.last_side, self.now = flooded_bpm, last_side, now or _local_now
         self.read_line, self.warn = read_line, warn
         self.scripts = scripts
+        self.before_key = before_key  # once the question is on screen: open the sound device
         self._clips = None
+        self._sounding = threading.Event()  # the current phase's first sound has started
         self.journal = None
         self.session_id = None
         self.record: dict = {"side": None, "pulse_bpm": None, "break_minutes": None, "returned": None,
@@ -87,9 +90,6 @@ class PauseFlow:
         return {"completed": 0, "stopped": 0, "interrupted": 130, "error": 1}[reason]
 
     def sides(self, side: str) -> str:
-        from ..state import save
-
-        save(side=side)
         outcome = self.phase(FIRST[side], self.sequence_steps(FIRST[side]), stage=FIRST[side])
         if outcome != "completed":
             return outcome
@@ -112,10 +112,12 @@ class PauseFlow:
 
     # -- questions ------------------------------------------------------------------
     def ask_side(self) -> str | None:
-        last = SIDES.get((self.last_side or "")[:1])
+        last_side = self.last_side() if callable(self.last_side) else self.last_side
+        last = SIDES.get((last_side or "")[:1])
         enter = f"  Enter  {'leave' if last == 'leaving' else 'reach'}, as last time\n" if last else ""
         self.record["stage"] = "question"
         self.screen.caption(QUESTION.format(enter=enter))
+        self.before_key()
         while True:
             key = self.key()
             if key in ("\n", "\r") and last:
@@ -161,7 +163,8 @@ class PauseFlow:
         from ..library import resolve
         from .first_line import steps
 
-        return steps(resolve(name))
+        self._sounding.clear()
+        return steps(resolve(name), self._sounding)
 
     def phase(self, name: str, steps, stage: str, note=None, title: str | None = None) -> str:
         """Play `steps` to the shared output; returns the session's reason."""
@@ -228,8 +231,14 @@ class PauseFlow:
 
     # -- the journal ------------------------------------------------------------------
     def _started(self) -> None:
-        """After the first sound of a phase: write the journal row, once."""
+        """After the first sound of a phase: let the parse go on; remember the side and
+        write the journal row, once (none of it may delay the first word)."""
+        self._sounding.set()
         if self.journal is None and self.session_id is None:
+            if self.record["side"]:
+                from ..state import save
+
+                save(side=self.record["side"])
             self.journal = self._journal_factory()
             if self.journal is not None:
                 try:
