@@ -16,7 +16,7 @@ from pathlib import Path
 from .. import pcm
 from .engine import ESPEAK_PITCH, EngineError, EngineUnavailable, Pyttsx3Engine, estimate_frames, shared_engine
 
-FORMAT = 3  # bump when rendering, trimming or the key changes
+FORMAT = 4  # bump when rendering, trimming or the key changes (4: clips made before the rate/voice fix)
 KEEP_SILENCE_FRAMES = pcm.frames_of(0.02)
 
 

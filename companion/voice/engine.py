@@ -2,7 +2,11 @@
 
 pyttsx3's Linux `say()` shells out to `aplay`, with no control over device,
 timing or stopping, so we only ever use `save_to_file` and play the samples
-ourselves. Known traps (nateshmbhat/pyttsx3): empty text crashes espeak
+ourselves. With espeak-ng, `runAndWait` can return before the synthesis has
+finished (its loop sleeps 10 ms and stops): the file is then read half-made,
+and the next line's rate or voice lands in the middle of this one. So each
+render also waits for pyttsx3's own "finished-utterance" notice, sent once
+the file is written. Known traps (nateshmbhat/pyttsx3): empty text crashes espeak
 (issue 140), so callers never pass it; `runAndWait` prints "Audio saved to"
 on stdout, silenced here per module rather than by swapping sys.stdout,
 which would swallow captions printed by other threads.
@@ -30,8 +34,9 @@ VoiceInfo = namedtuple("VoiceInfo", "id name languages gender")
 # Distinct defaults for espeak-ng: a calm US guide, then a female and a British
 # male variant for partners A and B, so three speakers are never confused.
 ESPEAK_DEFAULTS = {"guide": "gmw/en-us", "A": "gmw/en-us+f3", "B": "gmw/en-gb-x-rp+m3"}
-ESPEAK_PITCH = {"guide": 42, "A": 55, "B": 38}
+ESPEAK_PITCH = {"guide": 40, "A": 55, "B": 80}
 RENDER_ATTEMPTS = 3
+FINISH_TIMEOUT_S = 30.0
 
 
 def _has_frames(path: Path) -> bool:
@@ -49,6 +54,7 @@ class Pyttsx3Engine:
 
     def __init__(self) -> None:
         self._engine = None
+        self._finished = threading.Event()
         self._known: set[str] | None = None
         self._lock = threading.Lock()
         self.driver = {"darwin": "nsss", "win32": "sapi5"}.get(sys.platform, "espeak")
@@ -66,6 +72,7 @@ class Pyttsx3Engine:
                 import pyttsx3.drivers.espeak as espeak_driver
 
                 espeak_driver.print = lambda *args, **kwargs: None  # its "Audio saved to ..." line
+                self._engine.connect("finished-utterance", lambda **notice: self._finished.set())
         return self._engine
 
     def default_voice(self, role: str) -> str | None:
@@ -80,22 +87,41 @@ class Pyttsx3Engine:
             if voice:
                 self._check_voice(engine, voice)
             try:
-                if voice:
-                    engine.setProperty("voice", voice)
-                engine.setProperty("rate", rate_wpm)
+                self._set(engine, "voice", voice)
+                self._set(engine, "rate", rate_wpm)
                 if self.driver == "espeak":
-                    engine.setProperty("pitch", ESPEAK_PITCH.get(role, 50))
-                # pyttsx3 2.99's espeak driver now and then (about 1 in 300 here)
-                # writes a WAV with no samples; the same call again succeeds.
+                    self._set(engine, "pitch", ESPEAK_PITCH.get(role, 50))
                 for _attempt in range(RENDER_ATTEMPTS):
+                    self._finished.clear()
                     engine.save_to_file(text, str(out))
                     engine.runAndWait()
+                    if self.driver == "espeak" and not self._finished.wait(FINISH_TIMEOUT_S):
+                        continue
                     if _has_frames(out):
                         break
             except (ValueError, KeyError, RuntimeError, OSError) as e:
                 raise EngineError(f"could not speak with voice {voice!r}: {e}; list voices with 'companion voices'") from None
         if not _has_frames(out):
             raise EngineError(f"the speech engine wrote no audio for {text[:40]!r}")
+
+    def _set(self, engine, name: str, value) -> None:
+        """Set a property now. pyttsx3 queues `setProperty` and, with espeak-ng, the
+        queue can fall one command behind: a line is then spoken at the previous
+        line's rate or voice (seen here in about 1 render in 3 after a while).
+        The espeak driver's own setProperty takes effect at once."""
+        if value is None:
+            return
+        driver = getattr(getattr(engine, "proxy", None), "_driver", None)
+        if self.driver == "espeak" and driver is not None:
+            from pyttsx3.drivers import _espeak
+
+            driver.setProperty(name, value)
+            # pyttsx3 starts espeak-ng in retrieval mode, which is asynchronous:
+            # a parameter goes through espeak's own command queue too. Wait for
+            # it to be applied before the text is synthesised.
+            _espeak.Synchronize()
+        else:
+            engine.setProperty(name, value)
 
     def _check_voice(self, engine, voice: str) -> None:
         """espeak-ng silently falls back on an unknown voice: refuse it instead."""
