@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from typing import Callable
+from collections.abc import Callable
 
 from .pcm import SAMPLE_BYTES
 from .timeline import Event
@@ -114,6 +114,15 @@ class Cursor:
             self.audio.pop(self.index, None)  # played: let it go
             self.index += 1
         return self.events[self.index] if self.index < len(self.events) else None
+
+    def played_already(self, frames: int) -> None:
+        """The first `frames` were played by someone else (a prelude): begin after them."""
+        with self._lock:
+            self.position = frames
+            self.played = frames
+            self.entered.append(0)  # its caption is still shown
+            self._last_entered = 0
+            self._current()
 
     def ready(self) -> bool:
         """Is there something to play right away (or nothing at all, ever)?"""

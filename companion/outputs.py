@@ -12,10 +12,12 @@ import threading
 import time
 import wave
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 from . import pcm
-from .cursor import Cursor
+
+if False:  # annotations only: importing cursor here would slow the pause's first word
+    from .cursor import Cursor
 
 DEVICE_LATENCY_S = 0.05  # low enough that pause and stop answer at once
 
@@ -35,6 +37,7 @@ class DeviceOutput:
 
     def __init__(self, latency_s: float = DEVICE_LATENCY_S):
         self.cursor: Cursor | None = None
+        self._prelude = b""  # samples played before any cursor (see play_prelude)
         self.done = threading.Event()
         self._drained = 0
         try:
@@ -50,14 +53,29 @@ class DeviceOutput:
 
     def _callback(self, outdata, frames, time_info, status) -> None:
         cursor = self.cursor
+        head = b""
+        if self._prelude:
+            head, self._prelude = self._prelude[:len(outdata)], self._prelude[len(outdata):]
+            if len(head) == len(outdata):
+                outdata[:] = head
+                return
         if cursor is None:
-            outdata[:] = bytes(len(outdata))
+            outdata[:] = head + bytes(len(outdata) - len(head))
             return
-        outdata[:] = cursor.read(frames)
+        outdata[:] = head + cursor.read(frames - len(head) // pcm.SAMPLE_BYTES)
         if cursor.finished:
             self._drained += frames
             if self._drained >= self._drain_frames:
                 self.done.set()
+
+    def play_prelude(self, samples: bytes) -> None:
+        """Start the stream with `samples` (the first line), before any cursor exists.
+
+        The cursor attached later must begin where these end: the player then
+        takes over without a gap, and the timeline is the same as without it.
+        """
+        self._prelude = samples
+        self.start()
 
     def attach(self, cursor: Cursor) -> None:
         self._drained = 0

@@ -10,7 +10,7 @@ in bounded memory.
 from __future__ import annotations
 
 import threading
-from typing import Iterable
+from collections.abc import Iterable
 
 from . import assets, pcm
 from .cursor import AUDIBLE, Audio, Cursor

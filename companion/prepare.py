@@ -50,6 +50,9 @@ def prepare(clips, report=lambda done, total: None) -> int:
         clips.ensure(role, text)
         report(done, len(todo))
     (clips.root).mkdir(parents=True, exist_ok=True)
+    from .pause import first_words
+
+    first_words.write(clips)
     (clips.root / STAMP).write_text(json.dumps({"fingerprint": fingerprint(clips)}))
     return len(todo)
 

@@ -13,7 +13,7 @@ import shutil
 import stat
 import sys
 from contextlib import contextmanager
-from typing import TextIO
+from io import TextIOBase as TextIO
 
 HINT = "space pause · n next · q quit"
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import signal
 from collections import namedtuple
-from typing import Callable
+from collections.abc import Callable
 
 from . import pcm
 from .player import Player
@@ -31,18 +31,22 @@ class Outcome(namedtuple("Outcome", "reason played_s position_s planned_s output
 def run(player: Player, output, *, screen: Screen, keys: Keys, journal=None, sequence_id: str = "",
         title: str = "", mode: str = "play", warn: Callable[[str], None] = print,
         note: Callable[[object], str] | None = None, keep_output: bool = False,
-        on_started: Callable[[], None] | None = None) -> Outcome:
+        on_started: Callable[[], None] | None = None, prelude_frames: int = 0) -> Outcome:
     """Play until the end, `q`, Ctrl-C or an error; journal the session either way.
 
     `note(cursor)` may replace the key hint on the progress line (a countdown).
     With `keep_output`, a completed session leaves the output open for the next.
     `on_started` runs once the sound has started (work that must not delay it).
+    `prelude_frames`: the output is already playing the first event (see
+    DeviceOutput.play_prelude); the cursor begins after it.
     """
     cursor = player.cursor
     session_id = None
     reason, message = "completed", ""
     try:
         player.start()
+        if prelude_frames:
+            _begin_after_prelude(player, prelude_frames)
         output.attach(cursor)
         _wait_until_ready(player)
         output.start()
@@ -111,6 +115,17 @@ def _loop(player: Player, output, screen: Screen, keys: Keys, note_for=None) -> 
         total = player.planned_frames
         screen.status(cursor.position / pcm.RATE_HZ, total / pcm.RATE_HZ if total else None, cursor.paused, note)
     return "completed"
+
+
+def _begin_after_prelude(player: Player, frames: int, limit_s: float = 5.0) -> None:
+    import time
+
+    deadline = time.monotonic() + limit_s
+    while not player.events and player.error is None and time.monotonic() < deadline:
+        with player.cursor.moved:
+            player.cursor.moved.wait(0.002)
+    if player.events and player.events[0].kind == "speech" and player.events[0].frames == frames:
+        player.cursor.played_already(frames)
 
 
 def _wait_until_ready(player: Player, limit_s: float = 5.0) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import bisect
 from collections import namedtuple
-from typing import Iterable, Iterator, Protocol
+from collections.abc import Iterable, Iterator
 
 from .pcm import RATE_HZ, frames_of
 
@@ -48,8 +48,11 @@ class Event(_EventFields):
         return self.frames / RATE_HZ
 
 
-class Lengths(Protocol):
-    """Lengths in frames of what the timeline cannot know by itself."""
+class Lengths:
+    """What `iter_events` asks of its `lengths`: frames of what the timeline cannot know.
+
+    (A plain class, not a typing.Protocol: the pause's hot path does not import typing.)
+    """
 
     def speech(self, role: str, text: str) -> int: ...
 

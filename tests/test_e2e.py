@@ -60,14 +60,14 @@ def sounding(events):
     spans = []
     for e in events:
         if e["kind"] in ("speech", "bell", "breath", "sound") and (e["kind"] != "breath" or e["asset"]):
-            start, end = e["start_s"], e["start_s"] + e["seconds"]
-            if e["kind"] == "speech":
-                inside = wav_segments(e["clip"])
-                start, end = e["start_s"] + inside[0][0], e["start_s"] + inside[-1][1]
-            if spans and start - spans[-1][1] < 0.3:
-                spans[-1][1] = end
-            else:
-                spans.append([start, end])
+            parts = [(e["start_s"], e["start_s"] + e["seconds"])]
+            if e["kind"] == "speech":  # a line of two sentences sounds as two stretches
+                parts = [(e["start_s"] + a, e["start_s"] + b) for a, b in wav_segments(e["clip"])]
+            for start, end in parts:
+                if spans and start - spans[-1][1] < 0.3:
+                    spans[-1][1] = end
+                else:
+                    spans.append([start, end])
     return [tuple(s) for s in spans]
 
 
@@ -253,3 +253,26 @@ def test_pause_in_a_terminal_speaks_at_the_key_and_promises_a_return_time(sound_
     (row,) = journal_rows(home)
     assert (row["mode"], row["side"], row["break_minutes"], row["stage"]) == ("pause", "leaving", 20, "break")
     assert row["end_reason"] == "stopped" and row["returned"] == 0
+
+
+def test_pause_with_a_side_speaks_the_first_line_at_once_on_the_planned_timeline(sound_server, recorder, home):
+    env = sound_server.env | home
+    assert companion("prepare", env=env).returncode == 0  # as after a first use: the first words are indexed
+    plan = timeline("stay", env)
+    launched = time.monotonic()
+    proc = subprocess.Popen([sys.executable, "-m", "companion", "pause", "--leave"], env=env, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(9.0)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=10)
+    recorder.stop()
+    assert proc.returncode == 130, err
+    assert "You stopped. You're still here." in out
+    heard = recorder.segments()
+    planned = [span for span in sounding(plan["events"]) if span[1] < 8.5]
+    offset = heard[0][0] - planned[0][0]
+    assert offset - launched < 1.0  # the first word comes at once (the figure is in bench/)
+    # the first line (played ahead of the player) and the lines after it keep the planned timeline
+    assert_boundaries([(a - offset, b - offset) for a, b in heard][: len(planned)], planned)
+    (row,) = journal_rows(home)
+    assert (row["mode"], row["side"], row["stage"], row["end_reason"]) == ("pause", "leaving", "stay", "interrupted")

@@ -241,3 +241,68 @@ print(sorted(m for m in ("numpy", "pydantic", "click", "sqlite3", "tomllib") if 
     first_line, loaded = result.stdout.strip().splitlines()
     assert first_line == "You stopped. You're still here."
     assert loaded == "[]"
+
+
+# -- the first word by the shortest path (prepare's index) ------------------------------
+@pytest.fixture
+def xdg(tmp_path, monkeypatch):
+    for name in ("CACHE", "DATA", "CONFIG"):
+        monkeypatch.setenv(f"XDG_{name}_HOME", str(tmp_path / name.lower()))
+    return tmp_path
+
+
+def prepared_index(xdg):
+    from companion import pcm
+    from companion.pause import first_words
+    from companion.paths import cache_dir
+    from companion.voice import ClipStore, VoiceSettings
+
+    clips = ClipStore(cache_dir() / "clips", VoiceSettings())
+    for side, name in first_words.FIRST.items():
+        from companion.library import resolve
+
+        first = first_spoken_line(resolve(name).read_text())
+        path = clips.path("guide", first.text)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pcm.write_wav(path, (side == "leaving" and b"\x01\x00" or b"\x02\x00") * 500)
+    first_words.write(clips)
+    return first_words
+
+
+def test_the_index_gives_each_sides_first_clip(xdg):
+    first_words = prepared_index(xdg)
+    assert first_words.read("leaving") == b"\x01\x00" * 500
+    assert first_words.read("reaching") == b"\x02\x00" * 500
+
+
+def test_the_index_is_ignored_once_the_config_changes(xdg):
+    first_words = prepared_index(xdg)
+    (xdg / "config" / "companion").mkdir(parents=True)
+    (xdg / "config" / "companion" / "config.toml").write_text('[voices]\nguide = "gmw/en-gb-x-rp"\n')
+    assert first_words.read("leaving") == b""  # another voice: the ordinary path renders it
+
+
+def test_the_index_is_ignored_when_a_user_script_would_win(xdg):
+    first_words = prepared_index(xdg)
+    (xdg / "config" / "companion" / "scripts").mkdir(parents=True)
+    (xdg / "config" / "companion" / "scripts" / "stay.txt").write_text(HEAD + "Mine.\n")
+    assert first_words.read("leaving") == b""
+
+
+def test_no_index_no_prelude(xdg):
+    from companion.pause import first_words
+
+    assert first_words.read("leaving") == b""
+
+
+def test_a_cursor_begins_after_a_prelude_and_still_captions_it():
+    from companion.cursor import Audio, Cursor
+    from companion.timeline import Event
+
+    events = [Event("speech", 0, 100, "first", role="guide", text="first"), Event("silence", 100, 50),
+              Event("speech", 150, 20, "second", role="guide", text="second")]
+    cursor = Cursor(events, fetch=lambda i, e: Audio(b"\x07\x00" * e.frames))
+    cursor.planned.set()
+    cursor.played_already(100)
+    assert cursor.position == 100 and cursor.index == 1 and list(cursor.entered) == [0]
+    assert cursor.read(50) == bytes(100) and cursor.read(20) == b"\x07\x00" * 20

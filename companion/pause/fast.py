@@ -31,6 +31,10 @@ class EarlyOutput:
             self._thread.start()
 
     def _open(self) -> None:
+        try:  # wait for PortAudio (started in __main__) before importing anything beside it
+            import sounddevice  # noqa: F401
+        except Exception:
+            pass  # DeviceOutput says what is wrong
         from ..outputs import DeviceOutput, NoDevice
 
         try:
@@ -70,6 +74,18 @@ def main(argv: list[str]) -> int:
 
 def run(options) -> int:
     early = EarlyOutput(options.text)
+    prelude = b""
+    if options.side and not options.text:
+        # The side is known: speak the first line now, and load the rest while it plays.
+        from .first_words import read
+
+        prelude = read(options.side)
+        if prelude:
+            early.open()
+            if early.output is not None:
+                early.output.play_prelude(prelude)
+            else:
+                prelude = b""
     from ..screen import Keys, Screen
 
     screen, keys = Screen(), Keys()
@@ -125,7 +141,7 @@ def run(options) -> int:
     flow = PauseFlow(output=LazyOutput(), screen=screen, keys=keys, clips_factory=clips, journal_factory=journal,
                      minutes=options.minutes, default_minutes=cfg.break_minutes, quiet=options.quiet,
                      flooded_bpm=cfg.flooded_bpm, last_side=lambda: state.load().get("side"), warn=warn,
-                     before_key=early.open)
+                     before_key=early.open, prelude_frames=len(prelude) // 2)
     with keys:
         code = flow.run(options.side, pulse_first=options.pulse)
     if flow._clips is not None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import threading
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
 
 _PLAIN = re.compile(r"[^\[#\s]")  # not a directive, a comment or blank
 _LABEL = re.compile(r"[AB]:")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import signal
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 from .. import pcm
 from ..screen import clock
@@ -43,7 +43,8 @@ class PauseFlow:
                  flooded_bpm: int = 100, last_side: str | None = None,
                  now: Callable | None = None,
                  read_line: Callable[[str], str] = input, warn: Callable[[str], None] = print,
-                 scripts: Callable[[str], object] | None = None, before_key: Callable[[], None] = lambda: None):
+                 scripts: Callable[[str], object] | None = None, before_key: Callable[[], None] = lambda: None,
+                 prelude_frames: int = 0):
         self.output, self.screen, self.keys = output, screen, keys
         self._clips_factory, self._journal_factory = clips_factory, journal_factory
         self.minutes, self.default_minutes, self.quiet = minutes, default_minutes, quiet
@@ -51,6 +52,7 @@ class PauseFlow:
         self.read_line, self.warn = read_line, warn
         self.scripts = scripts
         self.before_key = before_key  # once the question is on screen: open the sound device
+        self.prelude_frames = prelude_frames  # the first line, already playing (fast.first_clip)
         self._clips = None
         self._sounding = threading.Event()  # the current phase's first sound has started
         self.journal = None
@@ -173,8 +175,9 @@ class PauseFlow:
 
         self.record["stage"] = stage
         player = Player(steps, self.clips)
+        prelude, self.prelude_frames = self.prelude_frames, 0
         outcome = run(player, self.output, screen=self.screen, keys=self.keys, journal=None, warn=self.warn,
-                      note=note, keep_output=True, on_started=self._started)
+                      note=note, keep_output=True, on_started=self._started, prelude_frames=prelude)
         self.played_s += outcome.played_s
         self.position_s = outcome.position_s
         self.planned_s += outcome.planned_s

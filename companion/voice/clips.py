@@ -7,7 +7,6 @@ nothing, and changing a voice never plays a stale clip.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import threading
 from collections import namedtuple
@@ -18,6 +17,15 @@ from .engine import ESPEAK_PITCH, EngineError, EngineUnavailable, Pyttsx3Engine,
 
 FORMAT = 4  # bump when rendering, trimming or the key changes (4: clips made before the rate/voice fix)
 KEEP_SILENCE_FRAMES = pcm.frames_of(0.02)
+
+
+try:  # the interpreter's own SHA-256: the same digest, without loading OpenSSL (~3 ms) before the first word
+    from _sha256 import sha256 as _sha256
+except ImportError:  # Python 3.12+ names it _sha2; hashlib everywhere else
+    try:
+        from _sha2 import sha256 as _sha256
+    except ImportError:
+        from hashlib import sha256 as _sha256
 
 
 class VoiceSettings(namedtuple("VoiceSettings", "guide A B rate_wpm", defaults=(None, None, None, 140))):
@@ -47,7 +55,7 @@ class ClipStore:
     def path(self, role: str, text: str) -> Path:
         identity = [FORMAT, self.engine.name, self.engine.driver, self.voice(role), self.settings.rate_wpm,
                     ESPEAK_PITCH.get(role), text]
-        digest = hashlib.sha256(repr(identity).encode()).hexdigest()  # repr: no json import on the hot path
+        digest = _sha256(repr(identity).encode()).hexdigest()  # repr: no json import on the hot path
         return self.root / digest[:2] / f"{digest}.wav"
 
     def ensure(self, role: str, text: str) -> Path:
