@@ -46,6 +46,20 @@ class EarlyOutput:
         if self._thread is not None:
             self._thread.join()
 
+    def open_and_warm(self) -> None:
+        """With the question on screen: open the device, and render both sides'
+        first lines if the cache lacks them, so the key is answered at once."""
+        self.open()
+
+        def warm() -> None:
+            from .first_words import FIRST, read, render
+
+            for side in FIRST:
+                if not read(side):
+                    render(side)
+
+        threading.Thread(target=warm, daemon=True, name="first-lines").start()
+
     def close(self) -> None:
         if self.output is not None:
             self.output.stop()
@@ -77,9 +91,9 @@ def run(options) -> int:
     prelude = b""
     if options.side and not options.text:
         # The side is known: speak the first line now, and load the rest while it plays.
-        from .first_words import read
+        from .first_words import read, render
 
-        prelude = read(options.side)
+        prelude = read(options.side) or render(options.side)
         if prelude:
             early.open()
             if early.output is not None:
@@ -141,7 +155,7 @@ def run(options) -> int:
     flow = PauseFlow(output=LazyOutput(), screen=screen, keys=keys, clips_factory=clips, journal_factory=journal,
                      minutes=options.minutes, default_minutes=cfg.break_minutes, quiet=options.quiet,
                      flooded_bpm=cfg.flooded_bpm, last_side=lambda: state.load().get("side"), warn=warn,
-                     before_key=early.open, prelude_frames=len(prelude) // 2)
+                     before_key=early.open_and_warm, prelude_frames=len(prelude) // 2)
     with keys:
         code = flow.run(options.side, pulse_first=options.pulse)
     if flow._clips is not None:

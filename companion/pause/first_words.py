@@ -62,6 +62,25 @@ def read(side: str) -> bytes:
     return b""
 
 
+def render(side: str) -> bytes:
+    """A cold cache: render the first line before anything else (and cache it)."""
+    try:
+        from ..config import load
+        from ..library import resolve
+        from ..paths import cache_dir
+        from ..voice.clips import ClipStore
+        from .first_line import first_spoken_line
+
+        first = first_spoken_line(resolve(FIRST[side]).read_text(encoding="utf-8"))
+        if first is None:
+            return b""
+        clips = ClipStore(cache_dir() / "clips", load().voices)
+        samples = clips.load("guide", first.text)
+        return b"" if clips.unavailable else samples
+    except Exception:
+        return b""  # the ordinary path will try again, and say what is wrong
+
+
 def write(clips) -> None:
     """Record the first clip of each side (called by `companion prepare`)."""
     from ..library import resolve

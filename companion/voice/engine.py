@@ -84,8 +84,8 @@ class Pyttsx3Engine:
             raise EngineError("refusing to speak empty text")  # espeak segfaults on it
         with self._lock:
             engine = self._init()
-            if voice:
-                self._check_voice(engine, voice)
+            if voice and not (self.driver == "espeak" and voice in ESPEAK_DEFAULTS.values()):
+                self._check_voice(engine, voice)  # ours are known; listing 131 voices costs the cold first word
             try:
                 self._set(engine, "voice", voice)
                 self._set(engine, "rate", rate_wpm)
