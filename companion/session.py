@@ -48,7 +48,8 @@ def run(player: Player, output, *, screen: Screen, keys: Keys, journal=None, seq
         if prelude_frames:
             _begin_after_prelude(player, prelude_frames)
         output.attach(cursor)
-        _wait_until_ready(player)
+        if not prelude_frames:  # with a prelude the sound is already playing
+            _wait_until_ready(player)
         output.start()
         if on_started is not None:
             on_started()
@@ -124,8 +125,10 @@ def _begin_after_prelude(player: Player, frames: int, limit_s: float = 5.0) -> N
     while not player.events and player.error is None and time.monotonic() < deadline:
         with player.cursor.moved:
             player.cursor.moved.wait(0.002)
-    if player.events and player.events[0].kind == "speech" and player.events[0].frames == frames:
-        player.cursor.played_already(frames)
+    if player.events and player.events[0].kind == "speech":
+        # The prelude was this line; if its length differs (an index older than the
+        # clip format), the player still goes on after it rather than repeat it.
+        player.cursor.played_already(player.events[0].frames)
 
 
 def _wait_until_ready(player: Player, limit_s: float = 5.0) -> None:

@@ -276,3 +276,44 @@ def test_pause_with_a_side_speaks_the_first_line_at_once_on_the_planned_timeline
     assert_boundaries([(a - offset, b - offset) for a, b in heard][: len(planned)], planned)
     (row,) = journal_rows(home)
     assert (row["mode"], row["side"], row["stage"], row["end_reason"]) == ("pause", "leaving", "stay", "interrupted")
+
+
+def test_pause_in_text_mode_shows_captions_and_is_journalled(home):
+    proc = subprocess.Popen([sys.executable, "-m", "companion", "pause", "--text", "--leave"], env=os.environ | home,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(4.0)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=10)
+    assert proc.returncode == 130, err
+    assert "You stopped. You're still here." in out and "If you or anyone is in danger" in out
+    assert "No sound device" not in err and "Traceback" not in err
+    (row,) = journal_rows(home)
+    assert (row["output"], row["side"], row["end_reason"]) == ("captions", "leaving", "interrupted")
+    assert 2.0 < row["played_s"] < 6.0
+
+
+def test_pause_with_no_sound_device_says_so_once_and_goes_on(sound_server, home):
+    proc = subprocess.Popen([sys.executable, "-m", "companion", "pause", "--leave"], env=sound_server.no_device_env() | home,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(4.0)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=10)
+    assert proc.returncode == 130
+    assert err.count("No sound device could be opened") == 1 and "You stopped." in out
+
+
+def test_after_a_prelude_q_ends_the_pause_at_once(sound_server, recorder, home):
+    env = sound_server.env | home
+    assert companion("prepare", env=env).returncode == 0
+    proc = subprocess.Popen([sys.executable, "-m", "companion", "pause", "--leave"], env=env, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(0.8)  # inside the first line, which plays ahead of the player
+    pressed = time.monotonic()
+    proc.stdin.write("q")
+    proc.stdin.flush()
+    out, err = proc.communicate(timeout=10)
+    recorder.stop()
+    assert proc.returncode == 0, err
+    assert "You stopped. You're still here." in out  # its caption is shown
+    heard = recorder.segments()
+    assert heard and heard[-1][1] < pressed + 0.3  # q answered within a poll, not after a 2 s wait

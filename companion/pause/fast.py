@@ -65,14 +65,15 @@ class EarlyOutput:
             self.output.stop()
 
     def get(self, warn):
+        """The device, or (once, with one line saying why) a captions-only clock."""
         self.open()
-        if self.output is not None:
-            return self.output
-        if self.problem:
-            warn(f"No sound device could be opened ({self.problem}); going on with captions only.")
-        from ..outputs import ClockOutput
+        if self.output is None:
+            if self.problem:
+                warn(f"No sound device could be opened ({self.problem}); going on with captions only.")
+            from ..outputs import ClockOutput
 
-        return ClockOutput()
+            self.output = ClockOutput()
+        return self.output
 
 
 def main(argv: list[str]) -> int:
@@ -89,7 +90,7 @@ def main(argv: list[str]) -> int:
 def run(options) -> int:
     early = EarlyOutput(options.text)
     prelude = b""
-    if options.side and not options.text:
+    if options.side and not options.text and not options.pulse:
         # The side is known: speak the first line now, and load the rest while it plays.
         from .first_words import read, render
 

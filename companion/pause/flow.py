@@ -218,8 +218,11 @@ class PauseFlow:
             raise Quit(outcome)
         beats = None
         while beats is None:
-            with self.keys.cooked():
-                answer = self.read_line("How many beats did you count? ")
+            try:
+                with self.keys.cooked():
+                    answer = self.read_line("How many beats did you count? ")
+            except EOFError:
+                raise Quit("stopped") from None
             beats = parse_count(answer)
             if beats is None:
                 self.screen.caption("Type the number of beats you counted between the bells, for example 22.")

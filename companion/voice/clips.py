@@ -40,13 +40,14 @@ class VoiceSettings(namedtuple("VoiceSettings", "guide A B rate_wpm", defaults=(
 class ClipStore:
     """Speech clips for (role, text): rendered once, then read from the cache."""
 
+    _lock = threading.Lock()  # shared by every store: the same line is never rendered twice at once
+
     def __init__(self, root: Path, settings: VoiceSettings, engine: Pyttsx3Engine | None = None):
         self.root = root
         self.settings = settings
         self.engine = engine or shared_engine()
         self.rendered = 0  # how many clips this store had to render
         self.unavailable: str | None = None  # why the engine could not start, if it could not
-        self._lock = threading.Lock()
         self._frames: dict[Path, int] = {}
 
     def voice(self, role: str) -> str | None:
