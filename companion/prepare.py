@@ -45,6 +45,7 @@ def missing(clips) -> list[tuple[str, str]]:
 
 def prepare(clips, report=lambda done, total: None) -> int:
     """Render what is missing; returns how many clips were rendered."""
+    _sweep(clips.root)
     todo = missing(clips)
     for done, (role, text) in enumerate(todo, 1):
         clips.ensure(role, text)
@@ -55,6 +56,18 @@ def prepare(clips, report=lambda done, total: None) -> int:
     first_words.write(clips)
     (clips.root / STAMP).write_text(json.dumps({"fingerprint": fingerprint(clips)}))
     return len(todo)
+
+
+def _sweep(root: Path, older_than_s: float = 600) -> None:
+    """Remove half-made renders left by a process that ended mid-render."""
+    import time
+
+    for leftover in root.glob("*/tmp*.wav"):
+        try:
+            if time.time() - leftover.stat().st_mtime > older_than_s:
+                leftover.unlink()
+        except OSError:
+            pass
 
 
 def _utterances():

@@ -199,3 +199,16 @@ def test_pause_bad_option_is_one_line_exit_2(home):
     result = subprocess.run([sys.executable, "-m", "companion", "pause", "--minutes", "lots"], stdin=subprocess.DEVNULL,
                             capture_output=True, text=True, env=os.environ.copy(), timeout=30)
     assert result.returncode == 2 and result.stderr.strip() == "companion: --minutes needs a number of minutes, not 'lots'"
+
+
+def test_prepare_sweeps_half_made_renders_but_not_fresh_ones(home):
+    import time
+
+    folder = home / "cache" / "companion" / "clips" / "ab"
+    folder.mkdir(parents=True)
+    old, fresh = folder / "tmpold.wav", folder / "tmpnew.wav"
+    old.write_bytes(b"")
+    fresh.write_bytes(b"")
+    os.utime(old, (time.time() - 3600, time.time() - 3600))
+    assert invoke("prepare").exit_code == 0
+    assert not old.exists() and fresh.exists()
