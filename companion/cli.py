@@ -40,10 +40,9 @@ def load_config(voice: str | None = None, rate: int | None = None):
 
 
 def clip_store(cfg):
-    from .paths import cache_dir
-    from .voice import ClipStore
+    from .voice.clips import user_store
 
-    return ClipStore(cache_dir() / "clips", cfg.voices)
+    return user_store(cfg.voices)
 
 
 def load_sequence(name: str):
@@ -108,7 +107,9 @@ def play(name: str, text_only: bool, voice: str | None, rate: int | None) -> Non
     clips = clip_store(cfg)
     player = Player(sequence.steps, clips)
     output = open_output(text_only, warn)
-    journal = open_journal()
+    from .journal import open_or_warn
+
+    journal = open_or_warn(warn)
     screen = Screen()
     screen.caption(f"{sequence.title}")
     outcome = run(player, output, screen=screen, keys=Keys(), journal=journal, sequence_id=sequence.id,
@@ -121,16 +122,6 @@ def play(name: str, text_only: bool, voice: str | None, rate: int | None) -> Non
     if outcome.reason == "interrupted":
         warn("Stopped.")
     sys.exit(outcome.exit_code)
-
-
-def open_journal():
-    from .journal import Journal, JournalError
-
-    try:
-        return Journal()
-    except JournalError as e:
-        warn(f"{e}; this session will not be recorded.")
-        return None
 
 
 @cli.command()

@@ -79,11 +79,10 @@ def _sounds() -> Check:
 
 def _cache() -> Check:
     from .config import load
-    from .paths import cache_dir
     from .prepare import is_ready, missing
-    from .voice import ClipStore
+    from .voice.clips import user_store
 
-    clips = ClipStore(cache_dir() / "clips", load().voices)
+    clips = user_store(load().voices)
     todo = missing(clips)
     if todo:
         return False, "speech cache", f"{len(todo)} clips not rendered yet; run 'companion prepare' " \

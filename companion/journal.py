@@ -61,6 +61,15 @@ def default_path() -> Path:
     return data_dir() / "journal.sqlite3"
 
 
+def open_or_warn(warn) -> "Journal | None":
+    """The user's journal, or None after one line saying why the session will not be recorded."""
+    try:
+        return Journal()
+    except JournalError as e:
+        warn(f"{e}; this session will not be recorded.")
+        return None
+
+
 class Journal:
     def __init__(self, path: Path | None = None):
         self.path = Path(path) if path else default_path()

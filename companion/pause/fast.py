@@ -114,10 +114,9 @@ def run(options) -> int:
         print(message, file=sys.stderr)
 
     def clips():
-        from ..paths import cache_dir
-        from ..voice import ClipStore
+        from ..voice.clips import user_store
 
-        return ClipStore(cache_dir() / "clips", config().voices)
+        return user_store(config().voices)
 
     loaded = {}
 
@@ -129,13 +128,9 @@ def run(options) -> int:
         return loaded["config"]
 
     def journal():
-        from ..journal import Journal, JournalError
+        from ..journal import open_or_warn
 
-        try:
-            return Journal()
-        except JournalError as e:
-            warn(f"{e}; this session will not be recorded.")
-            return None
+        return open_or_warn(warn)
 
     from .flow import PauseFlow
 

@@ -67,14 +67,13 @@ def render(side: str) -> bytes:
     try:
         from ..config import load
         from ..library import resolve
-        from ..paths import cache_dir
-        from ..voice.clips import ClipStore
+        from ..voice.clips import user_store
         from .first_line import first_spoken_line
 
         first = first_spoken_line(resolve(FIRST[side]).read_text(encoding="utf-8"))
         if first is None:
             return b""
-        clips = ClipStore(cache_dir() / "clips", load().voices)
+        clips = user_store(load().voices)
         samples = clips.load("guide", first.text)
         return b"" if clips.unavailable else samples
     except Exception:

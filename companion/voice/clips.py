@@ -37,6 +37,13 @@ class VoiceSettings(namedtuple("VoiceSettings", "guide A B rate_wpm", defaults=(
         return getattr(self, role)
 
 
+def user_store(settings: VoiceSettings) -> "ClipStore":
+    """The user's clip cache (in the user cache dir) for these voice settings."""
+    from ..paths import cache_dir
+
+    return ClipStore(cache_dir() / "clips", settings)
+
+
 class ClipStore:
     """Speech clips for (role, text): rendered once, then read from the cache."""
 
