@@ -46,7 +46,7 @@ def run(player: Player, output, *, screen: Screen, keys: Keys, journal=None, seq
     try:
         player.start()
         if prelude_frames:
-            _begin_after_prelude(player, prelude_frames)
+            _begin_after_prelude(player)
         output.attach(cursor)
         if not prelude_frames:  # with a prelude the sound is already playing
             _wait_until_ready(player)
@@ -118,27 +118,27 @@ def _loop(player: Player, output, screen: Screen, keys: Keys, note_for=None) -> 
     return "completed"
 
 
-def _begin_after_prelude(player: Player, frames: int, limit_s: float = 5.0) -> None:
+def _wait_for(player: Player, condition: Callable[[], bool], limit_s: float = 5.0) -> None:
+    """Wait until `condition` holds, the player fails, or `limit_s` seconds pass."""
     import time
 
     deadline = time.monotonic() + limit_s
-    while not player.events and player.error is None and time.monotonic() < deadline:
+    while not condition() and player.error is None and time.monotonic() < deadline:
         with player.cursor.moved:
             player.cursor.moved.wait(0.002)
+
+
+def _begin_after_prelude(player: Player) -> None:
+    _wait_for(player, lambda: bool(player.events))
     if player.events and player.events[0].kind == "speech":
         # The prelude was this line; if its length differs (an index older than the
         # clip format), the player still goes on after it rather than repeat it.
         player.cursor.played_already(player.events[0].frames)
 
 
-def _wait_until_ready(player: Player, limit_s: float = 5.0) -> None:
+def _wait_until_ready(player: Player) -> None:
     """Start the sound with the first word in its first buffer, not behind a buffer of silence."""
-    import time
-
-    deadline = time.monotonic() + limit_s
-    while not player.cursor.ready() and player.error is None and time.monotonic() < deadline:
-        with player.cursor.moved:
-            player.cursor.moved.wait(0.002)
+    _wait_for(player, player.cursor.ready)
 
 
 def _describe(error: BaseException) -> str:
