@@ -1,8 +1,9 @@
 """The hot path of `companion pause`: question on screen, device open, first word.
 
 Nothing here imports Click, pydantic or numpy before the first word. The
-sound device opens in a background thread the moment the process starts,
-while the question is on screen, so the first word follows the key at once.
+sound device opens in a thread from the start. With a side given, the first
+line plays at once as a prelude (first_words.py); with the question on
+screen, the device and both first lines are made ready while it is read.
 """
 
 from __future__ import annotations
@@ -113,20 +114,6 @@ def run(options) -> int:
     def warn(message: str) -> None:
         print(message, file=sys.stderr)
 
-    def clips():
-        from ..voice.clips import user_store
-
-        return user_store(config().voices)
-
-    loaded = {}
-
-    def config():
-        if "config" not in loaded:
-            from ..config import load
-
-            loaded["config"] = load()
-        return loaded["config"]
-
     def journal():
         from ..journal import open_or_warn
 
@@ -142,19 +129,27 @@ def run(options) -> int:
             flow.output = output
             return getattr(output, name)
 
+    from ..config import ConfigError, load
+
     try:
-        cfg = config()
-    except Exception as e:  # ConfigError: one line, exit 2
+        cfg = load()
+    except ConfigError as e:
         early.close()
         print(f"companion: {e}", file=sys.stderr)
         return 2
+
+    def clips():
+        from ..voice.clips import user_store
+
+        return user_store(cfg.voices)
+
     flow = PauseFlow(output=LazyOutput(), screen=screen, keys=keys, clips_factory=clips, journal_factory=journal,
                      minutes=options.minutes, default_minutes=cfg.break_minutes, quiet=options.quiet,
                      flooded_bpm=cfg.flooded_bpm, last_side=lambda: state.load().get("side"), warn=warn,
                      before_key=early.open_and_warm, prelude_frames=len(prelude) // 2)
     with keys:
         code = flow.run(options.side, pulse_first=options.pulse)
-    if flow._clips is not None:
+    if flow.spoke:
         from ..prepare import warm_later
 
         warm_later(flow.clips, cfg)

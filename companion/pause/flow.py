@@ -62,6 +62,11 @@ class PauseFlow:
         self.played_s = self.position_s = self.planned_s = 0.0
 
     @property
+    def spoke(self) -> bool:
+        """Did any phase need speech (so the cache may be worth warming)?"""
+        return self._clips is not None
+
+    @property
     def clips(self):
         if self._clips is None:
             self._clips = self._clips_factory()
@@ -92,7 +97,7 @@ class PauseFlow:
         return {"completed": 0, "stopped": 0, "interrupted": 130, "error": 1}[reason]
 
     def sides(self, side: str) -> str:
-        outcome = self.phase(FIRST[side], self.sequence_steps(FIRST[side]), stage=FIRST[side])
+        outcome = self.phase(self.sequence_steps(FIRST[side]), stage=FIRST[side])
         if outcome != "completed":
             return outcome
         minutes = self.minutes
@@ -107,7 +112,7 @@ class PauseFlow:
         if outcome != "completed":
             return outcome
         self.record["returned"] = True
-        outcome = self.phase(AFTER[side], self.sequence_steps(AFTER[side]), stage=AFTER[side])
+        outcome = self.phase(self.sequence_steps(AFTER[side]), stage=AFTER[side])
         if outcome == "completed":
             self.record["stage"] = "done"
         return outcome
@@ -168,7 +173,7 @@ class PauseFlow:
         self._sounding.clear()
         return steps(resolve(name), self._sounding)
 
-    def phase(self, name: str, steps, stage: str, note=None, title: str | None = None) -> str:
+    def phase(self, steps, stage: str, note=None) -> str:
         """Play `steps` to the shared output; returns the session's reason."""
         from ..player import Player
         from ..session import run
@@ -207,13 +212,13 @@ class PauseFlow:
             left = max(0, bell_at - cursor.position) / pcm.RATE_HZ
             return f"{'back' if side == 'leaving' else 'bell'} at {at} · {clock(left)} left · space pause · q end"
 
-        return self.phase("wait", steps, stage=WAIT_STAGE[side], note=countdown)
+        return self.phase(steps, stage=WAIT_STAGE[side], note=countdown)
 
     def pulse(self) -> None:
         from .pulse import bpm, count_steps, parse_count, verdict
 
         self.record["stage"] = "pulse"
-        outcome = self.phase("pulse", count_steps(), stage="pulse")
+        outcome = self.phase(count_steps(), stage="pulse")
         if outcome != "completed":
             raise Quit(outcome)
         beats = None
@@ -231,7 +236,7 @@ class PauseFlow:
         from ..script import Speak
 
         said = verdict(rate, self.flooded_bpm)
-        outcome = self.phase("verdict", [Speak(line=1, text=t) for t in said], stage="pulse")
+        outcome = self.phase([Speak(line=1, text=t) for t in said], stage="pulse")
         if outcome != "completed":
             raise Quit(outcome)
 
