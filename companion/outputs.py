@@ -38,6 +38,7 @@ class DeviceOutput:
     def __init__(self, latency_s: float = DEVICE_LATENCY_S):
         self.cursor: Cursor | None = None
         self._prelude = b""  # samples played before any cursor (see play_prelude)
+        self._prelude_at = 0  # bytes of it already played
         self.done = threading.Event()
         self._drained = 0
         try:
@@ -54,8 +55,9 @@ class DeviceOutput:
     def _callback(self, outdata, frames, time_info, status) -> None:
         cursor = self.cursor
         head = b""
-        if self._prelude:
-            head, self._prelude = self._prelude[:len(outdata)], self._prelude[len(outdata):]
+        if self._prelude_at < len(self._prelude):  # an offset: no copy of the rest each callback
+            head = self._prelude[self._prelude_at:self._prelude_at + len(outdata)]
+            self._prelude_at += len(head)
             if len(head) == len(outdata):
                 outdata[:] = head
                 return
@@ -74,7 +76,7 @@ class DeviceOutput:
         The cursor attached later must begin where these end: the player then
         takes over without a gap, and the timeline is the same as without it.
         """
-        self._prelude = samples
+        self._prelude, self._prelude_at = samples, 0
         self.start()
 
     def attach(self, cursor: Cursor) -> None:
