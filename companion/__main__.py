@@ -15,21 +15,44 @@ def _import_sounddevice() -> None:
 
 
 def main() -> None:
+    from . import interrupt
+
     args = sys.argv[1:]
     if args[:1] == ["pause"] and not {"-h", "--help"} & set(args):
+        interrupt.hold()  # until the pause can journal a Ctrl-C (see pause/fast.py)
+        portaudio = None
         if "--text" not in args:
             # PortAudio's start-up (about 40 ms, in C, the interpreter lock
             # released) runs while the rest of companion imports.
             import threading
 
-            threading.Thread(target=_import_sounddevice, daemon=True).start()
+            portaudio = threading.Thread(target=_import_sounddevice, daemon=True)
+            portaudio.start()
         from .pause.fast import main as pause
 
         try:
             code = pause(args[1:])
         except KeyboardInterrupt:
             code = 130
-        sys.exit(code)
+        interrupt.hold()  # ending anyway: a late press must not raise on the way out
+        if portaudio is not None:
+            # Never exit inside PortAudio's start-up: its JACK probe holds a lock
+            # in /dev/shm/jack_db-UID, and a process that dies holding it hangs
+            # every later PortAudio program on the machine (seen here).
+            portaudio.join(timeout=5)
+        # Out without the interpreter's tear-down: daemon threads may still be
+        # inside espeak-ng, and tearing down around threads in C code crashed
+        # (SIGSEGV). The journal is committed and the terminal restored by now.
+        import os
+
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass  # a closed pipe: nothing more can be said
+
+        os._exit(code)
+    interrupt.install()
     from .cli import main as click_main
 
     click_main()

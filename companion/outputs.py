@@ -41,6 +41,7 @@ class DeviceOutput:
         self._prelude_at = 0  # bytes of it already played
         self.done = threading.Event()
         self._drained = 0
+        self._silent = False
         try:
             import sounddevice as sd
         except OSError as e:  # libportaudio2 missing
@@ -53,6 +54,9 @@ class DeviceOutput:
         self._drain_frames = int(self.stream.latency * pcm.RATE_HZ) + 256
 
     def _callback(self, outdata, frames, time_info, status) -> None:
+        if self._silent:
+            outdata[:] = bytes(len(outdata))
+            return
         cursor = self.cursor
         head = b""
         if self._prelude_at < len(self._prelude):  # an offset: no copy of the rest each callback
@@ -78,6 +82,10 @@ class DeviceOutput:
         """
         self._prelude, self._prelude_at = samples, 0
         self.start()
+
+    def silence(self) -> None:
+        """Play silence from the next callback on, without blocking (safe in a signal handler)."""
+        self._silent = True
 
     def attach(self, cursor: Cursor) -> None:
         self._drained = 0

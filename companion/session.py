@@ -6,11 +6,10 @@ sound device, captions only, and tests.
 
 from __future__ import annotations
 
-import signal
 from collections import namedtuple
 from collections.abc import Callable
 
-from . import pcm
+from . import interrupt, pcm
 from .player import Player
 from .screen import Keys, Screen, clock
 
@@ -55,7 +54,8 @@ def run(player: Player, output, *, screen: Screen, keys: Keys, journal=None, seq
             on_started()
         if journal is not None:
             try:
-                session_id = journal.start(sequence_id, title, mode, output.name)
+                with interrupt.held():  # Ctrl-C between the row's start and its id would orphan the row
+                    session_id = journal.start(sequence_id, title, mode, output.name)
             except Exception as e:
                 warn(f"The journal could not be written ({e}); this session will not be recorded.")
                 journal = None
@@ -66,25 +66,23 @@ def run(player: Player, output, *, screen: Screen, keys: Keys, journal=None, seq
     except Exception as e:  # one line, never a traceback, and still journalled
         reason, message = "error", str(e)
     finally:
-        if keep_output and reason == "completed":
-            output.detach()
-        else:
-            output.stop()  # silence first: within one poll of the key or Ctrl-C
-        player.stop()
-        screen.close()
-    if player.error is not None and reason != "interrupted":
-        reason, message = "error", _describe(player.error)
-    outcome = Outcome(reason, cursor.played / pcm.RATE_HZ, cursor.position / pcm.RATE_HZ,
-                      (player.planned_frames or cursor.position) / pcm.RATE_HZ, output.name, message)
-    if journal is not None and session_id is not None:
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the write
-        try:
-            journal.finish(session_id, reason=reason, planned_s=outcome.planned_s, played_s=outcome.played_s,
-                           position_s=outcome.position_s)
-        except Exception as e:
-            warn(f"The journal could not be written ({e}).")
-        finally:
-            signal.signal(signal.SIGINT, previous)
+        with interrupt.held():  # a second Ctrl-C must not cut the silence or the journal
+            if keep_output and reason == "completed":
+                output.detach()
+            else:
+                output.stop()  # silence first: within one poll of the key or Ctrl-C
+            player.stop()
+            screen.close()
+            if player.error is not None and reason != "interrupted":
+                reason, message = "error", _describe(player.error)
+            outcome = Outcome(reason, cursor.played / pcm.RATE_HZ, cursor.position / pcm.RATE_HZ,
+                              (player.planned_frames or cursor.position) / pcm.RATE_HZ, output.name, message)
+            if journal is not None and session_id is not None:
+                try:
+                    journal.finish(session_id, reason=reason, planned_s=outcome.planned_s,
+                                   played_s=outcome.played_s, position_s=outcome.position_s)
+                except Exception as e:
+                    warn(f"The journal could not be written ({e}).")
     return outcome
 
 
@@ -97,6 +95,7 @@ def _loop(player: Player, output, screen: Screen, keys: Keys, note_for=None) -> 
         if not warned and getattr(player.clips, "unavailable", None):
             warned = True
             screen.caption(f"(no voice: {player.clips.unavailable}; showing captions only)")
+        interrupt.check()  # a Ctrl-C whose exception went astray (see interrupt.py)
         key = keys.read(POLL_S)
         if key in ("q", "Q"):
             return "stopped"

@@ -280,6 +280,34 @@ def test_pause_with_a_side_speaks_the_first_line_at_once_on_the_planned_timeline
     assert (row["mode"], row["side"], row["stage"], row["end_reason"]) == ("pause", "leaving", "stay", "interrupted")
 
 
+def test_ctrl_c_while_a_pause_starts_is_silent_at_once_journalled_and_leaves_portaudio_working(
+        sound_server, recorder, home):
+    # Before the flow runs, PortAudio is starting in a thread and the first line may be playing.
+    # Ctrl-C there once crashed the interpreter's exit (SIGSEGV), or was lost inside an import,
+    # and a process that died inside PortAudio's start-up left a lock that hung every later one.
+    env = sound_server.env | home
+    assert companion("prepare", env=env).returncode == 0
+    launched, pressed = [], []
+    for after_s in (0.03, 0.06, 0.09, 0.12, 0.15, 0.2, 0.3):
+        launched.append(time.monotonic())
+        proc = subprocess.Popen([sys.executable, "-m", "companion", "pause", "--leave"], env=env,
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(after_s)
+        pressed.append(time.monotonic())
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=10)
+        assert proc.returncode == 130 and err == "", (after_s, err)
+        time.sleep(0.4)
+    recorder.stop()
+    heard = recorder.segments()
+    for at, next_launch in zip(pressed, launched[1:] + [float("inf")]):
+        assert not [(a, b) for a, b in heard if b > at + 0.1 and a < next_launch], (at, heard)  # silent at once
+    rows = journal_rows(home)
+    assert [(r["side"], r["stage"], r["end_reason"]) for r in rows] == [("leaving", "stay", "interrupted")] * 7
+    started = subprocess.run([sys.executable, "-c", "import sounddevice"], env=env, timeout=10)
+    assert started.returncode == 0
+
+
 def test_pause_in_text_mode_shows_captions_and_is_journalled(home):
     proc = subprocess.Popen([sys.executable, "-m", "companion", "pause", "--text", "--leave"], env=os.environ | home,
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -65,6 +65,11 @@ class EarlyOutput:
         if self.output is not None:
             self.output.stop()
 
+    def silence(self) -> None:
+        """Ctrl-C before the flow runs (called in a signal handler: it must not block)."""
+        if self.output is not None:
+            self.output.silence()
+
     def get(self, warn):
         """The device, or (once, with one line saying why) a captions-only clock."""
         self.open()
@@ -89,14 +94,19 @@ def main(argv: list[str]) -> int:
 
 
 def run(options) -> int:
+    from .. import interrupt
+
     early = EarlyOutput(options.text)
+    # Until the flow runs, Ctrl-C silences the prelude and is remembered: the
+    # flow then ends at once as interrupted, and journals it (see interrupt.py).
+    interrupt.hold(early.silence)
     prelude = b""
     if options.side and not options.text and not options.pulse:
         # The side is known: speak the first line now, and load the rest while it plays.
         from .first_words import read, render
 
         prelude = read(options.side) or render(options.side)
-        if prelude:
+        if prelude and not interrupt.pressed.is_set():
             early.open()
             if early.output is not None:
                 early.output.play_prelude(prelude)
@@ -148,7 +158,7 @@ def run(options) -> int:
                      flooded_bpm=cfg.flooded_bpm, last_side=lambda: state.load().get("side"), warn=warn,
                      before_key=early.open_and_warm, prelude_frames=len(prelude) // 2)
     with keys:
-        code = flow.run(options.side, pulse_first=options.pulse)
+        code = flow.run(options.side, pulse_first=options.pulse, interrupted=interrupt.release)
     if flow.spoke:
         from ..prepare import warm_later
 

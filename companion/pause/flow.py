@@ -11,11 +11,10 @@ tests run a twenty-minute break in seconds.
 
 from __future__ import annotations
 
-import signal
 import threading
 from collections.abc import Callable
 
-from .. import pcm
+from .. import interrupt, pcm
 from ..screen import clock
 
 QUESTION = ("Do you want to leave, or to reach?  [l/r]\n"
@@ -73,9 +72,15 @@ class PauseFlow:
         return self._clips
 
     # -- the whole flow ---------------------------------------------------------
-    def run(self, side: str | None = None, pulse_first: bool = False) -> int:
+    def run(self, side: str | None = None, pulse_first: bool = False,
+            interrupted: Callable[[], bool] = lambda: False) -> int:
+        """The whole pause; its exit code. `interrupted()`: was Ctrl-C pressed while it started?"""
         reason, message = "completed", ""
         try:
+            if side is not None:  # as the journal will say, if it ends before any sound
+                self.record["side"], self.record["stage"] = side, FIRST[side]
+            if interrupted():
+                raise KeyboardInterrupt
             if pulse_first:
                 self.pulse()
             while side is None:
@@ -89,9 +94,10 @@ class PauseFlow:
         except Exception as e:  # one line, never a traceback, and still journalled
             reason, message = "error", str(e) or e.__class__.__name__
         finally:
-            self.output.stop()
-            self.screen.close()
-        self._finish(reason)
+            with interrupt.held():  # a second Ctrl-C must not cut the silence or the journal
+                self.output.stop()
+                self.screen.close()
+                self._finish(reason)
         if message:
             self.warn(f"companion: {message}")
         return {"completed": 0, "stopped": 0, "interrupted": 130, "error": 1}[reason]
@@ -157,6 +163,7 @@ class PauseFlow:
         if not self.keys.active:
             raise Quit("stopped")  # nothing left to read an answer from
         while True:
+            interrupt.check()
             key = self.keys.read(0.2)
             if key is not None:
                 return key
@@ -245,6 +252,10 @@ class PauseFlow:
         """After the first sound of a phase: let the parse go on; remember the side and
         write the journal row, once (none of it may delay the first word)."""
         self._sounding.set()
+        with interrupt.held():  # Ctrl-C between the row's start and its id would orphan the row
+            self._start_row()
+
+    def _start_row(self) -> None:
         if self.journal is None and self.session_id is None:
             if self.record["side"]:
                 from ..state import save
@@ -263,17 +274,15 @@ class PauseFlow:
             self._started_late()
         if self.journal is None or self.session_id is None:
             return
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the write
         try:
             record = dict(self.record)
             if record["returned"] is None and record["side"] is not None:
                 record["returned"] = False
             self.journal.finish(self.session_id, reason=reason, planned_s=self.planned_s, played_s=self.played_s,
                                 position_s=self.position_s, **record)
+            self.journal.close()
         except Exception as e:
             self.warn(f"The journal could not be written ({e}).")
-        finally:
-            signal.signal(signal.SIGINT, previous)
 
     def _started_late(self) -> None:
         """A pause ended before any sound (q at the question): still one row."""
