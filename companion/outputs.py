@@ -11,12 +11,13 @@ from __future__ import annotations
 import threading
 import time
 import wave
-from pathlib import Path
-from collections.abc import Callable
 
 from . import pcm
 
-if False:  # annotations only: importing cursor here would slow the pause's first word
+if False:  # annotations only: cursor, pathlib (with urllib, ipaddress: 5 ms) would slow the pause's first word
+    from collections.abc import Callable
+    from pathlib import Path
+
     from .cursor import Cursor
 
 DEVICE_LATENCY_S = 0.05  # low enough that pause and stop answer at once

@@ -8,36 +8,59 @@ first, then the repository's.
 from __future__ import annotations
 
 import os
-from pathlib import Path
+import sys
+
+if False:  # annotations only: pathlib (with urllib, ipaddress) costs 5 ms on the pause's warm path
+    from pathlib import Path
 
 APP = "companion"
-_PACKAGE = Path(__file__).resolve().parent
+_XDG = {"cache": ("XDG_CACHE_HOME", "~/.cache"), "data": ("XDG_DATA_HOME", "~/.local/share"),
+        "config": ("XDG_CONFIG_HOME", "~/.config")}
 
 
 def builtin(name: str) -> Path:
     """The folder of built-in `scripts` or `audio`."""
-    for root in (_PACKAGE / "_data" / name, _PACKAGE.parent / name):
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parent
+    for root in (package / "_data" / name, package.parent / name):
         if root.is_dir():
             return root
-    return _PACKAGE.parent / name
+    return package.parent / name
 
 
-def _dirs():
+def user_dir(kind: str) -> str:
+    """The user's `cache`, `data` or `config` folder for companion: platformdirs' answer.
+
+    On Linux it is the XDG rule, computed here: importing platformdirs costs
+    about 6 ms of a cold pause's first word (tests/test_paths.py keeps the two
+    in step).
+    """
+    if sys.platform.startswith("linux"):
+        variable, default = _XDG[kind]
+        base = os.environ.get(variable, "").strip() or os.path.expanduser(default)
+        return os.path.join(base, APP)
     from platformdirs import PlatformDirs
 
-    return PlatformDirs(APP, appauthor=False)
+    return getattr(PlatformDirs(APP, appauthor=False), f"user_{kind}_dir")
 
 
 def cache_dir() -> Path:
-    return Path(_dirs().user_cache_dir)
+    from pathlib import Path
+
+    return Path(user_dir("cache"))
 
 
 def data_dir() -> Path:
-    return Path(_dirs().user_data_dir)
+    from pathlib import Path
+
+    return Path(user_dir("data"))
 
 
 def config_dir() -> Path:
-    return Path(_dirs().user_config_dir)
+    from pathlib import Path
+
+    return Path(user_dir("config"))
 
 
 def private_dir(path: Path) -> Path:
