@@ -13,14 +13,10 @@ from __future__ import annotations
 import os
 import sys
 
+from ..paths import user_dir
+
 INDEX = "first-words.tsv"
 FIRST = {"leaving": "stay", "reaching": "sit"}
-
-
-def _xdg(variable: str, default: str) -> str:
-    """platformdirs' answer on Linux, computed without importing it."""
-    base = os.environ.get(variable, "").strip() or os.path.expanduser(default)
-    return os.path.join(base, "companion")
 
 
 def _stat(path: str) -> str:
@@ -33,7 +29,7 @@ def _stat(path: str) -> str:
 
 def _dependencies(script: str) -> list[str]:
     """What a first word depends on: its script, the config, a user script that would win."""
-    config = _xdg("XDG_CONFIG_HOME", "~/.config")
+    config = user_dir("config")
     name = os.path.basename(script)
     return [script, os.path.join(config, "config.toml"), os.path.join(config, "scripts", name)]
 
@@ -43,7 +39,7 @@ def read(side: str) -> bytes:
     if not sys.platform.startswith("linux"):
         return b""
     try:
-        with open(os.path.join(_xdg("XDG_CACHE_HOME", "~/.cache"), "clips", INDEX), encoding="utf-8") as f:
+        with open(os.path.join(user_dir("cache"), "clips", INDEX), encoding="utf-8") as f:
             for line in f:
                 fields = line.rstrip("\n").split("\t")
                 if fields[0] != side or len(fields) != 3 + len(_dependencies(fields[2])):
@@ -65,6 +61,11 @@ def read(side: str) -> bytes:
 def render(side: str) -> bytes:
     """A cold cache: render the first line before anything else (and cache it)."""
     try:
+        from ..voice import espeak_direct
+        from ..voice.engine import ESPEAK_DEFAULTS
+
+        # espeak-ng starts and loads the usual voice (C, about 20 ms) while the config and script are read.
+        espeak_direct.warm_up(ESPEAK_DEFAULTS["guide"])
         from ..config import load
         from ..library import resolve
         from ..voice.clips import user_store
@@ -74,6 +75,7 @@ def render(side: str) -> bytes:
         if first is None:
             return b""
         clips = user_store(load().voices)
+        clips.engine.direct_first = True  # no pyttsx3 start-up before this word
         samples = clips.load("guide", first.text)
         return b"" if clips.unavailable else samples
     except Exception:

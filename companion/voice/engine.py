@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 from collections import namedtuple
+from types import SimpleNamespace
 from pathlib import Path
 
 
@@ -58,12 +60,22 @@ class Pyttsx3Engine:
         self._known: set[str] | None = None
         self._lock = threading.Lock()
         self.driver = {"darwin": "nsss", "win32": "sapi5"}.get(sys.platform, "espeak")
+        # Set: the next render, if pyttsx3 has not started yet, skips its start-up
+        # (a cold pause's first word; see espeak_direct). Once.
+        self.direct_first = False
 
     def _init(self):
         if self._engine is None:
             try:
                 import pyttsx3
 
+                if self.driver == "espeak" and "companion.voice.espeak_direct" in sys.modules:
+                    from pyttsx3.drivers.espeak import EspeakDriver
+
+                    from . import espeak_direct
+
+                    if espeak_direct.started():
+                        espeak_direct.adopt(EspeakDriver, ESPEAK_DEFAULTS["guide"])
                 self._engine = pyttsx3.init()
             except Exception as e:  # pyttsx3 raises many types when espeak-ng is missing
                 fix = "install espeak-ng (Debian: sudo apt-get install espeak-ng)" if self.driver == "espeak" else "check the system voices"
@@ -72,6 +84,8 @@ class Pyttsx3Engine:
                 import pyttsx3.drivers.espeak as espeak_driver
 
                 espeak_driver.print = lambda *args, **kwargs: None  # its "Audio saved to ..." line
+                # Its run loop sleeps 10 ms a turn, and a line renders in 2-3 ms: poll each 1 ms.
+                espeak_driver.time = SimpleNamespace(sleep=lambda seconds: time.sleep(min(seconds, 0.001)))
                 self._engine.connect("finished-utterance", lambda **notice: self._finished.set())
         return self._engine
 
@@ -83,6 +97,10 @@ class Pyttsx3Engine:
         if not text.strip():
             raise EngineError("refusing to speak empty text")  # espeak segfaults on it
         with self._lock:
+            direct, self.direct_first = self.direct_first, False  # once
+            if direct and self._engine is None and self.driver == "espeak" and voice in ESPEAK_DEFAULTS.values() \
+                    and self._render_direct(text, out, voice, rate_wpm, role):
+                return
             engine = self._init()
             if voice and not (self.driver == "espeak" and voice in ESPEAK_DEFAULTS.values()):
                 self._check_voice(engine, voice)  # ours are known; listing 131 voices costs the cold first word
@@ -103,6 +121,16 @@ class Pyttsx3Engine:
                 raise EngineError(f"could not speak with voice {voice!r}: {e}; list voices with 'companion voices'") from None
         if not _has_frames(out):
             raise EngineError(f"the speech engine wrote no audio for {text[:40]!r}")
+
+    def _render_direct(self, text: str, out: Path, voice: str, rate_wpm: int, role: str) -> bool:
+        """Render through libespeak-ng before pyttsx3 starts; False: let pyttsx3 do it."""
+        try:
+            from . import espeak_direct
+
+            espeak_direct.render(text, out, voice, rate_wpm, ESPEAK_PITCH.get(role, 50))
+        except Exception:
+            return False
+        return _has_frames(out)
 
     def _set(self, engine, name: str, value) -> None:
         """Set a property now. pyttsx3 queues `setProperty` and, with espeak-ng, the
