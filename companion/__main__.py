@@ -21,9 +21,10 @@ def main() -> None:
     if args[:1] == ["pause"] and not {"-h", "--help"} & set(args):
         interrupt.hold()  # until the pause can journal a Ctrl-C (see pause/fast.py)
         portaudio = None
-        if "--text" not in args:
-            # PortAudio's start-up (about 40 ms, in C, the interpreter lock
-            # released) runs while the rest of companion imports.
+        if "--text" not in args and {"--leave", "--reach"} & set(args):
+            # The first line plays at once: PortAudio's start-up (about 40 ms,
+            # mostly in C) runs while the rest of companion imports. (With the
+            # question, it starts once the question is on screen, see fast.py.)
             import threading
 
             portaudio = threading.Thread(target=_import_sounddevice, daemon=True)

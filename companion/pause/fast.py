@@ -13,21 +13,27 @@ import threading
 
 
 class EarlyOutput:
-    """The sound device, opening in a thread from the first millisecond.
+    """The sound device, opening in a thread.
 
     Importing sounddevice is mostly PortAudio starting up, in C, with the
     interpreter lock released, so the rest of the start-up runs beside it.
-    (The full parse of the script must not: see first_line.steps.) Opened,
-    not started: a stream started before the first word is ready would queue
-    a buffer of silence ahead of it.
+    (The full parse of the script must not: see first_line.steps.) Not beside
+    the question, though: its Python half would hold the question back, and a
+    person reads the question before pressing a key. Opened, not started: a
+    stream started before the first word is ready would queue a buffer of
+    silence ahead of it.
     """
 
-    def __init__(self, text_only: bool):
+    def __init__(self, text_only: bool, now: bool):
         self.text_only = text_only
         self.output = None
         self.problem = None
         self._thread = None
-        if not text_only:
+        if now:
+            self.start()
+
+    def start(self) -> None:
+        if not self.text_only and self._thread is None:
             self._thread = threading.Thread(target=self._open, daemon=True, name="open-device")
             self._thread.start()
 
@@ -44,13 +50,14 @@ class EarlyOutput:
             self.problem = str(e)
 
     def open(self) -> None:
+        self.start()
         if self._thread is not None:
             self._thread.join()
 
     def open_and_warm(self) -> None:
         """With the question on screen: open the device, and render both sides'
         first lines if the cache lacks them, so the key is answered at once."""
-        self.open()
+        self.start()
 
         def warm() -> None:
             from .first_words import FIRST, read, render
@@ -62,6 +69,10 @@ class EarlyOutput:
         threading.Thread(target=warm, daemon=True, name="first-lines").start()
 
     def close(self) -> None:
+        """Silence, and let PortAudio finish starting: a process that exits inside
+        its start-up leaves a lock behind that hangs every later PortAudio program."""
+        if self._thread is not None:
+            self._thread.join(timeout=5)
         if self.output is not None:
             self.output.stop()
 
@@ -94,9 +105,16 @@ def main(argv: list[str]) -> int:
 
 
 def run(options) -> int:
+    early = EarlyOutput(options.text, now=options.side is not None)
+    try:
+        return _run(options, early)
+    finally:
+        early.close()
+
+
+def _run(options, early: EarlyOutput) -> int:
     from .. import interrupt
 
-    early = EarlyOutput(options.text)
     # Until the flow runs, Ctrl-C silences the prelude and is remembered: the
     # flow then ends at once as interrupted, and journals it (see interrupt.py).
     interrupt.hold(early.silence)
@@ -116,7 +134,6 @@ def run(options) -> int:
 
     screen, keys = Screen(), Keys()
     if options.side is None and not keys.active:
-        early.close()
         print("companion: there is no terminal to ask which side; use --leave or --reach", file=sys.stderr)
         return 2
     from .. import state
@@ -144,7 +161,6 @@ def run(options) -> int:
     try:
         cfg = load()
     except ConfigError as e:
-        early.close()
         print(f"companion: {e}", file=sys.stderr)
         return 2
 
