@@ -1,9 +1,10 @@
 """The hot path of `companion pause`: question on screen, device open, first word.
 
-Nothing here imports Click, pydantic or numpy before the first word. The
-sound device opens in a thread from the start. With a side given, the first
-line plays at once as a prelude (first_words.py); with the question on
-screen, the device and both first lines are made ready while it is read.
+Nothing here imports Click, pydantic or numpy before the first word. With a
+side given, the sound device opens in a thread from the start and the first
+line plays at once as a prelude (first_words.py); with the question, the
+device and both first lines are made ready once it is on screen, while it is
+read. Ctrl-C before the flow runs is held (see interrupt.py).
 """
 
 from __future__ import annotations

@@ -6,6 +6,8 @@ it depends on. Reading it needs only `os` and `wave`, so a pause started with
 --leave or --reach speaks while the rest of companion is still loading (the
 ordinary path costs about 40 ms of imports, which also slow PortAudio's own
 start-up). Anything that does not match exactly means: take the ordinary path.
+With an empty cache, `render` makes that line first, without waiting for
+pyttsx3 to start (voice/espeak_direct.py).
 """
 
 from __future__ import annotations
