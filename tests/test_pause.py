@@ -243,6 +243,24 @@ print(sorted(m for m in ("numpy", "pydantic", "click", "sqlite3", "tomllib") if 
     assert loaded == "[]"
 
 
+def test_the_prelude_path_imports_nothing_heavy():
+    # What `pause --leave` imports before the first line plays from the index (warm cache).
+    import subprocess
+    import sys
+
+    probe = """
+import sys
+from companion import interrupt, outputs
+from companion.pause import fast, first_words, options
+first_words.read("leaving")
+print(sorted(m for m in ("numpy", "pydantic", "click", "sqlite3", "pathlib", "platformdirs", "pyttsx3")
+             if m in sys.modules))
+"""
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
 # -- the first word by the shortest path (prepare's index) ------------------------------
 @pytest.fixture
 def xdg(tmp_path, monkeypatch):
