@@ -22,7 +22,7 @@ def main() -> None:
         interrupt.hold()  # until the pause can journal a Ctrl-C (see pause/fast.py)
         portaudio = None
         if "--text" not in args and {"--leave", "--reach"} & set(args):
-            # The first line plays at once: PortAudio's start-up (about 40 ms,
+            # The first line plays at once: PortAudio's start-up (about 60 ms,
             # mostly in C) runs while the rest of companion imports. (With the
             # question, it starts once the question is on screen, see fast.py.)
             import threading

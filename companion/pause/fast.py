@@ -39,7 +39,7 @@ class EarlyOutput:
             self._thread.start()
 
     def _open(self) -> None:
-        try:  # wait for PortAudio (started in __main__) before importing anything beside it
+        try:  # PortAudio starts here (or __main__ started it: then wait for it) before anything is imported beside it
             import sounddevice  # noqa: F401
         except Exception:
             pass  # DeviceOutput says what is wrong
@@ -124,13 +124,12 @@ def _run(options, early: EarlyOutput) -> int:
         # The side is known: speak the first line now, and load the rest while it plays.
         from .first_words import read, render
 
-        prelude = read(options.side) or render(options.side)
-        if prelude and not interrupt.pressed.is_set():
+        samples = read(options.side) or render(options.side)
+        if samples and not interrupt.pressed.is_set():
             early.open()
             if early.output is not None:
-                early.output.play_prelude(prelude)
-            else:
-                prelude = b""
+                early.output.play_prelude(samples)
+                prelude = samples
     from ..screen import Keys, Screen
 
     screen, keys = Screen(), Keys()

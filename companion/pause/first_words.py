@@ -78,7 +78,10 @@ def render(side: str) -> bytes:
             return b""
         clips = user_store(load().voices)
         clips.engine.direct_first = True  # no pyttsx3 start-up before this word
-        samples = clips.load("guide", first.text)
+        try:
+            samples = clips.load("guide", first.text)
+        finally:
+            clips.engine.direct_first = False  # the clip may have been cached: then nothing rendered
         return b"" if clips.unavailable else samples
     except Exception:
         return b""  # the ordinary path will try again, and say what is wrong

@@ -69,13 +69,11 @@ class Pyttsx3Engine:
             try:
                 import pyttsx3
 
-                if self.driver == "espeak" and "companion.voice.espeak_direct" in sys.modules:
+                direct = sys.modules.get(f"{__package__}.espeak_direct")  # only if the first line used it
+                if self.driver == "espeak" and direct is not None and direct.started():
                     from pyttsx3.drivers.espeak import EspeakDriver
 
-                    from . import espeak_direct
-
-                    if espeak_direct.started():
-                        espeak_direct.adopt(EspeakDriver, ESPEAK_DEFAULTS["guide"])
+                    direct.adopt(EspeakDriver, ESPEAK_DEFAULTS["guide"])
                 self._engine = pyttsx3.init()
             except Exception as e:  # pyttsx3 raises many types when espeak-ng is missing
                 fix = "install espeak-ng (Debian: sudo apt-get install espeak-ng)" if self.driver == "espeak" else "check the system voices"

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import ctypes
 import threading
-import wave
+
+from .. import pcm
 
 # From espeak-ng's speak_lib.h (and pyttsx3.drivers._espeak).
 AUDIO_OUTPUT_RETRIEVAL = 1
@@ -25,7 +26,6 @@ RATE, VOLUME, PITCH = 1, 2, 3
 POS_CHARACTER = 1
 CHARS_UTF8, ENDPAUSE = 1, 0x1000
 EVENT_LIST_TERMINATED, EVENT_MSG_TERMINATED = 0, 6
-SAMPLE_RATE = 22050  # what pyttsx3 writes in its WAV header
 FINISH_TIMEOUT_S = 30.0
 
 
@@ -127,12 +127,7 @@ def render(text: str, out, voice: str, rate_wpm: int, pitch: int) -> None:
     _wait()
     if _library is None:
         _library = _Library()
-    samples = _library.speak(text, voice, rate_wpm, pitch)
-    with wave.open(str(out), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(SAMPLE_RATE)
-        w.writeframes(samples)
+    pcm.write_wav(out, _library.speak(text, voice, rate_wpm, pitch))  # mono 16-bit 22,050 Hz, as pyttsx3 writes
 
 
 def adopt(driver_class, voice: str) -> None:
