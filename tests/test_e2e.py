@@ -280,6 +280,29 @@ def test_pause_with_a_side_speaks_the_first_line_at_once_on_the_planned_timeline
     assert (row["mode"], row["side"], row["stage"], row["end_reason"]) == ("pause", "leaving", "stay", "interrupted")
 
 
+def test_a_cold_pause_renders_its_first_line_first_and_is_heard_on_the_planned_timeline(
+        sound_server, recorder, home, tmp_path):
+    # Empty cache: the first line goes straight through libespeak-ng (voice/espeak_direct.py).
+    env = sound_server.env | home
+    plan = timeline("stay", env | {"XDG_CACHE_HOME": str(tmp_path / "plan-cache")})  # pyttsx3's rendering
+    launched = time.monotonic()
+    proc = subprocess.Popen([sys.executable, "-m", "companion", "pause", "--leave"], env=env, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(9.0)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=10)
+    recorder.stop()
+    assert proc.returncode == 130 and err == "", err
+    heard = recorder.segments()
+    planned = [span for span in sounding(plan["events"]) if span[1] < 8.5]
+    offset = heard[0][0] - planned[0][0]
+    assert offset - launched < 1.0
+    assert_boundaries([(a - offset, b - offset) for a, b in heard][: len(planned)], planned)
+    first = next(e for e in plan["events"] if e["kind"] == "speech")
+    cached = Path(home["XDG_CACHE_HOME"]) / "companion" / "clips" / Path(first["clip"]).parent.name / Path(first["clip"]).name
+    assert cached.read_bytes() == Path(first["clip"]).read_bytes()  # the same clip pyttsx3 makes
+
+
 def test_ctrl_c_while_a_pause_starts_is_silent_at_once_journalled_and_leaves_portaudio_working(
         sound_server, recorder, home):
     # Before the flow runs, PortAudio is starting in a thread and the first line may be playing.
