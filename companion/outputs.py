@@ -47,6 +47,7 @@ class DeviceOutput:
             import sounddevice as sd
         except OSError as e:  # libportaudio2 missing
             raise NoDevice(f"PortAudio is not installed ({e})") from None
+        _quiet_alsa()
         try:
             self.stream = sd.RawOutputStream(samplerate=pcm.RATE_HZ, channels=1, dtype="int16",
                                              latency=latency_s, callback=self._callback)
@@ -109,6 +110,31 @@ class DeviceOutput:
         except Exception:
             pass
         self.done.set()
+
+
+_alsa_handler = None  # kept alive: ALSA calls it for as long as the process lives
+
+
+def _quiet_alsa() -> None:
+    """Keep libasound's own messages off the screen.
+
+    Under load the stream can underrun; PortAudio recovers, but ALSA prints
+    "ALSA lib pcm.c:...: underrun occurred" straight to stderr, over the
+    captions of a person in distress. (sounddevice has imported ctypes already.)
+    """
+    global _alsa_handler
+    if _alsa_handler is not None:
+        return
+    import ctypes
+
+    try:
+        alsa = ctypes.CDLL("libasound.so.2")
+    except OSError:
+        return  # not ALSA (macOS, Windows, or PortAudio built without it)
+    handler_type = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int,
+                                    ctypes.c_char_p)
+    _alsa_handler = handler_type(lambda *_: None)
+    alsa.snd_lib_error_set_handler(_alsa_handler)
 
 
 class ClockOutput:

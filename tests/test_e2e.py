@@ -370,3 +370,24 @@ def test_after_a_prelude_q_ends_the_pause_at_once(sound_server, recorder, home):
     assert "You stopped. You're still here." in out  # its caption is shown
     heard = recorder.segments()
     assert heard and heard[-1][1] < pressed + 0.3  # q answered within a poll, not after a 2 s wait
+
+
+ALSA_ERROR = """
+import ctypes, sys
+if sys.argv[1] == "open":
+    from companion.outputs import DeviceOutput
+    DeviceOutput()
+alsa = ctypes.CDLL("libasound.so.2")
+pcm = ctypes.c_void_p()
+alsa.snd_pcm_open(ctypes.byref(pcm), b"companion-no-such-pcm", 0, 0)  # ALSA prints an error line
+"""
+
+
+def test_alsa_messages_never_reach_the_screen_once_the_device_is_open(sound_server):
+    # An underrun under load made ALSA print "ALSA lib pcm.c:...: underrun occurred" over the pause's captions.
+    def stderr_of(mode):
+        return subprocess.run([sys.executable, "-c", ALSA_ERROR, mode], env=sound_server.env, capture_output=True,
+                              text=True, timeout=30).stderr
+
+    assert "ALSA lib" in stderr_of("bare")  # ALSA does print such lines by itself
+    assert stderr_of("open") == ""
