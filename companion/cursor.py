@@ -71,6 +71,7 @@ class Cursor:
         self.played = 0
         self.stalled = 0
         self.paused = False
+        self.muted = False  # speech plays as silence, and time goes on (a wait's quiet)
         self.finished = False
         self.entered: deque[int] = deque()  # indices of events begun, for captions
         self._last_entered = -1
@@ -91,10 +92,14 @@ class Cursor:
                         self.stalled += n
                     break
                 take = min(n, event.end - self.position)
+                hushed = self.muted and event.kind == "speech"
                 if self.index != self._last_entered:
                     self._last_entered = self.index
-                    self.entered.append(self.index)
-                if event.kind in AUDIBLE:
+                    if not hushed:
+                        self.entered.append(self.index)
+                if hushed:
+                    out += bytes(take * SAMPLE_BYTES)
+                elif event.kind in AUDIBLE:
                     audio = self.audio.get(self.index)
                     if audio is None and self.fetch is not None:
                         audio = self.audio[self.index] = self.fetch(self.index, event)
@@ -140,6 +145,12 @@ class Cursor:
         with self._lock:
             self.paused = not self.paused
             return self.paused
+
+    def toggle_mute(self) -> bool:
+        """Speech on or off; unlike a pause, the position goes on (a promised bell keeps its time)."""
+        with self._lock:
+            self.muted = not self.muted
+            return self.muted
 
     def end_turn(self) -> bool:
         """If a partner's turn is playing, end it now (the soft bell follows)."""

@@ -30,11 +30,16 @@ class Screen:
         self._status = ""
 
     def caption(self, text: str) -> None:
+        """A line (or lines) of text; on a terminal, long lines wrap between words."""
+        if self.tty:
+            text = _wrap(text, shutil.get_terminal_size((80, 24)).columns - 1)
         self._clear()
         self.out.write(text + "\n")
         self._draw()
 
-    def status(self, elapsed_s: float, total_s: float | None, paused: bool = False, note: str = "") -> None:
+    def status(self, elapsed_s: float, total_s: float | None, paused: bool = False, note: str = "",
+               times: bool = True) -> None:
+        """The progress line; `times=False` when `note` is a countdown of its own."""
         if not self.tty:
             return
         width = shutil.get_terminal_size((80, 24)).columns
@@ -43,7 +48,8 @@ class Screen:
             fraction = min(1.0, elapsed_s / total_s)
         else:
             remaining, fraction = f"{clock(elapsed_s)} / …", 0.0
-        tail = f" {remaining}  {note or ('paused · space resumes' if paused else HINT)}"
+        hint = note or ('paused · space resumes' if paused else HINT)
+        tail = f" {remaining}  {hint}" if times else f" {hint}"
         bar_width = max(10, min(40, width - len(tail) - 3))
         filled = int(fraction * bar_width)
         self._status = ("[" + "█" * filled + "·" * (bar_width - filled) + "]" + tail)[: width - 1]
@@ -63,6 +69,15 @@ class Screen:
         if self.tty and self._status:
             self.out.write(self._status)
         self.out.flush()
+
+
+def _wrap(text: str, width: int) -> str:
+    if all(len(line) <= width for line in text.split("\n")):
+        return text
+    import textwrap
+
+    return "\n".join("\n".join(textwrap.wrap(line, width)) if len(line) > width else line
+                     for line in text.split("\n"))
 
 
 class Keys:

@@ -33,7 +33,9 @@ def run(player: Player, output, *, screen: Screen, keys: Keys, journal=None, seq
         on_started: Callable[[], None] | None = None, prelude_frames: int = 0) -> Outcome:
     """Play until the end, `q`, Ctrl-C or an error; journal the session either way.
 
-    `note(cursor)` may replace the key hint on the progress line (a countdown).
+    `note(cursor)` marks a wait that ends at a promised time: it replaces the
+    times and key hint on the progress line (a countdown), and space, which
+    would stop the clock, quiets the speech instead.
     With `keep_output`, a completed session leaves the output open for the next.
     `on_started` runs once the sound has started (work that must not delay it).
     `prelude_frames`: the output is already playing the first event (see
@@ -101,7 +103,7 @@ def _loop(player: Player, output, screen: Screen, keys: Keys, note_for=None) -> 
             return "stopped"
         if key in (" ", "\n", "\r"):
             if not cursor.end_turn() and key == " ":
-                cursor.toggle_pause()
+                cursor.toggle_mute() if note_for else cursor.toggle_pause()
         elif key in ("n", "N"):
             cursor.skip_line()
         while cursor.entered:  # every line begun since the last look, none that was skipped
@@ -113,7 +115,8 @@ def _loop(player: Player, output, screen: Screen, keys: Keys, note_for=None) -> 
         if event is not None and event.kind == "turn":
             note = f"{clock((event.end - cursor.position) / pcm.RATE_HZ)} left · space or Enter when done"
         total = player.planned_frames
-        screen.status(cursor.position / pcm.RATE_HZ, total / pcm.RATE_HZ if total else None, cursor.paused, note)
+        screen.status(cursor.position / pcm.RATE_HZ, total / pcm.RATE_HZ if total else None, cursor.paused, note,
+                      times=note_for is None)
     return "completed"
 
 

@@ -113,3 +113,15 @@ def test_clock_output_keeps_real_time_with_an_injected_clock():
     output.run(cursor)
     assert cursor.finished
     assert clock.now - 1000.0 == pytest.approx(20 * 60, abs=0.6)
+
+
+def test_a_muted_cursor_keeps_time_and_the_bell_but_silences_and_uncaptions_speech():
+    # A wait's quiet: the bell was promised for a time, so time must go on.
+    cursor = ready_cursor()
+    cursor.toggle_mute()
+    data = b"".join(cursor.read(64) for _ in range(20))[: 1200 * S]
+    assert cursor.position == 1200 and not cursor.paused
+    assert data[:100 * S] == bytes(100 * S)  # "one", hushed
+    assert data[1150 * S:1180 * S] == tone(4, 30)  # the bell still rings
+    assert data[1180 * S:] == bytes(20 * S)  # "two", hushed
+    assert 0 not in cursor.entered and 4 not in cursor.entered and 3 in cursor.entered

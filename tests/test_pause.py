@@ -168,6 +168,16 @@ def test_leaving_stay_then_a_twenty_minute_break_then_return(tmp_path, capsys):
     assert clock.now - 1000 >= 20 * 60  # the clock really ran the break, in seconds of test time
 
 
+def test_space_in_the_break_quiets_the_cues_but_keeps_the_promised_return_time(tmp_path, capsys):
+    # "I'll be back at 21:40" is a promise to the partner: pausing must not move the bell.
+    code, (row,), clock = pause_flow(tmp_path, {"question": ["l"], "choice": ["\n"],
+                                                "break": [(4 * 60, " "), (8 * 60, " ")]})
+    out = capsys.readouterr().out
+    assert code == 0 and row["returned"] is True  # (that the bell keeps its time: see test_cursor.py)
+    assert waits.LEAVING_CUES[0] not in out  # the five-minute cue fell in the quiet
+    assert waits.LEAVING_CUES[1] in out  # cues again after the second space
+
+
 def test_a_key_chooses_the_break_length(tmp_path, capsys):
     code, (row,), _ = pause_flow(tmp_path, {"question": ["l"], "choice": ["3"]})
     assert row["break_minutes"] == 30 and "I'll be back at 21:50." in capsys.readouterr().out
@@ -324,3 +334,13 @@ def test_a_cursor_begins_after_a_prelude_and_still_captions_it():
     cursor.played_already(100)
     assert cursor.position == 100 and cursor.index == 1 and list(cursor.entered) == [0]
     assert cursor.read(50) == bytes(100) and cursor.read(20) == b"\x07\x00" * 20
+
+
+def test_the_banner_fits_a_narrow_terminal_and_names_the_time_after_its_label():
+    from companion.pause.banner import banner
+
+    rows = banner("I'm flooded. I'm not leaving you. I'll be back at 21:40.", "21:40", "back at", 44).splitlines()
+    assert max(len(r) for r in rows) <= 44
+    assert "I'm flooded. I'm not leaving you." in rows[1] and "I'll be back at 21:40." in rows[2]
+    label = next(i for i, r in enumerate(rows) if "back at  " in r)
+    assert "█" in rows[label + 1] and "█" not in rows[label - 1]  # the label reads into the big time

@@ -22,9 +22,24 @@ def big(text: str) -> list[str]:
     return ["  ".join(GLYPHS[ch][row] for ch in text if ch in GLYPHS) for row in range(5)]
 
 
-def banner(sentence: str, at: str, label: str) -> str:
-    """A framed sentence and the time in block letters, for the terminal."""
-    rows = [sentence, "", *big(at), "", label]
+def banner(sentence: str, at: str, label: str, columns: int = 0) -> str:
+    """A framed sentence, then `label` and the time in block letters, for the terminal.
+
+    The sentence wraps to fit `columns` (0: the terminal's width).
+    """
+    import shutil
+    import textwrap
+
+    columns = columns or shutil.get_terminal_size((80, 24)).columns
+    time_rows = [label, *big(at)]
+    text_width = max(columns - 6, max(len(r) for r in time_rows), 20)
+    lines: list[str] = []
+    for part in sentence.replace(". ", ".\n").splitlines():  # break between sentences where one must
+        if lines and len(lines[-1]) + 1 + len(part) <= text_width:
+            lines[-1] += " " + part
+        else:
+            lines += textwrap.wrap(part, text_width)
+    rows = [*lines, "", *time_rows]
     width = max(len(r) for r in rows) + 4
     line = "═" * width
     body = "\n".join(f"║  {r:<{width - 4}}  ║" for r in rows)

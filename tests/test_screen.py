@@ -1,0 +1,33 @@
+"""The terminal's captions and progress line, on a stand-in terminal."""
+
+import io
+
+from companion.screen import Screen
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_a_long_caption_wraps_between_words_on_a_narrow_terminal(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "40")
+    out = Terminal()
+    Screen(out).caption("If you or anyone is in danger, leave now and get help. This is a practice.")
+    lines = out.getvalue().splitlines()
+    assert all(len(line) < 40 for line in lines) and len(lines) == 2
+    assert " ".join(lines) == "If you or anyone is in danger, leave now and get help. This is a practice."
+
+
+def test_captions_to_a_pipe_stay_whole_lines(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "40")
+    out = io.StringIO()
+    Screen(out).caption("If you or anyone is in danger, leave now and get help. This is a practice.")
+    assert out.getvalue().count("\n") == 1
+
+
+def test_a_wait_shows_its_own_countdown_instead_of_the_sequence_times(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "120")
+    out = Terminal()
+    Screen(out).status(8, 63, note="back at 21:40 · 0:52 left · space quiet · q end", times=False)
+    assert "back at 21:40 · 0:52 left" in out.getvalue() and "1:03" not in out.getvalue()
