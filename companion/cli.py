@@ -294,7 +294,25 @@ def log(as_json: bool, limit: int) -> None:
     for e in entries:
         state = "completed" if e["completed"] else {"running": "unfinished"}.get(e["end_reason"], e["end_reason"])
         click.echo(f"{e['id']:>4}  {e['started_at'][:16].replace('T', ' ')}  {e['sequence']:<16} "
-                   f"{clock(e['played_s']):>6} of {clock(e['planned_s']):<6} {state}")
+                   f"{clock(e['played_s']):>6} of {clock(e['planned_s']):<6} "
+                   + " · ".join([state, *_pause_details(e)]))
+
+
+def _pause_details(entry: dict) -> list[str]:
+    """What a guided pause did, in a few words for `log`."""
+    if entry["mode"] != "pause":
+        return []
+    details = [entry["side"]] if entry["side"] else []
+    if entry["pulse_bpm"]:
+        details.append(f"pulse {entry['pulse_bpm']}")
+    if entry["stage"] == "stayed":
+        details.append("stayed in the room")
+    if entry["break_minutes"]:
+        wait = "break" if entry["side"] == "leaving" else "hold-off"
+        details.append(f"{wait} {entry['break_minutes']:g} min")
+    if entry["returned"]:
+        details.append("bell reached")
+    return details
 
 
 @cli.command()

@@ -212,3 +212,19 @@ def test_prepare_sweeps_half_made_renders_but_not_fresh_ones(home):
     os.utime(old, (time.time() - 3600, time.time() - 3600))
     assert invoke("prepare").exit_code == 0
     assert not old.exists() and fresh.exists()
+
+
+def test_log_says_what_a_pause_did(home):
+    from companion.journal import Journal
+
+    journal = Journal()
+    row = journal.start("pause", "A guided pause", "pause", "device")
+    journal.finish(row, reason="completed", planned_s=1500, played_s=1500, position_s=1500, side="leaving",
+                   pulse_bpm=112, break_minutes=20, returned=True, stage="done")
+    row = journal.start("pause", "A guided pause", "pause", "device")
+    journal.finish(row, reason="interrupted", planned_s=1500, played_s=400, position_s=400, side="reaching",
+                   break_minutes=20, returned=False, stage="hold-off")
+    journal.close()
+    lines = invoke("log").output.splitlines()
+    assert lines[0].endswith("interrupted · reaching · hold-off 20 min")
+    assert lines[1].endswith("completed · leaving · pulse 112 · break 20 min · bell reached")
