@@ -15,6 +15,9 @@ import _signal as signal  # the C module: `signal` itself imports enum (4 ms on 
 import threading
 
 pressed = threading.Event()
+# Closing the terminal (SIGHUP) or `kill` (SIGTERM) ends a session as Ctrl-C does:
+# the sound stops and the journal keeps how far it got.
+SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGHUP", "SIGTERM") if hasattr(signal, name))
 
 
 RETRY_S = 0.005
@@ -42,8 +45,7 @@ def _importing(frame) -> bool:
 
 def install() -> None:
     """Ctrl-C raises KeyboardInterrupt, as usual, and is remembered."""
-    if _main_thread():
-        signal.signal(signal.SIGINT, _raise)
+    _set(_raise)
 
 
 def hold(on_press=lambda: None) -> None:
@@ -52,8 +54,7 @@ def hold(on_press=lambda: None) -> None:
         pressed.set()
         on_press()
 
-    if _main_thread():
-        signal.signal(signal.SIGINT, remember)
+    _set(remember)
 
 
 def release() -> bool:
@@ -80,7 +81,13 @@ class held:
 
     def __exit__(self, *exc) -> None:
         if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
+            _set(self._previous)
+
+
+def _set(handler) -> None:
+    if _main_thread():
+        for signum in SIGNALS:
+            signal.signal(signum, handler)
 
 
 def _main_thread() -> bool:

@@ -34,7 +34,7 @@ class Screen:
         if self.tty:
             text = _wrap(text, shutil.get_terminal_size((80, 24)).columns - 1)
         self._clear()
-        self.out.write(text + "\n")
+        self._write(text + "\n")
         self._draw()
 
     def status(self, elapsed_s: float, total_s: float | None, paused: bool = False, note: str = "",
@@ -59,16 +59,24 @@ class Screen:
     def close(self) -> None:
         self._clear()
         self._status = ""
-        self.out.flush()
+        self._write("")
 
     def _clear(self) -> None:
         if self.tty and self._status:
-            self.out.write("\r\033[K")
+            self._write("\r\033[K")
 
     def _draw(self) -> None:
-        if self.tty and self._status:
-            self.out.write(self._status)
-        self.out.flush()
+        self._write(self._status if self.tty and self._status else "")
+
+    def _write(self, text: str) -> None:
+        """Write and flush; once the terminal has gone (closed window: EIO), write nothing more."""
+        if self.out is None:
+            return
+        try:
+            self.out.write(text)
+            self.out.flush()
+        except (OSError, ValueError):  # ValueError: the stream was closed
+            self.out, self.tty = None, False
 
 
 def _wrap(text: str, width: int) -> str:
@@ -116,7 +124,10 @@ class Keys:
         if self._depth == 0 and self._saved is not None:
             import termios
 
-            termios.tcsetattr(self.fd, termios.TCSADRAIN, self._saved)
+            try:
+                termios.tcsetattr(self.fd, termios.TCSADRAIN, self._saved)
+            except termios.error:  # the terminal has gone (its window closed): nothing to restore
+                pass
             self._saved = None
 
     @contextmanager
@@ -132,7 +143,10 @@ class Keys:
         try:
             yield
         finally:
-            tty.setcbreak(self.fd)
+            try:
+                tty.setcbreak(self.fd)
+            except termios.error:  # the terminal has gone
+                pass
 
     def read(self, timeout_s: float) -> str | None:
         """One key, or None after `timeout_s` seconds."""

@@ -391,3 +391,18 @@ def test_alsa_messages_never_reach_the_screen_once_the_device_is_open(sound_serv
 
     assert "ALSA lib" in stderr_of("bare")  # ALSA does print such lines by itself
     assert stderr_of("open") == ""
+
+
+@pytest.mark.parametrize("signum", [signal.SIGHUP, signal.SIGTERM])
+def test_a_closed_terminal_or_a_kill_still_journals_how_far_the_pause_got(sound_server, home, signum):
+    # Closing the terminal window mid-pause (SIGHUP) or `kill` (SIGTERM) left the row "unfinished" at 0:00.
+    env = sound_server.env | home
+    proc = subprocess.Popen([sys.executable, "-m", "companion", "pause", "--leave"], env=env, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(4.0)
+    proc.send_signal(signum)
+    out, err = proc.communicate(timeout=10)
+    assert "Traceback" not in err, err
+    (row,) = journal_rows(home)
+    assert (row["side"], row["stage"], row["end_reason"]) == ("leaving", "stay", "interrupted")
+    assert 2.0 < row["played_s"] < 6.0

@@ -31,3 +31,16 @@ def test_a_wait_shows_its_own_countdown_instead_of_the_sequence_times(monkeypatc
     out = Terminal()
     Screen(out).status(8, 63, note="back at 21:40 · 0:52 left · space quiet · q end", times=False)
     assert "back at 21:40 · 0:52 left" in out.getvalue() and "1:03" not in out.getvalue()
+
+
+class ClosedTerminal(Terminal):
+    def write(self, text):
+        raise OSError(5, "Input/output error")
+
+
+def test_a_terminal_that_has_gone_is_written_to_no_more_and_raises_nothing():
+    screen = Screen(ClosedTerminal())
+    screen.status(1, 10)
+    screen.caption("Still here.")
+    screen.close()
+    assert screen.out is None
