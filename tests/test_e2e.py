@@ -239,7 +239,10 @@ def test_pause_in_a_terminal_speaks_at_the_key_and_promises_a_return_time(sound_
         screen = wait_for(tmux, session, "I'll be back at", 10)
         assert any(f"I'm flooded. I'm not leaving you. I'll be back at {at}." in screen for at in expected), screen
         # the countdown line is drawn on the next poll after the banner
-        screen = wait_for(tmux, session, " left · space pause", 5)
+        screen = wait_for(tmux, session, " left · space quiet", 5)
+        assert any(f"back at {at} · " in screen for at in expected), screen
+        subprocess.run(tmux + ["send-keys", "-t", session, "Space"], check=True)
+        screen = wait_for(tmux, session, "quiet · space for cues", 5)  # the clock goes on: see test_cursor.py
         assert any(f"back at {at} · " in screen for at in expected), screen
         time.sleep(1.0)
         subprocess.run(tmux + ["send-keys", "-t", session, "q"], check=True)
