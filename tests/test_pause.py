@@ -317,6 +317,18 @@ def test_the_index_is_ignored_when_a_user_script_would_win(xdg):
     assert first_words.read("leaving") == b""
 
 
+def test_the_index_is_ignored_once_companion_is_upgraded(xdg, monkeypatch):
+    from companion.pause import first_words
+
+    engine = xdg / "engine.py"
+    engine.write_text("FORMAT = 4\n")
+    monkeypatch.setattr(first_words, "ENGINE_FILES", [str(engine)])
+    prepared_index(xdg)
+    assert first_words.read("leaving")
+    engine.write_text("FORMAT = 5\n")  # a new release: clips are made another way
+    assert first_words.read("leaving") == b""
+
+
 def test_no_index_no_prelude(xdg):
     from companion.pause import first_words
 

@@ -29,11 +29,18 @@ def _stat(path: str) -> str:
         return "-"
 
 
+# How clips are made (the clip format, the engine's defaults): an upgrade rewrites
+# these files, and the index must not outlive the clips it was made with.
+_VOICE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "voice")
+ENGINE_FILES = [os.path.join(_VOICE, "clips.py"), os.path.join(_VOICE, "engine.py")]
+
+
 def _dependencies(script: str) -> list[str]:
-    """What a first word depends on: its script, the config, a user script that would win."""
+    """What a first word depends on: its script, the config, a user script that would win,
+    and the code that makes clips."""
     config = user_dir("config")
     name = os.path.basename(script)
-    return [script, os.path.join(config, "config.toml"), os.path.join(config, "scripts", name)]
+    return [script, os.path.join(config, "config.toml"), os.path.join(config, "scripts", name), *ENGINE_FILES]
 
 
 def read(side: str) -> bytes:
