@@ -332,6 +332,8 @@ def pause(side: str | None, minutes: float | None, quiet: bool, text: bool, puls
     Leaving: `stay`, then a break you announce ("I'll be back at 21:40"),
     a quiet wait, a soft bell, and `return`. Reaching: `sit`, a hold-off
     wait, a bell, and `soften-leaving`. Space pauses; q or Ctrl-C ends.
+    In a wait the clock keeps the promised time: space quiets the cues,
+    and r rings the bell now, if you are ready sooner.
     """
     from .pause.fast import run
     from .pause.options import PauseOptions

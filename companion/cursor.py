@@ -172,6 +172,12 @@ class Cursor:
             if self.planned.is_set():
                 self._jump(self.events[-1].end if self.events else 0)
 
+    def skip_to_last(self) -> None:
+        """Jump to the start of the last event (a wait's bell), once the timeline is known."""
+        with self._lock:
+            if self.planned.is_set() and self.events:
+                self._jump(self.events[-1].start)
+
     def _jump(self, position: int) -> None:
         self.position = max(self.position, position)
         self.paused = False

@@ -34,8 +34,9 @@ def run(player: Player, output, *, screen: Screen, keys: Keys, journal=None, seq
     """Play until the end, `q`, Ctrl-C or an error; journal the session either way.
 
     `note(cursor)` marks a wait that ends at a promised time: it replaces the
-    times and key hint on the progress line (a countdown), and space, which
-    would stop the clock, quiets the speech instead.
+    times and key hint on the progress line (a countdown). Nothing may move
+    that time by accident: space quiets the speech instead of stopping the
+    clock, n skips nothing, and r (ready) goes to the wait's last event, the bell.
     With `keep_output`, a completed session leaves the output open for the next.
     `on_started` runs once the sound has started (work that must not delay it).
     `prelude_frames`: the output is already playing the first event (see
@@ -104,8 +105,10 @@ def _loop(player: Player, output, screen: Screen, keys: Keys, note_for=None) -> 
         if key in (" ", "\n", "\r"):
             if not cursor.end_turn() and key == " ":
                 cursor.toggle_mute() if note_for else cursor.toggle_pause()
-        elif key in ("n", "N"):
+        elif key in ("n", "N") and not note_for:
             cursor.skip_line()
+        elif key in ("r", "R") and note_for:
+            cursor.skip_to_last()
         while cursor.entered:  # every line begun since the last look, none that was skipped
             caption = player.events[cursor.entered.popleft()].caption
             if caption:

@@ -125,3 +125,10 @@ def test_a_muted_cursor_keeps_time_and_the_bell_but_silences_and_uncaptions_spee
     assert data[1150 * S:1180 * S] == tone(4, 30)  # the bell still rings
     assert data[1180 * S:] == bytes(20 * S)  # "two", hushed
     assert 0 not in cursor.entered and 4 not in cursor.entered and 3 in cursor.entered
+
+
+def test_skip_to_last_starts_the_last_event_now():
+    cursor = ready_cursor()
+    cursor.read(10)
+    cursor.skip_to_last()
+    assert cursor.position == 1180 and cursor.read(20) == tone(5, 20)

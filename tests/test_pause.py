@@ -178,6 +178,18 @@ def test_space_in_the_break_quiets_the_cues_but_keeps_the_promised_return_time(t
     assert waits.LEAVING_CUES[1] in out  # cues again after the second space
 
 
+def test_in_the_break_n_skips_nothing_and_r_comes_back_early(tmp_path, capsys):
+    # n would jump the countdown past the promised time; r is the deliberate way back.
+    code, (row,), _ = pause_flow(tmp_path, {"question": ["l"], "choice": ["\n"],
+                                            "break": [(60, "n"), (60, "n"), (60, "n"), (60, "n"), (7 * 60, "q")]})
+    out = capsys.readouterr().out
+    assert (row["stage"], row["end_reason"], row["returned"]) == ("break", "stopped", False)
+    assert waits.LEAVING_CUES[0] in out and waits.LEAVING_CUES[1] not in out
+    code, (row, _), _ = pause_flow(tmp_path, {"question": ["l"], "choice": ["\n"], "break": [(2 * 60, "r")]})
+    assert (row["stage"], row["returned"], row["completed"]) == ("done", True, True)
+    assert row["played_s"] < 15 * 60 and "Welcome back." in capsys.readouterr().out
+
+
 def test_a_key_chooses_the_break_length(tmp_path, capsys):
     code, (row,), _ = pause_flow(tmp_path, {"question": ["l"], "choice": ["3"]})
     assert row["break_minutes"] == 30 and "I'll be back at 21:50." in capsys.readouterr().out

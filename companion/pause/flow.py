@@ -218,7 +218,7 @@ class PauseFlow:
         def countdown(cursor) -> str:
             left = max(0, bell_at - cursor.position) / pcm.RATE_HZ
             keys = "quiet · space for cues" if cursor.muted else "space quiet"
-            return f"{'back' if side == 'leaving' else 'bell'} at {at} · {clock(left)} left · {keys} · q end"
+            return f"{'back' if side == 'leaving' else 'bell'} at {at} · {clock(left)} left · {keys} · r ready · q end"
 
         return self.phase(steps, stage=WAIT_STAGE[side], note=countdown)
 
