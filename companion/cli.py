@@ -97,31 +97,115 @@ def play(name: str, text_only: bool, voice: str | None, rate: int | None) -> Non
     Enter ends a turn, n skips to the next line, q ends. Every session goes
     into the journal, finished or not.
     """
-    from .outputs import open_output
-    from .player import Player
-    from .screen import Keys, Screen
-    from .session import run
+    from .journal import open_or_warn
+    from .screen import Keys
 
     sequence = load_sequence(name)
     cfg = load_config(voice, rate)
+    outcome = play_session(sequence, cfg, text_only, "pair" if sequence.for_ == "pair" else "play", Keys(),
+                           open_or_warn(warn))
+    exit_with(outcome)
+
+
+def play_session(sequence, cfg, text_only: bool, mode: str, keys, journal, extra: dict | None = None):
+    """Speak `sequence` with captions; journal it (with `extra` columns); its Outcome."""
+    from .outputs import open_output
+    from .player import Player
+    from .prepare import warm_later
+    from .screen import Screen
+    from .session import run
+
     clips = clip_store(cfg)
     player = Player(sequence.steps, clips)
     output = open_output(text_only, warn)
-    from .journal import open_or_warn
-
-    journal = open_or_warn(warn)
     screen = Screen()
     screen.caption(f"{sequence.title}")
-    outcome = run(player, output, screen=screen, keys=Keys(), journal=journal, sequence_id=sequence.id,
-                  title=sequence.title, mode="pair" if sequence.for_ == "pair" else "play", warn=warn)
-    from .prepare import warm_later
-
+    outcome = run(player, output, screen=screen, keys=keys, journal=journal, sequence_id=sequence.id,
+                  title=sequence.title, mode=mode, warn=warn, extra=extra)
     warm_later(clips, cfg)
+    return outcome
+
+
+def exit_with(outcome) -> None:
     if outcome.reason == "error":
         raise Failure(outcome.message, outcome.exit_code)
     if outcome.reason == "interrupted":
         warn("Stopped.")
     sys.exit(outcome.exit_code)
+
+
+@cli.command()
+@click.option("--leave", "side", flag_value="leaving", help="Practices for the one who wants to leave.")
+@click.option("--reach", "side", flag_value="reaching", help="Practices for the one who wants to reach.")
+@click.option("--any", "side", flag_value="any", help="Any daily practice (the default until a pause names your side).")
+@click.option("--text", "text_only", is_flag=True, help="Captions only, no sound.")
+@click.option("--no-rating", is_flag=True, help="Skip the 0-10 distress ratings.")
+def daily(side: str | None, text_only: bool, no_rating: bool) -> None:
+    """Today's short practice, rated 0-10 for distress before and after.
+
+    \b
+    A different sequence each day: one you have never done, else the one you
+    did longest ago. Your side (leaving or reaching) is the one your last
+    `companion pause` chose, with the practices for either of you; see how
+    the weeks go with `companion progress`.
+    """
+    from datetime import date
+
+    from . import practice, state
+    from .daily import AFTER, BEFORE, choose
+    from .journal import open_or_warn
+    from .screen import Keys
+
+    side = side or state.load().get("side") or "any"
+    found = practice.candidates(None if side == "any" else side, warn)
+    if not found:
+        raise Failure("there is no daily practice to play (no script with moment = \"daily\"); "
+                      "reinstall companion, or add one to your scripts folder", 1)
+    cfg = load_config()
+    journal = open_or_warn(warn)
+    today = date.today()
+    done = practice.practices(journal.of_mode("daily")) if journal else []
+    sequence = found[choose(sorted(found), practice.last_played(done), today)]
+    keys = Keys()
+    click.echo(f"Today's practice: {sequence.title}" + (f", about {sequence.minutes:g} minutes." if sequence.minutes
+                                                       else "."))
+    before = None if no_rating else practice.ask_rating(BEFORE, keys.line, warn)
+    outcome = play_session(sequence, cfg, text_only, "daily", keys, journal,
+                           {"distress_before": before} if before is not None else None)
+    after = None
+    if not no_rating and outcome.reason in ("completed", "stopped"):
+        after = practice.ask_rating(AFTER, keys.line, warn)
+        if after is not None and journal is not None and outcome.session_id is not None:
+            try:
+                journal.add(outcome.session_id, distress_after=after)
+            except Exception as e:
+                warn(f"The journal could not be written ({e}).")
+    if journal is not None:
+        for line in practice.summary(before, after, practice.practices(journal.of_mode("daily")), today):
+            click.echo(line)
+    exit_with(outcome)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="As JSON.")
+def progress(as_json: bool) -> None:
+    """Daily practice over the weeks: streaks, and distress before and after."""
+    from datetime import date
+
+    from . import practice
+    from .journal import Journal, JournalError
+
+    try:
+        done = practice.practices(Journal().of_mode("daily"))
+    except JournalError as e:
+        raise Failure(str(e), 1) from None
+    report = practice.progress(done, date.today())
+    if as_json:
+        click.echo(json.dumps(report, indent=1))
+    elif not done:
+        click.echo("No daily practice yet. Start today's with: companion daily")
+    else:
+        click.echo("\n".join(practice.progress_lines(report)))
 
 
 @cli.command()
@@ -295,11 +379,14 @@ def log(as_json: bool, limit: int) -> None:
         state = "completed" if e["completed"] else {"running": "unfinished"}.get(e["end_reason"], e["end_reason"])
         click.echo(f"{e['id']:>4}  {e['started_at'][:16].replace('T', ' ')}  {e['sequence']:<16} "
                    f"{clock(e['played_s']):>6} of {clock(e['planned_s']):<6} "
-                   + " · ".join([state, *_pause_details(e)]))
+                   + " · ".join([state, *_details(e)]))
 
 
-def _pause_details(entry: dict) -> list[str]:
-    """What a guided pause did, in a few words for `log`."""
+def _details(entry: dict) -> list[str]:
+    """What a guided pause or a daily practice did, in a few words for `log`."""
+    if entry["mode"] == "daily":
+        ratings = [str(r) if r is not None else "?" for r in (entry["distress_before"], entry["distress_after"])]
+        return [] if ratings == ["?", "?"] else [f"distress {ratings[0]} → {ratings[1]}"]
     if entry["mode"] != "pause":
         return []
     details = [entry["side"]] if entry["side"] else []

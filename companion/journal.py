@@ -41,8 +41,13 @@ MIGRATIONS: list[str] = [
     ALTER TABLE sessions ADD COLUMN returned INTEGER;
     ALTER TABLE sessions ADD COLUMN stage TEXT;
     """,
+    # 3: daily practice: distress from 0 to 10, before and after
+    """
+    ALTER TABLE sessions ADD COLUMN distress_before INTEGER;
+    ALTER TABLE sessions ADD COLUMN distress_after INTEGER;
+    """,
 ]
-EXTRA_COLUMNS = ("side", "pulse_bpm", "break_minutes", "returned", "stage")
+EXTRA_COLUMNS = ("side", "pulse_bpm", "break_minutes", "returned", "stage", "distress_before", "distress_after")
 END_REASONS = ("completed", "stopped", "interrupted", "error")
 
 
@@ -123,6 +128,18 @@ class Journal:
                 f" position_s = ?, output = COALESCE(?, output){columns} WHERE id = ?",
                 (now(), reason, reason == "completed", round(planned_s, 3), round(played_s, 3), round(position_s, 3),
                  output, *extra.values(), session_id))
+
+    def add(self, session_id: int, **extra) -> None:
+        """Record more about a session (see EXTRA_COLUMNS), in one transaction."""
+        assert extra and set(extra) <= set(EXTRA_COLUMNS), extra
+        columns = ", ".join(f"{name} = ?" for name in extra)
+        with _transaction(self.db):
+            self.db.execute(f"UPDATE sessions SET {columns} WHERE id = ?", (*extra.values(), session_id))
+
+    def of_mode(self, mode: str) -> list[dict]:
+        """Every session of one mode (e.g. daily), oldest first."""
+        rows = self.db.execute("SELECT * FROM sessions WHERE mode = ? ORDER BY id", (mode,)).fetchall()
+        return [_as_dict(row) for row in rows]
 
     def recent(self, limit: int = 20) -> list[dict]:
         rows = self.db.execute("SELECT * FROM sessions ORDER BY id DESC LIMIT ?", (limit,)).fetchall()

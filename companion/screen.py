@@ -148,6 +148,32 @@ class Keys:
             except termios.error:  # the terminal has gone
                 pass
 
+    def line(self, prompt: str) -> str:
+        """A typed line (EOFError if there is nothing to read). On a terminal with
+        line editing; from a pipe a byte at a time, so no key after it is read ahead."""
+        if not self.active:
+            raise EOFError
+        if self.tty:
+            import termios
+
+            termios.tcflush(self.fd, termios.TCIFLUSH)  # keys pressed before the question are not its answer
+            with self.cooked():
+                return input(prompt)
+        sys.stdout.write(prompt)
+        sys.stdout.flush()
+        data = bytearray()
+        while not data.endswith(b"\n"):
+            byte = os.read(self.fd, 1)
+            if not byte:
+                if not data:
+                    self.active = False
+                    raise EOFError
+                break
+            data += byte
+        line = data.decode("utf-8", "replace").rstrip("\r\n")
+        sys.stdout.write(line + "\n")  # as a terminal would echo it
+        return line
+
     def read(self, timeout_s: float) -> str | None:
         """One key, or None after `timeout_s` seconds."""
         if not self.active:

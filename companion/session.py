@@ -17,8 +17,10 @@ POLL_S = 0.05
 EXIT_CODES = {"completed": 0, "stopped": 0, "error": 1, "interrupted": 130}
 
 
-class Outcome(namedtuple("Outcome", "reason played_s position_s planned_s output message", defaults=("",))):
-    """How a session ended: reason is completed, stopped, interrupted or error; times in seconds."""
+class Outcome(namedtuple("Outcome", "reason played_s position_s planned_s output message session_id",
+                         defaults=("", None))):
+    """How a session ended: reason is completed, stopped, interrupted or error; times in seconds;
+    its journal row's id, if it has one."""
 
     __slots__ = ()
 
@@ -30,7 +32,7 @@ class Outcome(namedtuple("Outcome", "reason played_s position_s planned_s output
 def run(player: Player, output, *, screen: Screen, keys: Keys, journal=None, sequence_id: str = "",
         title: str = "", mode: str = "play", warn: Callable[[str], None] = print,
         note: Callable[[object], str] | None = None, keep_output: bool = False,
-        on_started: Callable[[], None] | None = None, prelude_frames: int = 0) -> Outcome:
+        on_started: Callable[[], None] | None = None, prelude_frames: int = 0, extra: dict | None = None) -> Outcome:
     """Play until the end, `q`, Ctrl-C or an error; journal the session either way.
 
     `note(cursor)` marks a wait that ends at a promised time: it replaces the
@@ -40,7 +42,8 @@ def run(player: Player, output, *, screen: Screen, keys: Keys, journal=None, seq
     With `keep_output`, a completed session leaves the output open for the next.
     `on_started` runs once the sound has started (work that must not delay it).
     `prelude_frames`: the output is already playing the first event (see
-    DeviceOutput.play_prelude); the cursor begins after it.
+    DeviceOutput.play_prelude); the cursor begins after it. `extra`: more
+    columns for the journal row (see journal.EXTRA_COLUMNS).
     """
     cursor = player.cursor
     session_id = None
@@ -79,11 +82,12 @@ def run(player: Player, output, *, screen: Screen, keys: Keys, journal=None, seq
             if player.error is not None and reason != "interrupted":
                 reason, message = "error", _describe(player.error)
             outcome = Outcome(reason, cursor.played / pcm.RATE_HZ, cursor.position / pcm.RATE_HZ,
-                              (player.planned_frames or cursor.position) / pcm.RATE_HZ, output.name, message)
+                              (player.planned_frames or cursor.position) / pcm.RATE_HZ, output.name, message,
+                              session_id)
             if journal is not None and session_id is not None:
                 try:
                     journal.finish(session_id, reason=reason, planned_s=outcome.planned_s,
-                                   played_s=outcome.played_s, position_s=outcome.position_s)
+                                   played_s=outcome.played_s, position_s=outcome.position_s, **(extra or {}))
                 except Exception as e:
                     warn(f"The journal could not be written ({e}).")
     return outcome

@@ -228,3 +228,61 @@ def test_log_says_what_a_pause_did(home):
     lines = invoke("log").output.splitlines()
     assert lines[0].endswith("interrupted · reaching · hold-off 20 min")
     assert lines[1].endswith("completed · leaving · pulse 112 · break 20 min · bell reached")
+
+
+def daily_run(home, keys, *args):
+    env = os.environ | {f"XDG_{n}_HOME": str(home / n.lower()) for n in ("CACHE", "DATA", "CONFIG")}
+    return subprocess.run([sys.executable, "-m", "companion", "daily", "--text", *args], input=keys, env=env,
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_daily_asks_distress_before_and_after_and_journals_both(home):
+    result = daily_run(home, "6\nq3\n")  # 6 before; q ends the practice; 3 after
+    assert result.returncode == 0, result.stderr
+    assert "Today's practice: " in result.stdout and "Distress 6 before, 3 after: 3 lower." in result.stdout
+    (entry,) = json.loads(invoke("log", "--json").output)
+    assert (entry["mode"], entry["distress_before"], entry["distress_after"]) == ("daily", 6, 3)
+    assert entry["sequence"].startswith("daily-") or entry["sequence"] == "underneath"
+    assert "distress 6 → 3" in invoke("log").output
+
+
+def test_a_wrong_rating_is_asked_again_in_one_line_and_enter_skips(home):
+    result = daily_run(home, "eleven\n\nq\n")
+    assert result.returncode == 0 and "Traceback" not in result.stderr
+    assert "'eleven' is not a rating; type a whole number from 0 to 10, or press Enter to skip" in result.stderr
+    (entry,) = json.loads(invoke("log", "--json").output)
+    assert (entry["distress_before"], entry["distress_after"]) == (None, None)
+
+
+def test_daily_follows_the_side_and_the_same_day_gives_the_same_practice(home):
+    first = daily_run(home, "q", "--leave", "--no-rating")
+    second = daily_run(home, "q", "--leave", "--no-rating")
+    entries = json.loads(invoke("log", "--json").output)
+    assert first.returncode == second.returncode == 0
+    assert entries[0]["sequence"] == entries[1]["sequence"]
+    assert entries[0]["sequence"].startswith(("daily-leaving-", "daily-both-")) or entries[0]["sequence"] == "underneath"
+
+
+def test_progress_shows_streaks_and_the_weeks(home):
+    from datetime import date, timedelta
+
+    from companion.journal import Journal
+
+    journal = Journal()
+    today = date.today()
+    for days_ago, before, after in ((15, 8, 6), (14, 7, 5), (2, 5, 3), (1, 4, 3), (0, 4, 2)):
+        row = journal.start("daily-both-scan", "Scan", "daily", "captions")
+        journal.finish(row, reason="completed", planned_s=160, played_s=160, position_s=160, distress_before=before,
+                       distress_after=after)
+        started = (today - timedelta(days=days_ago)).isoformat() + "T08:00:00+00:00"
+        journal.db.execute("UPDATE sessions SET started_at = ? WHERE id = ?", (started, row))
+    journal.close()
+    report = json.loads(invoke("progress", "--json").output)
+    assert (report["completed"], report["days"], report["streak_days"], report["longest_streak_days"]) == (5, 5, 3, 3)
+    assert sum(w["sessions"] for w in report["weeks"]) == 5 and report["weeks"][0]["change"] == -2.0
+    text = invoke("progress").output
+    assert "Streak: 3 days (longest 3)." in text and text.count("\n20") == len(report["weeks"])
+
+
+def test_progress_with_no_practice_says_how_to_start(home):
+    assert "Start today's with: companion daily" in invoke("progress").output

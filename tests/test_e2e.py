@@ -409,3 +409,26 @@ def test_a_closed_terminal_or_a_kill_still_journals_how_far_the_pause_got(sound_
     (row,) = journal_rows(home)
     assert (row["side"], row["stage"], row["end_reason"]) == ("leaving", "stay", "interrupted")
     assert 2.0 < row["played_s"] < 6.0
+
+
+def test_daily_practice_in_a_terminal_is_heard_between_two_ratings(sound_server, recorder, home):
+    env = sound_server.env | home
+    session = "daily"
+    tmux = in_tmux(env, ["daily"], session)
+    try:
+        wait_for(tmux, session, "How much distress do you feel right now", 20)
+        subprocess.run(tmux + ["send-keys", "-t", session, "7", "Enter"], check=True)
+        typed = time.monotonic()
+        time.sleep(4.0)  # the practice speaks
+        subprocess.run(tmux + ["send-keys", "-t", session, "q"], check=True)
+        wait_for(tmux, session, "And now, from 0 (calm) to 10", 10)
+        subprocess.run(tmux + ["send-keys", "-t", session, "4", "Enter"], check=True)
+        screen = wait_for(tmux, session, "EXIT=", 10)
+        assert "Distress 7 before, 4 after: 3 lower." in screen and "EXIT=0" in screen
+    finally:
+        subprocess.run(tmux + ["kill-server"], capture_output=True)
+    recorder.stop()
+    heard = recorder.segments()
+    assert heard and typed < heard[0][0] < typed + 2.0  # the first words follow the rating
+    (row,) = journal_rows(home)
+    assert (row["mode"], row["distress_before"], row["distress_after"], row["end_reason"]) == ("daily", 7, 4, "stopped")

@@ -73,3 +73,29 @@ def test_an_unwritable_place_is_a_journal_error(tmp_path):
     blocker.write_text("")
     with pytest.raises(JournalError, match="cannot open the journal"):
         Journal(blocker / "journal.sqlite3")
+
+
+def test_a_journal_of_the_last_release_upgrades_keeping_every_row(tmp_path):
+    path = tmp_path / "j.sqlite3"
+    db = sqlite3.connect(path)
+    for statement in ";".join(MIGRATIONS[:2]).split(";"):
+        if statement.strip():
+            db.execute(statement)
+    db.execute("INSERT INTO sessions (sequence, title, mode, output, started_at, side) "
+               "VALUES ('pause', 'A guided pause', 'pause', 'device', '2026-11-20T21:00:00+01:00', 'leaving')")
+    db.execute("PRAGMA user_version = 2")
+    db.commit()
+    db.close()
+    journal = Journal(path)
+    (old,) = journal.recent()
+    assert journal.version == len(MIGRATIONS) == 3
+    assert (old["side"], old["distress_before"], old["distress_after"]) == ("leaving", None, None)
+
+
+def test_ratings_added_after_a_session_and_sessions_of_one_mode(journal):
+    daily = journal.start("daily-both-scan", "Scan", "daily", "device")
+    journal.start("stay", "Staying", "play", "device")
+    journal.finish(daily, reason="completed", planned_s=160, played_s=160, position_s=160, distress_before=7)
+    journal.add(daily, distress_after=4)
+    (entry,) = journal.of_mode("daily")
+    assert (entry["sequence"], entry["distress_before"], entry["distress_after"]) == ("daily-both-scan", 7, 4)

@@ -2,6 +2,8 @@
 
 import io
 
+import pytest
+
 from companion.screen import Screen
 
 
@@ -44,3 +46,20 @@ def test_a_terminal_that_has_gone_is_written_to_no_more_and_raises_nothing():
     screen.caption("Still here.")
     screen.close()
     assert screen.out is None
+
+
+def test_a_line_from_a_pipe_leaves_the_keys_after_it_unread():
+    import os
+
+    from companion.screen import Keys
+
+    read_end, write_end = os.pipe()
+    os.write(write_end, b"7\nnq")
+    os.close(write_end)
+    with open(read_end, encoding="latin-1") as stream:
+        keys = Keys(stream)
+        assert keys.line("rate? ") == "7"
+        assert keys.read(0.1) == "n" and keys.read(0.1) == "q"
+        assert keys.read(0.1) is None and not keys.active
+        with pytest.raises(EOFError):
+            keys.line("again? ")

@@ -1,0 +1,93 @@
+"""Daily practice, the pure core: today's sequence, the rating, streaks, weeks.
+
+Plain values in, plain values out: the journal and the library are read by
+the caller, so all of this is tested without a clock or a file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+BEFORE = "How much distress do you feel right now, from 0 (calm) to 10 (the worst)? Enter to skip: "
+AFTER = "And now, from 0 (calm) to 10 (the worst)? Enter to skip: "
+
+
+@dataclass(frozen=True)
+class Practice:
+    """One daily session as the journal keeps it; ratings 0-10, or None if not given."""
+
+    day: date
+    sequence: str
+    before: int | None
+    after: int | None
+    completed: bool
+
+
+@dataclass(frozen=True)
+class Week:
+    """Monday `start`; averages over the ratings given; `change` over sessions rated twice."""
+
+    start: date
+    sessions: int
+    before: float | None
+    after: float | None
+    change: float | None
+
+
+def choose(candidates: list[str], last_played: Mapping[str, date], today: date) -> str:
+    """Today's sequence: the one practised today if any, else one never played,
+    else the least recently played. Ties go round by the day, so two days in a
+    row never give the same one while there is another."""
+    if not candidates:
+        raise ValueError("no daily sequences to choose from")
+    played_today = [name for name in candidates if last_played.get(name) == today]
+    if played_today:
+        return played_today[0]
+    turn = today.toordinal() % len(candidates)
+    rotated = candidates[turn:] + candidates[:turn]
+    return min(rotated, key=lambda name: last_played.get(name, date.min))
+
+
+def parse_rating(text: str) -> int | None:
+    """A distress rating from what was typed: 0-10, or None for nothing (skip)."""
+    text = text.strip()
+    if not text:
+        return None
+    if not text.isdigit() or int(text) > 10:
+        raise ValueError(f"'{text}' is not a rating; type a whole number from 0 to 10, or press Enter to skip")
+    return int(text)
+
+
+def streaks(days: Iterable[date], today: date) -> tuple[int, int]:
+    """(current, longest) runs of days in a row with practice. The current run
+    lasts until today ends: practised yesterday and not yet today still counts."""
+    unique = sorted(set(days))
+    longest = run = 0
+    previous = None
+    for day in unique:
+        run = run + 1 if previous is not None and day - previous == timedelta(days=1) else 1
+        longest = max(longest, run)
+        previous = day
+    current = run if previous is not None and today - previous <= timedelta(days=1) else 0
+    return current, longest
+
+
+def weeks(sessions: Iterable[Practice]) -> list[Week]:
+    """The practice week by week (weeks start on Monday), oldest first."""
+    by_week: dict[date, list[Practice]] = {}
+    for s in sessions:
+        by_week.setdefault(s.day - timedelta(days=s.day.weekday()), []).append(s)
+    return [_week(start, group) for start, group in sorted(by_week.items())]
+
+
+def _week(start: date, group: list[Practice]) -> Week:
+    before = [s.before for s in group if s.before is not None]
+    after = [s.after for s in group if s.after is not None]
+    both = [s.after - s.before for s in group if s.before is not None and s.after is not None]
+    return Week(start, len(group), _mean(before), _mean(after), _mean(both))
+
+
+def _mean(values: list[int]) -> float | None:
+    return round(sum(values) / len(values), 1) if values else None
