@@ -300,20 +300,14 @@ FOR_LABELS = {"leaving": "for the one who wants to leave", "reaching": "for the 
 @click.option("--json", "as_json", is_flag=True, help="As a JSON array.")
 def list_(as_json: bool) -> None:
     """The sequences you can play, with their measured length."""
-    from .library import all_scripts
-    from .script import ScriptError, parse_file
+    from .library import parsed_scripts
 
     clips = clip_store(load_config())
     rows = []
-    for script_id, path in all_scripts().items():
-        try:
-            sequence = parse_file(path)
-        except ScriptError as e:
-            warn(f"skipping {e}")
-            continue
+    for script_id, sequence in parsed_scripts(warn).items():
         seconds = plan_sequence(sequence, clips).seconds
         rows.append({"id": script_id, "title": sequence.title, "for": sequence.for_, "moment": sequence.moment,
-                     "summary": sequence.summary, "minutes": round(seconds / 60, 1), "path": str(path)})
+                     "summary": sequence.summary, "minutes": round(seconds / 60, 1), "path": str(sequence.source)})
     if as_json:
         click.echo(json.dumps(rows, indent=1))
         return

@@ -27,6 +27,19 @@ def all_scripts() -> dict[str, Path]:
     return builtin_scripts() | user_scripts()
 
 
+def parsed_scripts(warn) -> dict:
+    """Every sequence that parses, by id; each one that does not is skipped with one line saying why."""
+    from .script import ScriptError, parse_file
+
+    found = {}
+    for script_id, path in all_scripts().items():
+        try:
+            found[script_id] = parse_file(path)
+        except ScriptError as e:
+            warn(f"skipping {e}")
+    return found
+
+
 def resolve(name: str) -> Path:
     """The script file for a name or a path; NotFound says what to do instead."""
     path = Path(name).expanduser()

@@ -17,19 +17,10 @@ SIDES = ("leaving", "reaching")
 
 def candidates(side: str | None, warn: Callable[[str], None]) -> dict[str, object]:
     """The daily sequences for `side` (and those for either side), by id; all of them for no side."""
-    from .library import all_scripts
-    from .script import ScriptError, parse_file
+    from .library import parsed_scripts
 
-    found = {}
-    for script_id, path in all_scripts().items():
-        try:
-            sequence = parse_file(path)
-        except ScriptError as e:
-            warn(f"skipping {e}")
-            continue
-        if sequence.moment == "daily" and (side is None or sequence.for_ in (side, "both")):
-            found[script_id] = sequence
-    return found
+    return {script_id: sequence for script_id, sequence in parsed_scripts(warn).items()
+            if sequence.moment == "daily" and (side is None or sequence.for_ in (side, "both"))}
 
 
 def practices(rows: list[dict]) -> list[daily.Practice]:
