@@ -389,10 +389,16 @@ def _details(entry: dict) -> list[str]:
     if entry["stage"] == "stayed":
         details.append("stayed in the room")
     if entry["break_minutes"]:
+        from .screen import clock
+
         wait = "break" if entry["side"] == "leaving" else "hold-off"
-        details.append(f"{wait} {entry['break_minutes']:g} min")
+        taken = entry["wait_s"]
+        cut = f" ({clock(taken)} of it)" if taken is not None and taken < entry["break_minutes"] * 60 else ""
+        details.append(f"{wait} {entry['break_minutes']:g} min{cut}")
     if entry["returned"]:
         details.append("bell reached")
+    if not entry["completed"] and entry["stage"] not in (None, "done"):
+        details.append(f"ended at: {entry['stage']}")
     return details
 
 

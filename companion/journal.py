@@ -41,13 +41,15 @@ MIGRATIONS: list[str] = [
     ALTER TABLE sessions ADD COLUMN returned INTEGER;
     ALTER TABLE sessions ADD COLUMN stage TEXT;
     """,
-    # 3: daily practice: distress from 0 to 10, before and after
+    # 3: daily practice: distress from 0 to 10, before and after; how long a pause's wait really lasted
     """
     ALTER TABLE sessions ADD COLUMN distress_before INTEGER;
     ALTER TABLE sessions ADD COLUMN distress_after INTEGER;
+    ALTER TABLE sessions ADD COLUMN wait_s REAL;
     """,
 ]
-EXTRA_COLUMNS = ("side", "pulse_bpm", "break_minutes", "returned", "stage", "distress_before", "distress_after")
+EXTRA_COLUMNS = ("side", "pulse_bpm", "break_minutes", "returned", "stage", "wait_s", "distress_before",
+                 "distress_after")
 END_REASONS = ("completed", "stopped", "interrupted", "error")
 
 

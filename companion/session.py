@@ -32,13 +32,16 @@ class Outcome(namedtuple("Outcome", "reason played_s position_s planned_s output
 def run(player: Player, output, *, screen: Screen, keys: Keys, journal=None, sequence_id: str = "",
         title: str = "", mode: str = "play", warn: Callable[[str], None] = print,
         note: Callable[[object], str] | None = None, keep_output: bool = False,
-        on_started: Callable[[], None] | None = None, prelude_frames: int = 0, extra: dict | None = None) -> Outcome:
+        on_started: Callable[[], None] | None = None, prelude_frames: int = 0, extra: dict | None = None,
+        keep_time: bool = False, ready_key: bool = False) -> Outcome:
     """Play until the end, `q`, Ctrl-C or an error; journal the session either way.
 
-    `note(cursor)` marks a wait that ends at a promised time: it replaces the
-    times and key hint on the progress line (a countdown). Nothing may move
-    that time by accident: space quiets the speech instead of stopping the
-    clock, n skips nothing, and r (ready) goes to the wait's last event, the bell.
+    `note(cursor)` replaces the times and key hint on the progress line (a
+    countdown). `keep_time`: the timeline is a measure of real time (a wait
+    that ends at a promised time, a pulse count), so nothing may move it by
+    accident: space quiets the speech instead of stopping the clock, and n
+    skips nothing. `ready_key`: r, pressed twice, goes to the last event (a
+    wait's bell) now.
     With `keep_output`, a completed session leaves the output open for the next.
     `on_started` runs once the sound has started (work that must not delay it).
     `prelude_frames`: the output is already playing the first event (see
@@ -66,7 +69,7 @@ def run(player: Player, output, *, screen: Screen, keys: Keys, journal=None, seq
                 warn(f"The journal could not be written ({e}); this session will not be recorded.")
                 journal = None
         with keys:
-            reason = _loop(player, output, screen, keys, note)
+            reason = _loop(player, output, screen, keys, note, keep_time, ready_key)
     except KeyboardInterrupt:
         reason = "interrupted"
     except Exception as e:  # one line, never a traceback, and still journalled
@@ -93,9 +96,16 @@ def run(player: Player, output, *, screen: Screen, keys: Keys, journal=None, seq
     return outcome
 
 
-def _loop(player: Player, output, screen: Screen, keys: Keys, note_for=None) -> str:
+READY_CONFIRM_S = 4.0
+READY_HINT = "ready now? r again rings the bell · any other key: keep waiting"
+
+
+def _loop(player: Player, output, screen: Screen, keys: Keys, note_for=None, keep_time=False, ready_key=False) -> str:
+    import time
+
     cursor = player.cursor
     warned = False
+    armed_until = 0.0  # a first r: a second one within READY_CONFIRM_S rings the bell now
     while not output.done.is_set():
         if player.error is not None:
             return "error"
@@ -106,19 +116,27 @@ def _loop(player: Player, output, screen: Screen, keys: Keys, note_for=None) -> 
         key = keys.read(POLL_S)
         if key in ("q", "Q"):
             return "stopped"
+        if key is not None and key not in "rR":
+            armed_until = 0.0
         if key in (" ", "\n", "\r"):
             if not cursor.end_turn() and key == " ":
-                cursor.toggle_mute() if note_for else cursor.toggle_pause()
-        elif key in ("n", "N") and not note_for:
+                cursor.toggle_mute() if keep_time else cursor.toggle_pause()
+        elif key in ("n", "N") and not keep_time:
             cursor.skip_line()
-        elif key in ("r", "R") and note_for:
-            cursor.skip_to_last()
+        elif key in ("r", "R") and ready_key:
+            if time.monotonic() < armed_until:
+                armed_until = 0.0
+                cursor.skip_to_last()
+            else:
+                armed_until = time.monotonic() + READY_CONFIRM_S
         while cursor.entered:  # every line begun since the last look, none that was skipped
             caption = player.events[cursor.entered.popleft()].caption
             if caption:
                 screen.caption(caption)
         event = cursor.current()
         note = note_for(cursor) if note_for else ""
+        if time.monotonic() < armed_until:
+            note = READY_HINT
         if event is not None and event.kind == "turn":
             note = f"{clock((event.end - cursor.position) / pcm.RATE_HZ)} left · space or Enter when done"
         total = player.planned_frames

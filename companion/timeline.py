@@ -88,7 +88,7 @@ def _raw(step, lengths: Lengths) -> Iterator[tuple[str, int, dict]]:
         yield "silence", frames_of(step.seconds), dict(line=line)
     elif kind == "bell":
         name = "bell-soft" if step.soft else "bell"
-        yield "bell", lengths.asset(name), dict(line=line, asset=name)
+        yield "bell", lengths.asset(name), dict(line=line, asset=name, caption=step.caption)
     elif kind == "breathe":
         for cycle in range(1, step.cycles + 1):
             count = f"  {cycle}/{step.cycles}"

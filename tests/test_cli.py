@@ -223,10 +223,10 @@ def test_log_says_what_a_pause_did(home):
                    pulse_bpm=112, break_minutes=20, returned=True, stage="done")
     row = journal.start("pause", "A guided pause", "pause", "device")
     journal.finish(row, reason="interrupted", planned_s=1500, played_s=400, position_s=400, side="reaching",
-                   break_minutes=20, returned=False, stage="hold-off")
+                   break_minutes=20, returned=False, stage="hold-off", wait_s=185)
     journal.close()
     lines = invoke("log").output.splitlines()
-    assert lines[0].endswith("interrupted · reaching · hold-off 20 min")
+    assert lines[0].endswith("interrupted · reaching · hold-off 20 min (3:05 of it) · ended at: hold-off")
     assert lines[1].endswith("completed · leaving · pulse 112 · break 20 min · bell reached")
 
 

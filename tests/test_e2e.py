@@ -432,3 +432,28 @@ def test_daily_practice_in_a_terminal_is_heard_between_two_ratings(sound_server,
     assert heard and typed < heard[0][0] < typed + 2.0  # the first words follow the rating
     (row,) = journal_rows(home)
     assert (row["mode"], row["distress_before"], row["distress_after"], row["end_reason"]) == ("daily", 7, 4, "stopped")
+
+
+def test_a_broken_config_does_not_stop_a_pause(home):
+    config = Path(home["XDG_CONFIG_HOME"]) / "companion" / "config.toml"
+    config.write_text("[pause\nminutes = 0\n")
+    proc = subprocess.Popen([sys.executable, "-m", "companion", "pause", "--text", "--leave"], env=os.environ | home,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(3.0)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=10)
+    assert proc.returncode == 130 and "You stopped. You're still here." in out
+    assert err.count("\n") == 1 and str(config) in err and "going on with the default settings" in err
+
+
+def test_a_journal_that_cannot_open_is_said_once_and_the_pause_goes_on(home):
+    Path(home["XDG_DATA_HOME"]).mkdir(parents=True)
+    (Path(home["XDG_DATA_HOME"]) / "companion").write_text("")  # a file where the journal's folder goes
+    proc = subprocess.Popen([sys.executable, "-m", "companion", "pause", "--text", "--leave"], env=os.environ | home,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(3.0)
+    proc.stdin.write("q")
+    proc.stdin.flush()
+    out, err = proc.communicate(timeout=10)
+    assert proc.returncode == 0 and "You stopped. You're still here." in out and "Traceback" not in err
+    assert err.count("this session will not be recorded") == 1, err

@@ -89,12 +89,23 @@ def test_lazy_steps_equal_the_parsed_ones_for_every_builtin():
 
 # -- the pulse -----------------------------------------------------------------------
 def test_pulse_arithmetic_and_verdict():
-    assert bpm(28) == 112 and parse_count(" 28 ") == 28 and parse_count("lots") is None and parse_count("300") is None
+    assert bpm(28) == 112 and parse_count(" 28 ") == 28
+    with pytest.raises(ValueError, match="for example 22"):
+        parse_count("lots")
+    with pytest.raises(ValueError, match="300 beats in 15 seconds would be 1200 a minute"):
+        parse_count("300")
     assert "flooded" in verdict(112)[0] and "flooded" not in verdict(92)[0]
     assert "flooded" in verdict(92, flooded_bpm=80)[0]  # a trained athlete's threshold
 
 
 # -- the whole flow, on a fake clock ---------------------------------------------------
+@pytest.fixture(autouse=True)
+def private_dirs(tmp_path, monkeypatch):
+    """The flow remembers the side: never in the real user's folders."""
+    for name in ("CACHE", "DATA", "CONFIG"):
+        monkeypatch.setenv(f"XDG_{name}_HOME", str(tmp_path / "xdg" / name.lower()))
+
+
 class Keys:
     """Keys chosen by what the flow is doing: `plan` maps a stage to keys pressed in it."""
 
@@ -185,9 +196,16 @@ def test_in_the_break_n_skips_nothing_and_r_comes_back_early(tmp_path, capsys):
     out = capsys.readouterr().out
     assert (row["stage"], row["end_reason"], row["returned"]) == ("break", "stopped", False)
     assert waits.LEAVING_CUES[0] in out and waits.LEAVING_CUES[1] not in out
-    code, (row, _), _ = pause_flow(tmp_path, {"question": ["l"], "choice": ["\n"], "break": [(2 * 60, "r")]})
+    code, (row, _), _ = pause_flow(tmp_path, {"question": ["l"], "choice": ["\n"], "break": [(2 * 60, "r"), "r"]})
     assert (row["stage"], row["returned"], row["completed"]) == ("done", True, True)
-    assert row["played_s"] < 15 * 60 and "Welcome back." in capsys.readouterr().out
+    assert row["wait_s"] < 15 * 60 and row["break_minutes"] == 20  # the journal tells an early return apart
+    assert "Welcome back." in capsys.readouterr().out
+
+
+def test_one_r_alone_only_asks_to_be_sure(tmp_path, capsys):
+    code, (row,), _ = pause_flow(tmp_path, {"question": ["l"], "choice": ["\n"], "break": [(60, "r"), (6 * 60, "q")]})
+    assert (row["stage"], row["end_reason"], row["returned"]) == ("break", "stopped", False)
+    assert 5 * 60 < row["wait_s"] < 8 * 60
 
 
 def test_a_key_chooses_the_break_length(tmp_path, capsys):
@@ -195,9 +213,12 @@ def test_a_key_chooses_the_break_length(tmp_path, capsys):
     assert row["break_minutes"] == 30 and "I'll be back at 21:50." in capsys.readouterr().out
 
 
-def test_staying_in_the_room_ends_without_a_break(tmp_path):
+def test_staying_in_the_room_ends_without_a_break(tmp_path, capsys):
+    from companion.pause.flow import STAYING
+
     code, (row,), _ = pause_flow(tmp_path, {"question": ["l"], "choice": ["s"]})
     assert code == 0 and row["stage"] == "stayed" and row["break_minutes"] is None and row["completed"] is True
+    assert STAYING[0] in capsys.readouterr().out  # not a silent exit
 
 
 def test_ctrl_c_in_the_middle_of_the_break_is_journalled_with_how_far_it_got(tmp_path):
@@ -229,6 +250,27 @@ def test_the_pulse_is_counted_judged_and_journalled(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "Type the number of beats" in out and "About 112 beats a minute. Your body is flooded." in out
     assert row["pulse_bpm"] == 112 and row["side"] == "leaving"
+
+
+def test_n_cannot_skip_the_pulse_count_and_its_bells_say_start_and_stop(tmp_path, capsys):
+    from companion.pause.pulse import START, STOP
+
+    code, (row,), _ = pause_flow(tmp_path, {"pulse": ["n"] * 6, "question": ["q"]}, pulse=True, lines=["22"])
+    out = capsys.readouterr().out
+    assert row["pulse_bpm"] == 88 and row["played_s"] > 30  # the instructions and the 15 s count all played
+    assert START in out and STOP in out and out.index(START) < out.index(STOP)
+
+
+def test_q_at_the_beat_prompt_ends_the_pause(tmp_path):
+    code, (row,), _ = pause_flow(tmp_path, {}, pulse=True, lines=["q"])
+    assert code == 0 and (row["end_reason"], row["pulse_bpm"], row["stage"]) == ("stopped", None, "pulse")
+
+
+def test_the_side_is_remembered_even_after_a_pulse_count(tmp_path):
+    from companion import state
+
+    pause_flow(tmp_path, {"question": ["l"], "choice": ["s"]}, pulse=True, lines=["22"])
+    assert state.load()["side"] == "leaving"
 
 
 def test_quitting_at_the_question_leaves_no_journal_row(tmp_path):

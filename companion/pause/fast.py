@@ -156,13 +156,13 @@ def _run(options, early: EarlyOutput) -> int:
             flow.output = output
             return getattr(output, name)
 
-    from ..config import ConfigError, load
+    from ..config import Config, ConfigError, load
 
     try:
         cfg = load()
-    except ConfigError as e:
-        print(f"companion: {e}", file=sys.stderr)
-        return 2
+    except ConfigError as e:  # in a crisis a typo in the settings must not stop the pause
+        warn(f"companion: {e}; going on with the default settings.")
+        cfg = Config()
 
     def clips():
         from ..voice.clips import user_store

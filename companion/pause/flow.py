@@ -27,6 +27,8 @@ SIDES = {"l": "leaving", "r": "reaching"}
 FIRST = {"leaving": "stay", "reaching": "sit"}
 AFTER = {"leaving": "return", "reaching": "soften-leaving"}
 WAIT_STAGE = {"leaving": "break", "reaching": "hold-off"}
+STAYING = ("You're staying. Keep your feet on the floor.",
+           "Let the out-breath be the long one. You can still ask for a break later.")
 
 
 class Quit(Exception):
@@ -41,23 +43,26 @@ class PauseFlow:
                  minutes: float | None = None, default_minutes: float = 20, quiet: bool = False,
                  flooded_bpm: int = 100, last_side: str | None = None,
                  now: Callable | None = None,
-                 read_line: Callable[[str], str] = input, warn: Callable[[str], None] = print,
+                 read_line: Callable[[str], str] | None = None, warn: Callable[[str], None] = print,
                  scripts: Callable[[str], object] | None = None, before_key: Callable[[], None] = lambda: None,
                  prelude_frames: int = 0):
         self.output, self.screen, self.keys = output, screen, keys
         self._clips_factory, self._journal_factory = clips_factory, journal_factory
         self.minutes, self.default_minutes, self.quiet = minutes, default_minutes, quiet
         self.flooded_bpm, self.last_side, self.now = flooded_bpm, last_side, now or _local_now
-        self.read_line, self.warn = read_line, warn
+        self.read_line = read_line or (lambda prompt: self.keys.line(prompt))
+        self.warn = warn
         self.scripts = scripts
         self.before_key = before_key  # once the question is on screen: open the sound device
         self.prelude_frames = prelude_frames  # the first line, already playing (fast.first_clip)
         self._clips = None
         self._sounding = threading.Event()  # the current phase's first sound has started
         self.journal = None
+        self._journal_tried = False  # opened once: a journal that cannot open is said once
+        self._side_saved = False
         self.session_id = None
         self.record: dict = {"side": None, "pulse_bpm": None, "break_minutes": None, "returned": None,
-                             "stage": "question"}
+                             "stage": "question", "wait_s": None}
         self.played_s = self.position_s = self.planned_s = 0.0
 
     @property
@@ -110,8 +115,7 @@ class PauseFlow:
         if side == "leaving" and minutes is None:
             minutes = self.choose_minutes()
             if minutes is None:
-                self.record["stage"] = "stayed"
-                return "completed"
+                return self.stay_in_the_room()
         minutes = minutes or self.default_minutes
         self.record["break_minutes"] = minutes
         outcome = self.wait(side, minutes)
@@ -121,6 +125,13 @@ class PauseFlow:
         outcome = self.phase(self.sequence_steps(AFTER[side]), stage=AFTER[side])
         if outcome == "completed":
             self.record["stage"] = "done"
+        return outcome
+
+    def stay_in_the_room(self) -> str:
+        from ..script import Speak
+
+        said = [Speak(line=1, text=t) for t in STAYING]
+        outcome = self.phase(said, stage="stayed")
         return outcome
 
     # -- questions ------------------------------------------------------------------
@@ -180,8 +191,8 @@ class PauseFlow:
         self._sounding.clear()
         return steps(resolve(name), self._sounding)
 
-    def phase(self, steps, stage: str, note=None) -> str:
-        """Play `steps` to the shared output; returns the session's reason."""
+    def phase(self, steps, stage: str, note=None, keep_time: bool = False, ready_key: bool = False) -> str:
+        """Play `steps` to the shared output; returns the session's reason (see session.run for the rest)."""
         from ..player import Player
         from ..session import run
 
@@ -189,7 +200,8 @@ class PauseFlow:
         player = Player(steps, self.clips)
         prelude, self.prelude_frames = self.prelude_frames, 0
         outcome = run(player, self.output, screen=self.screen, keys=self.keys, journal=None, warn=self.warn,
-                      note=note, keep_output=True, on_started=self._started, prelude_frames=prelude)
+                      note=note, keep_output=True, on_started=self._started, prelude_frames=prelude,
+                      keep_time=keep_time, ready_key=ready_key)
         self.played_s += outcome.played_s
         self.position_s = outcome.position_s
         self.planned_s += outcome.planned_s
@@ -220,25 +232,33 @@ class PauseFlow:
             keys = "quiet · space for cues" if cursor.muted else "space quiet"
             return f"{'back' if side == 'leaving' else 'bell'} at {at} · {clock(left)} left · {keys} · r ready · q end"
 
-        return self.phase(steps, stage=WAIT_STAGE[side], note=countdown)
+        played_before = self.played_s
+        try:
+            return self.phase(steps, stage=WAIT_STAGE[side], note=countdown, keep_time=True, ready_key=True)
+        finally:  # how long the wait really lasted: r can end it early, q or Ctrl-C cut it
+            self.record["wait_s"] = round(self.played_s - played_before, 1)
 
     def pulse(self) -> None:
-        from .pulse import bpm, count_steps, parse_count, verdict
+        from .pulse import bpm, count_note, count_steps, parse_count, verdict
 
         self.record["stage"] = "pulse"
-        outcome = self.phase(count_steps(), stage="pulse")
+        steps = count_steps()
+        outcome = self.phase(steps, stage="pulse", note=count_note, keep_time=True)  # n must not skip the count
         if outcome != "completed":
             raise Quit(outcome)
         beats = None
         while beats is None:
             try:
-                with self.keys.cooked():
-                    answer = self.read_line("How many beats did you count? ")
+                answer = self.read_line("How many beats did you count? (q to end) ")
             except EOFError:
+                self.screen.caption("")
                 raise Quit("stopped") from None
-            beats = parse_count(answer)
-            if beats is None:
-                self.screen.caption("Type the number of beats you counted between the bells, for example 22.")
+            if answer.strip().lower() == "q":
+                raise Quit("stopped")
+            try:
+                beats = parse_count(answer)
+            except ValueError as e:
+                self.screen.caption(str(e))
         rate = bpm(beats)
         self.record["pulse_bpm"] = rate
         from ..script import Speak
@@ -257,11 +277,13 @@ class PauseFlow:
             self._start_row()
 
     def _start_row(self) -> None:
-        if self.journal is None and self.session_id is None:
-            if self.record["side"]:
-                from ..state import save
+        if self.record["side"] and not self._side_saved:  # once known (a pulse count may come first)
+            from ..state import save
 
-                save(side=self.record["side"])
+            save(side=self.record["side"])
+            self._side_saved = True
+        if not self._journal_tried:
+            self._journal_tried = True
             self.journal = self._journal_factory()
             if self.journal is not None:
                 try:

@@ -23,8 +23,22 @@ def count_steps() -> list:
     bell_s = assets.frames(assets.BELL_SOFT) / RATE_HZ
     return [Speak(line=1, text=INSTRUCTIONS[0]), Speak(line=2, text=INSTRUCTIONS[1]), Pause(line=2, seconds=5),
             Speak(line=3, text=INSTRUCTIONS[2]), Pause(line=3, seconds=5), Speak(line=4, text=INSTRUCTIONS[3]),
-            Pause(line=4, seconds=3), Bell(line=5, soft=True), Pause(line=5, seconds=COUNT_S - bell_s),
-            Bell(line=6, soft=True)]
+            Pause(line=4, seconds=3), Bell(line=5, soft=True, caption=START), Pause(line=5, seconds=COUNT_S - bell_s),
+            Bell(line=6, soft=True, caption=STOP)]
+
+
+START, STOP = "● Start counting now.", "● Stop."
+
+
+def count_note(cursor) -> str:
+    """The progress line of the count: the seconds left between the bells (shown with captions only, too)."""
+    from ..screen import clock
+
+    bells = [i for i, e in enumerate(cursor.events) if e.kind == "bell"]
+    if len(bells) == 2 and bells[0] <= cursor.index < bells[1]:
+        left = (cursor.events[bells[1]].start - cursor.position) / RATE_HZ
+        return f"counting · {clock(left)} left · q end"
+    return "q end" if len(bells) == 2 and cursor.index >= bells[1] else "two fingers on your wrist · q end"
 
 
 def bpm(beats: int) -> int:
@@ -41,10 +55,13 @@ def verdict(rate_bpm: int, flooded_bpm: int = FLOODED_BPM) -> list[str]:
             "You may still feel a lot. Go on when you're ready."]
 
 
-def parse_count(text: str) -> int | None:
-    """The beats typed, or None when it is not a plausible count."""
+def parse_count(text: str) -> int:
+    """The beats typed; ValueError says, in one line, what to type instead."""
     text = text.strip()
     if not text.isdigit():
-        return None
+        raise ValueError("Type the number of beats you counted between the bells, for example 22, or q to end.")
     beats = int(text)
-    return beats if COUNT_RANGE[0] <= beats <= COUNT_RANGE[1] else None
+    if not COUNT_RANGE[0] <= beats <= COUNT_RANGE[1]:
+        raise ValueError(f"{beats} beats in {COUNT_S} seconds would be {bpm(beats)} a minute; "
+                         f"check the count and type it again, or q to end.")
+    return beats

@@ -37,8 +37,11 @@ class Pause(_Step):
 
 
 class Bell(_Step):
+    """A bell; `caption` (not in the script grammar) says on screen what it means, e.g. in a pulse count."""
+
     kind: Literal["bell"] = "bell"
     soft: bool = False
+    caption: str = ""
 
 
 class Breathe(_Step):
