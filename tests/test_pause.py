@@ -96,6 +96,7 @@ def test_pulse_arithmetic_and_verdict():
         parse_count("300")
     assert "flooded" in verdict(112)[0] and "flooded" not in verdict(92)[0]
     assert "flooded" in verdict(92, flooded_bpm=80)[0]  # a trained athlete's threshold
+    assert verdict(112, break_minutes=30)[-1].endswith("30 minutes is a good start.")  # the break it will offer
 
 
 # -- the whole flow, on a fake clock ---------------------------------------------------
@@ -410,3 +411,10 @@ def test_the_banner_fits_a_narrow_terminal_and_names_the_time_after_its_label():
     assert "I'm flooded. I'm not leaving you." in rows[1] and "I'll be back at 21:40." in rows[2]
     label = next(i for i, r in enumerate(rows) if "back at  " in r)
     assert "█" in rows[label + 1] and "█" not in rows[label - 1]  # the label reads into the big time
+
+
+def test_a_terminal_too_narrow_for_block_letters_still_shows_the_time_whole():
+    from companion.pause.banner import banner
+
+    rows = banner("I'm flooded. I'm not leaving you. I'll be back at 21:40.", "21:40", "back at", 30).splitlines()
+    assert max(len(r) for r in rows) <= 30 and any("back at 21:40" in r for r in rows) and "█" not in "".join(rows)

@@ -32,6 +32,8 @@ def banner(sentence: str, at: str, label: str, columns: int = 0) -> str:
 
     columns = columns or shutil.get_terminal_size((80, 24)).columns
     time_rows = [label, *big(at)]
+    if max(len(r) for r in time_rows) + 6 > columns:  # too narrow for block letters: plain, but whole
+        time_rows = [f"{label} {at}"]
     text_width = max(columns - 6, max(len(r) for r in time_rows), 20)
     lines: list[str] = []
     for part in sentence.replace(". ", ".\n").splitlines():  # break between sentences where one must

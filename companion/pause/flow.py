@@ -263,7 +263,7 @@ class PauseFlow:
         self.record["pulse_bpm"] = rate
         from ..script import Speak
 
-        said = verdict(rate, self.flooded_bpm)
+        said = verdict(rate, self.flooded_bpm, self.minutes or self.default_minutes)
         outcome = self.phase([Speak(line=1, text=t) for t in said], stage="pulse")
         if outcome != "completed":
             raise Quit(outcome)

@@ -45,12 +45,12 @@ def bpm(beats: int) -> int:
     return beats * 60 // COUNT_S
 
 
-def verdict(rate_bpm: int, flooded_bpm: int = FLOODED_BPM) -> list[str]:
-    """What to say about a heart rate, plainly."""
+def verdict(rate_bpm: int, flooded_bpm: int = FLOODED_BPM, break_minutes: float = 20) -> list[str]:
+    """What to say about a heart rate, plainly; `break_minutes`: the break the settings give."""
     if rate_bpm > flooded_bpm:
         return [f"About {rate_bpm} beats a minute. Your body is flooded.",
                 "Nobody listens well like this. Not you, and not your partner.",
-                "Take a break before you talk again. Twenty minutes is a good start."]
+                f"Take a break before you talk again. {break_minutes:g} minutes is a good start."]
     return [f"About {rate_bpm} beats a minute. That's under the flooding line.",
             "You may still feel a lot. Go on when you're ready."]
 
