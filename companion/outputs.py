@@ -60,6 +60,9 @@ class DeviceOutput:
             outdata[:] = bytes(len(outdata))
             return
         cursor = self.cursor
+        if cursor is not None and cursor.paused:  # the prelude too waits while paused
+            outdata[:] = bytes(len(outdata))
+            return
         head = b""
         if self._prelude_at < len(self._prelude):  # an offset: no copy of the rest each callback
             head = self._prelude[self._prelude_at:self._prelude_at + len(outdata)]
