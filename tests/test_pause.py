@@ -241,6 +241,11 @@ def test_reaching_sit_then_hold_off_then_soften_leaving(tmp_path, capsys):
     assert (row["side"], row["break_minutes"], row["returned"], row["stage"]) == ("reaching", 15, True, "done")
 
 
+def test_enter_with_no_side_before_says_which_keys_choose(tmp_path, capsys):
+    code, (row,), _ = pause_flow(tmp_path, {"question": ["\n", "r"], "choice": ["s"]}, minutes=15)
+    assert "Press l to leave, or r to reach." in capsys.readouterr().out and row["side"] == "reaching"
+
+
 def test_enter_takes_the_side_chosen_last_time(tmp_path):
     code, (row,), _ = pause_flow(tmp_path, {"question": ["\n"], "choice": ["s"]}, last_side="leaving")
     assert row["side"] == "leaving"

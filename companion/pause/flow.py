@@ -144,8 +144,10 @@ class PauseFlow:
         self.before_key()
         while True:
             key = self.key()
-            if key in ("\n", "\r") and last:
-                return last
+            if key in ("\n", "\r"):
+                if last:
+                    return last
+                self.screen.caption("Press l to leave, or r to reach.")  # no side chosen before: say so
             if key.lower() in SIDES:
                 return SIDES[key.lower()]
             if key.lower() == "p":
