@@ -150,7 +150,8 @@ class Keys:
         return self._since
 
 
-def pause_flow(tmp_path, keys_plan, side=None, minutes=None, lines=(), last_side=None, pulse=False):
+def pause_flow(tmp_path, keys_plan, side=None, minutes=None, lines=(), last_side=None, pulse=False,
+               now=datetime(2026, 11, 25, 21, 20)):
     clock = FakeClock()
     output = ClockOutput(clock=clock, sleep=lambda s: (clock.sleep(s), __import__("time").sleep(0.0005)), step_s=2.0)
     keys = Keys(keys_plan, clock)
@@ -158,7 +159,7 @@ def pause_flow(tmp_path, keys_plan, side=None, minutes=None, lines=(), last_side
     typed = list(lines)
     flow = PauseFlow(output=output, screen=Screen(), keys=keys, clips_factory=FakeClips,
                      journal_factory=lambda: Journal(journal_path), minutes=minutes, last_side=last_side,
-                     now=lambda: datetime(2026, 11, 25, 21, 20).astimezone(), read_line=lambda prompt: typed.pop(0),
+                     now=lambda: now.astimezone(), read_line=lambda prompt: typed.pop(0),
                      warn=print, scripts=lambda name: parse(HEAD + SCRIPTS[name]).steps)
     keys.flow = flow
     code = flow.run(side, pulse_first=pulse)
@@ -207,6 +208,14 @@ def test_one_r_alone_only_asks_to_be_sure(tmp_path, capsys):
     code, (row,), _ = pause_flow(tmp_path, {"question": ["l"], "choice": ["\n"], "break": [(60, "r"), (6 * 60, "q")]})
     assert (row["stage"], row["end_reason"], row["returned"]) == ("break", "stopped", False)
     assert 5 * 60 < row["wait_s"] < 8 * 60
+
+
+def test_the_bell_rings_on_the_minute_it_names(tmp_path, capsys):
+    code, (row,), _ = pause_flow(tmp_path, {"question": ["l"], "choice": ["\n"]},
+                                 now=datetime(2026, 11, 25, 21, 20, 35))
+    assert "I'll be back at 21:41." in capsys.readouterr().out  # not 21:40, 35 s before the bell
+    assert 20 * 60 + 25 <= row["wait_s"] <= 20 * 60 + 25 + 4  # the wait ends at 21:41:00 (then the bell sounds)
+    assert row["break_minutes"] == 20
 
 
 def test_a_key_chooses_the_break_length(tmp_path, capsys):

@@ -218,7 +218,13 @@ class PauseFlow:
 
         from datetime import timedelta
 
-        at = (self.now() + timedelta(minutes=minutes)).strftime("%H:%M")
+        # The bell rings on the minute it names (a partner may be watching a clock): at least
+        # `minutes` from now, rounded up to the next whole minute.
+        start = self.now()
+        end = start + timedelta(minutes=minutes)
+        if end.second or end.microsecond:
+            end = end.replace(second=0, microsecond=0) + timedelta(minutes=1)
+        at, minutes = end.strftime("%H:%M"), (end - start).total_seconds() / 60
         opening = waits.announcement(side, at)
         cues = waits.LEAVING_CUES if side == "leaving" else waits.REACHING_CUES
         steps = waits.wait_steps(opening, cues, minutes, Lengths(self.clips), self.quiet)
