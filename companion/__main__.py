@@ -19,6 +19,7 @@ def main() -> None:
 
     args = sys.argv[1:]
     if args[:1] == ["pause"] and not {"-h", "--help"} & set(args):
+        interrupt.catch_hangups()
         interrupt.hold()  # until the pause can journal a Ctrl-C (see pause/fast.py)
         portaudio = None
         if "--text" not in args and {"--leave", "--reach"} & set(args):

@@ -27,7 +27,18 @@ class Failure(click.ClickException):
 
 
 def warn(message: str) -> None:
-    click.echo(message, err=True)
+    try:
+        click.echo(message, err=True)
+    except OSError:  # the terminal has gone (its window closed): nobody to tell
+        pass
+
+
+def session_signals() -> None:
+    """From here on a session plays: a closed terminal or `kill` ends it as Ctrl-C does, journalled."""
+    from . import interrupt
+
+    interrupt.catch_hangups()
+    interrupt.install()
 
 
 def load_config(voice: str | None = None, rate: int | None = None):
@@ -102,6 +113,7 @@ def play(name: str, text_only: bool, voice: str | None, rate: int | None) -> Non
 
     sequence = load_sequence(name)
     cfg = load_config(voice, rate)
+    session_signals()
     outcome = play_session(sequence, cfg, text_only, "pair" if sequence.for_ == "pair" else "play", Keys(),
                            open_or_warn(warn))
     exit_with(outcome)
@@ -159,9 +171,13 @@ def daily(side: str | None, text_only: bool, no_rating: bool) -> None:
     side = side or state.load().get("side") or "any"
     found = practice.candidates(None if side == "any" else side, warn)
     if not found:
-        raise Failure("there is no daily practice to play (no script with moment = \"daily\"); "
-                      "reinstall companion, or add one to your scripts folder", 1)
+        from .paths import config_dir
+
+        where = f"for the side '{side}'; try --any, or" if side != "any" else "at all (a script with moment = " \
+            "\"daily\"); reinstall companion, or"
+        raise Failure(f"there is no daily practice {where} add one to {config_dir() / 'scripts'}", 1)
     cfg = load_config()
+    session_signals()
     journal = open_or_warn(warn)
     today = date.today()
     done = practice.practices(journal.of_mode("daily")) if journal else []
@@ -169,17 +185,27 @@ def daily(side: str | None, text_only: bool, no_rating: bool) -> None:
     keys = Keys()
     click.echo(f"Today's practice: {sequence.title}" + (f", about {sequence.minutes:g} minutes." if sequence.minutes
                                                        else "."))
-    before = None if no_rating else practice.ask_rating(BEFORE, keys.line, warn)
+    try:
+        before = None if no_rating else practice.ask_rating(BEFORE, keys.line, warn)
+    except KeyboardInterrupt:  # before the practice: nothing to journal
+        warn("Stopped.")
+        sys.exit(130)
     outcome = play_session(sequence, cfg, text_only, "daily", keys, journal,
                            {"distress_before": before} if before is not None else None)
+    if outcome.reason == "interrupted":
+        exit_with(outcome)  # Ctrl-C, a closed terminal or kill: out, no more questions
     after = None
     if not no_rating and outcome.reason in ("completed", "stopped"):
-        after = practice.ask_rating(AFTER, keys.line, warn)
+        try:
+            after = practice.ask_rating(AFTER, keys.line, warn)
+        except KeyboardInterrupt:
+            warn("Stopped.")
+            sys.exit(130)  # the practice is journalled already, with its first rating
         if after is not None and journal is not None and outcome.session_id is not None:
             try:
                 journal.add(outcome.session_id, distress_after=after)
             except Exception as e:
-                warn(f"The journal could not be written ({e}).")
+                warn(f"The journal could not be written ({e}); this rating is not kept.")
     if journal is not None:
         for line in practice.summary(before, after, practice.practices(journal.of_mode("daily")), today):
             click.echo(line)

@@ -72,6 +72,7 @@ class Cursor:
         self.stalled = 0
         self.paused = False
         self.muted = False  # speech plays as silence, and time goes on (a wait's quiet)
+        self._entered_muted = False  # the current event began while muted
         self.finished = False
         self.entered: deque[int] = deque()  # indices of events begun, for captions
         self._last_entered = -1
@@ -92,11 +93,13 @@ class Cursor:
                         self.stalled += n
                     break
                 take = min(n, event.end - self.position)
-                hushed = self.muted and event.kind == "speech"
                 if self.index != self._last_entered:
                     self._last_entered = self.index
-                    if not hushed:
+                    self._entered_muted = self.muted
+                    if not (self.muted and event.kind == "speech"):
                         self.entered.append(self.index)
+                # a line begun in the quiet stays quiet (its caption was never shown); muting hushes at once
+                hushed = event.kind == "speech" and (self.muted or self._entered_muted)
                 if hushed:
                     out += bytes(take * SAMPLE_BYTES)
                 elif event.kind in AUDIBLE:

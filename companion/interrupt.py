@@ -15,9 +15,17 @@ import _signal as signal  # the C module: `signal` itself imports enum (4 ms on 
 import threading
 
 pressed = threading.Event()
-# Closing the terminal (SIGHUP) or `kill` (SIGTERM) ends a session as Ctrl-C does:
-# the sound stops and the journal keeps how far it got.
-SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGHUP", "SIGTERM") if hasattr(signal, name))
+_signals = [signal.SIGINT]  # what a press is; catch_hangups adds the ways a session is ended from outside
+
+
+def catch_hangups() -> None:
+    """While a session plays, closing its terminal (SIGHUP) or `kill` (SIGTERM)
+    ends it as Ctrl-C does: the sound stops and the journal keeps how far it
+    got. A signal that was ignored (as under nohup) stays ignored."""
+    for name in ("SIGHUP", "SIGTERM"):
+        signum = getattr(signal, name, None)  # Windows has no SIGHUP
+        if signum is not None and signum not in _signals and signal.getsignal(signum) is not signal.SIG_IGN:
+            _signals.append(signum)
 
 
 RETRY_S = 0.005
@@ -76,17 +84,17 @@ class held:
     """
 
     def __enter__(self) -> None:
-        self._previous = signal.getsignal(signal.SIGINT) if _main_thread() else None
+        self._previous = {signum: signal.getsignal(signum) for signum in _signals} if _main_thread() else {}
         hold()
 
     def __exit__(self, *exc) -> None:
-        if self._previous is not None:
-            _set(self._previous)
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
 
 
 def _set(handler) -> None:
     if _main_thread():
-        for signum in SIGNALS:
+        for signum in _signals:
             signal.signal(signum, handler)
 
 

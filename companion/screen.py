@@ -139,7 +139,7 @@ class Keys:
         import termios
         import tty
 
-        termios.tcsetattr(self.fd, termios.TCSADRAIN, self._saved)
+        termios.tcsetattr(self.fd, termios.TCSADRAIN, self._saved)  # raises termios.error if it has gone
         try:
             yield
         finally:
@@ -156,9 +156,13 @@ class Keys:
         if self.tty:
             import termios
 
-            termios.tcflush(self.fd, termios.TCIFLUSH)  # keys pressed before the question are not its answer
-            with self.cooked():
-                return input(prompt)
+            try:
+                termios.tcflush(self.fd, termios.TCIFLUSH)  # keys pressed before the question are not its answer
+                with self.cooked():
+                    return input(prompt)
+            except (termios.error, OSError):  # the terminal has gone: nothing more will be typed
+                self.active = False
+                raise EOFError from None
         sys.stdout.write(prompt)
         sys.stdout.flush()
         data = bytearray()

@@ -65,6 +65,8 @@ def run(player: Player, output, *, screen: Screen, keys: Keys, journal=None, seq
             try:
                 with interrupt.held():  # Ctrl-C between the row's start and its id would orphan the row
                     session_id = journal.start(sequence_id, title, mode, output.name)
+                    if extra:  # now, not only at the end: a session killed outright keeps them too
+                        journal.add(session_id, **extra)
             except Exception as e:
                 warn(f"The journal could not be written ({e}); this session will not be recorded.")
                 journal = None
@@ -90,7 +92,7 @@ def run(player: Player, output, *, screen: Screen, keys: Keys, journal=None, seq
             if journal is not None and session_id is not None:
                 try:
                     journal.finish(session_id, reason=reason, planned_s=outcome.planned_s,
-                                   played_s=outcome.played_s, position_s=outcome.position_s, **(extra or {}))
+                                   played_s=outcome.played_s, position_s=outcome.position_s)
                 except Exception as e:
                     warn(f"The journal could not be written ({e}).")
     return outcome

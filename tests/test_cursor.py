@@ -151,3 +151,14 @@ def test_space_pauses_the_first_line_even_while_it_plays_as_a_prelude():
     cursor.toggle_pause()
     DeviceOutput._callback(device, out, 40, None, None)
     assert bytes(out) == tone(9, 40)
+
+
+def test_a_line_begun_in_the_quiet_stays_quiet_when_the_cues_come_back():
+    cursor = ready_cursor()
+    cursor.toggle_mute()
+    first = cursor.read(50)
+    cursor.toggle_mute()
+    rest = cursor.read(50)
+    assert first == rest == bytes(50 * S)  # no half a sentence without its caption
+    cursor.read(1080)
+    assert cursor.read(20) == tone(5, 20)  # the next line is heard again

@@ -90,3 +90,42 @@ def test_a_press_during_an_import_is_raised_once_the_import_is_done():
     """)
     assert done.stdout.splitlines() == ["import finished", "raised True"], done.stderr
     assert "Exception ignored" not in done.stderr
+
+
+def test_a_session_ends_on_a_closed_terminal_or_kill_but_not_under_nohup():
+    done = child("""
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)  # as nohup leaves it
+        interrupt.catch_hangups()
+        interrupt.install()
+        print(signal.getsignal(signal.SIGHUP) is signal.SIG_IGN, signal.getsignal(signal.SIGTERM) is interrupt._raise)
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+        except KeyboardInterrupt:
+            print("term ends it")
+        os.kill(os.getpid(), signal.SIGHUP)  # ignored
+        print("hup ignored")
+    """)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["True True", "term ends it", "hup ignored"]
+
+
+def test_held_gives_back_each_signal_its_own_handler():
+    done = child("""
+        interrupt.catch_hangups()
+        mine = lambda signum, frame: print("mine")
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, mine)
+        with interrupt.held():
+            os.kill(os.getpid(), signal.SIGTERM)  # only remembered here
+        print(signal.getsignal(signal.SIGINT) is signal.default_int_handler, signal.getsignal(signal.SIGTERM) is mine)
+    """)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["True True"]
+
+
+def test_other_commands_keep_the_default_for_kill():
+    done = child("""
+        interrupt.install()
+        print(signal.getsignal(signal.SIGTERM) is signal.SIG_DFL)
+    """)
+    assert done.stdout.splitlines() == ["True"]

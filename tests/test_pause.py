@@ -398,6 +398,14 @@ def test_the_index_is_ignored_once_companion_is_upgraded(xdg, monkeypatch):
     assert first_words.read("leaving") == b""
 
 
+def test_the_code_the_index_depends_on_is_where_it_looks():
+    import os
+
+    from companion.pause import first_words
+
+    assert all(os.path.isfile(path) for path in first_words.ENGINE_FILES)  # a rename would disable the check
+
+
 def test_no_index_no_prelude(xdg):
     from companion.pause import first_words
 
@@ -432,3 +440,21 @@ def test_a_terminal_too_narrow_for_block_letters_still_shows_the_time_whole():
 
     rows = banner("I'm flooded. I'm not leaving you. I'll be back at 21:40.", "21:40", "back at", 30).splitlines()
     assert max(len(r) for r in rows) <= 30 and any("back at 21:40" in r for r in rows) and "█" not in "".join(rows)
+
+
+def test_the_banner_is_never_wrapped_by_the_screen_at_any_width(monkeypatch):
+    import io
+
+    from companion.pause.banner import banner
+    from companion.screen import Screen
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    for columns in range(28, 130):
+        monkeypatch.setenv("COLUMNS", str(columns))
+        text = banner("Holding off until 21:40. No texts, no calls, no following.", "21:40", "a bell rings at")
+        out = Terminal()
+        Screen(out).caption(text)
+        assert out.getvalue() == text + "\n", columns  # the frame stays whole

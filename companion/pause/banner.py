@@ -30,11 +30,12 @@ def banner(sentence: str, at: str, label: str, columns: int = 0) -> str:
     import shutil
     import textwrap
 
-    columns = columns or shutil.get_terminal_size((80, 24)).columns
+    # The frame adds 6 columns, and a line as wide as the terminal would wrap (Screen.caption).
+    usable = (columns or shutil.get_terminal_size((80, 24)).columns) - 7
     time_rows = [label, *big(at)]
-    if max(len(r) for r in time_rows) + 6 > columns:  # too narrow for block letters: plain, but whole
+    if max(len(r) for r in time_rows) > usable:  # too narrow for block letters: plain, but whole
         time_rows = [f"{label} {at}"]
-    text_width = max(columns - 6, max(len(r) for r in time_rows), 20)
+    text_width = max(usable, max(len(r) for r in time_rows), 20)
     lines: list[str] = []
     for part in sentence.replace(". ", ".\n").splitlines():  # break between sentences where one must
         if lines and len(lines[-1]) + 1 + len(part) <= text_width:

@@ -32,7 +32,7 @@ def _stat(path: str) -> str:
 # How clips are made (the clip format, the engine's defaults): an upgrade rewrites
 # these files, and the index must not outlive the clips it was made with.
 _VOICE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "voice")
-ENGINE_FILES = [os.path.join(_VOICE, "clips.py"), os.path.join(_VOICE, "engine.py")]
+ENGINE_FILES = [os.path.join(_VOICE, name) for name in ("clips.py", "engine.py", "espeak_direct.py")]
 
 
 def _dependencies(script: str) -> list[str]:

@@ -105,7 +105,9 @@ class PauseFlow:
                 self._finish(reason)
         if message:
             self.warn(f"companion: {message}")
-        return {"completed": 0, "stopped": 0, "interrupted": 130, "error": 1}[reason]
+        from ..session import EXIT_CODES
+
+        return EXIT_CODES[reason]
 
     def sides(self, side: str) -> str:
         outcome = self.phase(self.sequence_steps(FIRST[side]), stage=FIRST[side])
