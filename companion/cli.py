@@ -188,7 +188,7 @@ def daily(side: str | None, text_only: bool, no_rating: bool) -> None:
     try:
         before = None if no_rating else practice.ask_rating(BEFORE, keys.line, warn)
     except KeyboardInterrupt:  # before the practice: nothing to journal
-        warn("Stopped.")
+        warn("\nStopped.")  # after the ^C the terminal echoed on the prompt line
         sys.exit(130)
     outcome = play_session(sequence, cfg, text_only, "daily", keys, journal,
                            {"distress_before": before} if before is not None else None)
@@ -199,7 +199,7 @@ def daily(side: str | None, text_only: bool, no_rating: bool) -> None:
         try:
             after = practice.ask_rating(AFTER, keys.line, warn)
         except KeyboardInterrupt:
-            warn("Stopped.")
+            warn("\nStopped.")
             sys.exit(130)  # the practice is journalled already, with its first rating
         if after is not None and journal is not None and outcome.session_id is not None:
             try:
