@@ -16,7 +16,7 @@ from companion.pause.options import FLAGS, VALUED, PauseOptions, UsageError, par
 from companion.pause.pulse import bpm, parse_count, verdict
 from companion.player import Lengths
 from companion.screen import Screen
-from companion.script import Bell, Pause, Speak, parse, parse_file
+from companion.script import parse, parse_file
 from companion.timeline import plan
 from tests.fakes import FakeClips, FakeClock
 
