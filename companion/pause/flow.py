@@ -132,9 +132,7 @@ class PauseFlow:
     def stay_in_the_room(self) -> str:
         from ..script import Speak
 
-        said = [Speak(line=1, text=t) for t in STAYING]
-        outcome = self.phase(said, stage="stayed")
-        return outcome
+        return self.phase([Speak(line=1, text=t) for t in STAYING], stage="stayed")
 
     # -- questions ------------------------------------------------------------------
     def ask_side(self) -> str | None:
