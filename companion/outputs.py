@@ -52,7 +52,10 @@ class DeviceOutput:
             self.stream = sd.RawOutputStream(samplerate=pcm.RATE_HZ, channels=1, dtype="int16",
                                              latency=latency_s, callback=self._callback)
         except Exception as e:  # PortAudioError, or ValueError when there is no default device
-            raise NoDevice(str(e).splitlines()[0] if str(e) else e.__class__.__name__) from None
+            reason = str(e).splitlines()[0] if str(e) else e.__class__.__name__
+            if "device -1" in reason:  # PortAudio's words for "there is no default output"
+                reason = "no sound card or sound server was found"
+            raise NoDevice(reason) from None
         self._drain_frames = int(self.stream.latency * pcm.RATE_HZ) + 256
 
     def _callback(self, outdata, frames, time_info, status) -> None:
