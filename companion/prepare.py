@@ -72,6 +72,7 @@ def _sweep(root: Path, older_than_s: float = 600) -> None:
 
 def _utterances():
     from .library import builtin_scripts
+    from .pause.flow import STAYING
     from .pause.pulse import INSTRUCTIONS, verdict
     from .pause.waits import LEAVING_CUES, REACHING_CUES, announcement
     from .script import parse_file
@@ -91,7 +92,7 @@ def _utterances():
             elif step.kind == "turn" and step.prompt:
                 yield from add("guide", step.prompt)
     for text in (*BREATH_CUES, *LEAVING_CUES, *REACHING_CUES, *INSTRUCTIONS, *announcement("leaving", "")[1:],
-                 *announcement("reaching", "")[1:], *verdict(200)[1:], *verdict(60)[1:]):
+                 *announcement("reaching", "")[1:], *verdict(200)[1:], *verdict(60)[1:], *STAYING):
         yield from add("guide", text)
 
 

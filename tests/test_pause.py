@@ -458,3 +458,14 @@ def test_the_banner_is_never_wrapped_by_the_screen_at_any_width(monkeypatch):
         out = Terminal()
         Screen(out).caption(text)
         assert out.getvalue() == text + "\n", columns  # the frame stays whole
+
+
+def test_prepare_renders_every_fixed_line_the_pause_speaks():
+    from companion.pause.flow import STAYING
+    from companion.pause.pulse import INSTRUCTIONS
+    from companion.prepare import _utterances
+
+    texts = {text for _, text in _utterances()}
+    fixed = (*STAYING, *INSTRUCTIONS, *waits.LEAVING_CUES, *waits.REACHING_CUES, *verdict(200)[1:], *verdict(60)[1:],
+             *waits.announcement("leaving", "")[1:], *waits.announcement("reaching", "")[1:])
+    assert set(fixed) <= texts  # only the lines naming a time are rendered when they are said
