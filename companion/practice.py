@@ -12,8 +12,6 @@ from datetime import date
 
 from . import daily
 
-SIDES = ("leaving", "reaching")
-
 
 def candidates(side: str | None, warn: Callable[[str], None]) -> dict[str, object]:
     """The daily sequences for `side` (and those for either side), by id; all of them for no side."""
@@ -54,11 +52,16 @@ def summary(before: int | None, after: int | None, done: list[daily.Practice], t
         change = after - before
         moved = f"{-change} lower" if change < 0 else f"{change} higher" if change > 0 else "the same"
         lines.append(f"Distress {before} before, {after} after: {moved}.")
-    current, longest = daily.streaks([p.day for p in done if p.completed], today)
+    current, longest = _streaks(done, today)
     if current:
         days = _count(current, "day") + (" in a row" if current > 1 else "")
         lines.append(f"Practice: {days}" + (f" (longest {longest})." if longest > current else "."))
     return lines
+
+
+def _streaks(done: list[daily.Practice], today: date) -> tuple[int, int]:
+    """A day counts toward a streak when a practice on it was completed."""
+    return daily.streaks([p.day for p in done if p.completed], today)
 
 
 def _count(n: int, noun: str) -> str:
@@ -67,7 +70,7 @@ def _count(n: int, noun: str) -> str:
 
 def progress(done: list[daily.Practice], today: date) -> dict:
     """The practice over the weeks, as plain values (what `progress --json` prints)."""
-    current, longest = daily.streaks([p.day for p in done if p.completed], today)
+    current, longest = _streaks(done, today)
     return {"sessions": len(done), "completed": sum(p.completed for p in done),
             "days": len({p.day for p in done if p.completed}), "streak_days": current, "longest_streak_days": longest,
             "weeks": [{"week_of": w.start.isoformat(), "sessions": w.sessions, "distress_before": w.before,
