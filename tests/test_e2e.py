@@ -457,3 +457,29 @@ def test_a_journal_that_cannot_open_is_said_once_and_the_pause_goes_on(home):
     out, err = proc.communicate(timeout=10)
     assert proc.returncode == 0 and "You stopped. You're still here." in out and "Traceback" not in err
     assert err.count("this session will not be recorded") == 1, err
+
+
+def test_space_silences_the_first_line_while_it_plays_ahead_of_the_player(sound_server, recorder, home):
+    env = sound_server.env | home
+    assert companion("prepare", env=env).returncode == 0  # warm: the first line plays as a prelude
+    proc = subprocess.Popen([sys.executable, "-m", "companion", "pause", "--leave"], env=env, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def press(key):
+        proc.stdin.write(key)
+        proc.stdin.flush()
+        return time.monotonic()
+
+    time.sleep(0.6)  # inside "You stopped. You're still here." (about 2 s)
+    paused = press(" ")
+    time.sleep(2.5)
+    resumed = press(" ")
+    time.sleep(1.5)
+    press("q")
+    out, err = proc.communicate(timeout=10)
+    recorder.stop()
+    assert proc.returncode == 0, err
+    heard = recorder.segments()
+    assert heard and heard[0][0] < paused  # it was speaking
+    assert not [(a, b) for a, b in heard if b > paused + 0.15 and a < resumed], (paused, resumed, heard)  # silent
+    assert any(resumed < a < resumed + 0.5 for a, _ in heard)  # and the line goes on when space comes again
