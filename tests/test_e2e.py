@@ -341,7 +341,7 @@ def test_pause_in_text_mode_shows_captions_and_is_journalled(home):
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=10)
     assert proc.returncode == 130, err
-    assert "You stopped. You're still here." in out and "If you or anyone is in danger" in out
+    assert "You stopped. You're still here." in out and "Feeling overwhelmed is not the same as being in danger" in out
     assert "No sound device" not in err and "Traceback" not in err
     (row,) = journal_rows(home)
     assert (row["output"], row["side"], row["end_reason"]) == ("captions", "leaving", "interrupted")
