@@ -25,6 +25,9 @@ BRIEF = {
     "soften-reaching": ("leaving", "conflict", 3, 6), "soften-leaving": ("reaching", "conflict", 3, 6),
     "underneath": ("both", None, 5, 8), "boat": ("leaving", "conflict", 3, 5), "return": ("both", None, 2, 4),
     "dancefloor": ("pair", "together", 8, 12),
+    "night": ("both", "conflict", 2, 6), "next-day": ("both", "conflict", 2, 6),
+    "before-talk": ("both", "conflict", 2, 6), "followed": ("leaving", "conflict", 2, 6),
+    "not-back": ("reaching", "conflict", 2, 6), "texting": ("both", "conflict", 2, 6),
 }
 
 
