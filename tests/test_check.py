@@ -227,3 +227,10 @@ def test_a_closed_caption_pipe_ends_a_text_session_as_stopped(home):
     (row,) = json.loads(log.stdout)
     assert row["sequence"] == "return" and row["end_reason"] == "stopped" and row["completed"] is False
     assert row["played_s"] < row["planned_s"] / 2
+
+
+def test_the_pauses_quick_scan_leaves_an_over_long_first_line_to_the_parser():
+    from companion.pause.first_line import first_spoken_line
+
+    assert first_spoken_line(HEAD + "w" * MAX_SPOKEN_CHARS + "\n").text == "w" * MAX_SPOKEN_CHARS
+    assert first_spoken_line(HEAD + "w" * (MAX_SPOKEN_CHARS + 1) + "\n") is None
