@@ -182,6 +182,6 @@ def test_check_collects_what_parse_raises_first_and_never_raises(lines):
     try:
         sequence = parse(text, source="s.txt", sounds=SOUNDS)
     except ScriptErrors as e:
-        assert e.errors == checked.errors and str(e) == str(checked.errors[0])
+        assert list(map(str, e.errors)) == list(map(str, checked.errors)) and str(e) == str(checked.errors[0])
     else:
         assert not checked.errors and sequence == checked.sequence
