@@ -234,3 +234,13 @@ def test_the_pauses_quick_scan_leaves_an_over_long_first_line_to_the_parser():
 
     assert first_spoken_line(HEAD + "w" * MAX_SPOKEN_CHARS + "\n").text == "w" * MAX_SPOKEN_CHARS
     assert first_spoken_line(HEAD + "w" * (MAX_SPOKEN_CHARS + 1) + "\n") is None
+
+
+def test_a_pipe_among_the_users_scripts_is_skipped_not_waited_on(home):
+    scripts = home / "config" / "companion" / "scripts"
+    scripts.mkdir()
+    os.mkfifo(scripts / "pipe.txt")
+    (scripts / "folder.txt").mkdir()
+    result = invoke("list")
+    assert result.exit_code == 0
+    assert "pipe.txt:1:1: found not a regular file" in result.stderr and "folder.txt:1:1: found a folder" in result.stderr

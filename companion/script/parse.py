@@ -9,6 +9,7 @@ pass; `parse` and `parse_file` raise them as one ScriptErrors, read as the first
 from __future__ import annotations
 
 import re
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,7 +67,11 @@ def check_file(path: str | Path, sounds: frozenset[str] | None = None) -> Checke
     path = Path(path)
     source = str(path)
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # reading a pipe would wait for ever
+            what = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file (a device or a pipe)"
+            return _failed(source, 1, 1, what, "a script file")
+        size = info.st_size
         if size > MAX_BYTES:
             return _failed(source, 1, 1, f"a file of {size:,} bytes", f"at most {MAX_BYTES:,} bytes (1 MB)")
         with path.open("rb") as f:
