@@ -138,3 +138,16 @@ def test_a_captions_only_session_whose_pipe_closed_ends_as_stopped(tmp_path):
 def test_a_session_with_sound_goes_on_when_only_its_captions_pipe_closed(tmp_path):
     outcome, row = _session_to_a_closed_pipe(tmp_path, "device", "5m")
     assert outcome.reason == "completed" and row["played_s"] > 600
+
+
+def test_a_line_from_a_pipe_is_echoed_with_its_escape_codes_shown(capsys):
+    import os
+
+    from companion.screen import Keys
+
+    read_end, write_end = os.pipe()
+    os.write(write_end, b"\x1b[2J7\n")
+    os.close(write_end)
+    with open(read_end, encoding="latin-1") as stream:
+        assert Keys(stream).line("rate? ") == "\x1b[2J7"
+    assert capsys.readouterr().out == "rate? \\x1b[2J7\n"
