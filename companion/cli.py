@@ -23,12 +23,16 @@ class Failure(click.ClickException):
         self.exit_code = exit_code
 
     def show(self, file=None) -> None:
-        click.echo(f"companion: {self.message}", err=True)
+        from .textsafe import visible  # a message can quote a script, a config or a path
+
+        click.echo(visible(f"companion: {self.message}", newlines=True), err=True)
 
 
 def warn(message: str) -> None:
+    from .textsafe import visible  # a message can quote a script, a config or a path
+
     try:
-        click.echo(message, err=True)
+        click.echo(visible(message, newlines=True), err=True)
     except OSError:  # the terminal has gone (its window closed): nobody to tell
         pass
 
@@ -146,22 +150,35 @@ def exit_with(outcome) -> None:
     sys.exit(outcome.exit_code)
 
 
+MAX_ERRORS_SHOWN = 100  # per file: a binary file given by mistake would otherwise fill the terminal
+
+
 @cli.command()
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
 def check(files: tuple[str, ...]) -> None:
-    """Validate script files without playing them (exit 2 on any error)."""
+    """Validate script files without playing them: one line per error (exit 2 on any), and warnings."""
     from .library import NotFound, resolve
-    from .script import ScriptError, parse_file
+    from .script import check_file
+    from .textsafe import visible
 
     failed = False
     for name in files:
         try:
-            sequence = parse_file(resolve(name))
-        except (ScriptError, NotFound) as e:
-            click.echo(str(e), err=True)
+            checked = check_file(resolve(name))
+        except NotFound as e:
+            click.echo(f"companion: {e}", err=True)
+            failed = True
+            continue
+        found = sorted(checked.errors + checked.warnings, key=lambda e: (e.line, e.column))
+        for problem in found[:MAX_ERRORS_SHOWN]:
+            click.echo(str(problem), err=True)
+        if len(found) > MAX_ERRORS_SHOWN:
+            click.echo(visible(f"{name}: {len(found) - MAX_ERRORS_SHOWN:,} more not shown"), err=True)
+        if checked.errors:
             failed = True
         else:
-            click.echo(f"{sequence.source}: ok ({sequence.title!r}, {len(sequence.steps)} steps)")
+            sequence = checked.sequence
+            click.echo(visible(f"{sequence.source}: ok ({sequence.title!r}, {len(sequence.steps)} steps)"))
     sys.exit(2 if failed else 0)
 
 
@@ -172,9 +189,9 @@ def check(files: tuple[str, ...]) -> None:
 @rate_option
 def show(name: str, as_json: bool, voice: str | None, rate: int | None) -> None:
     """Print a sequence as captions with their times."""
-    from .screen import clock
-
     from .pcm import RATE_HZ
+    from .screen import clock
+    from .textsafe import visible
 
     sequence = load_sequence(name)
     clips = clip_store(load_config(voice, rate))
@@ -186,11 +203,11 @@ def show(name: str, as_json: bool, voice: str | None, rate: int | None) -> None:
         click.echo(json.dumps({"id": sequence.id, "title": sequence.title, "seconds": round(timeline.seconds, 3),
                                "events": events}, indent=1))
         return
-    click.echo(f"{sequence.title}  ({clock(timeline.seconds)})")
+    click.echo(visible(f"{sequence.title}  ({clock(timeline.seconds)})"))
     for event in timeline.events:
         text = event.caption or _silent_caption(event)
         if text:
-            click.echo(f"{clock(event.start_s):>6}  {text}")
+            click.echo(visible(f"{clock(event.start_s):>6}  {text}"))
     click.echo(f"{clock(timeline.seconds):>6}  (end)")
 
 
@@ -214,6 +231,7 @@ def render(name: str, out: Path, voice: str | None, rate: int | None) -> None:
     from .outputs import render_wav
     from .player import audio_for
     from .screen import clock
+    from .textsafe import visible
 
     sequence = load_sequence(name)
     clips = clip_store(load_config(voice, rate))
@@ -226,7 +244,7 @@ def render(name: str, out: Path, voice: str | None, rate: int | None) -> None:
         render_wav(cursor, timeline.frames, out)
     except OSError as e:
         raise Failure(f"cannot write {out}: {e.strerror or e}; choose another path with -o", 1) from None
-    click.echo(f"Wrote {out} ({clock(timeline.seconds)}, {sequence.title}).")
+    click.echo(visible(f"Wrote {out} ({clock(timeline.seconds)}, {sequence.title})."))
 
 
 MOMENTS = {"conflict": "In a conflict", "daily": "Daily practice", "together": "Together", None: "Other"}
@@ -239,6 +257,7 @@ FOR_LABELS = {"leaving": "for the one who wants to leave", "reaching": "for the 
 def list_(as_json: bool) -> None:
     """The sequences you can play, with their measured length."""
     from .library import parsed_scripts
+    from .textsafe import visible
 
     clips = clip_store(load_config())
     rows = []
@@ -260,7 +279,7 @@ def list_(as_json: bool) -> None:
             if members:
                 click.echo(f"  {label}")
             for row in members:
-                click.echo(f"    {row['id']:<{width}}  {row['minutes']:>4.1f} min  {row['title']}")
+                click.echo(visible(f"    {row['id']:<{width}}  {row['minutes']:>4.1f} min  {row['title']}"))
 
 
 @cli.command()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .paths import builtin, config_dir
+from .textsafe import visible
 
 DEFAULT = "stay"
 SUFFIX = ".txt"
@@ -46,8 +47,31 @@ def resolve(name: str) -> Path:
     if path.suffix or "/" in name or "\\" in name:
         if path.is_file():
             return path
-        raise NotFound(f"no script file at {name}; check the path, or run 'companion list' for the built-in ones")
+        raise NotFound(_not_a_script(name, path))
     found = all_scripts().get(name)
     if found is None:
-        raise NotFound(f"no sequence named '{name}'; run 'companion list' to see them, or give a file path")
+        if path.exists():  # a folder or a device given by a bare name, e.g. `check scripts`
+            raise NotFound(_not_a_script(name, path))
+        raise NotFound(visible(f"no sequence named '{name}'; run 'companion list' to see them, or give a file path"))
     return found
+
+
+def _not_a_script(name: str, path: Path) -> str:
+    """What is at `path` instead of a script file, and what to give instead."""
+    import stat
+
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return visible(f"no script file at {name}; check the path, or run 'companion list' for the built-in ones")
+    if stat.S_ISDIR(mode):
+        what = "a folder"
+    elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        what = "a device"
+    elif stat.S_ISFIFO(mode):
+        what = "a pipe"
+    elif stat.S_ISSOCK(mode):
+        what = "a socket"
+    else:
+        what = "not a regular file"
+    return visible(f"{name} is {what}, not a script file; expected a plain text file such as my-script{SUFFIX}")

@@ -15,6 +15,8 @@ import sys
 from contextlib import contextmanager
 from io import TextIOBase as TextIO
 
+from .textsafe import visible
+
 HINT = "space pause · n next · q quit"
 
 
@@ -30,7 +32,9 @@ class Screen:
         self._status = ""
 
     def caption(self, text: str) -> None:
-        """A line (or lines) of text; on a terminal, long lines wrap between words."""
+        """A line (or lines) of text; on a terminal, long lines wrap between words.
+        Control characters (a script's escape codes) are shown, never sent."""
+        text = visible(text, newlines=True)
         if self.tty:
             text = _wrap(text, shutil.get_terminal_size((80, 24)).columns - 1)
         self._clear()
@@ -48,13 +52,18 @@ class Screen:
             fraction = min(1.0, elapsed_s / total_s)
         else:
             remaining, fraction = f"{clock(elapsed_s)} / …", 0.0
-        hint = note or ('paused · space resumes' if paused else HINT)
+        hint = visible(note) or ('paused · space resumes' if paused else HINT)
         tail = f" {remaining}  {hint}" if times else f" {hint}"
         bar_width = max(10, min(40, width - len(tail) - 3))
         filled = int(fraction * bar_width)
         self._status = ("[" + "█" * filled + "·" * (bar_width - filled) + "]" + tail)[: width - 1]
         self._clear()
         self._draw()
+
+    @property
+    def gone(self) -> bool:
+        """The output has closed (a closed window, or a pipe whose reader left, e.g. `| head -2`)."""
+        return self.out is None
 
     def close(self) -> None:
         self._clear()
@@ -75,8 +84,21 @@ class Screen:
         try:
             self.out.write(text)
             self.out.flush()
-        except (OSError, ValueError):  # ValueError: the stream was closed
+        except (OSError, ValueError) as e:  # ValueError: the stream was closed
+            if isinstance(e, BrokenPipeError) and self.out is sys.stdout:
+                _discard_stdout()
             self.out, self.tty = None, False
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null, so what is left in its buffer cannot fail again when Python exits
+    ("Exception ignored ... BrokenPipeError" on stderr)."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError):
+        pass
 
 
 def _wrap(text: str, width: int) -> str:
@@ -175,7 +197,7 @@ class Keys:
                 break
             data += byte
         line = data.decode("utf-8", "replace").rstrip("\r\n")
-        sys.stdout.write(line + "\n")  # as a terminal would echo it
+        sys.stdout.write(visible(line) + "\n")  # as a terminal would echo it
         return line
 
     def read(self, timeout_s: float) -> str | None:

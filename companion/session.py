@@ -115,6 +115,8 @@ def _loop(player: Player, output, screen: Screen, keys: Keys, note_for=None, kee
             warned = True
             screen.caption(f"(no voice: {player.clips.unavailable}; showing captions only)")
         interrupt.check()  # a Ctrl-C whose exception went astray (see interrupt.py)
+        if screen.gone and output.name == "captions":  # captions were all it gave, and nobody reads them
+            return "stopped"  # (with sound, the session goes on: the captions were only a copy of it)
         key = keys.read(POLL_S)
         if key in ("q", "Q"):
             return "stopped"

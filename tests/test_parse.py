@@ -169,3 +169,19 @@ def test_any_body_gives_a_sequence_or_a_script_error(lines):
         for step in sequence.steps:
             if isinstance(step, Speak):
                 assert step.text.strip()  # never empty text to espeak-ng
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(LINE, max_size=12))
+def test_check_collects_what_parse_raises_first_and_never_raises(lines):
+    from companion.script import ScriptErrors, check
+
+    text = HEAD + "\n".join(lines)
+    checked = check(text, source="s.txt", sounds=SOUNDS)
+    assert [(e.line, e.column) for e in checked.errors] == sorted((e.line, e.column) for e in checked.errors)
+    try:
+        sequence = parse(text, source="s.txt", sounds=SOUNDS)
+    except ScriptErrors as e:
+        assert list(map(str, e.errors)) == list(map(str, checked.errors)) and str(e) == str(checked.errors[0])
+    else:
+        assert not checked.errors and sequence == checked.sequence

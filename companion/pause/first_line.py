@@ -14,6 +14,8 @@ import threading
 from pathlib import Path
 from collections.abc import Iterator
 
+from ..textsafe import MAX_SPOKEN_CHARS
+
 _PLAIN = re.compile(r"[^\[#\s]")  # not a directive, a comment or blank
 _LABEL = re.compile(r"[AB]:")
 
@@ -38,7 +40,8 @@ def first_spoken_line(text: str) -> FirstSpeak | None:
                 line = lines[number].strip()
                 if line.startswith("#"):
                     continue
-                if line and _PLAIN.match(line) and not _LABEL.match(line) and re.search(r"\w", line):
+                if line and _PLAIN.match(line) and not _LABEL.match(line) and re.search(r"\w", line) \
+                        and len(line) <= MAX_SPOKEN_CHARS:  # else the full parse says what is wrong
                     return FirstSpeak(line, number + 1)
                 return None
     return None

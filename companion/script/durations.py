@@ -3,6 +3,7 @@
 import re
 
 _PART = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)$")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?$")
 _ORDER = ("h", "m", "s", "ms")
 _SECONDS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
 EXAMPLES = "a duration such as 4s, 1m 30s or 500ms"
@@ -11,9 +12,9 @@ EXAMPLES = "a duration such as 4s, 1m 30s or 500ms"
 class DurationError(ValueError):
     """`offset` is the character index, within the parsed text, of the bad part."""
 
-    def __init__(self, found: str, offset: int):
+    def __init__(self, found: str, offset: int, expected: str = EXAMPLES):
         super().__init__(found)
-        self.found, self.offset = found, offset
+        self.found, self.offset, self.expected = found, offset, expected
 
 
 def parse_duration(text: str) -> float:
@@ -22,13 +23,19 @@ def parse_duration(text: str) -> float:
     parts = text.split(" ")
     if not text.strip():
         raise DurationError("no duration", 0)
-    for part in parts:
+    for index, part in enumerate(parts):
         if not part:
             offset += 1
             continue
         if part.startswith("-"):
             raise DurationError(f"a negative duration '{text.strip()}'", offset)
         match = _PART.match(part)
+        if not match and _NUMBER.match(part):
+            unit = next((p for p in parts[index + 1:] if p), "")
+            if unit in _SECONDS:
+                raise DurationError(f"'{part} {unit}' with a space between the number and its unit", offset,
+                                    f"'{part}{unit}', with no space")
+            raise DurationError(f"'{part}' with no unit", offset, f"a unit after the number: {part}s, {part}m or {part}ms")
         if not match:
             raise DurationError(f"'{part}'", offset)
         unit = _ORDER.index(match.group(2))

@@ -1,20 +1,24 @@
-"""Script text -> Sequence, or one ScriptError naming file:line:column.
+"""Script text -> Sequence, or ScriptErrors naming every bad line's file:line:column.
 
 The grammar is documented in the README ("Script files"). Every check a writer
 could trip over happens here, so nothing invalid ever reaches the voice or the
-sound device.
+sound device. `check` and `check_file` collect every error (and warning) in one
+pass; `parse` and `parse_file` raise them as one ScriptErrors, read as the first.
 """
 
 from __future__ import annotations
 
 import re
+import stat
 import tomllib
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from .durations import EXAMPLES, DurationError, parse_duration
-from .errors import ScriptError
+from ..textsafe import MAX_SPOKEN_CHARS, MAX_SUMMARY_CHARS, MAX_TITLE_CHARS
+from .durations import DurationError, parse_duration
+from .errors import ScriptError, ScriptErrors, ScriptWarning
 from .model import Bell, Breathe, Pause, Sequence, Sound, Speak, Turn
 
 MAX_BYTES = 1_000_000
@@ -26,52 +30,101 @@ MOMENT_VALUES = ("conflict", "daily", "together")
 DIRECTIVES = ("pause", "bell", "breathe", "turn", "sound")
 BREATH_PHASE_S = (2.0, 10.0)  # the bundled breath tones are 10 s long
 LIMITS_S = {"pause": 2 * 3600.0, "sound": 2 * 3600.0, "turn": 30 * 60.0}
-# Control characters would reach espeak-ng as-is; a NUL would cut the text short.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Control characters (C0 but tab, DEL, C1) would reach espeak-ng as-is (a NUL cuts the text
+# short) and the terminal as escape codes.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_ONE_LINE_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # a title or summary: newlines and tabs too
 _SPEAKABLE = re.compile(r"\w")
 _TOML_AT = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
+@dataclass
+class Checked:
+    """A script's check: its Sequence (None if any error), every error and every warning, in file order."""
+
+    sequence: Sequence | None
+    errors: list[ScriptError] = field(default_factory=list)
+    warnings: list[ScriptWarning] = field(default_factory=list)
+
+    def result(self) -> Sequence:
+        if self.errors:
+            raise ScriptErrors(self.errors)
+        return self.sequence
+
+
 def parse_file(path: str | Path, sounds: frozenset[str] | None = None) -> Sequence:
-    """Read and parse a script file; every failure is a ScriptError."""
+    """Read and parse a script file; every failure is a ScriptError (a ScriptErrors, read as the first)."""
+    return check_file(path, sounds).result()
+
+
+def parse(text: str, source: str = "<script>", id: str = "script", sounds: frozenset[str] | None = None) -> Sequence:
+    """Parse script `text`. `sounds` are the names `[sound NAME ...]` may use."""
+    return check(text, source, id, sounds).result()
+
+
+def check_file(path: str | Path, sounds: frozenset[str] | None = None) -> Checked:
+    """Read a script file and check it; never raises a ScriptError (they are in the result)."""
     path = Path(path)
     source = str(path)
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # reading a pipe would wait for ever
+            what = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file (a device or a pipe)"
+            return _failed(source, 1, 1, what, "a script file")
+        size = info.st_size
         if size > MAX_BYTES:
-            raise ScriptError(source, 1, 1, f"a file of {size:,} bytes", f"at most {MAX_BYTES:,} bytes (1 MB)")
-        raw = path.read_bytes()
+            return _failed(source, 1, 1, f"a file of {size:,} bytes", f"at most {MAX_BYTES:,} bytes (1 MB)")
+        with path.open("rb") as f:
+            raw = f.read(MAX_BYTES + 1)  # a device or a growing file reports no honest size
     except OSError as e:
-        raise ScriptError(source, 1, 1, f"a file that cannot be read ({e.strerror})", "a readable script file") from None
+        return _failed(source, 1, 1, f"a file that cannot be read ({e.strerror or e})", "a readable script file")
+    if len(raw) > MAX_BYTES:
+        return _failed(source, 1, 1, f"more than {MAX_BYTES:,} bytes", f"at most {MAX_BYTES:,} bytes (1 MB)")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
         line = raw.count(b"\n", 0, e.start) + 1
         column = e.start - (raw.rfind(b"\n", 0, e.start) + 1) + 1
-        raise ScriptError(source, line, column, f"invalid UTF-8 (byte 0x{raw[e.start]:02x})", "a file saved as UTF-8") from None
-    return parse(text, source=source, id=path.stem, sounds=sounds)
+        return _failed(source, line, column, f"invalid UTF-8 (byte 0x{raw[e.start]:02x})", "a file saved as UTF-8")
+    return check(text, source=source, id=path.stem, sounds=sounds)
 
 
-def parse(text: str, source: str = "<script>", id: str = "script", sounds: frozenset[str] | None = None) -> Sequence:
-    """Parse script `text`. `sounds` are the names `[sound NAME ...]` may use."""
+def check(text: str, source: str = "<script>", id: str = "script", sounds: frozenset[str] | None = None) -> Checked:
+    """Check script `text`: its Sequence if valid, and every error and warning found."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
-        raise ScriptError(source, 1, 1, "a script over 1 MB", f"at most {MAX_BYTES:,} bytes")
+        return _failed(source, 1, 1, "a script over 1 MB", f"at most {MAX_BYTES:,} bytes")
     if sounds is None:
         from ..assets import ambient_names
 
         sounds = ambient_names()
     lines = text.removeprefix("\ufeff").split("\n")
     lines = [line.removesuffix("\r") for line in lines]
-    front, body_start = _front_matter(lines, source)
-    steps = _body(lines, body_start, source, sounds)
+    checked = Checked(None)
     try:
-        return Sequence(id=id, source=source, steps=tuple(steps), **front)
+        front, body_start = _front_matter(lines, source, checked.errors)
+    except ScriptError as e:  # no front matter to be found: nothing after it can be located
+        checked.errors.append(e)
+        return checked
+    steps = _body(lines, body_start, source, sounds, checked)
+    checked.errors.sort(key=lambda e: (e.line, e.column))  # the front matter's, by key, come in file order too
+    if checked.errors:
+        return checked
+    try:
+        checked.sequence = Sequence(id=id, source=source, steps=tuple(steps), **front)
     except ValidationError as e:  # a safety net: the checks above should catch all of it
         err = e.errors()[0]
-        raise ScriptError(source, 1, 1, f"{err['msg'].lower()} at {'.'.join(map(str, err['loc']))}", "a valid script") from None
+        checked.errors.append(ScriptError(source, 1, 1, f"{err['msg'].lower()} at {'.'.join(map(str, err['loc']))}",
+                                          "a valid script"))
+    return checked
 
 
-def _front_matter(lines: list[str], source: str) -> tuple[dict, int]:
+def _failed(source: str, line: int, column: int, found: str, expected: str) -> Checked:
+    return Checked(None, [ScriptError(source, line, column, found, expected)])
+
+
+def _front_matter(lines: list[str], source: str, errors: list[ScriptError]) -> tuple[dict, int]:
+    """The front matter's values and the body's first index; a bad value is added to `errors`,
+    and a missing fence raised (the body cannot be found without it)."""
     if not lines or lines[0].strip() != FENCE:
         found = f"'{_clip(lines[0])}'" if lines and lines[0].strip() else "no front matter"
         raise ScriptError(source, 1, 1, found, f"a first line '{FENCE}' opening the TOML front matter (with title = \"...\")")
@@ -80,13 +133,19 @@ def _front_matter(lines: list[str], source: str) -> tuple[dict, int]:
     except StopIteration:
         raise ScriptError(source, len(lines), 1, "the end of the file inside the front matter", f"a line '{FENCE}' closing it") from None
     toml_text = "\n".join(lines[1:end])
+    expected_toml = 'key = value lines, e.g. title = "Staying present"'
     try:
         data = tomllib.loads(toml_text)
     except tomllib.TOMLDecodeError as e:
         at = _TOML_AT.search(str(e))
         line, column = (int(at.group(1)) + 1, int(at.group(2))) if at else (2, 1)
         message = _TOML_AT.sub("", str(e)).strip()
-        raise ScriptError(source, line, column, f"invalid TOML ({message})", 'key = value lines, e.g. title = "Staying present"') from None
+        errors.append(ScriptError(source, line, column, f"invalid TOML ({message})", expected_toml))
+        return {}, end + 1
+    except RecursionError:  # arrays or tables nested hundreds deep: no script needs more than one level
+        deepest = max(range(1, end), key=lambda i: lines[i].count("[") + lines[i].count("{"))
+        errors.append(ScriptError(source, deepest + 1, 1, "values nested too deeply for the front matter", expected_toml))
+        return {}, end + 1
 
     def where(key: str) -> tuple[int, int]:
         for i in range(1, end):
@@ -95,11 +154,14 @@ def _front_matter(lines: list[str], source: str) -> tuple[dict, int]:
                 return i + 1, m.start(1) + 1
         return 1, 1
 
-    for key in data:
-        if key not in FRONT_KEYS:
-            raise ScriptError(source, *where(key), f"unknown key '{key}'", f"one of {', '.join(sorted(FRONT_KEYS))}")
+    def fail(key: str, found: str, expected: str) -> None:
+        errors.append(ScriptError(source, *where(key), found, expected))
+
+    for key in [key for key in data if key not in FRONT_KEYS]:
+        fail(key, f"unknown key '{key}'", f"one of {', '.join(sorted(FRONT_KEYS))}")
+        del data[key]
     if "title" not in data:
-        raise ScriptError(source, 1, 1, "no title in the front matter", 'a line title = "..." between the +++ lines')
+        errors.append(ScriptError(source, 1, 1, "no title in the front matter", 'a line title = "..." between the +++ lines'))
     checks = {
         "title": (lambda v: isinstance(v, str) and v.strip(), "a non-empty string in quotes"),
         "summary": (lambda v: isinstance(v, str), "a string in quotes"),
@@ -107,47 +169,77 @@ def _front_matter(lines: list[str], source: str) -> tuple[dict, int]:
         "moment": (lambda v: v in MOMENT_VALUES, "one of " + ", ".join(f'"{v}"' for v in MOMENT_VALUES)),
         "minutes": (lambda v: isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v < 1000, "a number of minutes"),
     }
+    limits = {"title": MAX_TITLE_CHARS, "summary": MAX_SUMMARY_CHARS}
     for key, value in data.items():
         ok, expected = checks[key]
         if not ok(value):
-            raise ScriptError(source, *where(key), f"{key} = {_clip(repr(value))}", f"{key} to be {expected}")
-    data["title"] = data["title"].strip()
+            fail(key, f"{key} = {_clip(_repr(value))}", f"{key} to be {expected}")
+        elif key in limits and len(value) > limits[key]:
+            fail(key, f"a {key} of {len(value):,} characters", f"at most {limits[key]} characters")
+        elif key in limits and _ONE_LINE_CONTROL.search(value):
+            bad = _ONE_LINE_CONTROL.search(value)
+            fail(key, f"a control character U+{ord(bad.group()):04X} in the {key}", f"the {key} as plain text on one line")
+    if "title" in data and isinstance(data["title"], str):
+        data["title"] = data["title"].strip()
     return data, end + 1
 
 
-def _body(lines: list[str], start: int, source: str, sounds: frozenset[str]) -> list:
+def _repr(value) -> str:
+    try:
+        return repr(value)
+    except RecursionError:
+        return "a deeply nested value"
+
+
+def _body(lines: list[str], start: int, source: str, sounds: frozenset[str], checked: Checked) -> list:
+    """The steps; each bad line's error is added to `checked` and the next line read."""
     steps: list = []
+    errors = len(checked.errors)
     for index in range(start, len(lines)):
         number, line = index + 1, lines[index].rstrip()
         stripped = line.lstrip()
         indent = len(line) - len(stripped)
-        bad = _CONTROL.search(line)
-        if bad:
-            raise ScriptError(source, number, bad.start() + 1, f"a control character U+{ord(bad.group()):04X}", "plain text")
-        if not stripped:
-            steps.append(Pause(line=number, seconds=NATURAL_PAUSE_S, natural=True))
-        elif stripped.startswith("#"):
-            continue
-        elif stripped.startswith("["):
-            steps.extend(_directive(stripped, number, indent + 1, source, sounds))
-        else:
-            steps.append(_speech(stripped, number, indent + 1, source))
+        try:
+            bad = _CONTROL.search(line)
+            if bad:
+                raise ScriptError(source, number, bad.start() + 1, f"a control character U+{ord(bad.group()):04X}", "plain text")
+            if not stripped:
+                steps.append(Pause(line=number, seconds=NATURAL_PAUSE_S, natural=True))
+            elif stripped.startswith("#"):
+                continue
+            elif stripped.startswith("["):
+                steps.extend(_directive(stripped, number, indent + 1, source, sounds))
+            else:
+                steps.append(_speech(stripped, number, indent + 1, source, checked.warnings))
+        except ScriptError as e:
+            checked.errors.append(e)
     while steps and isinstance(steps[-1], Pause) and steps[-1].natural:
         steps.pop()  # trailing blank lines are the end of the file, not a pause
-    if not any(not (isinstance(s, Pause) and s.natural) for s in steps):
-        raise ScriptError(source, min(start + 1, len(lines)), 1, "an empty body", "at least one line to speak or a directive after the front matter")
+    if len(checked.errors) == errors and not any(not (isinstance(s, Pause) and s.natural) for s in steps):
+        checked.errors.append(ScriptError(source, min(start + 1, len(lines)), 1, "an empty body",
+                                          "at least one line to speak or a directive after the front matter"))
     return steps
 
 
-def _speech(text: str, number: int, column: int, source: str) -> Speak:
+def _speech(text: str, number: int, column: int, source: str, warnings: list[ScriptWarning]) -> Speak:
     role = "guide"
     match = re.match(r"([AB]):\s*", text)
     if match:
         role, column, text = match.group(1), column + match.end(), text[match.end():]
+    elif re.match(r"[ab]:", text):
+        warnings.append(ScriptWarning(source, number, column, f"'{text[:2]}' in lower case, which the guide speaks as words",
+                                      f"'{text[0].upper()}:' for partner {text[0].upper()}'s voice"))
     if not _SPEAKABLE.search(text):
         found = f"'{_clip(text)}'" if text else "nothing after the voice label"
         raise ScriptError(source, number, column, found, "words to speak")
+    _check_length(text, "spoken line", source, number, column)
     return Speak(line=number, text=text, role=role)
+
+
+def _check_length(text: str, what: str, source: str, number: int, column: int) -> None:
+    if len(text) > MAX_SPOKEN_CHARS:
+        raise ScriptError(source, number, column, f"a {what} of {len(text):,} characters",
+                          f"at most {MAX_SPOKEN_CHARS} characters; split it into shorter lines")
 
 
 def _directive(text: str, number: int, column: int, source: str, sounds: frozenset[str]) -> list:
@@ -173,7 +265,7 @@ def _directive(text: str, number: int, column: int, source: str, sounds: frozens
         try:
             seconds = parse_duration(arg)
         except DurationError as e:
-            raise fail(e.found, EXAMPLES, offset + e.offset) from None
+            raise fail(e.found, e.expected, offset + e.offset) from None
         if seconds > limit:
             raise fail(f"'{arg.strip()}'", f"at most {_human(limit)} for [{name}]", offset + len(arg) - len(arg.lstrip()))
         return seconds
@@ -205,6 +297,7 @@ def _directive(text: str, number: int, column: int, source: str, sounds: frozens
     limit = duration(match.group(2), match.start(2), LIMITS_S["turn"])
     if rest and not _SPEAKABLE.search(rest):
         raise ScriptError(source, number, column + close + 1, f"'{_clip(rest)}'", "words to speak as the prompt, or nothing")
+    _check_length(rest, "prompt", source, number, column + close + 1 + (len(text[close + 1:]) - len(text[close + 1:].lstrip())))
     return [Turn(line=number, who=who, limit_s=limit, prompt=rest)]
 
 

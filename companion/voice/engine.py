@@ -21,6 +21,8 @@ from collections import namedtuple
 from types import SimpleNamespace
 from pathlib import Path
 
+from ..textsafe import MAX_SPOKEN_CHARS
+
 
 class EngineError(RuntimeError):
     """The speech engine could not speak this text with this voice."""
@@ -94,6 +96,8 @@ class Pyttsx3Engine:
         """Write `text` spoken by `voice` at `rate_wpm` to the WAV file `out`."""
         if not text.strip():
             raise EngineError("refusing to speak empty text")  # espeak segfaults on it
+        if len(text) > MAX_SPOKEN_CHARS:  # and on a line of about 45,000 bytes; scripts are checked for it
+            raise EngineError(f"refusing to speak a line of {len(text):,} characters (at most {MAX_SPOKEN_CHARS})")
         with self._lock:
             direct, self.direct_first = self.direct_first, False  # once
             if direct and self._engine is None and self.driver == "espeak" and voice in ESPEAK_DEFAULTS.values() \
