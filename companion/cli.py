@@ -83,34 +83,85 @@ def plan_sequence(sequence, clips):
         raise Failure(str(e), 1) from None
 
 
+def complete_name(ctx, param, incomplete: str) -> list:
+    """Tab completes a NAME|PATH: the sequences' names (built-in and yours), else the shell's file names."""
+    from click.shell_completion import CompletionItem
+
+    from .library import all_scripts, looks_like_path
+
+    # A "file" item lets the shell complete file names itself (bash only when no name matches).
+    files = [CompletionItem(incomplete, type="file")]
+    if looks_like_path(incomplete) or incomplete.startswith(("~", ".")):
+        return files
+    try:
+        names = all_scripts()
+    except OSError:  # an unreadable scripts folder: the files are still there to complete
+        return files
+    # A name the shell could not take as one word (a space, a control character) is not offered.
+    return files + [CompletionItem(name) for name in names
+                    if name.startswith(incomplete) and name.isprintable() and not any(c.isspace() for c in name)]
+
+
 voice_option = click.option("--voice", metavar="ID", help="The guide's voice (see `companion voices`).")
 rate_option = click.option("--rate", type=click.IntRange(80, 400), metavar="WPM", help="Speaking rate, words a minute.")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, invoke_without_command=True)
 @click.version_option(__version__, prog_name="companion")
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """An offline, voice-guided companion for the moment a conflict floods you.
 
+    In the middle of a fight, run `companion pause`: one key says whether you
+    want to leave or to reach, and a voice guides you from there.
+
+    Examples:
+
     \b
-    companion play            the built-in default: staying when you want to leave
-    companion play sit        a sequence by name (see `companion list`)
-    companion play my.txt     your own script file
-    companion log             the sessions you have done
+        companion pause            in a fight: l to leave, r to reach
+        companion pause --leave    straight to it: I want to leave
+        companion daily            today's short practice, rated before and after
+        companion list             the sequences, by moment and by whom
+        companion play sit         a sequence by name (Tab completes names)
+        companion play my.txt      your own script file
+        companion check my.txt     validate a script you wrote
+        companion log              the sessions you have done
+
+    Tab completion of commands and sequence names in bash (zsh and fish: see
+    the README):
+
+    \b
+        eval "$(_COMPANION_COMPLETE=bash_source companion)"
+
+    It is a practice, not therapy or crisis care. If anyone is in danger,
+    get safe and get help now.
     """
+    if ctx.invoked_subcommand is None:  # bare `companion`: the help, not an error
+        click.echo(ctx.get_help())
 
 
 @cli.command()
-@click.argument("name", default="stay", metavar="[NAME|PATH]")
+@click.argument("name", default="stay", metavar="[NAME|PATH]", shell_complete=complete_name)
 @click.option("--text", "text_only", is_flag=True, help="Captions only, no sound.")
 @voice_option
 @rate_option
 def play(name: str, text_only: bool, voice: str | None, rate: int | None) -> None:
     """Speak a guided sequence, with captions and a progress bar.
 
-    Keys while it plays: space pauses and resumes (and ends a partner's turn),
-    Enter ends a turn, n skips to the next line, q ends. Every session goes
-    into the journal, finished or not.
+    NAME is a sequence from `companion list` (yours first, then the built-in
+    ones); PATH is a script file anywhere. Keys while it plays: space pauses
+    and resumes (and ends a partner's turn), Enter ends a turn, n skips to
+    the next line, q ends. Every session goes into the journal, finished or
+    not.
+
+    Examples:
+
+    \b
+        companion play                  the default, `stay`
+        companion play sit              a sequence by name
+        companion play ~/my-script.txt  your own script file
+        companion play night --text     captions only, no sound
+        companion play stay --rate 120  slower speech
     """
     from .journal import open_or_warn
     from .screen import Keys
@@ -154,9 +205,22 @@ MAX_ERRORS_SHOWN = 100  # per file: a binary file given by mistake would otherwi
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True, metavar="FILE...")
+@click.argument("files", nargs=-1, required=True, metavar="FILE...", shell_complete=complete_name)
 def check(files: tuple[str, ...]) -> None:
-    """Validate script files without playing them: one line per error (exit 2 on any), and warnings."""
+    """Validate script files without playing them.
+
+    One line per error (exit 2 on any), naming file:line:column, what it
+    found and what it expected; at most 100 are shown a file. A warning (exit 0 if it is all) is valid
+    but likely a slip, such as `a:` in lower case, which the guide would
+    speak as words. A sequence's name checks the file it plays.
+
+    Examples:
+
+    \b
+        companion check my-script.txt
+        companion check ~/.config/companion/scripts/*.txt
+        companion check stay
+    """
     from .library import NotFound, resolve
     from .script import check_file
     from .textsafe import visible
@@ -183,12 +247,20 @@ def check(files: tuple[str, ...]) -> None:
 
 
 @cli.command()
-@click.argument("name", metavar="NAME|PATH")
+@click.argument("name", metavar="NAME|PATH", shell_complete=complete_name)
 @click.option("--json", "as_json", is_flag=True, help="Every event as JSON, with start and length in seconds.")
 @voice_option
 @rate_option
 def show(name: str, as_json: bool, voice: str | None, rate: int | None) -> None:
-    """Print a sequence as captions with their times."""
+    """Print a sequence as captions with their times.
+
+    Examples:
+
+    \b
+        companion show stay
+        companion show my-script.txt
+        companion show dancefloor --json
+    """
     from .pcm import RATE_HZ
     from .screen import clock
     from .textsafe import visible
@@ -220,13 +292,20 @@ def _silent_caption(event) -> str:
 
 
 @cli.command()
-@click.argument("name", metavar="NAME|PATH")
+@click.argument("name", metavar="NAME|PATH", shell_complete=complete_name)
 @click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The WAV file to write.")
 @voice_option
 @rate_option
 def render(name: str, out: Path, voice: str | None, rate: int | None) -> None:
-    """Write a whole sequence to one WAV file, on the same timeline as play."""
+    """Write a whole sequence to one WAV file, on the same timeline as play.
+
+    Examples:
+
+    \b
+        companion render stay -o stay.wav
+        companion render my-script.txt -o my-script.wav --rate 120
+    """
     from .cursor import Cursor
     from .outputs import render_wav
     from .player import audio_for
@@ -255,16 +334,29 @@ FOR_LABELS = {"leaving": "for the one who wants to leave", "reaching": "for the 
 @cli.command(name="list")
 @click.option("--json", "as_json", is_flag=True, help="As a JSON array.")
 def list_(as_json: bool) -> None:
-    """The sequences you can play, with their measured length."""
-    from .library import parsed_scripts
+    """The sequences you can play, with their measured length.
+
+    Your own scripts (in ~/.config/companion/scripts/) are marked "(yours)",
+    and "(yours, replaces the built-in)" when one has a built-in's name.
+
+    Examples:
+
+    \b
+        companion list
+        companion list --json
+    """
+    from .library import parsed_scripts, sources
     from .textsafe import visible
 
     clips = clip_store(load_config())
+    origin = sources()
     rows = []
     for script_id, sequence in parsed_scripts(warn).items():
         seconds = plan_sequence(sequence, clips).seconds
+        source, replaces = origin.get(script_id, ("builtin", False))
         rows.append({"id": script_id, "title": sequence.title, "for": sequence.for_, "moment": sequence.moment,
-                     "summary": sequence.summary, "minutes": round(seconds / 60, 1), "path": str(sequence.source)})
+                     "summary": sequence.summary, "minutes": round(seconds / 60, 1), "path": str(sequence.source),
+                     "source": source, "replaces_builtin": replaces})
     if as_json:
         click.echo(json.dumps(rows, indent=1))
         return
@@ -279,13 +371,27 @@ def list_(as_json: bool) -> None:
             if members:
                 click.echo(f"  {label}")
             for row in members:
-                click.echo(visible(f"    {row['id']:<{width}}  {row['minutes']:>4.1f} min  {row['title']}"))
+                click.echo(visible(f"    {row['id']:<{width}}  {row['minutes']:>4.1f} min  {row['title']}{_mark(row)}"))
+
+
+def _mark(row: dict) -> str:
+    if row["source"] != "user":
+        return ""
+    return "  (yours, replaces the built-in)" if row["replaces_builtin"] else "  (yours)"
 
 
 @cli.command()
 @click.option("--all", "show_all", is_flag=True, help="Every voice, not only English ones.")
 def voices(show_all: bool) -> None:
-    """The voices the speech engine offers; set them with --voice or in config.toml."""
+    """The voices the speech engine offers; set them with --voice or in config.toml.
+
+    Examples:
+
+    \b
+        companion voices
+        companion voices --all
+        companion play stay --voice gmw/en-gb-x-rp
+    """
     from .voice import EngineError
 
     clips = clip_store(load_config())
@@ -327,6 +433,15 @@ def pause(side: str | None, minutes: float | None, quiet: bool, text: bool, puls
     wait, a bell, and `soften-leaving`. Space pauses; q or Ctrl-C ends.
     In a wait the clock keeps the promised time: space quiets the cues,
     and r rings the bell now, if you are ready sooner.
+
+    Examples:
+
+    \b
+        companion pause                 asks: l to leave, r to reach
+        companion pause --leave         I want to leave: `stay`, then a break
+        companion pause --reach         I want to reach: `sit`, then a wait
+        companion pause --pulse         count your pulse first: am I flooded?
+        companion pause --leave --minutes 30 --quiet
     """
     from .pause.fast import run
     from .pause.options import PauseOptions
@@ -337,7 +452,16 @@ def pause(side: str | None, minutes: float | None, quiet: bool, text: bool, puls
 @cli.command()
 @click.option("--quiet", is_flag=True, help="Print nothing (as when it runs in the background).")
 def prepare(quiet: bool) -> None:
-    """Render every built-in sequence into the cache, so nothing waits for speech."""
+    """Render every built-in sequence into the cache, so nothing waits for speech.
+
+    It also runs by itself, in the background, after a session.
+
+    Examples:
+
+    \b
+        companion prepare
+        companion prepare --quiet
+    """
     import fcntl
 
     from .prepare import prepare as run_prepare
@@ -366,7 +490,13 @@ def prepare(quiet: bool) -> None:
 
 @cli.command()
 def doctor() -> None:
-    """Check the speech engine, the sound device and the journal, and say how to fix each."""
+    """Check the speech engine, the sound device and the journal, and say how to fix each.
+
+    Examples:
+
+    \b
+        companion doctor
+    """
     from .doctor import checks
 
     failed = False

@@ -28,6 +28,13 @@ def daily(side: str | None, text_only: bool, no_rating: bool) -> None:
     did longest ago. Your side (leaving or reaching) is the one your last
     `companion pause` chose, with the practices for either of you; see how
     the weeks go with `companion progress`.
+
+    Examples:
+
+    \b
+        companion daily               your side, rated before and after
+        companion daily --reach       the practices for the one who reaches
+        companion daily --no-rating --text
     """
     from datetime import date
 
@@ -83,7 +90,14 @@ def daily(side: str | None, text_only: bool, no_rating: bool) -> None:
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="As JSON.")
 def progress(as_json: bool) -> None:
-    """Daily practice over the weeks: streaks, and distress before and after."""
+    """Daily practice over the weeks: streaks, and distress before and after.
+
+    Examples:
+
+    \b
+        companion progress
+        companion progress --json
+    """
     from datetime import date
 
     from . import practice
@@ -106,7 +120,15 @@ def progress(as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="As a JSON array of sessions.")
 @click.option("-n", "--limit", default=20, show_default=True, type=click.IntRange(1), help="How many sessions.")
 def log(as_json: bool, limit: int) -> None:
-    """Your recent sessions, newest first."""
+    """Your recent sessions, newest first.
+
+    Examples:
+
+    \b
+        companion log
+        companion log -n 5
+        companion log --json
+    """
     from .journal import Journal, JournalError
     from .screen import clock
 

@@ -41,19 +41,64 @@ def parsed_scripts(warn) -> dict:
     return found
 
 
+def sources() -> dict[str, tuple[str, bool]]:
+    """Each name's source ("builtin" or "user") and whether the user's script replaces a built-in one."""
+    builtins, users = builtin_scripts(), user_scripts()
+    return {name: ("user", name in builtins) if name in users else ("builtin", False)
+            for name in builtins | users}
+
+
+def looks_like_path(name: str) -> bool:
+    return bool(Path(name).suffix) or "/" in name or "\\" in name
+
+
 def resolve(name: str) -> Path:
     """The script file for a name or a path; NotFound says what to do instead."""
     path = Path(name).expanduser()
-    if path.suffix or "/" in name or "\\" in name:
+    if looks_like_path(name):
         if path.is_file():
             return path
         raise NotFound(_not_a_script(name, path))
-    found = all_scripts().get(name)
+    scripts = all_scripts()
+    found = scripts.get(name)
     if found is None:
         if path.exists():  # a folder or a device given by a bare name, e.g. `check scripts`
             raise NotFound(_not_a_script(name, path))
-        raise NotFound(visible(f"no sequence named '{name}'; run 'companion list' to see them, or give a file path"))
+        raise NotFound(visible(_with_hint(f"no sequence named '{name}'", _did_you_mean(name, scripts),
+                                          "run 'companion list' to see them, or give a file path")))
     return found
+
+
+def _with_hint(what: str, hint: str, then: str) -> str:
+    """ "what; then", or "what; did you mean X? Then" when there is a hint."""
+    return f"{what}; {hint} {then[0].upper()}{then[1:]}" if hint else f"{what}; {then}"
+
+
+def _did_you_mean(typed: str, candidates, shown=repr) -> str:
+    """ "did you mean 'stay'?" for the nearest of `candidates`, or "" when none is near."""
+    import difflib  # only on the way to an error: the pause never pays for it
+
+    near = difflib.get_close_matches(typed, list(candidates), n=2, cutoff=0.7)
+    return f"did you mean {' or '.join(shown(c) for c in near)}?" if near else ""
+
+
+def _file_beside(name: str, path: Path) -> str:
+    """ "did you mean DIR/my-script.txt?" for a file of a near name in the folder the path names."""
+    import os
+
+    try:
+        with os.scandir(path.parent) as entries:  # a huge folder is not read whole for a hint
+            files = [e.name for _, e in zip(range(2000), entries) if e.is_file()]
+    except OSError:
+        files = []
+    prefix = name[: len(name) - len(path.name)] if name.endswith(path.name) else f"{path.parent}{os.sep}"
+    # Stems against stems, so a shared ".txt" does not make every file look near.
+    stems = {Path(f).stem: f for f in files if not path.suffix or Path(f).suffix == path.suffix}
+    hint = _did_you_mean(path.stem, stems, shown=lambda stem: prefix + stems[stem])
+    if not hint and path.suffix == SUFFIX and path.stem:  # `play stay.txt` for the sequence `stay`
+        hint = _did_you_mean(path.stem, all_scripts())
+        hint = hint and f"{hint[:-1]} (a sequence, by name)?"
+    return hint
 
 
 def _not_a_script(name: str, path: Path) -> str:
@@ -63,7 +108,8 @@ def _not_a_script(name: str, path: Path) -> str:
     try:
         mode = path.stat().st_mode
     except OSError:
-        return visible(f"no script file at {name}; check the path, or run 'companion list' for the built-in ones")
+        return visible(_with_hint(f"no script file at {name}", _file_beside(name, path),
+                                  "check the path, or run 'companion list' for the built-in ones"))
     if stat.S_ISDIR(mode):
         what = "a folder"
     elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):

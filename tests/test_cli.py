@@ -286,3 +286,108 @@ def test_progress_shows_streaks_and_the_weeks(home):
 
 def test_progress_with_no_practice_says_how_to_start(home):
     assert "Start today's with: companion daily" in invoke("progress").output
+
+
+# A face people already know how to use: examples, completion, did-you-mean, marks in `list`.
+
+def env_for(home, **extra):
+    return os.environ | {f"XDG_{n}_HOME": str(home / n.lower()) for n in ("CACHE", "DATA", "CONFIG")} | extra
+
+
+def user_script(home, name, title="Mine"):
+    folder = home / "config" / "companion" / "scripts"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.txt").write_text(GOOD.replace("Tiny", title))
+
+
+@pytest.mark.parametrize("command", ["play", "show", "render"])
+def test_a_typo_in_a_name_asks_did_you_mean(home, command):
+    args = [command, "stya"] + (["-o", str(home / "x.wav")] if command == "render" else [])
+    result = invoke(*args)
+    assert result.exit_code == 2 and result.output.count("\n") == 1
+    assert result.output.startswith("companion: no sequence named 'stya'; did you mean 'stay'?")
+
+
+def test_did_you_mean_offers_a_users_own_script_and_nothing_when_nothing_is_close(home):
+    user_script(home, "my-evening")
+    assert "did you mean 'my-evening'?" in invoke("play", "my-evning").output
+    far = invoke("play", "zzzzqqq")
+    assert far.exit_code == 2 and "did you mean" not in far.output and "companion list" in far.output
+
+
+def test_check_of_a_typo_suggests_the_name_too(home):
+    result = invoke("check", "stya")
+    assert result.exit_code == 2 and "did you mean 'stay'?" in result.output
+
+
+def test_a_typo_in_a_file_path_suggests_the_file_beside_it(home):
+    script(home, name="my-script.txt")
+    result = invoke("play", "--text", str(home / "my-scirpt.txt"))
+    assert result.exit_code == 2 and result.output.count("\n") == 1
+    assert f"did you mean {home / 'my-script.txt'}?" in result.output
+
+
+def test_a_builtin_name_given_as_a_file_suggests_the_name(home, monkeypatch):
+    monkeypatch.chdir(home)
+    result = invoke("play", "--text", "stay.txt")
+    assert result.exit_code == 2 and "did you mean 'stay' (a sequence, by name)?" in result.output
+
+
+def complete(home, line):
+    """Click's bash protocol, as the shell runs it: the offered values, as (type, value)."""
+    words = line.split(" ")
+    result = subprocess.run([sys.executable, "-m", "companion"], capture_output=True, text=True, timeout=30,
+                            env=env_for(home, _COMPANION_COMPLETE="bash_complete", COMP_WORDS=line,
+                                        COMP_CWORD=str(len(words) - 1)))
+    assert result.returncode == 0, result.stderr
+    return [tuple(row.split(",", 1)) for row in result.stdout.splitlines()]
+
+
+@pytest.mark.parametrize("command", ["play", "show", "render", "check"])
+def test_completion_offers_sequence_names_and_files(home, command):
+    offered = complete(home, f"companion {command} st")
+    assert ("plain", "stay") in offered and ("plain", "sit") not in offered
+    assert ("file", "st") in offered  # the shell falls back to file names when no name matches
+
+
+def test_completion_offers_a_users_own_script_by_name(home):
+    user_script(home, "my-evening")
+    assert ("plain", "my-evening") in complete(home, "companion play my")
+
+
+def test_completion_of_a_path_offers_files_only(home):
+    assert complete(home, "companion play ./st") == [("file", "./st")]
+
+
+def test_completion_of_the_commands_still_works(home):
+    assert ("plain", "pause") in complete(home, "companion pa")
+
+
+def test_list_marks_a_users_own_script_and_one_replacing_a_builtin(home):
+    user_script(home, "my-evening", "My evening")
+    user_script(home, "stay", "My own stay")
+    text = invoke("list").output
+    assert "My evening  (yours)" in text and "My own stay  (yours, replaces the built-in)" in text
+    assert "sit" in text and "(yours" not in next(line for line in text.splitlines() if " sit " in line)
+    rows = {r["id"]: r for r in json.loads(invoke("list", "--json").output)}
+    assert (rows["my-evening"]["source"], rows["my-evening"]["replaces_builtin"]) == ("user", False)
+    assert (rows["stay"]["source"], rows["stay"]["replaces_builtin"]) == ("user", True)
+    assert (rows["sit"]["source"], rows["sit"]["replaces_builtin"]) == ("builtin", False)
+
+
+def test_bare_companion_prints_the_help_with_examples_and_exits_0(home):
+    result = subprocess.run([sys.executable, "-m", "companion"], capture_output=True, text=True, timeout=30,
+                            env=env_for(home), stdin=subprocess.DEVNULL)
+    assert result.returncode == 0 and result.stderr == ""
+    assert "Usage: companion" in result.stdout and "Examples:" in result.stdout
+    assert "companion pause" in result.stdout.split("Commands:")[0]
+
+
+@pytest.mark.parametrize("command", sorted(cli.commands))
+def test_every_commands_help_has_examples(command):
+    result = CliRunner().invoke(cli, [command, "--help"], prog_name="companion")
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.strip() in ("Example:", "Examples:"))
+    example = next(line for line in lines[at + 1:] if line.strip())
+    assert example.strip().startswith(f"companion {command}")
