@@ -1,0 +1,143 @@
+"""One loudness for every spoken clip, from any engine or voice file.
+
+Pure functions on the player's samples (mono, signed 16-bit little-endian
+bytes). Pure stdlib, so rendering a cold pause's first line never waits for
+numpy: `audioop` (C, Python 3.11-3.12) does the per-sample work when it is
+there, plain Python (about 7 ms for 3 s of speech) otherwise.
+
+The measure is a gated RMS, like ITU-R BS.1770 without its K-weighting:
+the mean power of the 50 ms blocks that are voiced, i.e. above -60 dBFS and
+within 20 dB of the mean of those. Silence, breaths and the tails of a clip
+then do not pull a line's level down, so a short line and a long line with
+pauses between its sentences come out equally loud.
+
+The target, -20 dBFS, leaves room for speech's peaks: they sit 12-18 dB above
+this measure (measured on espeak-ng and Piper renders), so a peak limit is
+rarely needed; it is also about where espeak-ng's own lines already sit
+(-17 to -21), and the bells and tones are mixed against it.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from array import array
+from operator import mul
+
+RATE_HZ = 22_050
+BLOCK_FRAMES = RATE_HZ // 20  # 50 ms
+ABSOLUTE_GATE_DBFS = -60.0
+RELATIVE_GATE_DB = 20.0
+TARGET_DBFS = -20.0
+CEILING_DBFS = -1.0  # no sample above this after normalizing (a margin for the resampler and the mixer)
+FULL_SCALE = 32768.0
+SILENT = float("-inf")
+LIMIT_PASSES = 3
+
+try:  # C speed on 3.11-3.12; deprecated (removed in 3.13), hence the quiet import
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import audioop as _audioop
+except ImportError:
+    _audioop = None
+
+
+def _samples(data: bytes) -> array:
+    samples = array("h")
+    samples.frombytes(data[: len(data) // 2 * 2])
+    if sys.byteorder == "big":
+        samples.byteswap()
+    return samples
+
+
+def _bytes(samples: array) -> bytes:
+    if sys.byteorder == "big":
+        samples.byteswap()
+    return samples.tobytes()
+
+
+def _db(power: float) -> float:
+    return 10 * math.log10(power) if power > 0 else SILENT
+
+
+def block_powers(data: bytes, block_frames: int = BLOCK_FRAMES) -> list[float]:
+    """Mean power of each block, relative to full scale (1.0 = a full-scale square wave)."""
+    samples = _samples(data)
+    powers = []
+    for start in range(0, len(samples), block_frames):
+        block = samples[start:start + block_frames]
+        if len(block) < block_frames // 4 and powers:  # a sliver at the end says little
+            break
+        powers.append(sum(map(mul, block, block)) / len(block) / (FULL_SCALE * FULL_SCALE))
+    return powers
+
+
+def loudness_dbfs(data: bytes) -> float:
+    """The gated RMS of the voiced part, in dBFS; -inf for silence."""
+    floor = 10 ** (ABSOLUTE_GATE_DBFS / 10)
+    voiced = [p for p in block_powers(data) if p > floor]
+    if not voiced:
+        return SILENT
+    gate = sum(voiced) / len(voiced) * 10 ** (-RELATIVE_GATE_DB / 10)
+    kept = [p for p in voiced if p > gate]
+    return _db(sum(kept) / len(kept))
+
+
+def peak_dbfs(data: bytes) -> float:
+    samples = _samples(data)
+    if not samples:
+        return SILENT
+    peak = max(max(samples), -min(samples))
+    return 20 * math.log10(peak / FULL_SCALE) if peak else SILENT
+
+
+def normalize(samples: bytes, target_dbfs: float = TARGET_DBFS, ceiling_dbfs: float = CEILING_DBFS) -> bytes:
+    """`samples` brought to `target_dbfs` (gated RMS); no sample goes above `ceiling_dbfs`.
+
+    One gain for the whole clip, so a line keeps its own rise and fall. If
+    that gain would push a peak over the ceiling, the few samples above a
+    knee 6 dB under the ceiling are bent smoothly toward it (a soft limiter),
+    so the line still reaches the target instead of the whole line being
+    turned down for one plosive. Silence is returned as it is.
+    """
+    level = loudness_dbfs(samples)
+    if level == SILENT:
+        return samples
+    gain = 10 ** ((target_dbfs - level) / 20)
+    ceiling = FULL_SCALE * 10 ** (ceiling_dbfs / 20)
+    peak = 10 ** (peak_dbfs(samples) / 20) * FULL_SCALE
+    if peak * gain <= ceiling:
+        return _scale(samples, gain)
+    source = _samples(samples)
+    for _attempt in range(LIMIT_PASSES):  # the limiter takes a little off the level: give it back
+        out = _limit(source, gain, ceiling)
+        short = target_dbfs - loudness_dbfs(out)
+        if short < 0.1:
+            break
+        gain *= 10 ** (short / 20)
+    return out
+
+
+def _scale(data: bytes, gain: float) -> bytes:
+    data = data[: len(data) // 2 * 2]
+    if _audioop is not None and sys.byteorder == "little":
+        return _audioop.mul(data, 2, gain)
+    scaled = array("h", [round(x * gain) for x in _samples(data)])
+    return _bytes(scaled)
+
+
+def _limit(samples: array, gain: float, ceiling: float) -> bytes:
+    """Gain, then above the knee a tanh curve that approaches the ceiling and never reaches it."""
+    knee = ceiling / 2  # 6 dB under the ceiling
+    room = ceiling - knee
+
+    def bend(x: float) -> int:
+        y = x * gain
+        if -knee <= y <= knee:
+            return round(y)
+        bent = knee + room * math.tanh((abs(y) - knee) / room)
+        return int(math.copysign(min(bent, ceiling), y))  # int(): toward zero, never over
+
+    return _bytes(array("h", map(bend, samples)))
