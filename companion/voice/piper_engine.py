@@ -34,7 +34,7 @@ if False:  # annotations only: pathlib costs the first word 5 ms
 NATURAL = "natural"
 MODEL_FILE = "en_US-joe-medium.onnx"
 RATE_HZ = 22_050  # the player's rate (pcm.RATE_HZ)
-FORMAT = 1  # bump when anything below changes the sound: it is part of `identity`
+FORMAT = 2  # bump when anything below changes the sound: it is part of `identity`
 
 # The pace. Measured on 13 lines of stay.txt and sit.txt rendered by this engine
 # (words / seconds from the first sound to the last, sentence pauses included):
@@ -158,7 +158,7 @@ class PiperEngine:
                 sentences.append(normalize(sentence))
         if not sentences:
             raise EngineError(f"the voice {voice or NATURAL!r} produced no audio for {text[:40]!r}")
-        pcm.write_wav(out, gap.join(sentences))
+        pcm.write_wav(out, normalize(gap.join(sentences)))  # and the line as a whole: sentences weigh by length
 
     def load(self, voice: str):
         """The loaded PiperVoice for `voice` (loading it the first time: 0.3-0.9 s here)."""
