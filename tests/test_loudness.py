@@ -106,14 +106,16 @@ def test_normalizing_never_clips(amplitude, seconds, seed):
 
 def test_the_guide_a_and_b_sit_within_one_and_a_half_db(tmp_path):
     # Today: espeak-ng's three voices and the natural guide spread several dB across lines.
+    # The natural voice normalizes its own clips, a little higher (it is darker: see NATURAL_LIFT_DB).
     store = ClipStore(tmp_path / "clips", VoiceSettings())
-    clips = [pcm.read_wav(store.ensure(role, line)) for role in ("guide", "A", "B") for line in LINES]
+    espeak = [pcm.read_wav(store.ensure(role, line)) for role in ("guide", "A", "B") for line in LINES]
     engine = PiperEngine()
+    natural = []
     for i, line in enumerate(LINES):
         engine.render(line, tmp_path / f"natural{i}.wav", NATURAL, 140)
-        clips.append(pcm.read_wav(tmp_path / f"natural{i}.wav"))
-    before = [loudness_dbfs(c) for c in clips]
-    after = [loudness_dbfs(normalize(c)) for c in clips]
+        natural.append(pcm.read_wav(tmp_path / f"natural{i}.wav"))
+    before = [loudness_dbfs(c) for c in espeak]
+    after = [loudness_dbfs(normalize(c)) for c in espeak] + [loudness_dbfs(c) for c in natural]
     assert max(before) - min(before) > 1.5  # the problem is real
     assert max(after) - min(after) <= 1.5, after
-    assert all(abs(level - TARGET_DBFS) <= 0.5 for level in after), after
+    assert all(TARGET_DBFS - 0.5 <= level <= engine.level_dbfs + 0.5 for level in after), after

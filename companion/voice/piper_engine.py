@@ -27,6 +27,7 @@ import sys
 import threading
 
 from .engine import EngineError, EngineUnavailable, VoiceInfo
+from .loudness import TARGET_DBFS
 
 if False:  # annotations only: pathlib costs the first word 5 ms
     from pathlib import Path
@@ -34,7 +35,7 @@ if False:  # annotations only: pathlib costs the first word 5 ms
 NATURAL = "natural"
 MODEL_FILE = "en_US-joe-medium.onnx"
 RATE_HZ = 22_050  # the player's rate (pcm.RATE_HZ)
-FORMAT = 2  # bump when anything below changes the sound: it is part of `identity`
+FORMAT = 3  # bump when anything below changes the sound: it is part of `identity`
 
 # The pace. Measured on 13 lines of stay.txt and sit.txt rendered by this engine
 # (words / seconds from the first sound to the last, sentence pauses included):
@@ -47,6 +48,12 @@ LENGTH_SCALE_RANGE = (0.6, 2.6)
 CALM_WPM = 140
 SENTENCE_SILENCE_S = 0.5  # after each sentence inside a line (the timeline adds 0.4 s between lines)
 EDGE_KEEP_S = 0.03  # of the model's silence kept at each end of a sentence, so soft endings stay whole
+# The natural voice is darker than espeak-ng: at the same gated RMS, ITU-R BS.1770
+# (pyloudnorm 0.2.0, K-weighted) hears it 0.75-1.0 LU quieter (medians over 12 and
+# 15 lines of stay, dancefloor and sit). Lifted by this much, a mix of the natural
+# guide and espeak's A and B spreads 1.0-1.2 LU by BS.1770 (2.0 unlifted), 0.8 dB by loudness.py.
+NATURAL_LIFT_DB = 0.8
+LEVEL_DBFS = TARGET_DBFS + NATURAL_LIFT_DB
 
 _PIPER_HINT = "install it with: pip install 'companion[natural]'"
 
@@ -102,7 +109,7 @@ def identity(voice: str | None) -> str:
     piper_dir = _package_dir("piper")
     engine = _stat_id(os.path.join(piper_dir, "voice.py")) if piper_dir else "missing"
     return (f"piper:{FORMAT}:{engine}:{voice}:{_stat_id(model)}:{_stat_id(config)}"
-            f":{PACE_OFFSET_S}:{PACE_SLOPE_S}:{SENTENCE_SILENCE_S}:{EDGE_KEEP_S}")
+            f":{PACE_OFFSET_S}:{PACE_SLOPE_S}:{SENTENCE_SILENCE_S}:{EDGE_KEEP_S}:{LEVEL_DBFS}")
 
 
 def _clean(message: object, limit: int = 160) -> str:
@@ -117,6 +124,7 @@ class PiperEngine:
 
     name = "piper"
     driver = "onnxruntime"
+    level_dbfs = LEVEL_DBFS  # what its clips are normalized to (loudness.normalize's target)
 
     def __init__(self) -> None:
         self._loaded: dict[str, object] = {}
@@ -155,10 +163,10 @@ class PiperEngine:
             samples = (np.clip(audio, -1.0, 1.0) * 32767).astype("<i2").tobytes()
             sentence = pcm.trim(samples, keep_frames=keep)
             if sentence:
-                sentences.append(normalize(sentence))
+                sentences.append(normalize(sentence, LEVEL_DBFS))
         if not sentences:
             raise EngineError(f"the voice {voice or NATURAL!r} produced no audio for {text[:40]!r}")
-        pcm.write_wav(out, normalize(gap.join(sentences)))  # and the line as a whole: sentences weigh by length
+        pcm.write_wav(out, normalize(gap.join(sentences), LEVEL_DBFS))  # and the line as a whole: sentences weigh by length
 
     def load(self, voice: str):
         """The loaded PiperVoice for `voice` (loading it the first time: 0.3-0.9 s here)."""
