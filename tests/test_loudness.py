@@ -54,6 +54,12 @@ def test_silence_around_a_line_does_not_make_it_quieter():
     assert loudness_dbfs(padded) == pytest.approx(alone, abs=0.3)
 
 
+def test_where_a_line_starts_barely_moves_its_measure(speech):
+    # A clip trimmed a few ms differently is the same line at the same level.
+    levels = [loudness_dbfs(speech[2 * shift:]) for shift in range(0, pcm.frames_of(0.05), 100)]
+    assert max(levels) - min(levels) <= 0.25, levels
+
+
 def test_silence_has_no_loudness_and_stays_silence():
     quiet = pcm.silence(pcm.frames_of(1.0))
     assert loudness_dbfs(quiet) == SILENT and peak_dbfs(quiet) == SILENT

@@ -6,10 +6,10 @@ numpy: `audioop` (C, Python 3.11-3.12) does the per-sample work when it is
 there (under 1 ms for 3 s of speech), plain Python (about 13 ms) otherwise.
 
 The measure is a gated RMS, like ITU-R BS.1770 without its K-weighting:
-the mean power of the 50 ms blocks that are voiced, i.e. above -60 dBFS and
-within 20 dB of the mean of those. Silence, breaths and the tails of a clip
-then do not pull a line's level down, so a short line and a long line with
-pauses between its sentences come out equally loud.
+the mean power of the 50 ms windows (10 ms apart) that are voiced, i.e.
+above -60 dBFS and within 20 dB of the mean of those. Silence, breaths and
+the tails of a clip then do not pull a line's level down, so a short line
+and a long line with pauses between its sentences come out equally loud.
 
 The target, -20 dBFS, is about where espeak-ng's lines sit today (-22 to
 -17.5 by this measure, the guide quietest), so the level the program is heard
@@ -30,7 +30,8 @@ from array import array
 from operator import mul
 
 RATE_HZ = 22_050
-BLOCK_FRAMES = RATE_HZ // 20  # 50 ms
+SUB_FRAMES = RATE_HZ // 100  # 10 ms
+WINDOW_SUBS = 5  # windows of 50 ms, moving 10 ms at a time
 ABSOLUTE_GATE_DBFS = -60.0
 RELATIVE_GATE_DB = 20.0
 TARGET_DBFS = -20.0
@@ -67,23 +68,34 @@ def _db(power: float) -> float:
     return 10 * math.log10(power) if power > 0 else SILENT
 
 
-def block_powers(data: bytes, block_frames: int = BLOCK_FRAMES) -> list[float]:
-    """Mean power of each block, relative to full scale (1.0 = a full-scale square wave)."""
+def _sub_powers(data: bytes) -> list[float]:
+    """Mean power of each 10 ms of `data`, relative to full scale (1.0 = a full-scale square wave)."""
     full = FULL_SCALE * FULL_SCALE
+    data = data[: len(data) // 2 * 2]
+    step = 2 * SUB_FRAMES
     if _audioop is not None and sys.byteorder == "little":
-        data = data[: len(data) // 2 * 2]
-        step = 2 * block_frames
-        blocks = [data[start:start + step] for start in range(0, len(data), step)]
-        if len(blocks) > 1 and len(blocks[-1]) < step // 4:  # a sliver at the end says little
-            blocks.pop()
-        return [_audioop.rms(block, 2) ** 2 / full for block in blocks]
-    samples = _samples(data)
-    powers = []
-    for start in range(0, len(samples), block_frames):
-        block = samples[start:start + block_frames]
-        if len(block) < block_frames // 4 and powers:
-            break
-        powers.append(sum(map(mul, block, block)) / len(block) / full)
+        powers = [_audioop.rms(data[start:start + step], 2) ** 2 / full for start in range(0, len(data), step)]
+    else:
+        samples = _samples(data)
+        powers = [sum(map(mul, block, block)) / len(block) / full
+                  for block in (samples[start:start + SUB_FRAMES] for start in range(0, len(samples), SUB_FRAMES))]
+    if len(powers) > 1 and len(data) % step and len(data) % step < step // 4:  # a sliver at the end says little
+        powers.pop()
+    return powers
+
+
+def block_powers(data: bytes) -> list[float]:
+    """Mean power of each 50 ms window, the windows 10 ms apart (so where a clip starts
+    within a window barely matters: with windows end to end, trimming a line's
+    start differently moved its measure by up to 0.5 dB)."""
+    subs = _sub_powers(data)
+    if len(subs) <= WINDOW_SUBS:
+        return [sum(subs) / len(subs)] if subs else []
+    window = sum(subs[:WINDOW_SUBS])
+    powers = [window / WINDOW_SUBS]
+    for i in range(WINDOW_SUBS, len(subs)):
+        window += subs[i] - subs[i - WINDOW_SUBS]
+        powers.append(max(0.0, window) / WINDOW_SUBS)
     return powers
 
 
