@@ -323,6 +323,38 @@ def wav_segments(path, threshold=250, min_gap_s=0.3, min_len_s=0.04):
 
 
 # --------------------------------------------------------------------------
+# Start-up of the program under test
+
+
+def catches(pid: int, signum: int) -> bool:
+    """Does process `pid` catch `signum` now? (The kernel's SigCgt mask, /proc/PID/status.)"""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            mask = next(line for line in f if line.startswith("SigCgt:")).split()[1]
+    except (OSError, StopIteration):  # gone already
+        return False
+    return bool(int(mask, 16) >> (signum - 1) & 1)
+
+
+def wait_until_it_catches(proc: subprocess.Popen, signum: int = signal.SIGTERM, limit_s: float = 60.0) -> None:
+    """Wait until `proc` has reached companion's own code: its signal handlers are in place.
+
+    Python catches SIGINT from its start-up on, but only companion asks for
+    SIGTERM (for a session: interrupt.catch_hangups), together with its own
+    SIGINT handler. Before that point the process is still the interpreter's
+    start-up (site, imports, compiling bytecode), which no program can handle.
+    `limit_s` only keeps a broken start-up from hanging the test.
+    """
+    deadline = time.monotonic() + limit_s
+    while not catches(proc.pid, signum):
+        if proc.poll() is not None:
+            raise AssertionError(f"exited {proc.returncode} before catching signal {signum}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"never caught signal {signum} in {limit_s} s")
+        time.sleep(0.001)
+
+
+# --------------------------------------------------------------------------
 # Recording
 
 
