@@ -43,6 +43,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import wave
 
@@ -354,6 +355,62 @@ def wait_until_it_catches(proc: subprocess.Popen, signum: int = signal.SIGTERM, 
         time.sleep(0.001)
 
 
+class Running:
+    """A program started with pipes, its output read as it comes, so a test can wait for a
+    line it prints (a caption) rather than guess how long it takes to get there.
+
+    ``run = Running([...], env=env)``; ``run.wait_for("You stopped.")``; then
+    ``out, err = run.finish()`` (all of stdout and stderr, as communicate() gives them).
+    """
+
+    def __init__(self, args, env, stdin=subprocess.DEVNULL, **kwargs):
+        self.proc = subprocess.Popen(args, env=env, stdin=stdin, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True, **kwargs)
+        self._text = {"out": [], "err": []}
+        self._changed = threading.Condition()
+        self._readers = [threading.Thread(target=self._read, args=(stream, name), daemon=True)
+                         for stream, name in ((self.proc.stdout, "out"), (self.proc.stderr, "err"))]
+        for reader in self._readers:
+            reader.start()
+
+    def _read(self, stream, name):
+        for line in iter(stream.readline, ""):
+            with self._changed:
+                self._text[name].append(line)
+                self._changed.notify_all()
+        with self._changed:
+            self._text[name].append(None)  # the end
+            self._changed.notify_all()
+
+    def wait_for(self, text: str, limit_s: float = 60.0) -> float:
+        """time.monotonic() once `text` has appeared on stdout. `limit_s` only keeps a hang from
+        hanging the test: then, or if the output ends first, AssertionError with what it printed."""
+        deadline = time.monotonic() + limit_s
+        with self._changed:
+            while True:
+                lines = self._text["out"]
+                if text in "".join(line for line in lines if line):
+                    return time.monotonic()
+                if (lines and lines[-1] is None) or not self._changed.wait(max(0.0, deadline - time.monotonic())):
+                    raise AssertionError(f"{text!r} never appeared; stdout: {''.join(filter(None, lines))!r}; "
+                                         f"stderr: {''.join(filter(None, self._text['err']))!r}")
+
+    def write(self, text: str) -> float:
+        """Type `text` on its stdin; the time it was sent."""
+        self.proc.stdin.write(text)
+        self.proc.stdin.flush()
+        return time.monotonic()
+
+    def finish(self, timeout_s: float = 30.0):
+        """(stdout, stderr) once it has exited."""
+        self.proc.wait(timeout=timeout_s)
+        for reader in self._readers:
+            reader.join(timeout_s)
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        return tuple("".join(filter(None, self._text[name])) for name in ("out", "err"))
+
+
 # --------------------------------------------------------------------------
 # Recording
 
@@ -412,6 +469,27 @@ class Recorder:
                     raise RuntimeError(f"recorder exited {self._proc.returncode} before "
                                        "ready: " + self._stderr_tail())
                 got += chunk
+
+    def wait_until_heard(self, after: float = 0.0, threshold: int = 250, limit_s: float = 60.0) -> float:
+        """Wait, while recording, for sound (a 10 ms block of RMS >= threshold) that began after
+        time.monotonic() `after`; its time (the block's callback time, within a block or two).
+        `limit_s` only keeps a silent program from hanging the test (then AssertionError)."""
+        deadline = time.monotonic() + limit_s
+        offset = 0
+        while time.monotonic() < deadline:
+            with open(self._out, "rb") as f:
+                f.seek(offset)
+                raw = f.read()
+            raw = raw[: len(raw) - len(raw) % _RECORD_BYTES]
+            offset += len(raw)
+            rec = np.frombuffer(raw, dtype=np.dtype([("t", "<f8"), ("flags", "<u4"), ("pcm", "<i2", BLOCK_FRAMES)]))
+            if len(rec):
+                rms = np.sqrt((rec["pcm"].astype(np.float64) ** 2).mean(axis=1))
+                loud = np.flatnonzero((rms >= threshold) & (rec["t"] - BLOCK_S > after))
+                if len(loud):
+                    return float(rec["t"][loud[0]])
+            time.sleep(0.01)
+        raise AssertionError(f"no sound heard within {limit_s} s")
 
     def _stderr_tail(self) -> str:
         self._err.seek(0)
