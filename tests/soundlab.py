@@ -402,8 +402,13 @@ class Running:
         return time.monotonic()
 
     def finish(self, timeout_s: float = 30.0):
-        """(stdout, stderr) once it has exited."""
-        self.proc.wait(timeout=timeout_s)
+        """(stdout, stderr) once it has exited (killed, and TimeoutExpired, if it has not in `timeout_s`)."""
+        try:
+            self.proc.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise
         for reader in self._readers:
             reader.join(timeout_s)
         if self.proc.stdin is not None:
