@@ -22,11 +22,14 @@ bench: $(VENV)/.installed
 	@tools/system-packages $(TEST_PACKAGES)
 	$(BIN)/python bench/run_all.py
 
+# pip compiles what it installs, but not companion itself (an editable install): compiled here,
+# the first run (or every run, under PYTHONDONTWRITEBYTECODE) does not compile it during start-up.
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import ensurepip' 2>/dev/null || tools/system-packages python3-venv
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[test,natural]'
+	$(BIN)/python -m compileall -q companion
 	@touch $@
 
 clean:

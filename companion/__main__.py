@@ -15,49 +15,75 @@ def _import_sounddevice() -> None:
 
 
 def main() -> None:
-    from . import interrupt
-
     args = sys.argv[1:]
-    if args[:1] == ["pause"] and not {"-h", "--help"} & set(args):
-        interrupt.catch_hangups()
-        interrupt.hold()  # until the pause can journal a Ctrl-C (see pause/fast.py)
-        portaudio = None
-        if "--text" not in args and {"--leave", "--reach"} & set(args):
-            # The first line plays at once: PortAudio's start-up (about 60 ms,
-            # mostly in C) runs while the rest of companion imports. (With the
-            # question, it starts once the question is on screen, see fast.py.)
-            import threading
+    pausing = args[:1] == ["pause"] and not {"-h", "--help"} & set(args)
+    try:
+        from . import interrupt
 
-            portaudio = threading.Thread(target=_import_sounddevice, daemon=True)
-            portaudio.start()
-        from .pause.fast import main as pause
-
+        if pausing:
+            interrupt.catch_hangups()
+            interrupt.hold()  # until the pause can journal a Ctrl-C (see pause/fast.py)
+        elif args[:1] in (["play"], ["daily"]):
+            interrupt.catch_hangups()  # a kill while the session starts ends it as Ctrl-C does, not half-way
+    except KeyboardInterrupt:  # the very first moment: nothing started, nothing to journal
+        sys.exit(130)
+    if pausing:
+        _pause(args, interrupt)
+    try:
         try:
-            code = pause(args[1:])
-        except KeyboardInterrupt:
-            code = 130
-        interrupt.hold()  # ending anyway: a late press must not raise on the way out
-        if portaudio is not None:
-            # Never exit inside PortAudio's start-up: its JACK probe holds a lock
-            # in /dev/shm/jack_db-UID, and a process that dies holding it hangs
-            # every later PortAudio program on the machine (seen here).
-            portaudio.join(timeout=5)
-        # Out without the interpreter's tear-down: daemon threads may still be
-        # inside espeak-ng, and tearing down around threads in C code crashed
-        # (SIGSEGV). The journal is committed and the terminal restored by now.
-        import os
+            interrupt.install()
+            from .cli import main as click_main
 
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except (OSError, ValueError):
-                pass  # a closed pipe: nothing more can be said
+            click_main()
+        finally:
+            interrupt.hold()  # ending anyway: a late press (or one retried, see interrupt.py) must not raise
+    except KeyboardInterrupt:  # before a session, or between two steps: nothing is journalled half-way
+        _say("Stopped.")
+        sys.exit(130)
 
-        os._exit(code)
-    interrupt.install()
-    from .cli import main as click_main
 
-    click_main()
+def _say(message: str) -> None:
+    try:
+        print(message, file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass  # the terminal has gone: nobody to tell
+
+
+def _pause(args: list[str], interrupt) -> None:
+    """`companion pause`, with Ctrl-C held from the start; never returns."""
+    portaudio = None
+    if "--text" not in args and {"--leave", "--reach"} & set(args):
+        # The first line plays at once: PortAudio's start-up (about 60 ms,
+        # mostly in C) runs while the rest of companion imports. (With the
+        # question, it starts once the question is on screen, see fast.py.)
+        import threading
+
+        portaudio = threading.Thread(target=_import_sounddevice, daemon=True)
+        portaudio.start()
+    from .pause.fast import main as pause
+
+    try:
+        code = pause(args[1:])
+    except KeyboardInterrupt:
+        code = 130
+    interrupt.hold()  # ending anyway: a late press must not raise on the way out
+    if portaudio is not None:
+        # Never exit inside PortAudio's start-up: its JACK probe holds a lock
+        # in /dev/shm/jack_db-UID, and a process that dies holding it hangs
+        # every later PortAudio program on the machine (seen here).
+        portaudio.join(timeout=5)
+    # Out without the interpreter's tear-down: daemon threads may still be
+    # inside espeak-ng, and tearing down around threads in C code crashed
+    # (SIGSEGV). The journal is committed and the terminal restored by now.
+    import os
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass  # a closed pipe: nothing more can be said
+
+    os._exit(code)
 
 
 if __name__ == "__main__":

@@ -513,7 +513,33 @@ for command in (daily, progress, log):
 
 
 def main() -> None:
+    """Click's own handling of errors, help and usage, but not of Ctrl-C.
+
+    Standalone, Click turns Ctrl-C (and a kill while a session starts, which
+    arrives as Ctrl-C: see interrupt.catch_hangups) into "Aborted!" and exit
+    1. Here it goes on as KeyboardInterrupt, and __main__ ends it as a session
+    does: 130, "Stopped.". EOF at one of Click's prompts stays "Aborted!".
+    """
+    import errno
+
+    from . import interrupt
+
     try:
-        cli(prog_name="companion")
-    except KeyboardInterrupt:  # before a session started: nothing to journal
-        sys.exit(130)
+        code = cli.main(prog_name="companion", standalone_mode=False)
+    except click.exceptions.Abort as e:
+        if isinstance(e.__cause__ or e.__context__, KeyboardInterrupt) or interrupt.pressed.is_set():
+            raise KeyboardInterrupt from None
+        click.echo("Aborted!", err=True)
+        code = 1
+    except click.ClickException as e:
+        e.show()
+        code = e.exit_code
+    except OSError as e:
+        if e.errno != errno.EPIPE:
+            raise
+        # The reader has gone (`| head`): nothing more can be said, and the flush at exit must not fail again.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 1
+    sys.exit(code or 0)

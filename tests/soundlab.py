@@ -43,6 +43,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import wave
 
@@ -323,6 +324,99 @@ def wav_segments(path, threshold=250, min_gap_s=0.3, min_len_s=0.04):
 
 
 # --------------------------------------------------------------------------
+# Start-up of the program under test
+
+
+def catches(pid: int, signum: int) -> bool:
+    """Does process `pid` catch `signum` now? (The kernel's SigCgt mask, /proc/PID/status.)"""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            mask = next(line for line in f if line.startswith("SigCgt:")).split()[1]
+    except (OSError, StopIteration):  # gone already
+        return False
+    return bool(int(mask, 16) >> (signum - 1) & 1)
+
+
+def wait_until_it_catches(proc: subprocess.Popen, signum: int = signal.SIGTERM, limit_s: float = 60.0) -> None:
+    """Wait until `proc` has reached companion's own code: its signal handlers are in place.
+
+    Python catches SIGINT from its start-up on, but only companion asks for
+    SIGTERM (for a session: interrupt.catch_hangups), together with its own
+    SIGINT handler. Before that point the process is still the interpreter's
+    start-up (site, imports, compiling bytecode), which no program can handle.
+    `limit_s` only keeps a broken start-up from hanging the test.
+    """
+    deadline = time.monotonic() + limit_s
+    while not catches(proc.pid, signum):
+        if proc.poll() is not None:
+            raise AssertionError(f"exited {proc.returncode} before catching signal {signum}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"never caught signal {signum} in {limit_s} s")
+        time.sleep(0.001)
+
+
+class Running:
+    """A program started with pipes, its output read as it comes, so a test can wait for a
+    line it prints (a caption) rather than guess how long it takes to get there.
+
+    ``run = Running([...], env=env)``; ``run.wait_for("You stopped.")``; then
+    ``out, err = run.finish()`` (all of stdout and stderr, as communicate() gives them).
+    """
+
+    def __init__(self, args, env, stdin=subprocess.DEVNULL, **kwargs):
+        self.proc = subprocess.Popen(args, env=env, stdin=stdin, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True, **kwargs)
+        self._text = {"out": [], "err": []}
+        self._changed = threading.Condition()
+        self._readers = [threading.Thread(target=self._read, args=(stream, name), daemon=True)
+                         for stream, name in ((self.proc.stdout, "out"), (self.proc.stderr, "err"))]
+        for reader in self._readers:
+            reader.start()
+
+    def _read(self, stream, name):
+        for line in iter(stream.readline, ""):
+            with self._changed:
+                self._text[name].append(line)
+                self._changed.notify_all()
+        with self._changed:
+            self._text[name].append(None)  # the end
+            self._changed.notify_all()
+
+    def wait_for(self, text: str, limit_s: float = 60.0) -> float:
+        """time.monotonic() once `text` has appeared on stdout. `limit_s` only keeps a hang from
+        hanging the test: then, or if the output ends first, AssertionError with what it printed."""
+        deadline = time.monotonic() + limit_s
+        with self._changed:
+            while True:
+                lines = self._text["out"]
+                if text in "".join(line for line in lines if line):
+                    return time.monotonic()
+                if (lines and lines[-1] is None) or not self._changed.wait(max(0.0, deadline - time.monotonic())):
+                    raise AssertionError(f"{text!r} never appeared; stdout: {''.join(filter(None, lines))!r}; "
+                                         f"stderr: {''.join(filter(None, self._text['err']))!r}")
+
+    def write(self, text: str) -> float:
+        """Type `text` on its stdin; the time it was sent."""
+        self.proc.stdin.write(text)
+        self.proc.stdin.flush()
+        return time.monotonic()
+
+    def finish(self, timeout_s: float = 30.0):
+        """(stdout, stderr) once it has exited (killed, and TimeoutExpired, if it has not in `timeout_s`)."""
+        try:
+            self.proc.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise
+        for reader in self._readers:
+            reader.join(timeout_s)
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        return tuple("".join(filter(None, self._text[name])) for name in ("out", "err"))
+
+
+# --------------------------------------------------------------------------
 # Recording
 
 
@@ -380,6 +474,27 @@ class Recorder:
                     raise RuntimeError(f"recorder exited {self._proc.returncode} before "
                                        "ready: " + self._stderr_tail())
                 got += chunk
+
+    def wait_until_heard(self, after: float = 0.0, threshold: int = 250, limit_s: float = 60.0) -> float:
+        """Wait, while recording, for sound (a 10 ms block of RMS >= threshold) that began after
+        time.monotonic() `after`; its time (the block's callback time, within a block or two).
+        `limit_s` only keeps a silent program from hanging the test (then AssertionError)."""
+        deadline = time.monotonic() + limit_s
+        offset = 0
+        while time.monotonic() < deadline:
+            with open(self._out, "rb") as f:
+                f.seek(offset)
+                raw = f.read()
+            raw = raw[: len(raw) - len(raw) % _RECORD_BYTES]
+            offset += len(raw)
+            rec = np.frombuffer(raw, dtype=np.dtype([("t", "<f8"), ("flags", "<u4"), ("pcm", "<i2", BLOCK_FRAMES)]))
+            if len(rec):
+                rms = np.sqrt((rec["pcm"].astype(np.float64) ** 2).mean(axis=1))
+                loud = np.flatnonzero((rms >= threshold) & (rec["t"] - BLOCK_S > after))
+                if len(loud):
+                    return float(rec["t"][loud[0]])
+            time.sleep(0.01)
+        raise AssertionError(f"no sound heard within {limit_s} s")
 
     def _stderr_tail(self) -> str:
         self._err.seek(0)

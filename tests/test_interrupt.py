@@ -1,8 +1,11 @@
 """Ctrl-C handling (companion/interrupt.py), with real signals in a child process."""
 
+import signal
+import sqlite3
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -129,3 +132,50 @@ def test_other_commands_keep_the_default_for_kill():
         print(signal.getsignal(signal.SIGTERM) is signal.SIG_DFL)
     """)
     assert done.stdout.splitlines() == ["True"]
+
+
+def test_ctrl_c_or_kill_at_any_point_of_a_sessions_start_up_is_130_and_never_aborted(sound_server, tmp_path):
+    # Click's standalone mode turned a Ctrl-C before the session into "Aborted!" and exit 1 (and
+    # a kill into that too, or a death by signal). Tried here from the moment companion's own
+    # handlers are in place (see soundlab.wait_until_it_catches) on through the click import, the
+    # parse, the journal, the device opening (just before the title is shown) and the session's
+    # first moments: each point must end the same way. The delays only spread the points; what
+    # is asserted holds wherever they land.
+    from tests.soundlab import wait_until_it_catches
+
+    home = {f"XDG_{name}_HOME": str(tmp_path / name.lower()) for name in ("CACHE", "DATA", "CONFIG")}
+    (tmp_path / "config" / "companion").mkdir(parents=True)
+    (tmp_path / "config" / "companion" / "config.toml").write_text("background_prepare = false\n")
+    env = sound_server.env | home
+    script = str(ROOT / "tests" / "data" / "long-sound.txt")
+    shown = subprocess.run([sys.executable, "-m", "companion", "show", script], env=env, capture_output=True,
+                           timeout=120)  # renders its clips: the play that follows is warm
+    assert shown.returncode == 0, shown.stderr
+    journal = tmp_path / "data" / "companion" / "journal.sqlite3"
+
+    def rows():
+        if not journal.exists():
+            return []
+        with sqlite3.connect(journal, timeout=10) as db:
+            return db.execute("SELECT end_reason FROM sessions").fetchall()
+
+    for attempt in range(20):
+        signum = (signal.SIGINT, signal.SIGTERM)[attempt % 2]
+        proc = subprocess.Popen([sys.executable, "-m", "companion", "play", script], env=env, cwd=ROOT,
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        wait_until_it_catches(proc)
+        if attempt < 14:
+            time.sleep(attempt // 2 * 0.04)  # 0 to 0.24 s after the handlers
+        elif attempt < 18:
+            assert proc.stdout.readline() == "Sound to stop\n"  # the title: the device is open
+            time.sleep((attempt - 14) * 0.03)
+        else:  # the session has its row
+            before = len(rows())
+            deadline = time.monotonic() + 60
+            while len(rows()) == before and proc.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.01)
+        proc.send_signal(signum)
+        out, err = proc.communicate(timeout=30)
+        assert proc.returncode == 130, (attempt, signum, err)
+        assert "Aborted!" not in err and "Traceback" not in err and err.strip() == "Stopped.", (attempt, signum, err)
+    assert len(rows()) >= 2 and set(rows()) == {("interrupted",)}  # never a row left unfinished

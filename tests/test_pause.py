@@ -1,6 +1,8 @@
 """The guided pause: its flow on an injected clock (a 20-minute break in
 seconds), the wait's timing, the fast option parser, the first-line scan."""
 
+import threading
+import time
 from datetime import datetime
 
 import pytest
@@ -108,14 +110,25 @@ def private_dirs(tmp_path, monkeypatch):
 
 
 class Keys:
-    """Keys chosen by what the flow is doing: `plan` maps a stage to keys pressed in it."""
+    """Keys chosen by what the flow is doing: `plan` maps a stage to keys pressed in it.
+
+    A key given as (seconds into the stage, key) is pressed at that time on the
+    fake clock, however slowly the machine runs: the clock (see `sleep`) does
+    not pass a key that is due until the flow has read it, nor move on until
+    the flow has acted on it (read again, or stopped the output).
+    """
 
     active = True
+    HOLD_LIMIT_S = 10.0  # real seconds: a key nobody reads must not hang the test (its assert then fails)
 
     def __init__(self, plan, clock):
         self.plan = {stage: list(keys) for stage, keys in plan.items()}
         self.clock = clock
         self.flow = None
+        self._lock = threading.Lock()
+        self._stage = self._since = None
+        self._acting = False  # a key was read and the flow has not come back for the next
+        self._held_since = None
 
     def __enter__(self):
         return self
@@ -127,34 +140,47 @@ class Keys:
         return self
 
     def read(self, timeout_s):
-        import time
-
         time.sleep(0.001)
-        pending = self.plan.get(self.flow.record["stage"])
-        if not pending:
-            return None
-        key = pending[0]
-        if isinstance(key, tuple):  # (seconds into the stage, key)
-            at, key = key
-            if self.clock.now - self.stage_started() < at:
+        with self._lock:
+            self._acting = False
+            if not self._due():
                 return None
-        pending.pop(0)
+            key = self.plan[self._stage].pop(0)
+            self._acting = True
+        if isinstance(key, tuple):
+            key = key[1]
         if key is KeyboardInterrupt:
             raise KeyboardInterrupt
         return key
 
-    def stage_started(self):
+    def sleep(self, seconds):
+        """The output's sleep. Held, it returns without moving the clock, so the output still sees a stop."""
+        with self._lock:
+            held = self._acting or self._due()
+            if held and self._held_since is None:
+                self._held_since = time.monotonic()
+            if not held or time.monotonic() - self._held_since > self.HOLD_LIMIT_S:
+                self._held_since = None
+                self.clock.sleep(seconds)
+        time.sleep(0.0005)  # let the flow's thread run
+
+    def _due(self) -> bool:
+        """Is the current stage's next key due? (Called with the lock held.)"""
         stage = self.flow.record["stage"]
-        if getattr(self, "_stage", None) != stage:
+        if stage != self._stage:  # the first to see a stage (either thread) marks its start
             self._stage, self._since = stage, self.clock.now
-        return self._since
+        pending = self.plan.get(stage)
+        if not pending:
+            return False
+        at = pending[0][0] if isinstance(pending[0], tuple) else 0
+        return self.clock.now - self._since >= at
 
 
 def pause_flow(tmp_path, keys_plan, side=None, minutes=None, lines=(), last_side=None, pulse=False,
                now=datetime(2026, 11, 25, 21, 20)):
     clock = FakeClock()
-    output = ClockOutput(clock=clock, sleep=lambda s: (clock.sleep(s), __import__("time").sleep(0.0005)), step_s=2.0)
     keys = Keys(keys_plan, clock)
+    output = ClockOutput(clock=clock, sleep=keys.sleep, step_s=2.0)
     journal_path = tmp_path / "journal.sqlite3"
     typed = list(lines)
     flow = PauseFlow(output=output, screen=Screen(), keys=keys, clips_factory=FakeClips,
