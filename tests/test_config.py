@@ -132,3 +132,22 @@ def test_the_pause_goes_on_with_the_defaults_when_the_config_is_nested_too_deep(
     assert "You stopped. You're still here." in out
     assert f"companion: {path}: invalid TOML" in err and "going on with the default settings" in err
     assert "Traceback" not in err and "RecursionError" not in err and code == 130
+
+
+def test_doctor_with_a_typo_in_the_config_names_the_line_and_runs_every_check(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from companion.cli import cli
+
+    for name in ("CACHE", "DATA", "CONFIG"):
+        monkeypatch.setenv(f"XDG_{name}_HOME", str(tmp_path / name.lower()))
+    path = tmp_path / "config" / "companion" / "config.toml"
+    path.parent.mkdir(parents=True)
+    path.write_text("background_prepare = false\nrat = 140\n")
+    result = CliRunner().invoke(cli, ["doctor"])
+    assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
+    checks = {line[9:].split(":")[0]: line for line in result.output.splitlines()}
+    assert list(checks) == ["speech engine", "sound device", "journal", "bundled sounds", "settings", "voices",
+                            "speech cache"]
+    assert checks["settings"].startswith(f"PROBLEM  settings: {path}:2: unknown setting 'rat'")
+    assert "fix the settings" in checks["speech cache"] and result.exit_code == 1
