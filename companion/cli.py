@@ -264,7 +264,7 @@ def _may_write(out: Path, source: Path, force: bool) -> None:
         raise Failure(f"{out} is the script being rendered; choose another file with -o", 2)
     if force or not os.path.isfile(out):  # a device such as /dev/null is written, not replaced
         return
-    if not (sys.stdin.isatty() and sys.stderr.isatty()):
+    if not all(stream is not None and stream.isatty() for stream in (sys.stdin, sys.stderr)):
         raise Failure(f"{out} exists; add --force to overwrite it, or choose another path with -o", 2)
     if not click.confirm(f"{out} exists. Overwrite it?", default=False, err=True):
         raise Failure(f"{out} was left as it was", 1)
@@ -310,6 +310,7 @@ def voices(show_all: bool) -> None:
     """The voices the speech engine offers; set them with --voice or in config.toml."""
     from .config import line_of, shown, visible
     from .voice import EngineError
+    from .voice.clips import ROLE_NAMES
     from .voice.engine import known_voice
 
     clips = clip_store(load_config())
@@ -338,9 +339,6 @@ def voices(show_all: bool) -> None:
         for role in used:  # a typo in config.toml: espeak-ng would speak the default, so say so here too
             click.echo(f"{shown(clips.wanted(role)):<28} UNKNOWN: no such voice; {ROLE_NAMES[role]} speaks with the "
                        f"default. Fix: voices.{role} in {visible(source)}:{line_of(source, role)}, an id above")
-
-
-ROLE_NAMES = {"guide": "the guide", "A": "partner A", "B": "partner B"}
 
 
 @cli.command()

@@ -177,9 +177,12 @@ class ClipStore:
                 os.unlink(raw)
 
 
+ROLE_NAMES = {"guide": "the guide", "A": "partner A", "B": "partner B"}
+
+
 def unknown_voice_line(settings: VoiceSettings, role: str, voice: str) -> str:
     """The one line that says a configured voice is unknown: where, which, what happens, the fix."""
-    name = {"guide": "the guide", "A": "partner A", "B": "partner B"}.get(role, role)
+    name = ROLE_NAMES.get(role, role)
     where = ""
     if settings.source:
         from ..config import line_of, visible
