@@ -46,18 +46,33 @@ def session_signals() -> None:
 
 
 def load_config(voice: str | None = None, rate: int | None = None):
+    """The settings, with --voice and --rate; an unknown --voice is refused before anything plays.
+
+    (A typo in a flag was typed a moment ago, and is fixed at once; an unknown
+    voice in config.toml only falls back to the default, with one line.)"""
     from . import config
 
     try:
-        return config.load().with_overrides(voice, rate)
+        cfg = config.load().with_overrides(voice, rate)
     except config.ConfigError as e:
         raise Failure(str(e), 2) from None
+    if voice:
+        from .voice.engine import EngineError, shared_engine
+
+        try:
+            known = shared_engine().has_voice(voice)
+        except EngineError:  # no engine at all: the session says so, and shows captions
+            known = True
+        if not known:
+            raise Failure(f"--voice {config.shown(voice)}: the speech engine has no such voice; "
+                          "choose one from `companion voices`", 2)
+    return cfg
 
 
 def clip_store(cfg):
     from .voice.clips import user_store
 
-    return user_store(cfg.voices)
+    return user_store(cfg.voices, warn=warn)
 
 
 def load_sequence(name: str):
@@ -295,9 +310,10 @@ def _silent_caption(event) -> str:
 @click.argument("name", metavar="NAME|PATH", shell_complete=complete_name)
 @click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The WAV file to write.")
+@click.option("--force", is_flag=True, help="Overwrite the -o file if it exists, without asking.")
 @voice_option
 @rate_option
-def render(name: str, out: Path, voice: str | None, rate: int | None) -> None:
+def render(name: str, out: Path, force: bool, voice: str | None, rate: int | None) -> None:
     """Write a whole sequence to one WAV file, on the same timeline as play.
 
     Examples:
@@ -313,7 +329,9 @@ def render(name: str, out: Path, voice: str | None, rate: int | None) -> None:
     from .textsafe import visible
 
     sequence = load_sequence(name)
-    clips = clip_store(load_config(voice, rate))
+    cfg = load_config(voice, rate)
+    _may_write(out, sequence.source, force)
+    clips = clip_store(cfg)
     timeline = plan_sequence(sequence, clips)
     if clips.unavailable:
         raise Failure(clips.unavailable, 1)
@@ -324,6 +342,29 @@ def render(name: str, out: Path, voice: str | None, rate: int | None) -> None:
     except OSError as e:
         raise Failure(f"cannot write {out}: {e.strerror or e}; choose another path with -o", 1) from None
     click.echo(visible(f"Wrote {out} ({clock(timeline.seconds)}, {sequence.title})."))
+
+
+def _may_write(out: Path, source: Path, force: bool) -> None:
+    """Before any rendering: the folder exists, the script is never overwritten, another file only if asked."""
+    import os
+
+    folder = out.parent
+    if not folder.is_dir():
+        raise Failure(f"cannot write {out}: there is no folder {folder}; create it, or choose another path with -o", 2)
+    if not os.path.exists(out):
+        return
+    try:
+        same = os.path.samefile(out, source)
+    except OSError:
+        same = False
+    if same:
+        raise Failure(f"{out} is the script being rendered; choose another file with -o", 2)
+    if force or not os.path.isfile(out):  # a device such as /dev/null is written, not replaced
+        return
+    if not all(stream is not None and stream.isatty() for stream in (sys.stdin, sys.stderr)):
+        raise Failure(f"{out} exists; add --force to overwrite it, or choose another path with -o", 2)
+    if not click.confirm(f"{out} exists. Overwrite it?", default=False, err=True):
+        raise Failure(f"{out} was left as it was", 1)
 
 
 MOMENTS = {"conflict": "In a conflict", "daily": "Daily practice", "together": "Together", None: "Other"}
@@ -392,7 +433,10 @@ def voices(show_all: bool) -> None:
         companion voices --all
         companion play stay --voice gmw/en-gb-x-rp
     """
+    from .config import line_of, shown, visible
     from .voice import EngineError
+    from .voice.clips import ROLE_NAMES
+    from .voice.engine import known_voice
 
     clips = clip_store(load_config())
     try:
@@ -401,17 +445,25 @@ def voices(show_all: bool) -> None:
         raise Failure(str(e), 1) from None
     roles: dict[str, list[str]] = {}
     for role in ("guide", "A", "B"):
-        roles.setdefault((clips.voice(role) or "").lower(), []).append(role)
-    known = {v.id.lower() for v in found}
+        roles.setdefault((clips.wanted(role) or "").lower(), []).append(role)
+    ids = {v.id.lower() for v in found}
+    names = ids | {str(v.name).lower() for v in found}
     for v in found:
         used = roles.get(v.id.lower())
         if not show_all and not used and not any(lang.startswith("en") for lang in v.languages):
             continue
         mark = f"  <- {', '.join(used)}" if used else ""
-        click.echo(f"{v.id:<28} {v.name:<34} {','.join(v.languages):<10} {v.gender or '':<6}{mark}")
+        click.echo(visible(f"{v.id:<28} {v.name:<34} {','.join(v.languages):<10} {v.gender or '':<6}{mark}"))
+    source = clips.settings.source or "config.toml"
     for voice, used in roles.items():
-        if voice and voice not in known:  # an espeak-ng variant such as gmw/en-us+f3
-            click.echo(f"{voice:<28} {'(a variant of ' + voice.split('+')[0] + ')':<52}  <- {', '.join(used)}")
+        if not voice or voice in ids:
+            continue
+        if known_voice(voice, names):  # an espeak-ng variant such as gmw/en-us+f3
+            click.echo(visible(f"{voice:<28} {'(a variant of ' + voice.split('+')[0] + ')':<52}  <- {', '.join(used)}"))
+            continue
+        for role in used:  # a typo in config.toml: espeak-ng would speak the default, so say so here too
+            click.echo(f"{shown(clips.wanted(role)):<28} UNKNOWN: no such voice; {ROLE_NAMES[role]} speaks with the "
+                       f"default. Fix: voices.{role} in {visible(source)}:{line_of(source, role)}, an id above")
 
 
 @cli.command()
@@ -463,25 +515,40 @@ def prepare(quiet: bool) -> None:
         companion prepare --quiet
     """
     import fcntl
+    import os
 
+    from .paths import private_dir
     from .prepare import prepare as run_prepare
+    from .voice import EngineError
 
     clips = clip_store(load_config())
-    from .paths import private_dir
-
-    lock = open(private_dir(clips.root) / "prepare.lock", "w")
     try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        if not quiet:
-            click.echo("Another prepare is already running.")
-        return
+        lock = os.open(private_dir(clips.root) / "prepare.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        os.fchmod(lock, 0o600)  # one left by an older companion may be open to others
+    except OSError as e:
+        raise Failure(f"cannot write the speech cache {clips.root}: {e.strerror or e}; check its owner and free space",
+                      1) from None
+    try:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            if not quiet:
+                click.echo("Another prepare is already running.")
+            return
 
-    def report(done: int, total: int) -> None:
-        if not quiet and (done == total or done % 50 == 0):
-            click.echo(f"rendered {done} of {total}")
+        def report(done: int, total: int) -> None:
+            if not quiet and (done == total or done % 50 == 0):
+                click.echo(f"rendered {done} of {total}")
 
-    rendered = run_prepare(clips, report)
+        try:
+            rendered = run_prepare(clips, report)
+        except EngineError as e:
+            raise Failure(str(e), 1) from None
+        except OSError as e:
+            raise Failure(f"cannot write the speech cache {clips.root}: {e.strerror or e}; check its owner and free "
+                          "space", 1) from None
+    finally:
+        os.close(lock)  # the lock goes with it
     if clips.unavailable:
         raise Failure(clips.unavailable, 1)
     if not quiet:

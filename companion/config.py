@@ -13,17 +13,37 @@
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from collections import namedtuple
 from pathlib import Path
 
 from .voice.clips import VoiceSettings
 
 RATE_RANGE = (80, 400)
+MAX_BYTES = 1 << 20  # a real config is a few hundred bytes; more is not a config
+SHOWN_CHARS = 60  # of a value echoed in an error line
 
 
 class ConfigError(ValueError):
-    pass
+    """One line saying what is wrong where; control characters made visible, whatever the file holds."""
+
+    def __init__(self, message: str):
+        super().__init__(visible(message))
+
+
+def visible(text: str) -> str:
+    """`text` with every non-printable character (ESC, BEL, newlines, bidi overrides) as an escape."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
+def shown(value) -> str:
+    """A config value as an error line echoes it: repr (quoted, escaped), bounded in length."""
+    text = visible(repr(value))
+    return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS - 1] + "…"
 
 
 class Config(namedtuple("Config", "voices path flooded_bpm break_minutes background_prepare",
@@ -34,7 +54,7 @@ class Config(namedtuple("Config", "voices path flooded_bpm break_minutes backgro
 
     def with_overrides(self, voice: str | None = None, rate_wpm: int | None = None) -> "Config":
         v = self.voices
-        return self._replace(voices=VoiceSettings(voice or v.guide, v.A, v.B, rate_wpm or v.rate_wpm))
+        return self._replace(voices=v._replace(guide=voice or v.guide, rate_wpm=rate_wpm or v.rate_wpm))
 
 
 def default_path() -> Path:
@@ -47,23 +67,33 @@ def load(path: Path | None = None) -> Config:
     """The settings in `path` (default: the user's), or the defaults if absent."""
     path = path or default_path()
     try:
-        text = path.read_text(encoding="utf-8")
+        info = os.stat(path)
     except FileNotFoundError:
         return Config(path=path)  # the usual case, and on the pause's hot path: no TOML parser needed
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read it ({e.strerror or e}); fix or delete the file") from None
+    if not stat.S_ISREG(info.st_mode):  # a folder, or a pipe that would never end
+        raise ConfigError(f"{path}: is not a file; delete it, or write the settings in a file of that name")
+    if info.st_size > MAX_BYTES:
+        raise ConfigError(f"{path}: {info.st_size:,} bytes is too large for settings; fix or delete the file")
+    try:
+        text = path.read_text(encoding="utf-8-sig")  # -sig: an editor may have saved a byte-order mark
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(f"{path}: cannot read it ({e}); fix or delete the file") from None
     import tomllib
 
     try:
         data = tomllib.loads(text)
-    except (OSError, UnicodeDecodeError) as e:
-        raise ConfigError(f"{path}: cannot read it ({e}); fix or delete the file") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{path}: invalid TOML ({e}); fix the line or delete the file") from None
+    except ValueError as e:  # a number too long to convert
+        raise ConfigError(f"{path}: invalid TOML ({str(e).split(':')[0]}); fix the line or delete the file") from None
+    except RecursionError:  # tables or arrays nested hundreds deep
+        raise ConfigError(f"{path}: invalid TOML (nested too deeply); fix the file or delete it") from None
 
     def bad(key: str, expected: str) -> ConfigError:
-        line = _line_of(path, key.split(".")[-1])
-        return ConfigError(f"{path}:{line}: {key} = {data_get(key)!r}; expected {expected}")
+        line = line_of(path, key.split(".")[-1])
+        return ConfigError(f"{path}:{line}: {key} = {shown(data_get(key))}; expected {expected}")
 
     def data_get(key: str):
         node = data
@@ -74,7 +104,7 @@ def load(path: Path | None = None) -> Config:
     unknown = set(data) - {"rate", "voices", "pause", "background_prepare"}
     if unknown:
         key = sorted(unknown)[0]
-        raise ConfigError(f"{path}:{_line_of(path, key)}: unknown setting '{key}'; "
+        raise ConfigError(f"{path}:{line_of(path, key)}: unknown setting {shown(key)}; "
                           "expected rate, background_prepare, [voices] or [pause]")
     background = data.get("background_prepare", True)
     if not isinstance(background, bool):
@@ -87,29 +117,31 @@ def load(path: Path | None = None) -> Config:
         raise bad("voices", "a [voices] table")
     for role, value in voices.items():
         if role not in ("guide", "A", "B"):
-            raise ConfigError(f"{path}:{_line_of(path, role)}: unknown voice role '{role}'; expected guide, A or B")
+            raise ConfigError(f"{path}:{line_of(path, role)}: unknown voice role {shown(role)}; expected guide, A or B")
         if not isinstance(value, str) or not value.strip():
             raise bad(f"voices.{role}", "a voice id in quotes (see `companion voices`)")
     pause = data.get("pause", {})
     if not isinstance(pause, dict):
         raise bad("pause", "a [pause] table")
     for key in set(pause) - {"flooded_bpm", "minutes"}:
-        raise ConfigError(f"{path}:{_line_of(path, key)}: unknown setting 'pause.{key}'; expected flooded_bpm or minutes")
+        raise ConfigError(f"{path}:{line_of(path, key)}: unknown setting {shown('pause.' + key)}; "
+                          "expected flooded_bpm or minutes")
     flooded = pause.get("flooded_bpm", 100)
     if not isinstance(flooded, int) or isinstance(flooded, bool) or not 40 <= flooded <= 200:
         raise bad("pause.flooded_bpm", "a whole number of beats a minute from 40 to 200 (100; 80 for an athlete)")
     minutes = pause.get("minutes", 20)
     if not isinstance(minutes, int | float) or isinstance(minutes, bool) or not 1 <= minutes <= 180:
         raise bad("pause.minutes", "a number of minutes from 1 to 180")
-    return Config(VoiceSettings(voices.get("guide"), voices.get("A"), voices.get("B"), rate), path, flooded, minutes,
-                  background)
+    return Config(VoiceSettings(voices.get("guide"), voices.get("A"), voices.get("B"), rate, str(path)), path,
+                  flooded, minutes, background)
 
 
-def _line_of(path: Path, key: str) -> int:
+def line_of(path: Path | str, key: str) -> int:
+    """The line of `path` that sets `key` (1 if none is found): error lines point at it."""
     try:
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        for number, line in enumerate(Path(path).read_text(encoding="utf-8-sig").splitlines(), 1):
             if re.match(rf"\s*\"?{re.escape(key)}\"?\s*=", line) or line.strip() == f"[{key}]":
                 return number
-    except OSError:
+    except (OSError, UnicodeDecodeError):
         pass
     return 1

@@ -12,11 +12,61 @@ Check = tuple[bool, str, str]
 
 
 def checks() -> Iterator[Check]:
-    yield _speech()
-    yield _device()
-    yield _journal()
-    yield _sounds()
-    yield _cache()
+    """Every check runs, whatever the one before it found."""
+    for check in (_speech, _device, _journal, _sounds, _settings, _voices, _cache):
+        try:
+            yield check()
+        except Exception as e:  # a check that breaks is a finding too, never a traceback
+            from .config import visible
+
+            name = check.__name__.strip("_")
+            yield False, name, visible(f"could not be checked ({e.__class__.__name__}: {e})")[:300]
+
+
+def _config():
+    """The settings, and whether they could be read (if not: the defaults; the settings check says why)."""
+    from .config import Config, ConfigError, load
+
+    try:
+        return load(), True
+    except ConfigError:
+        return Config(), False
+
+
+def _settings() -> Check:
+    from .config import ConfigError, default_path, load, visible
+
+    try:
+        cfg = load()
+    except ConfigError as e:
+        return False, "settings", f"{e} (`pause` goes on with the defaults; other commands stop until it is fixed)"
+    if not default_path().exists():
+        return True, "settings", f"none in {cfg.path}: the defaults"
+    return True, "settings", visible(str(cfg.path))
+
+
+def _voices() -> Check:
+    from .config import line_of, shown, visible
+    from .voice import EngineError
+    from .voice.engine import shared_engine
+
+    cfg, readable = _config()
+    if not readable:
+        return False, "voices", "not checked until the settings can be read (see above)"
+    engine = shared_engine()
+    unknown = []
+    for role in ("guide", "A", "B"):
+        voice = cfg.voices.voice(role)
+        try:
+            if voice and not engine.has_voice(voice):
+                unknown.append(f"{visible(str(cfg.path))}:{line_of(cfg.path, role)}: voices.{role} = {shown(voice)}")
+        except EngineError as e:
+            return False, "voices", f"cannot be checked: {e}"
+    if unknown:
+        return False, "voices", f"no such voice: {'; '.join(unknown)}; the default is spoken instead; fix: choose " \
+                                "ids from `companion voices`"
+    chosen = [f"{role} {cfg.voices.voice(role)!r}" for role in ("guide", "A", "B") if cfg.voices.voice(role)]
+    return True, "voices", visible(f"{', '.join(chosen)} from {cfg.path}") if chosen else "the defaults"
 
 
 def _speech() -> Check:
@@ -78,14 +128,20 @@ def _sounds() -> Check:
 
 
 def _cache() -> Check:
-    from .config import load
     from .prepare import is_ready, missing
+    from .voice import EngineError
     from .voice.clips import user_store
 
-    clips = user_store(load().voices)
+    cfg, readable = _config()
+    clips = user_store(cfg.voices, warn=lambda line: None)  # the voices check has said it
+    try:
+        clips.check_voices()  # an unknown voice is spoken, and cached, as the default
+    except EngineError:
+        pass  # the speech engine check says why
     todo = missing(clips)
     if todo:
-        return False, "speech cache", f"{len(todo)} clips not rendered yet; run 'companion prepare' " \
+        run = "run 'companion prepare'" if readable else "fix the settings (see above), then run 'companion prepare'"
+        return False, "speech cache", f"{len(todo)} clips not rendered yet; {run} " \
                                       "(it also runs by itself after the first use)"
     state = "ready" if is_ready(clips) else "ready (run 'companion prepare' once to stamp it)"
     return True, "speech cache", f"{clips.root} is {state}"

@@ -205,8 +205,14 @@ def open_output(text_only: bool, warn: Callable[[str], None]):
 
 
 def render_wav(cursor: Cursor, total_frames: int, out: Path, block: int = 8192) -> None:
-    """Write the whole timeline to `out`, block by block (bounded memory)."""
-    with wave.open(str(out), "wb") as w:
+    """Write the whole timeline to `out`, block by block (bounded memory).
+
+    The file is opened here, not by `wave`: a new one is private (0600) whatever
+    the umask, and a path that cannot be opened fails cleanly (wave.open would
+    leave a half-made writer whose __del__ complains at exit)."""
+    import os
+
+    with open(os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as f, wave.open(f, "wb") as w:
         w.setnchannels(1)
         w.setsampwidth(pcm.SAMPLE_BYTES)
         w.setframerate(pcm.RATE_HZ)

@@ -64,7 +64,39 @@ def config_dir() -> Path:
 
 
 def private_dir(path: Path) -> Path:
-    """Create `path` (and parents) readable by its owner alone (0700)."""
-    path.mkdir(parents=True, exist_ok=True)
-    os.chmod(path, 0o700)
+    """Create `path` (and any missing parents) readable by its owner alone (0700), whatever the umask.
+
+    Each folder is private from the moment it exists (mkdir's mode is masked by
+    the umask, so chmod follows). An existing `path` open to others is made
+    private; one already private is left alone (no write needed to read)."""
+    missing = []
+    folder = path
+    while not os.path.isdir(folder) and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    for folder in reversed(missing):
+        try:
+            os.mkdir(folder, 0o700)
+        except FileExistsError:  # another process made it a moment ago (or it is a file: what follows says so)
+            continue
+        os.chmod(folder, 0o700)  # mkdir's mode was masked by the umask
+    if os.stat(path).st_mode & 0o077:
+        os.chmod(path, 0o700)
     return path
+
+
+def write_private(path: Path, text: str) -> None:
+    """Replace the file `path` with `text`: 0600 from its first byte, and never seen half-written."""
+    import tempfile
+
+    fd, temporary = tempfile.mkstemp(prefix=".tmp", dir=os.path.dirname(path))  # mkstemp: 0600
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise

@@ -24,7 +24,8 @@ def fingerprint(clips) -> str:
     from .voice.clips import FORMAT
 
     scripts = [(name, p.stat().st_size, p.stat().st_mtime_ns) for name, p in builtin_scripts().items()]
-    identity = [FORMAT, clips.engine.name, clips.engine.driver, [clips.voice(r) for r in ("guide", "A", "B")],
+    # The voices asked for: one found unknown is spoken as the default, the same way each time.
+    identity = [FORMAT, clips.engine.name, clips.engine.driver, [clips.wanted(r) for r in ("guide", "A", "B")],
                 clips.settings.rate_wpm, scripts]
     return hashlib.sha256(json.dumps(identity).encode()).hexdigest()
 
@@ -45,24 +46,27 @@ def missing(clips) -> list[tuple[str, str]]:
 
 def prepare(clips, report=lambda done, total: None) -> int:
     """Render what is missing; returns how many clips were rendered."""
+    from .paths import private_dir, write_private
+
     _sweep(clips.root)
+    clips.check_voices()  # an unknown voice: one line, and the default's clips are the ones counted
     todo = missing(clips)
     for done, (role, text) in enumerate(todo, 1):
         clips.ensure(role, text)
         report(done, len(todo))
-    (clips.root).mkdir(parents=True, exist_ok=True)
+    private_dir(clips.root)
     from .pause import first_words
 
     first_words.write(clips)
-    (clips.root / STAMP).write_text(json.dumps({"fingerprint": fingerprint(clips)}))
+    write_private(clips.root / STAMP, json.dumps({"fingerprint": fingerprint(clips)}))
     return len(todo)
 
 
 def _sweep(root: Path, older_than_s: float = 600) -> None:
-    """Remove half-made renders left by a process that ended mid-render."""
+    """Remove half-made renders (and half-written index files) left by a process that ended mid-write."""
     import time
 
-    for leftover in root.glob("*/tmp*.wav"):
+    for leftover in [*root.glob("*/tmp*.wav"), *root.glob(".tmp*")]:
         try:
             if time.time() - leftover.stat().st_mtime > older_than_s:
                 leftover.unlink()

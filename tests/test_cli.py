@@ -120,7 +120,8 @@ def test_config_sets_voice_and_rate(home):
 
 def test_an_unknown_voice_is_one_line_not_a_traceback(home):
     result = invoke("show", "--voice", "no-such-voice", script(home))
-    assert result.exit_code == 1 and result.output.startswith("companion: could not speak with voice 'no-such-voice'")
+    assert result.exit_code == 2 and result.output.startswith("companion: --voice 'no-such-voice': the speech engine "
+                                                              "has no such voice")
 
 
 def test_log_json_has_the_promised_keys(home):

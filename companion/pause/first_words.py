@@ -99,12 +99,14 @@ def write(clips) -> None:
     from ..library import resolve
     from .first_line import first_spoken_line
 
+    from ..paths import write_private
+
     rows = []
     for side, name in FIRST.items():
         script = str(resolve(name))
-        first = first_spoken_line(open(script, encoding="utf-8").read())
+        with open(script, encoding="utf-8") as f:
+            first = first_spoken_line(f.read())
         clip = clips.path("guide", first.text) if first is not None else None
         if clip is not None and clip.exists():
             rows.append("\t".join([side, str(clip), script, *(_stat(p) for p in _dependencies(script))]))
-    with open(clips.root / INDEX, "w", encoding="utf-8") as f:
-        f.write("".join(row + "\n" for row in rows))
+    write_private(clips.root / INDEX, "".join(row + "\n" for row in rows))  # whole or not at all, 0600

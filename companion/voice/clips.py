@@ -13,7 +13,8 @@ from collections import namedtuple
 from pathlib import Path
 
 from .. import pcm
-from .engine import ESPEAK_PITCH, EngineError, EngineUnavailable, Pyttsx3Engine, estimate_frames, shared_engine
+from .engine import (ESPEAK_PITCH, EngineError, EngineUnavailable, Pyttsx3Engine, UnknownVoice, estimate_frames,
+                     shared_engine)
 
 FORMAT = 4  # bump when rendering, trimming or the key changes (4: clips made before the rate/voice fix)
 KEEP_SILENCE_FRAMES = pcm.frames_of(0.02)
@@ -28,8 +29,9 @@ except ImportError:  # Python 3.12+ names it _sha2; hashlib everywhere else
         from hashlib import sha256 as _sha256
 
 
-class VoiceSettings(namedtuple("VoiceSettings", "guide A B rate_wpm", defaults=(None, None, None, 140))):
-    """Which voice speaks each role (guide, A, B), and how fast (immutable)."""
+class VoiceSettings(namedtuple("VoiceSettings", "guide A B rate_wpm source", defaults=(None, None, None, 140, None))):
+    """Which voice speaks each role (guide, A, B), and how fast (immutable); `source`: the
+    config file they were read from, named when one of them turns out to be unknown."""
 
     __slots__ = ()
 
@@ -37,11 +39,26 @@ class VoiceSettings(namedtuple("VoiceSettings", "guide A B rate_wpm", defaults=(
         return getattr(self, role)
 
 
-def user_store(settings: VoiceSettings) -> "ClipStore":
+# Voices found unknown in this process: spoken as the role's default from then on, by every
+# store, with one line said once (a pause makes several stores; none lists voices twice).
+_unknown: set[str] = set()
+_told: set[str] = set()
+
+
+def _stderr(message: str) -> None:
+    import sys
+
+    try:
+        print(message, file=sys.stderr, flush=True)
+    except (OSError, ValueError):  # the terminal has gone
+        pass
+
+
+def user_store(settings: VoiceSettings, warn=None) -> "ClipStore":
     """The user's clip cache (in the user cache dir) for these voice settings."""
     from ..paths import cache_dir
 
-    return ClipStore(cache_dir() / "clips", settings)
+    return ClipStore(cache_dir() / "clips", settings, warn=warn)
 
 
 class ClipStore:
@@ -49,16 +66,50 @@ class ClipStore:
 
     _lock = threading.Lock()  # shared by every store: the same line is never rendered twice at once
 
-    def __init__(self, root: Path, settings: VoiceSettings, engine: Pyttsx3Engine | None = None):
+    def __init__(self, root: Path, settings: VoiceSettings, engine: Pyttsx3Engine | None = None, warn=None):
         self.root = root
         self.settings = settings
         self.engine = engine or shared_engine()
+        self.warn = warn or _stderr  # the line that says a configured voice is unknown
         self.rendered = 0  # how many clips this store had to render
         self.unavailable: str | None = None  # why the engine could not start, if it could not
         self._frames: dict[Path, int] = {}
 
-    def voice(self, role: str) -> str | None:
+    def wanted(self, role: str) -> str | None:
+        """The voice the settings ask for (the role's default if they name none)."""
         return self.settings.voice(role) or self.engine.default_voice(role)
+
+    def voice(self, role: str) -> str | None:
+        """The voice actually spoken: the wanted one, or the default in place of an unknown one.
+
+        An unknown voice is found lazily, when a clip it would speak is not cached
+        (see ensure), so a warm cache never lists the engine's voices."""
+        wanted = self.wanted(role)
+        return self.engine.default_voice(role) if wanted in _unknown else wanted
+
+    def check_voices(self) -> list[str]:
+        """Find unknown voices now, not at the first render (`prepare`, `doctor`): the roles that fall back.
+
+        Raises EngineUnavailable if the engine cannot start."""
+        fallen = []
+        for role in ("guide", "A", "B"):
+            wanted = self.wanted(role)
+            if wanted and wanted not in _unknown and not self.engine.has_voice(wanted):
+                self._fall_back(role, wanted)
+            if wanted in _unknown:
+                fallen.append(role)
+        return fallen
+
+    def _fall_back(self, role: str, wanted: str) -> bool:
+        """`wanted` is unknown: speak the role's default instead, saying so once. False: no better voice."""
+        default = self.engine.default_voice(role)
+        if wanted == default:
+            return False
+        _unknown.add(wanted)
+        if wanted not in _told:
+            _told.add(wanted)
+            self.warn(unknown_voice_line(self.settings, role, wanted))
+        return True
 
     def path(self, role: str, text: str) -> Path:
         identity = [FORMAT, self.engine.name, self.engine.driver, self.voice(role), self.settings.rate_wpm,
@@ -67,12 +118,23 @@ class ClipStore:
         return self.root / digest[:2] / f"{digest}.wav"
 
     def ensure(self, role: str, text: str) -> Path:
-        """The clip's file, rendering it first if the cache lacks it."""
+        """The clip's file, rendering it first if the cache lacks it.
+
+        The key is the voice really spoken: a clip made with the default in place
+        of an unknown voice is cached under the default, never under the bad id."""
         path = self.path(role, text)
         if not path.exists():
             with self._lock:
+                path = self.path(role, text)  # another thread may have found the voice unknown meanwhile
                 if not path.exists():
-                    self._render(role, text, path)
+                    try:
+                        self._render(role, text, path)
+                    except UnknownVoice as e:
+                        if not self._fall_back(role, e.voice):
+                            raise
+                        path = self.path(role, text)
+                        if not path.exists():
+                            self._render(role, text, path)
         return path
 
     def frames(self, role: str, text: str) -> int:
@@ -113,6 +175,23 @@ class ClipStore:
         finally:
             if os.path.exists(raw):
                 os.unlink(raw)
+
+
+ROLE_NAMES = {"guide": "the guide", "A": "partner A", "B": "partner B"}
+
+
+def unknown_voice_line(settings: VoiceSettings, role: str, voice: str) -> str:
+    """The one line that says a configured voice is unknown: where, which, what happens, the fix."""
+    name = ROLE_NAMES.get(role, role)
+    where = ""
+    if settings.source:
+        from ..config import line_of, visible
+
+        where = f"{visible(settings.source)}:{line_of(settings.source, role)}: "
+    from ..config import shown
+
+    return (f"companion: {where}voices.{role} = {shown(voice)} is not a voice of the speech engine; {name} speaks "
+            f"with the default voice instead (choose one from `companion voices`)")
 
 
 def _as_player_format(path: Path) -> bytes:

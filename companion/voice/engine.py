@@ -32,6 +32,14 @@ class EngineUnavailable(EngineError):
     """The speech engine could not start at all."""
 
 
+class UnknownVoice(EngineError):
+    """The engine has no voice of this id (espeak-ng would silently speak another)."""
+
+    def __init__(self, voice: str):
+        super().__init__(f"could not speak with voice {voice!r}: no such voice; list voices with 'companion voices'")
+        self.voice = voice
+
+
 VoiceInfo = namedtuple("VoiceInfo", "id name languages gender")
 
 
@@ -159,14 +167,31 @@ class Pyttsx3Engine:
             self._known = set()
             for v in engine.getProperty("voices"):
                 self._known.update({str(v.id).lower(), str(v.name).lower()})
-        if voice.split("+")[0].lower() not in self._known and voice.lower() not in self._known:
-            raise EngineError(f"could not speak with voice {voice!r}: no such voice; list voices with 'companion voices'")
+        if not known_voice(voice, self._known):
+            raise UnknownVoice(voice)
+
+    def has_voice(self, voice: str) -> bool:
+        """Does the engine speak `voice`? Ours need no listing (it costs pyttsx3's start-up);
+        EngineUnavailable if the engine cannot start."""
+        if self.driver == "espeak" and voice in ESPEAK_DEFAULTS.values():
+            return True
+        with self._lock:
+            try:
+                self._check_voice(self._init(), voice)
+            except UnknownVoice:
+                return False
+        return True
 
     def voices(self) -> list[VoiceInfo]:
         with self._lock:
             engine = self._init()
             found = engine.getProperty("voices")
         return [VoiceInfo(v.id, v.name, tuple(str(x) for x in (v.languages or ())), v.gender) for v in found]
+
+
+def known_voice(voice: str, known: set[str]) -> bool:
+    """Is `voice` (an id or a name, perhaps with an espeak-ng variant: +f3) among `known` (lowercase)?"""
+    return voice.lower() in known or voice.split("+")[0].lower() in known
 
 
 _shared: Pyttsx3Engine | None = None
