@@ -33,7 +33,7 @@ def daily(side: str | None, text_only: bool, no_rating: bool) -> None:
 
     from . import practice, state
     from .daily import AFTER, BEFORE, choose
-    from .journal import JournalError, Unrecorded, open_or_warn
+    from .journal import UNRECORDED, JournalError, Unrecorded, open_or_warn
     from .screen import Keys
 
     side = side or state.load().get("side") or "any"
@@ -51,7 +51,7 @@ def daily(side: str | None, text_only: bool, no_rating: bool) -> None:
     try:
         done = practice.practices(journal.of_mode("daily"))
     except JournalError as e:  # damage found only now: the practice still plays, unrecorded
-        warn(f"companion: {e}; this session will not be recorded.")
+        warn(f"{UNRECORDED}{e}")
         journal, done = Unrecorded(str(e)), []
     sequence = found[choose(sorted(found), practice.last_played(done), today)]
     keys = Keys()

@@ -69,6 +69,7 @@ CHECK_LIMIT_BYTES = 64 << 20  # quick_check reads the whole file: 5 ms for 20,00
 BACKUPS_KEPT = 7  # days
 _DAMAGED = (11, 26)  # SQLITE_CORRUPT, SQLITE_NOTADB
 _BUSY = (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED
+UNRECORDED = "companion: this session will not be recorded: "  # then why, and what to do
 
 
 class JournalError(RuntimeError):
@@ -100,7 +101,7 @@ def open_or_warn(warn) -> "Journal | Unrecorded":
     try:
         journal = Journal()
     except JournalError as e:
-        warn(f"companion: {e}; this session will not be recorded.")
+        warn(f"{UNRECORDED}{e}")
         return Unrecorded(str(e))
     journal.back_up()
     return journal

@@ -17,9 +17,6 @@ POLL_S = 0.05
 EXIT_CODES = {"completed": 0, "stopped": 0, "error": 1, "interrupted": 130}
 
 
-NOT_RECORDED = "companion: this session is not in the journal (the reason is above)."
-
-
 class Outcome(namedtuple("Outcome", "reason played_s position_s planned_s output message session_id unrecorded",
                          defaults=("", None, ""))):
     """How a session ended: reason is completed, stopped, interrupted or error; times in seconds;
@@ -75,7 +72,9 @@ def run(player: Player, output, *, screen: Screen, keys: Keys, journal=None, seq
             except Exception as e:  # the journal cannot keep it (e.said: open_or_warn said why); it still plays
                 unrecorded = str(e)
                 if not getattr(e, "said", False):
-                    warn(f"companion: the journal could not be written ({e}); this session will not be recorded.")
+                    from .journal import UNRECORDED
+
+                    warn(f"{UNRECORDED}{e}")
                 journal = None
         with keys:
             reason = _loop(player, output, screen, keys, note, keep_time, ready_key)
@@ -103,8 +102,7 @@ def run(player: Player, output, *, screen: Screen, keys: Keys, journal=None, seq
                 except Exception as e:  # the row stays `unfinished` in the log
                     unrecorded = str(e)
                     warn(f"companion: the journal could not record how this session ended ({e}).")
-            if unrecorded:
-                warn(NOT_RECORDED)
+            if unrecorded:  # said when it happened
                 outcome = outcome._replace(unrecorded=unrecorded)
     return outcome
 

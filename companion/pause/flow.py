@@ -106,10 +106,9 @@ class PauseFlow:
                 self._finish(reason)
         if message:
             self.warn(f"companion: {message}")
-        from ..session import EXIT_CODES, NOT_RECORDED
+        from ..session import EXIT_CODES
 
-        if self.unrecorded:  # never exit 0 unrecorded (as session.Outcome)
-            self.warn(NOT_RECORDED)
+        if self.unrecorded:  # said when it happened; and never exit 0 (as session.Outcome)
             return EXIT_CODES[reason] or 1
         return EXIT_CODES[reason]
 
@@ -303,8 +302,9 @@ class PauseFlow:
                 except Exception as e:  # e.said: open_or_warn said why already
                     self.unrecorded = str(e)
                     if not getattr(e, "said", False):
-                        self.warn(f"companion: the journal could not be written ({e}); "
-                                  "this session will not be recorded.")
+                        from ..journal import UNRECORDED
+
+                        self.warn(f"{UNRECORDED}{e}")
                     self.journal = None
 
     def _finish(self, reason: str) -> None:
