@@ -174,9 +174,12 @@ class Journal:
         if self.write:
             private_folder(folder)
             mode = stat.S_IMODE(os.stat(folder).st_mode)
-            if not mode & stat.S_IWUSR or not os.access(folder, os.W_OK):
+            if not mode & stat.S_IWUSR:  # the owner's choice, which holds even for root
                 raise JournalError(f"the journal's folder {folder} is read-only (mode {mode:04o}); "
                                    f"to record sessions, make it writable: chmod 700 {folder}")
+            if not os.access(folder, os.W_OK):
+                raise JournalError(f"the journal's folder {folder} cannot be written (a read-only file system, "
+                                   "or another user's folder); set XDG_DATA_HOME to a folder of yours")
         try:
             info = os.stat(path)
         except FileNotFoundError:
@@ -192,9 +195,12 @@ class Journal:
                                "journal")
         if self.write:
             mode = stat.S_IMODE(info.st_mode)
-            if not mode & stat.S_IWUSR or not os.access(path, os.W_OK):
+            if not mode & stat.S_IWUSR:
                 raise JournalError(f"the journal {path} is read-only (mode {mode:04o}); to record sessions in it "
                                    f"again, make it writable: chmod 600 {path}")
+            if not os.access(path, os.W_OK):
+                raise JournalError(f"the journal {path} cannot be written (another user's file?); "
+                                   f"check its owner: ls -l {path}")
             _tighten(path, mode)
         return True
 
