@@ -268,3 +268,31 @@ def test_log_and_progress_on_an_intact_journal_read_it_without_touching_it(home)
     assert [e["sequence"] for e in entries] == ["daily-both-scan"] * 3
     assert json.loads(companion(home, "progress", "--json").stdout)["completed"] == 3
     assert (path.read_bytes(), stat.S_IMODE(os.stat(path.parent).st_mode)) == before
+
+
+def test_a_pause_the_journal_cannot_keep_still_plays_says_so_once_and_exits_1(tmp_path, monkeypatch):
+    import time
+
+    from companion.journal import open_or_warn
+    from companion.outputs import ClockOutput
+    from companion.pause.flow import PauseFlow
+    from companion.screen import Screen
+    from companion.script import parse
+    from tests.fakes import FakeClips, FakeClock
+    from tests.test_pause import HEAD, SCRIPTS, Keys
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    garbage_header(tmp_path)
+    before = journal_path(tmp_path).read_bytes()
+    said = []
+    clock = FakeClock()
+    output = ClockOutput(clock=clock, sleep=lambda s: (clock.sleep(s), time.sleep(0.0005)), step_s=2.0)
+    keys = Keys({"stay": ["q"]}, clock)
+    flow = PauseFlow(output=output, screen=Screen(), keys=keys, clips_factory=FakeClips,
+                     journal_factory=lambda: open_or_warn(said.append), warn=said.append,
+                     scripts=lambda name: parse(HEAD + SCRIPTS[name]).steps)
+    keys.flow = flow
+    assert flow.run("leaving") == 1  # q in `stay`: 0 had the journal kept it
+    (line,) = said
+    assert line.startswith("companion: this session will not be recorded: the journal ") and DAMAGED in line
+    assert journal_path(tmp_path).read_bytes() == before
