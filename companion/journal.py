@@ -63,7 +63,6 @@ EXTRA_COLUMNS = ("side", "pulse_bpm", "break_minutes", "returned", "stage", "wai
                  "distress_after")
 END_REASONS = ("completed", "stopped", "interrupted", "error")
 
-
 TIMEOUT_S = 10.0  # how long a process waits for another's write (a session's writes take milliseconds)
 CHECK_LIMIT_BYTES = 64 << 20  # quick_check reads the whole file: 5 ms for 20,000 sessions; skipped above this
 BACKUPS_KEPT = 7  # days
