@@ -419,7 +419,7 @@ def _connect_read_only(path: Path) -> sqlite3.Connection:
     try:
         db.execute("SELECT count(*) FROM sqlite_master").fetchone()
         return db
-    except sqlite3.OperationalError as e:
+    except sqlite3.Error as e:
         db.close()
         code = (getattr(e, "sqlite_errorcode", None) or 0) & 0xFF
         wal = f"{path}-wal"

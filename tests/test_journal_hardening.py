@@ -290,12 +290,13 @@ def test_a_pause_the_journal_cannot_keep_still_plays_says_so_once_and_exits_1(tm
     said = []
     clock = FakeClock()
     output = ClockOutput(clock=clock, sleep=lambda s: (clock.sleep(s), time.sleep(0.0005)), step_s=2.0)
-    keys = Keys({"stay": ["q"]}, clock)
+    keys = Keys({"choice": ["s"]}, clock)  # after `stay`, the break's question: s, I'll stay
     flow = PauseFlow(output=output, screen=Screen(), keys=keys, clips_factory=FakeClips,
                      journal_factory=lambda: open_or_warn(said.append), warn=said.append,
                      scripts=lambda name: parse(HEAD + SCRIPTS[name]).steps)
     keys.flow = flow
-    assert flow.run("leaving") == 1  # q in `stay`: 0 had the journal kept it
+    assert flow.run("leaving") == 1  # 0 had the journal kept it
+    assert flow.record["stage"] == "stayed"  # the whole pause played
     (line,) = said
     assert line.startswith("companion: this session will not be recorded: the journal ") and DAMAGED in line
     assert journal_path(tmp_path).read_bytes() == before
