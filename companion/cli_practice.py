@@ -40,7 +40,7 @@ def daily(side: str | None, text_only: bool, no_rating: bool) -> None:
 
     from . import practice, state
     from .daily import AFTER, BEFORE, choose
-    from .journal import open_or_warn
+    from .journal import UNRECORDED, JournalError, Unrecorded, open_or_warn
     from .screen import Keys
 
     side = side or state.load().get("side") or "any"
@@ -55,7 +55,11 @@ def daily(side: str | None, text_only: bool, no_rating: bool) -> None:
     session_signals()
     journal = open_or_warn(warn)
     today = date.today()
-    done = practice.practices(journal.of_mode("daily")) if journal else []
+    try:
+        done = practice.practices(journal.of_mode("daily"))
+    except JournalError as e:  # damage found only now: the practice still plays, unrecorded
+        warn(f"{UNRECORDED}{e}")
+        journal, done = Unrecorded(str(e)), []
     sequence = found[choose(sorted(found), practice.last_played(done), today)]
     keys = Keys()
     click.echo(f"Today's practice: {sequence.title}" + (f", about {sequence.minutes:g} minutes." if sequence.minutes
@@ -76,14 +80,18 @@ def daily(side: str | None, text_only: bool, no_rating: bool) -> None:
         except KeyboardInterrupt:
             warn("\nStopped.")
             sys.exit(130)  # the practice is journalled already, with its first rating
-        if after is not None and journal is not None and outcome.session_id is not None:
+        if after is not None and outcome.session_id is not None:
             try:
                 journal.add(outcome.session_id, distress_after=after)
             except Exception as e:
-                warn(f"The journal could not be written ({e}); this rating is not kept.")
-    if journal is not None:
-        for line in practice.summary(before, after, practice.practices(journal.of_mode("daily")), today):
-            click.echo(line)
+                warn(f"companion: the journal could not be written ({e}); this rating is not kept.")
+                outcome = outcome._replace(unrecorded=str(e))  # so the exit code says so
+    try:
+        done = practice.practices(journal.of_mode("daily"))
+    except JournalError:
+        done = []  # said already, or by the session
+    for line in practice.summary(before, after, done, today):
+        click.echo(line)
     exit_with(outcome)
 
 
@@ -101,10 +109,10 @@ def progress(as_json: bool) -> None:
     from datetime import date
 
     from . import practice
-    from .journal import Journal, JournalError
+    from .journal import JournalError
 
     try:
-        done = practice.practices(Journal().of_mode("daily"))
+        done = practice.practices(_read(lambda journal: journal.of_mode("daily")))
     except JournalError as e:
         raise Failure(str(e), 1) from None
     report = practice.progress(done, date.today())
@@ -129,11 +137,11 @@ def log(as_json: bool, limit: int) -> None:
         companion log -n 5
         companion log --json
     """
-    from .journal import Journal, JournalError
+    from .journal import JournalError
     from .screen import clock
 
     try:
-        entries = Journal().recent(limit)
+        entries = _read(lambda journal: journal.recent(limit))
     except JournalError as e:
         raise Failure(str(e), 1) from None
     if as_json:
@@ -147,6 +155,17 @@ def log(as_json: bool, limit: int) -> None:
         click.echo(f"{e['id']:>4}  {e['started_at'][:16].replace('T', ' ')}  {e['sequence']:<16} "
                    f"{clock(e['played_s']):>6} of {clock(e['planned_s']):<6} "
                    + " · ".join([state, *_details(e)]))
+
+
+def _read(query):
+    """`query(journal)` on the journal opened read-only: no folder made, nothing chmodded or written."""
+    from .journal import Journal
+
+    journal = Journal(write=False)
+    try:
+        return query(journal)
+    finally:
+        journal.close()
 
 
 def _details(entry: dict) -> list[str]:

@@ -1,17 +1,28 @@
 """The private journal: one SQLite row per session, in the user data dir.
 
-Private by default: the folder is 0700 and the file 0600 (SQLite gives its
--wal and -shm files the database file's mode). WAL mode, so a reader never
-blocks a session being written. Every write is one transaction. The schema
-grows by appending to MIGRATIONS and is versioned by PRAGMA user_version, so
-every old journal stays readable.
+Private by default: a folder it makes is 0700 and the file 0600 (SQLite gives
+its -wal and -shm files the database file's mode); an existing folder or file
+only loses others' access, never gains any, so a journal the user made
+read-only stays read-only. WAL mode, so a reader never blocks a session being
+written. Every write is one transaction. The schema grows by appending to
+MIGRATIONS and is versioned by PRAGMA user_version, read again and migrated
+inside one write transaction, so processes opening a journal at once migrate it
+once: the others wait (TIMEOUT_S) and find the work done.
+
+Nothing is ever written to a journal that fails SQLite's quick_check, and every
+error, at open or at query time, is a JournalError: one line that names the
+file and what to do. Reading (`log`, `progress`) opens it read-only and changes
+nothing. Opening it for a session keeps a backup a day, in backups/ beside it.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
-from datetime import datetime
+import stat
+import time
+from datetime import date, datetime
 from pathlib import Path
 
 MIGRATIONS: list[str] = [
@@ -52,9 +63,24 @@ EXTRA_COLUMNS = ("side", "pulse_bpm", "break_minutes", "returned", "stage", "wai
                  "distress_after")
 END_REASONS = ("completed", "stopped", "interrupted", "error")
 
+TIMEOUT_S = 10.0  # how long a process waits for another's write (a session's writes take milliseconds)
+CHECK_LIMIT_BYTES = 64 << 20  # quick_check reads the whole file: 5 ms for 20,000 sessions; skipped above this
+BACKUPS_KEPT = 7  # days
+_DAMAGED = (11, 26)  # SQLITE_CORRUPT, SQLITE_NOTADB
+_BUSY = (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED
+UNRECORDED = "companion: this session will not be recorded: "  # then why, and what to do
+
 
 class JournalError(RuntimeError):
-    pass
+    """One line: what is wrong with the journal, where, and what to do. `said`: the person was told already."""
+
+    def __init__(self, message: str, said: bool = False):
+        super().__init__(message)
+        self.said = said
+
+
+class Damaged(JournalError):
+    """The journal file is damaged; it is left as it is."""
 
 
 def now() -> str:
@@ -68,55 +94,196 @@ def default_path() -> Path:
     return data_dir() / "journal.sqlite3"
 
 
-def open_or_warn(warn) -> "Journal | None":
-    """The user's journal, or None after one line saying why the session will not be recorded."""
+def open_or_warn(warn) -> "Journal | Unrecorded":
+    """The user's journal for a session, with today's backup taken; or, after one line saying why the
+    session will not be recorded, an Unrecorded journal whose writes fail (already said)."""
     try:
-        return Journal()
+        journal = Journal()
     except JournalError as e:
-        warn(f"{e}; this session will not be recorded.")
-        return None
+        warn(f"{UNRECORDED}{e}")
+        return Unrecorded(str(e))
+    journal.back_up()
+    return journal
+
+
+class Unrecorded:
+    """The journal of a session that cannot be recorded, for `reason` (already said): every write raises
+    a JournalError marked said, every read is empty."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
+
+    def start(self, *args, **kwargs) -> int:
+        raise JournalError(self.reason, said=True)
+
+    finish = add = start
+
+    def of_mode(self, mode: str) -> list[dict]:
+        return []
+
+    def recent(self, limit: int = 20) -> list[dict]:
+        return []
+
+    def close(self) -> None:
+        pass
 
 
 class Journal:
-    def __init__(self, path: Path | None = None):
+    """The journal at `path` (the user's by default), opened to record sessions.
+
+    `write=False` (log, progress): read-only; nothing is made, chmodded or
+    written, and a journal not made yet reads as empty.
+    """
+
+    def __init__(self, path: Path | None = None, *, write: bool = True):
         self.path = Path(path) if path else default_path()
+        self.write = write
+        self.db: sqlite3.Connection | None = None
         try:
             self.db = self._open()
-        except (sqlite3.Error, OSError) as e:
+        except sqlite3.Error as e:
+            raise self._problem(e) from None
+        except OSError as e:
             raise JournalError(f"cannot open the journal {self.path}: {e}") from None
 
-    def _open(self) -> sqlite3.Connection:
-        from .paths import private_dir
-
-        private_dir(self.path.parent)
-        if not self.path.exists():
-            os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
-        os.chmod(self.path, 0o600)
-        db = sqlite3.connect(self.path, timeout=5, isolation_level=None)
+    # -- opening ------------------------------------------------------------------
+    def _open(self) -> sqlite3.Connection | None:
+        if not self._check_place():
+            return None  # reading, and there is no journal yet
+        db, version = self._inspect()
+        if not self.write:
+            if version == 0:  # made, but its first session never began: nothing to read
+                db.close()
+                return None
+            return db
+        db.close()
+        db = sqlite3.connect(self.path, timeout=TIMEOUT_S, isolation_level=None)
         db.row_factory = sqlite3.Row
-        db.execute("PRAGMA journal_mode=WAL")
-        version = db.execute("PRAGMA user_version").fetchone()[0]
-        if version > len(MIGRATIONS):
-            raise JournalError(f"the journal {self.path} is from a newer companion (schema {version}); upgrade companion")
-        for number in range(version, len(MIGRATIONS)):
-            with _transaction(db):
-                for statement in MIGRATIONS[number].split(";"):
-                    if statement.strip():
-                        db.execute(statement)
-                db.execute(f"PRAGMA user_version = {number + 1}")
+        try:
+            _wal(db)
+            self._migrate(db)
+        except BaseException:
+            db.close()
+            raise
         return db
 
+    def _check_place(self) -> bool:
+        """Is there a journal file (made now, to write)? A JournalError for a place that cannot hold one."""
+        path, folder = self.path, self.path.parent
+        if self.write:
+            private_folder(folder)
+            mode = stat.S_IMODE(os.stat(folder).st_mode)
+            if not mode & stat.S_IWUSR:  # the owner's choice, which holds even for root
+                raise JournalError(f"the journal's folder {folder} is read-only (mode {mode:04o}); "
+                                   f"to record sessions, make it writable: chmod 700 {folder}")
+            if not os.access(folder, os.W_OK):
+                raise JournalError(f"the journal's folder {folder} cannot be written (a read-only file system, "
+                                   "or another user's folder); set XDG_DATA_HOME to a folder of yours")
+        try:
+            info = os.stat(path)
+        except FileNotFoundError:
+            if not self.write:
+                return False
+            _create_private(path)
+            info = os.stat(path)
+        if stat.S_ISDIR(info.st_mode):
+            raise JournalError(f"the journal {path} is a folder, not a file; move it elsewhere, and companion "
+                               "starts a new journal")
+        if not stat.S_ISREG(info.st_mode):
+            raise JournalError(f"the journal {path} is not a file; move it elsewhere, and companion starts a new "
+                               "journal")
+        if self.write:
+            mode = stat.S_IMODE(info.st_mode)
+            if not mode & stat.S_IWUSR:
+                raise JournalError(f"the journal {path} is read-only (mode {mode:04o}); to record sessions in it "
+                                   f"again, make it writable: chmod 600 {path}")
+            if not os.access(path, os.W_OK):
+                raise JournalError(f"the journal {path} cannot be written (another user's file?); "
+                                   f"check its owner: ls -l {path}")
+            _tighten(path, mode)
+        return True
+
+    def _inspect(self) -> tuple[sqlite3.Connection, int]:
+        """A read-only connection to a file that passed quick_check, and its schema version (one this
+        companion knows). Read-only, so nothing (not even a checkpoint) is written to a damaged file."""
+        db = _connect_read_only(self.path)
+        try:
+            if os.path.getsize(self.path) <= CHECK_LIMIT_BYTES:
+                found = [row[0] for row in db.execute("PRAGMA quick_check(1)")]
+                if found != ["ok"]:
+                    raise Damaged(self._damaged(" ".join(found)))
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version > len(MIGRATIONS):
+                raise JournalError(f"the journal {self.path} is from a newer companion (schema {version}); "
+                                   "upgrade companion")
+        except BaseException:
+            db.close()
+            raise
+        db.row_factory = sqlite3.Row
+        return db, version
+
+    def _migrate(self, db: sqlite3.Connection) -> None:
+        if db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS):
+            return
+        with _transaction(db):  # one process migrates; the others wait here, then find it done
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version > len(MIGRATIONS):
+                raise JournalError(f"the journal {self.path} is from a newer companion (schema {version}); "
+                                   "upgrade companion")
+            for migration in MIGRATIONS[version:]:
+                for statement in migration.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+            db.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
+
+    # -- what went wrong, in one line --------------------------------------------
+    def _problem(self, error: sqlite3.Error) -> JournalError:
+        code = (getattr(error, "sqlite_errorcode", None) or 0) & 0xFF
+        text = str(error)
+        if code in _DAMAGED or "malformed" in text or "not a database" in text:
+            return Damaged(self._damaged(text))
+        if code in _BUSY:
+            text += f" (another process kept it busy for {TIMEOUT_S:g} s; try again)"
+        return JournalError(f"cannot {'write' if self.write else 'read'} the journal {self.path}: {text}")
+
+    def _damaged(self, detail: str) -> str:
+        detail = " ".join(detail.replace("*** in database main ***", "").split())[:120]
+        said = f"the journal {self.path} is damaged ({detail}) and is left as it is; "
+        aside = "move it, with any -wal and -shm file beside it, to another folder"
+        backup = latest_backup(self.path)
+        if backup is None:
+            return said + f"there is no backup of it: {aside}, and companion starts a new journal"
+        return said + f"to restore the backup of {backup.stem.removeprefix('journal-')}: {aside}, then " \
+                      f"cp {backup} {self.path}"
+
+    def _rows(self, sql: str, parameters: tuple = ()) -> list[sqlite3.Row]:
+        if self.db is None:
+            return []
+        try:
+            return self.db.execute(sql, parameters).fetchall()
+        except sqlite3.Error as e:
+            raise self._problem(e) from None
+
+    def _written(self, sql: str, parameters: tuple) -> sqlite3.Cursor:
+        if self.db is None or not self.write:
+            raise JournalError(f"the journal {self.path} is open only to read")
+        try:
+            with _transaction(self.db):
+                return self.db.execute(sql, parameters)
+        except sqlite3.Error as e:
+            raise self._problem(e) from None
+
+    # -- sessions ----------------------------------------------------------------
     @property
     def version(self) -> int:
-        return self.db.execute("PRAGMA user_version").fetchone()[0]
+        rows = self._rows("PRAGMA user_version")
+        return rows[0][0] if rows else 0
 
     def start(self, sequence: str, title: str, mode: str, output: str, planned_s: float = 0.0) -> int:
         """Record a session as it begins; returns its id."""
-        with _transaction(self.db):
-            cursor = self.db.execute(
-                "INSERT INTO sessions (sequence, title, mode, output, started_at, planned_s) VALUES (?, ?, ?, ?, ?, ?)",
-                (sequence, title, mode, output, now(), planned_s))
-        return cursor.lastrowid
+        return self._written(
+            "INSERT INTO sessions (sequence, title, mode, output, started_at, planned_s) VALUES (?, ?, ?, ?, ?, ?)",
+            (sequence, title, mode, output, now(), planned_s)).lastrowid
 
     def finish(self, session_id: int, *, reason: str, planned_s: float, played_s: float, position_s: float,
                output: str | None = None, **extra) -> None:
@@ -124,35 +291,159 @@ class Journal:
         assert reason in END_REASONS, reason
         assert set(extra) <= set(EXTRA_COLUMNS), extra
         columns = "".join(f", {name} = ?" for name in extra)
-        with _transaction(self.db):
-            self.db.execute(
-                "UPDATE sessions SET ended_at = ?, end_reason = ?, completed = ?, planned_s = ?, played_s = ?,"
-                f" position_s = ?, output = COALESCE(?, output){columns} WHERE id = ?",
-                (now(), reason, reason == "completed", round(planned_s, 3), round(played_s, 3), round(position_s, 3),
-                 output, *extra.values(), session_id))
+        self._written(
+            "UPDATE sessions SET ended_at = ?, end_reason = ?, completed = ?, planned_s = ?, played_s = ?,"
+            f" position_s = ?, output = COALESCE(?, output){columns} WHERE id = ?",
+            (now(), reason, reason == "completed", round(planned_s, 3), round(played_s, 3), round(position_s, 3),
+             output, *extra.values(), session_id))
 
     def add(self, session_id: int, **extra) -> None:
         """Record more about a session (see EXTRA_COLUMNS), in one transaction."""
         assert extra and set(extra) <= set(EXTRA_COLUMNS), extra
         columns = ", ".join(f"{name} = ?" for name in extra)
-        with _transaction(self.db):
-            self.db.execute(f"UPDATE sessions SET {columns} WHERE id = ?", (*extra.values(), session_id))
+        self._written(f"UPDATE sessions SET {columns} WHERE id = ?", (*extra.values(), session_id))
 
     def of_mode(self, mode: str) -> list[dict]:
         """Every session of one mode (e.g. daily), oldest first."""
-        rows = self.db.execute("SELECT * FROM sessions WHERE mode = ? ORDER BY id", (mode,)).fetchall()
-        return [_as_dict(row) for row in rows]
+        return [_as_dict(row) for row in self._rows("SELECT * FROM sessions WHERE mode = ? ORDER BY id", (mode,))]
 
     def recent(self, limit: int = 20) -> list[dict]:
-        rows = self.db.execute("SELECT * FROM sessions ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
-        return [_as_dict(row) for row in rows]
+        return [_as_dict(row) for row in self._rows("SELECT * FROM sessions ORDER BY id DESC LIMIT ?", (limit,))]
 
     def close(self) -> None:
-        self.db.close()
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+
+    # -- the daily backup ----------------------------------------------------------
+    def back_up(self, today: date | None = None) -> Path | None:
+        """Today's copy of the journal (SQLite's backup API, a consistent snapshot) in backups/ beside it,
+        once a day, keeping the last BACKUPS_KEPT. A backup that cannot be made never stops a session: None."""
+        folder = self.path.parent / "backups"
+        target = folder / f"journal-{(today or date.today()).isoformat()}.sqlite3"
+        if self.db is None or not self.write or os.path.exists(target):
+            return None
+        temporary = folder / f".{target.name}.{os.getpid()}.tmp"
+        try:
+            private_folder(folder)
+            _create_private(temporary)
+            copy = sqlite3.connect(temporary)
+            try:
+                self.db.backup(copy)
+            finally:
+                copy.close()
+            os.replace(temporary, target)  # whole or not at all, even if two sessions begin at once
+        except (OSError, sqlite3.Error):
+            try:
+                os.unlink(temporary)
+            except OSError:
+                pass
+            return None
+        _prune(folder)
+        return target
+
+
+def latest_backup(path: Path) -> Path | None:
+    """The newest daily backup of the journal at `path`, if any."""
+    try:
+        found = sorted((Path(path).parent / "backups").glob("journal-????-??-??.sqlite3"))
+    except OSError:
+        return None
+    return found[-1] if found else None
+
+
+def _prune(folder: Path) -> None:
+    """Keep the newest BACKUPS_KEPT backups; sweep what a killed backup left an hour ago or more."""
+    old = sorted(folder.glob("journal-????-??-??.sqlite3"))[:-BACKUPS_KEPT]
+    stale = [p for p in folder.glob(".journal-*") if _age_s(p) > 3600]
+    for path in old + stale:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+
+
+def _age_s(path: Path) -> float:
+    try:
+        return time.time() - os.stat(path).st_mtime
+    except OSError:
+        return 0.0
+
+
+def private_folder(folder: Path) -> Path:
+    """`folder`, made 0700 (with any missing parents) whatever the umask. One that exists only loses
+    others' access: never chmodded to gain any, so a folder the user made read-only stays so."""
+    missing, place = [], Path(folder)
+    while not os.path.lexists(place) and place != place.parent:
+        missing.append(place)
+        place = place.parent
+    for new in reversed(missing):
+        try:
+            os.mkdir(new, 0o700)
+        except FileExistsError:  # another process made it a moment ago
+            continue
+        os.chmod(new, 0o700)
+    info = os.stat(folder)
+    if not stat.S_ISDIR(info.st_mode):
+        raise NotADirectoryError(errno.ENOTDIR, "not a folder", str(folder))
+    _tighten(folder, stat.S_IMODE(info.st_mode))
+    return folder
+
+
+def _create_private(path: Path) -> None:
+    """An empty file, 0600 whatever the umask; one that another process made meanwhile is left alone."""
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return
+    try:
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+
+
+def _tighten(path: Path, mode: int) -> None:
+    """Take away group's and others' access; keep the owner's as it is."""
+    if mode & 0o077:
+        try:
+            os.chmod(path, mode & 0o700)
+        except OSError:  # not ours to change: it is still readable, and doctor says so
+            pass
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """Read-only (mode=ro). In a folder that cannot be written, where SQLite cannot make the WAL's shared
+    memory file, a journal with no -wal file to replay is opened as immutable instead."""
+    uri = Path(path).absolute().as_uri()
+    db = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=TIMEOUT_S, isolation_level=None)
+    try:
+        db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return db
+    except sqlite3.Error as e:
+        db.close()
+        code = (getattr(e, "sqlite_errorcode", None) or 0) & 0xFF
+        wal = f"{path}-wal"
+        if code not in (8, 14) or (os.path.exists(wal) and os.path.getsize(wal) > 0):  # READONLY, CANTOPEN
+            raise
+    return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, timeout=TIMEOUT_S, isolation_level=None)
+
+
+def _wal(db: sqlite3.Connection) -> None:
+    """WAL mode. Switching needs a moment alone with the file (SQLite answers "database is locked" at
+    once, not after the busy timeout), so wait for another process's turn."""
+    deadline = time.monotonic() + TIMEOUT_S
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL").fetchone()
+            return
+        except sqlite3.OperationalError as e:
+            if (getattr(e, "sqlite_errorcode", None) or 0) & 0xFF not in _BUSY or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _as_dict(row: sqlite3.Row) -> dict:
-    entry = dict(row)
+    entry = dict.fromkeys(EXTRA_COLUMNS) | dict(row)  # an older journal, read as it is, lacks later columns
     entry["completed"] = bool(entry["completed"])
     if entry.get("returned") is not None:
         entry["returned"] = bool(entry["returned"])
@@ -160,7 +451,7 @@ def _as_dict(row: sqlite3.Row) -> dict:
 
 
 class _transaction:
-    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any error."""
+    """BEGIN IMMEDIATE (waiting up to the busy timeout for another writer) ... COMMIT, or ROLLBACK on any error."""
 
     def __init__(self, db: sqlite3.Connection):
         self.db = db
@@ -169,5 +460,19 @@ class _transaction:
         self.db.execute("BEGIN IMMEDIATE")
 
     def __exit__(self, kind, value, tb):
-        self.db.execute("COMMIT" if kind is None else "ROLLBACK")
+        if kind is None:
+            try:
+                self.db.execute("COMMIT")
+                return False
+            except BaseException:
+                self._roll_back()
+                raise
+        self._roll_back()
         return False
+
+    def _roll_back(self) -> None:
+        try:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass  # the original error says more

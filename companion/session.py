@@ -17,16 +17,18 @@ POLL_S = 0.05
 EXIT_CODES = {"completed": 0, "stopped": 0, "error": 1, "interrupted": 130}
 
 
-class Outcome(namedtuple("Outcome", "reason played_s position_s planned_s output message session_id",
-                         defaults=("", None))):
+class Outcome(namedtuple("Outcome", "reason played_s position_s planned_s output message session_id unrecorded",
+                         defaults=("", None, ""))):
     """How a session ended: reason is completed, stopped, interrupted or error; times in seconds;
-    its journal row's id, if it has one."""
+    its journal row's id, if it has one; `unrecorded`: why the journal could not keep it all."""
 
     __slots__ = ()
 
     @property
     def exit_code(self) -> int:
-        return EXIT_CODES[self.reason]
+        """A session the journal could not keep never exits 0: 1, as for an error."""
+        code = EXIT_CODES[self.reason]
+        return 1 if code == 0 and self.unrecorded else code
 
 
 def run(player: Player, output, *, screen: Screen, keys: Keys, journal=None, sequence_id: str = "",
@@ -50,7 +52,7 @@ def run(player: Player, output, *, screen: Screen, keys: Keys, journal=None, seq
     """
     cursor = player.cursor
     session_id = None
-    reason, message = "completed", ""
+    reason, message, unrecorded = "completed", "", ""
     try:
         player.start()
         if prelude_frames:
@@ -67,8 +69,12 @@ def run(player: Player, output, *, screen: Screen, keys: Keys, journal=None, seq
                     session_id = journal.start(sequence_id, title, mode, output.name)
                     if extra:  # now, not only at the end: a session killed outright keeps them too
                         journal.add(session_id, **extra)
-            except Exception as e:
-                warn(f"The journal could not be written ({e}); this session will not be recorded.")
+            except Exception as e:  # the journal cannot keep it (e.said: open_or_warn said why); it still plays
+                unrecorded = str(e)
+                if not getattr(e, "said", False):
+                    from .journal import UNRECORDED
+
+                    warn(f"{UNRECORDED}{e}")
                 journal = None
         with keys:
             reason = _loop(player, output, screen, keys, note, keep_time, ready_key)
@@ -93,8 +99,11 @@ def run(player: Player, output, *, screen: Screen, keys: Keys, journal=None, seq
                 try:
                     journal.finish(session_id, reason=reason, planned_s=outcome.planned_s,
                                    played_s=outcome.played_s, position_s=outcome.position_s)
-                except Exception as e:
-                    warn(f"The journal could not be written ({e}).")
+                except Exception as e:  # the row stays `unfinished` in the log
+                    unrecorded = str(e)
+                    warn(f"companion: the journal could not record how this session ended ({e}).")
+            if unrecorded:  # said when it happened
+                outcome = outcome._replace(unrecorded=unrecorded)
     return outcome
 
 

@@ -469,7 +469,7 @@ def test_a_journal_that_cannot_open_is_said_once_and_the_pause_goes_on(home):
     run.wait_for("Feeling overwhelmed is not the same as being in danger")  # the second line: the journal was tried with the first
     run.write("q")
     out, err = run.finish()
-    assert run.proc.returncode == 0 and "You stopped. You're still here." in out and "Traceback" not in err
+    assert run.proc.returncode == 1 and "You stopped. You're still here." in out and "Traceback" not in err  # unrecorded
     assert err.count("this session will not be recorded") == 1, err
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from companion.journal import Journal
+from companion.journal import Journal, JournalError, Unrecorded
 from companion.outputs import ClockOutput
 from companion.player import Player
 from companion.screen import Screen
@@ -35,15 +35,15 @@ class ScriptedKeys:
         return key
 
 
-def session(tmp_path, body, keys, capsys=None):
+def session(tmp_path, body, keys, capsys=None, journal=None, warn=print):
     steps = parse('+++\ntitle = "T"\n+++\n' + body).steps
     player = Player(steps, FakeClips())
     clock = FakeClock()
     output = ClockOutput(clock=clock, sleep=lambda s: (clock.sleep(s), __import__("time").sleep(0.001)),
                          step_s=0.5)
-    journal = Journal(tmp_path / "j.sqlite3")
-    outcome = run(player, output, screen=Screen(), keys=keys, journal=journal, sequence_id="t", title="T")
-    return outcome, journal.recent()[0]
+    journal = journal or Journal(tmp_path / "j.sqlite3")
+    outcome = run(player, output, screen=Screen(), keys=keys, journal=journal, sequence_id="t", title="T", warn=warn)
+    return outcome, (journal.recent() or [None])[0]
 
 
 def test_a_completed_session_is_journalled(tmp_path, capsys):
@@ -65,3 +65,47 @@ def test_q_stops_and_is_journalled_as_stopped(tmp_path):
     outcome, row = session(tmp_path, "Hello.\n[pause 20m]\n", ScriptedKeys({3: "q"}))
     assert outcome.reason == "stopped" and outcome.exit_code == 0
     assert row["end_reason"] == "stopped" and row["completed"] is False
+
+
+def test_a_session_the_journal_could_not_open_for_still_plays_and_exits_1_without_saying_it_twice(tmp_path, capsys):
+    said = []
+    outcome, row = session(tmp_path, "Hello.\n", ScriptedKeys(), journal=Unrecorded("the journal is damaged"),
+                           warn=said.append)
+    assert outcome.reason == "completed" and outcome.exit_code == 1 and row is None
+    assert outcome.unrecorded == "the journal is damaged" and said == []  # open_or_warn said it
+    assert "Hello." in capsys.readouterr().out
+
+
+class Failing(Journal):
+    """A real journal whose writes fail from one step on."""
+
+    def __init__(self, path, fail_at):
+        super().__init__(path)
+        self.fail_at = fail_at
+
+    def start(self, *args, **kwargs):
+        if self.fail_at == "start":
+            raise JournalError("cannot write the journal j.sqlite3: disk I/O error")
+        return super().start(*args, **kwargs)
+
+    def finish(self, *args, **kwargs):
+        raise JournalError("cannot write the journal j.sqlite3: disk I/O error")
+
+
+@pytest.mark.parametrize("fail_at, said", [
+    ("start", "companion: this session will not be recorded: cannot write the journal j.sqlite3: disk I/O error"),
+    ("finish", "companion: the journal could not record how this session ended (cannot write the journal "
+               "j.sqlite3: disk I/O error)."),
+])
+def test_a_journal_write_that_fails_is_one_line_and_exit_1(tmp_path, fail_at, said):
+    lines = []
+    outcome, row = session(tmp_path, "Hello.\n", ScriptedKeys(), journal=Failing(tmp_path / "j.sqlite3", fail_at),
+                           warn=lines.append)
+    assert outcome.reason == "completed" and outcome.exit_code == 1 and lines == [said]
+    assert row is None if fail_at == "start" else row["end_reason"] == "running"  # `log` shows it unfinished
+
+
+def test_ctrl_c_keeps_130_when_the_journal_could_not_keep_the_session(tmp_path):
+    outcome, _ = session(tmp_path, "Hello.\n[pause 20m]\n", ScriptedKeys({5: KeyboardInterrupt}),
+                         journal=Unrecorded("damaged"))
+    assert outcome.reason == "interrupted" and outcome.exit_code == 130

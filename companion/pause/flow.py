@@ -59,6 +59,7 @@ class PauseFlow:
         self._sounding = threading.Event()  # the current phase's first sound has started
         self.journal = None
         self._journal_tried = False  # opened once: a journal that cannot open is said once
+        self.unrecorded = ""  # why the journal could not keep this pause, if it could not
         self._side_saved = False
         self.session_id = None
         self.record: dict = {"side": None, "pulse_bpm": None, "break_minutes": None, "returned": None,
@@ -107,6 +108,8 @@ class PauseFlow:
             self.warn(f"companion: {message}")
         from ..session import EXIT_CODES
 
+        if self.unrecorded:  # said when it happened; and never exit 0 (as session.Outcome)
+            return EXIT_CODES[reason] or 1
         return EXIT_CODES[reason]
 
     def sides(self, side: str) -> str:
@@ -296,8 +299,12 @@ class PauseFlow:
             if self.journal is not None:
                 try:
                     self.session_id = self.journal.start("pause", "A guided pause", "pause", self.output.name)
-                except Exception as e:
-                    self.warn(f"The journal could not be written ({e}); this session will not be recorded.")
+                except Exception as e:  # e.said: open_or_warn said why already
+                    self.unrecorded = str(e)
+                    if not getattr(e, "said", False):
+                        from ..journal import UNRECORDED
+
+                        self.warn(f"{UNRECORDED}{e}")
                     self.journal = None
 
     def _finish(self, reason: str) -> None:
@@ -312,8 +319,9 @@ class PauseFlow:
             self.journal.finish(self.session_id, reason=reason, planned_s=self.planned_s, played_s=self.played_s,
                                 position_s=self.position_s, **record)
             self.journal.close()
-        except Exception as e:
-            self.warn(f"The journal could not be written ({e}).")
+        except Exception as e:  # the row stays `unfinished` in the log
+            self.unrecorded = str(e)
+            self.warn(f"companion: the journal could not record how this session ended ({e}).")
 
     def _started_late(self) -> None:
         """A pause ended before any sound (q at the question): still one row."""
