@@ -15,6 +15,9 @@ def _import_sounddevice() -> None:
 
 
 def main() -> None:
+    import os
+
+    os.umask(0o077)  # whatever the user's umask, nothing companion creates is open to others
     args = sys.argv[1:]
     pausing = args[:1] == ["pause"] and not {"-h", "--help"} & set(args)
     try:

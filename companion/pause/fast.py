@@ -139,7 +139,9 @@ def _run(options, early: EarlyOutput) -> int:
     from .. import state
 
     def warn(message: str) -> None:
-        print(message, file=sys.stderr)
+        from ..textsafe import visible  # a message may quote the config: never a raw control character
+
+        print(visible(message, newlines=True), file=sys.stderr)
 
     def journal():
         from ..journal import open_or_warn
