@@ -124,6 +124,7 @@ def _loop(player: Player, output, screen: Screen, keys: Keys, note_for=None, kee
             warned = True
             screen.caption(f"(no voice: {player.clips.unavailable}; showing captions only)")
         interrupt.check()  # a Ctrl-C whose exception went astray (see interrupt.py)
+        _caption_entered(player, screen)  # before a key can end it: a line heard is a line shown
         if screen.gone and output.name == "captions":  # captions were all it gave, and nobody reads them
             return "stopped"  # (with sound, the session goes on: the captions were only a copy of it)
         key = keys.read(POLL_S)
@@ -142,10 +143,7 @@ def _loop(player: Player, output, screen: Screen, keys: Keys, note_for=None, kee
                 cursor.skip_to_last()
             else:
                 armed_until = time.monotonic() + READY_CONFIRM_S
-        while cursor.entered:  # every line begun since the last look, none that was skipped
-            caption = player.events[cursor.entered.popleft()].caption
-            if caption:
-                screen.caption(caption)
+        _caption_entered(player, screen)
         event = cursor.current()
         note = note_for(cursor) if note_for else ""
         if time.monotonic() < armed_until:
@@ -155,7 +153,17 @@ def _loop(player: Player, output, screen: Screen, keys: Keys, note_for=None, kee
         total = player.planned_frames
         screen.status(cursor.position / pcm.RATE_HZ, total / pcm.RATE_HZ if total else None, cursor.paused, note,
                       times=note_for is None)
+    _caption_entered(player, screen)  # a short session can end before the loop's first look
     return "completed"
+
+
+def _caption_entered(player: Player, screen: Screen) -> None:
+    """Caption every line begun since the last look, none that was skipped."""
+    cursor = player.cursor
+    while cursor.entered:
+        caption = player.events[cursor.entered.popleft()].caption
+        if caption:
+            screen.caption(caption)
 
 
 def _wait_for(player: Player, condition: Callable[[], bool], limit_s: float = 5.0) -> None:

@@ -581,6 +581,13 @@ class Recorder:
         self._need_data()
         return bool(self._flags.any())
 
+    def starved(self, gap_s: float = 0.1) -> bool:
+        """True if the recorder itself went without the CPU: an overflow, or a gap of more than `gap_s`
+        between two callbacks (10 ms apart when fed). Its block times are then only as good as the
+        callbacks around the gap, so a run like that says nothing about timing."""
+        self._need_data()
+        return self.overflowed() or (len(self._cb_times) > 1 and float(np.diff(self._cb_times).max()) > gap_s)
+
     def __enter__(self) -> "Recorder":
         return self.start()
 

@@ -66,18 +66,19 @@ def test_hears_played_tones_with_accurate_timing(sound_server, recorder, tmp_pat
     wav = tmp_path / "tones.wav"
     write_wav(wav, two_tones(), RATE)
     # A player that underruns (CPU starved, e.g. by a parallel test run) really
-    # plays late, and the recording faithfully shows it; such a run says nothing
-    # about the harness, so try again with a fresh recorder, up to 3 times.
+    # plays late, and the recording faithfully shows it; a recorder starved of
+    # the CPU times its blocks late. Such a run says nothing about the harness,
+    # so try again with a fresh recorder, up to 5 times.
     rec = recorder
-    for attempt in range(3):
+    for attempt in range(5):
         if attempt:
             rec = Recorder(sound_server).start()
         started, underflows = play(wav, sound_server.env)
         rec.stop()
-        if underflows == 0:
+        if underflows == 0 and not rec.starved():
             break
     else:
-        pytest.fail("the player underran in 3 attempts (CPU starved?): timing not judged")
+        pytest.fail("the player underran or the recorder starved in 5 attempts (CPU starved?): timing not judged")
     segs = rec.segments()
     report = [(round(a - started, 4), round(b - a, 4)) for a, b in segs]
     assert len(segs) == 2, f"(onset after start, duration): {report}"
