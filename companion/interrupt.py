@@ -54,6 +54,24 @@ def _importing(frame) -> bool:
 def install() -> None:
     """Ctrl-C raises KeyboardInterrupt, as usual, and is remembered."""
     _set(_raise)
+    _quiet_unraisable()
+
+
+def _quiet_unraisable() -> None:
+    """A press raised inside a finalizer (a __del__, a weakref callback) cannot propagate: Python
+    prints "Exception ignored in: ..." and goes on (seen under load, with a kill as a session
+    started). It is remembered all the same, and the next `check` ends the session: say nothing."""
+    import sys
+
+    default = sys.__unraisablehook__
+
+    def hook(unraisable) -> None:
+        if unraisable.exc_type is KeyboardInterrupt:
+            pressed.set()
+            return
+        default(unraisable)
+
+    sys.unraisablehook = hook
 
 
 def hold(on_press=lambda: None) -> None:

@@ -43,6 +43,7 @@ class DeviceOutput:
         self.done = threading.Event()
         self._drained = 0
         self._silent = False
+        self.underruns = 0  # callbacks PortAudio flagged (a starved CPU): said with COMPANION_DEBUG=1
         try:
             import sounddevice as sd
         except OSError as e:  # libportaudio2 missing
@@ -59,6 +60,8 @@ class DeviceOutput:
         self._drain_frames = int(self.stream.latency * pcm.RATE_HZ) + 256
 
     def _callback(self, outdata, frames, time_info, status) -> None:
+        if status:
+            self.underruns += 1
         if self._silent:
             outdata[:] = bytes(len(outdata))
             return
@@ -116,6 +119,21 @@ class DeviceOutput:
         except Exception:
             pass
         self.done.set()
+        if self.underruns:
+            self._report_underruns()
+
+    def _report_underruns(self) -> None:
+        """Sound that came late because the machine was too busy to feed it: a fact for whoever
+        judges timing (the end-to-end tests), never a worry for the person listening."""
+        import os
+        import sys
+
+        count, self.underruns = self.underruns, 0
+        if os.environ.get("COMPANION_DEBUG"):
+            try:
+                print(f"companion: debug: {count} output underruns", file=sys.stderr, flush=True)
+            except (OSError, ValueError):
+                pass
 
 
 _alsa_handler = None  # kept alive: ALSA calls it for as long as the process lives
