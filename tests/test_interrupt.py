@@ -52,7 +52,7 @@ def test_a_press_swallowed_by_a_callback_is_still_seen_by_check():
         class Thing: pass
         thing = Thing()
         ref = weakref.ref(thing, lambda r: os.kill(os.getpid(), signal.SIGINT))
-        del thing   # the callback's KeyboardInterrupt is printed and ignored
+        del thing   # the callback's KeyboardInterrupt cannot propagate: Python would print it and go on
         print("went on")
         try:
             interrupt.check()
@@ -60,7 +60,7 @@ def test_a_press_swallowed_by_a_callback_is_still_seen_by_check():
             print("check raised")
     """)
     assert done.stdout.splitlines() == ["went on", "check raised"], done.stderr
-    assert "Exception ignored" in done.stderr
+    assert done.stderr == ""  # remembered, not printed over a person's captions
 
 
 def test_held_blocks_a_second_press_and_restores_the_handler():

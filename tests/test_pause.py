@@ -126,7 +126,7 @@ class Keys:
         self.clock = clock
         self.flow = None
         self._lock = threading.Lock()
-        self._stage = self._since = None
+        self._stage = self._stage_cursor = self._old_cursor = self._last_cursor = None
         self._acting = False  # a key was read and the flow has not come back for the next
         self._held_since = None
 
@@ -165,15 +165,25 @@ class Keys:
         time.sleep(0.0005)  # let the flow's thread run
 
     def _due(self) -> bool:
-        """Is the current stage's next key due? (Called with the lock held.)"""
+        """Is the current stage's next key due? (Called with the lock held.)
+
+        Time in a stage is the position of the cursor that plays it, not the fake clock: under
+        load the planner can lag, the cursor then stalls while the clock runs on, and a key timed
+        by the clock would land earlier in the stage than planned."""
         stage = self.flow.record["stage"]
+        cursor = getattr(self.flow.output, "cursor", None)
         if stage != self._stage:  # the first to see a stage (either thread) marks its start
-            self._stage, self._since = stage, self.clock.now
+            # the cursor last seen in the stage before (the stage is named before its cursor exists)
+            self._stage, self._old_cursor, self._stage_cursor = stage, self._last_cursor, None
+        self._last_cursor = cursor
+        if self._stage_cursor is None and cursor is not None and cursor is not self._old_cursor:
+            self._stage_cursor = cursor  # the stage's own sequence has begun
         pending = self.plan.get(stage)
         if not pending:
             return False
         at = pending[0][0] if isinstance(pending[0], tuple) else 0
-        return self.clock.now - self._since >= at
+        played = self._stage_cursor.position / pcm.RATE_HZ if self._stage_cursor is not None else 0.0
+        return played >= at
 
 
 def pause_flow(tmp_path, keys_plan, side=None, minutes=None, lines=(), last_side=None, pulse=False,
