@@ -58,10 +58,23 @@ MIGRATIONS: list[str] = [
     ALTER TABLE sessions ADD COLUMN distress_after INTEGER;
     ALTER TABLE sessions ADD COLUMN wait_s REAL;
     """,
+    # 4: a stable id (a UUID4, made here for the rows before it) that export and import merge on
+    """
+    ALTER TABLE sessions ADD COLUMN uid TEXT;
+    UPDATE sessions SET uid = lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' ||
+        substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + abs(random() % 4), 1) ||
+        substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)));
+    CREATE UNIQUE INDEX sessions_uid ON sessions (uid);
+    CREATE INDEX sessions_mode ON sessions (mode, started_at);
+    """,
 ]
+COLUMNS = ("id", "uid", "sequence", "title", "mode", "output", "started_at", "ended_at", "planned_s", "played_s",
+           "position_s", "completed", "end_reason", "side", "pulse_bpm", "break_minutes", "returned", "stage",
+           "wait_s", "distress_before", "distress_after")  # every column, as `log --json` and export give them
 EXTRA_COLUMNS = ("side", "pulse_bpm", "break_minutes", "returned", "stage", "wait_s", "distress_before",
                  "distress_after")
 END_REASONS = ("completed", "stopped", "interrupted", "error")
+HEARD = 0.67  # a practice counts when this much of its planned time was heard (README: "Each morning")
 
 TIMEOUT_S = 10.0  # how long a process waits for another's write (a session's writes take milliseconds)
 CHECK_LIMIT_BYTES = 64 << 20  # quick_check reads the whole file: 5 ms for 20,000 sessions; skipped above this
@@ -155,6 +168,15 @@ class Journal:
             if version == 0:  # made, but its first session never began: nothing to read
                 db.close()
                 return None
+            if version < len(MIGRATIONS):  # an older schema: read a copy, migrated in memory, never the file
+                copy = sqlite3.connect(":memory:", isolation_level=None)
+                try:
+                    db.backup(copy)
+                finally:
+                    db.close()
+                copy.row_factory = sqlite3.Row
+                self._migrate(copy)
+                return copy
             return db
         db.close()
         db = sqlite3.connect(self.path, timeout=TIMEOUT_S, isolation_level=None)
@@ -281,9 +303,12 @@ class Journal:
 
     def start(self, sequence: str, title: str, mode: str, output: str, planned_s: float = 0.0) -> int:
         """Record a session as it begins; returns its id."""
+        import uuid
+
         return self._written(
-            "INSERT INTO sessions (sequence, title, mode, output, started_at, planned_s) VALUES (?, ?, ?, ?, ?, ?)",
-            (sequence, title, mode, output, now(), planned_s)).lastrowid
+            "INSERT INTO sessions (uid, sequence, title, mode, output, started_at, planned_s)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (str(uuid.uuid4()), sequence, title, mode, output, now(), planned_s)).lastrowid
 
     def finish(self, session_id: int, *, reason: str, planned_s: float, played_s: float, position_s: float,
                output: str | None = None, **extra) -> None:
@@ -307,8 +332,49 @@ class Journal:
         """Every session of one mode (e.g. daily), oldest first."""
         return [_as_dict(row) for row in self._rows("SELECT * FROM sessions WHERE mode = ? ORDER BY id", (mode,))]
 
-    def recent(self, limit: int = 20) -> list[dict]:
-        return [_as_dict(row) for row in self._rows("SELECT * FROM sessions ORDER BY id DESC LIMIT ?", (limit,))]
+    def recent(self, limit: int | None = 20, *, since: str | None = None, mode: str | None = None,
+               sequence: str | None = None) -> list[dict]:
+        """Sessions newest first: `limit` of them (None: all), started on or after the date `since`
+        (YYYY-MM-DD, the local date it was started), of one mode, of one sequence."""
+        where, parameters = [], []
+        for clause, value in (("substr(started_at, 1, 10) >= ?", since), ("mode = ?", mode),
+                              ("sequence = ?", sequence)):
+            if value is not None:
+                where.append(clause)
+                parameters.append(value)
+        sql = "SELECT * FROM sessions" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id DESC"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return [_as_dict(row) for row in self._rows(sql, tuple(parameters))]
+
+    # -- figures, summed by SQLite (10,000 sessions in milliseconds) --------------------
+    def practice_figures(self, day_ends_min: int = 0) -> dict:
+        """Daily practice as sums: by day (the day ending `day_ends_min` minutes after midnight), by
+        week (from Monday), by sequence and in all; and the pause and together sessions."""
+        if self.db is None:
+            return {"days": [], "weeks": [], "by_sequence": [], "totals": None, "pause": None, "together": None}
+        day = f"date(substr(started_at, 1, 19), '-{int(day_ends_min)} minutes')"
+        counts = f"(end_reason != 'running' AND CASE WHEN planned_s > 0 THEN played_s >= {HEARD} * planned_s" \
+                 " ELSE completed END)"
+        drop = "CASE WHEN distress_before IS NOT NULL AND distress_after IS NOT NULL" \
+               " THEN distress_before - distress_after END"
+        daily = f"SELECT {day} AS day, sequence, played_s, distress_before, distress_after, end_reason," \
+                f" {counts} AS counts, {drop} AS drop_ FROM sessions WHERE mode = 'daily'"
+        week = "date(day, '-' || ((CAST(strftime('%w', day) AS INTEGER) + 6) % 7) || ' days')"
+        return {
+            "days": self._rows(f"SELECT day, sum(played_s) / 60.0, count(*), max(counts) FROM ({daily})"
+                               " GROUP BY day ORDER BY day"),
+            "weeks": self._rows(f"SELECT {week} AS week, count(*), sum(counts), avg(distress_before),"
+                                " avg(distress_after), -avg(drop_), sum(end_reason = 'error')"
+                                f" FROM ({daily}) GROUP BY week ORDER BY week"),
+            "by_sequence": self._rows(f"SELECT sequence, count(*), sum(counts), count(drop_), avg(drop_)"
+                                      f" FROM ({daily}) GROUP BY sequence ORDER BY sequence"),
+            "totals": self._rows(f"SELECT count(*), coalesce(sum(counts), 0), coalesce(sum(played_s), 0) / 60.0,"
+                                 f" count(drop_), avg(drop_) FROM ({daily})")[0],
+            "pause": self._rows("SELECT count(*), coalesce(sum(returned), 0), count(pulse_bpm), avg(pulse_bpm)"
+                                " FROM sessions WHERE mode = 'pause'")[0],
+            "together": self._rows("SELECT count(*) FROM sessions WHERE mode IN ('pair', 'together')")[0],
+        }
 
     def close(self) -> None:
         if self.db is not None:
@@ -443,7 +509,7 @@ def _wal(db: sqlite3.Connection) -> None:
 
 
 def _as_dict(row: sqlite3.Row) -> dict:
-    entry = dict.fromkeys(EXTRA_COLUMNS) | dict(row)  # an older journal, read as it is, lacks later columns
+    entry = dict.fromkeys(COLUMNS) | dict(row)  # every column, in the schema's order
     entry["completed"] = bool(entry["completed"])
     if entry.get("returned") is not None:
         entry["returned"] = bool(entry["returned"])
