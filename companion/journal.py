@@ -347,6 +347,58 @@ class Journal:
             sql += f" LIMIT {int(limit)}"
         return [_as_dict(row) for row in self._rows(sql, tuple(parameters))]
 
+    def all_sessions(self) -> list[dict]:
+        """Every session, oldest first, every column (what export writes)."""
+        return [_as_dict(row) for row in self._rows("SELECT * FROM sessions ORDER BY id")]
+
+    def import_sessions(self, sessions: list[dict]) -> tuple[int, int]:
+        """Add sessions (checked by check_session) whose uid is not here yet, all in one transaction;
+        each keeps its id when that id is free. Returns (added, already here)."""
+        if self.db is None or not self.write:
+            raise JournalError(f"the journal {self.path} is open only to read")
+        added = present = 0
+        try:
+            with _transaction(self.db):
+                uids = {row[0] for row in self.db.execute("SELECT uid FROM sessions")}
+                ids = {row[0] for row in self.db.execute("SELECT id FROM sessions")}
+                for session in sessions:
+                    if session["uid"] in uids:
+                        present += 1
+                        continue
+                    values = dict(session)
+                    if values.get("id") in ids:
+                        values["id"] = None  # taken here: SQLite gives it the next one
+                    columns = [c for c in COLUMNS if c in values]
+                    cursor = self.db.execute(f"INSERT INTO sessions ({', '.join(columns)}) VALUES "
+                                             f"({', '.join('?' * len(columns))})", [values[c] for c in columns])
+                    uids.add(session["uid"])
+                    ids.add(cursor.lastrowid)
+                    added += 1
+        except sqlite3.Error as e:
+            raise self._problem(e) from None
+        return added, present
+
+    def forget(self, *, session_id: int | None = None, before: str | None = None,
+               everything: bool = False) -> list[tuple]:
+        """Delete sessions (one by id, those started before the date `before`, or all), then VACUUM and
+        truncate the WAL so no page of them is left in the journal's files. Returns (id, uid, started_at)
+        of each one forgotten (for forget_in_backups)."""
+        if self.db is None or not self.write:
+            raise JournalError(f"the journal {self.path} is open only to read")
+        where, parameters = ("1", ()) if everything else ("id = ?", (session_id,)) if session_id is not None \
+            else ("substr(started_at, 1, 10) < ?", (before,))
+        try:
+            with _transaction(self.db):
+                gone = [tuple(row) for row in self.db.execute(
+                    f"SELECT id, uid, started_at FROM sessions WHERE {where}", parameters)]
+                self.db.execute(f"DELETE FROM sessions WHERE {where}", parameters)
+            if gone:
+                self.db.execute("VACUUM")
+                self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        except sqlite3.Error as e:
+            raise self._problem(e) from None
+        return gone
+
     # -- figures, summed by SQLite (10,000 sessions in milliseconds) --------------------
     def practice_figures(self, day_ends_min: int = 0) -> dict:
         """Daily practice as sums: by day (the day ending `day_ends_min` minutes after midnight), by
@@ -407,6 +459,134 @@ class Journal:
             return None
         _prune(folder)
         return target
+
+
+def forget_in_backups(path: Path, gone: list[tuple], everything: bool = False) -> tuple[int, int]:
+    """Take forgotten sessions out of every daily backup of the journal at `path` (by uid, or by id and
+    start for a backup older than uids), compacting each; a backup that cannot be rewritten, and every
+    backup when `everything` is forgotten, is deleted. Returns (rewritten, deleted)."""
+    rewritten = deleted = 0
+    try:
+        backups = sorted((Path(path).parent / "backups").glob("journal-????-??-??.sqlite3"))
+    except OSError:
+        return 0, 0
+    for backup in backups:
+        if not everything:
+            try:
+                if _forget_in(backup, gone):
+                    rewritten += 1
+                continue
+            except sqlite3.Error:
+                pass  # damaged or unreadable: deleted below rather than left holding them
+        for leftover in (backup, Path(f"{backup}-wal"), Path(f"{backup}-shm"), Path(f"{backup}-journal")):
+            try:
+                os.unlink(leftover)
+                deleted += leftover == backup
+            except FileNotFoundError:
+                pass
+    return rewritten, deleted
+
+
+def _forget_in(backup: Path, gone: list[tuple]) -> bool:
+    db = sqlite3.connect(backup, isolation_level=None)
+    try:
+        db.execute("PRAGMA journal_mode=DELETE").fetchone()  # no -wal left beside it
+        has_uid = any(row[1] == "uid" for row in db.execute("PRAGMA table_info(sessions)"))
+        with _transaction(db):
+            before = db.total_changes
+            for session_id, uid, started_at in gone:
+                if has_uid:
+                    db.execute("DELETE FROM sessions WHERE uid = ?", (uid,))
+                db.execute("DELETE FROM sessions WHERE id = ? AND started_at = ?", (session_id, started_at))
+            changed = db.total_changes > before
+        if changed:
+            db.execute("VACUUM")
+        return changed
+    finally:
+        db.close()
+
+
+def check_session(raw: dict, *, text: bool = False) -> dict:
+    """One session read from an export, as a row to insert; a ValueError saying what is wrong.
+    `text`: every value is a string (CSV), with "" for none."""
+    if not isinstance(raw, dict):
+        raise ValueError("is not an object of named values")
+    unknown = sorted(set(raw) - set(COLUMNS))
+    if unknown:
+        raise ValueError(f"has an unknown field {unknown[0]!r}; expected the fields of `companion log --json`")
+    row = {}
+    for column in COLUMNS:
+        kind, required = _KINDS[column]
+        value = raw.get(column)
+        if text and isinstance(value, str):
+            value = _from_text(value, kind)
+        if value is None:
+            if required:
+                raise ValueError(f"lacks {column}")
+            row[column] = None
+            continue
+        row[column] = _checked(column, value, kind)
+    return row
+
+
+_KINDS = {"id": ("id", False), "uid": ("uid", True), "sequence": ("name", True), "title": ("str", True),
+          "mode": ("name", True), "output": ("name", True), "started_at": ("time", True), "ended_at": ("time", False),
+          "planned_s": ("seconds", True), "played_s": ("seconds", True), "position_s": ("seconds", True),
+          "completed": ("bool", True), "end_reason": ("reason", True), "side": ("name", False),
+          "pulse_bpm": ("bpm", False), "break_minutes": ("seconds", False), "returned": ("bool", False),
+          "stage": ("name", False), "wait_s": ("seconds", False), "distress_before": ("rating", False),
+          "distress_after": ("rating", False)}
+
+
+def _from_text(value: str, kind: str):
+    if value == "":
+        return None
+    if kind in ("id", "bpm", "rating", "seconds"):
+        try:
+            return float(value) if kind == "seconds" else int(value)
+        except ValueError:
+            return value  # said by _checked
+    if kind == "bool":
+        return {"true": True, "false": False, "1": True, "0": False}.get(value.lower(), value)
+    return value
+
+
+def _checked(column: str, value, kind: str):
+    def wrong(expected: str) -> ValueError:
+        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:39] + "…"
+        return ValueError(f"{column} = {shown}; expected {expected}")
+
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if kind in ("id", "bpm", "rating"):
+        limits = {"id": (1, 2 ** 63 - 1), "bpm": (1, 400), "rating": (0, 10)}[kind]
+        if not number or value != int(value) or not limits[0] <= value <= limits[1]:
+            raise wrong(f"a whole number from {limits[0]} to {limits[1]}" if kind != "id" else "a positive whole number")
+        return int(value)
+    if kind == "seconds":
+        if not number or not 0 <= value < 1e9:
+            raise wrong("a number of seconds, 0 or more")
+        return float(value)
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise wrong("true or false")
+        return value
+    if not isinstance(value, str) or not value.isprintable() or not value.strip():
+        raise wrong("some text")
+    if kind == "uid":
+        import uuid
+
+        try:
+            return str(uuid.UUID(value))
+        except ValueError:
+            raise wrong("a UUID such as 1b4e28ba-2fa1-4d3b-a3f5-ef19b5a7633b") from None
+    if kind == "time":
+        try:
+            datetime.fromisoformat(value)
+        except ValueError:
+            raise wrong("a time such as 2026-11-25T21:20:04+01:00") from None
+    if kind == "reason" and value not in (*END_REASONS, "running"):
+        raise wrong(", ".join((*END_REASONS, "running")))
+    return value
 
 
 def latest_backup(path: Path) -> Path | None:
