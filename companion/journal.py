@@ -401,28 +401,26 @@ class Journal:
 
     # -- figures, summed by SQLite (10,000 sessions in milliseconds) --------------------
     def practice_figures(self, day_ends_min: int = 0) -> dict:
-        """Daily practice as sums: by day (the day ending `day_ends_min` minutes after midnight), by
-        week (from Monday), by sequence and in all; and the pause and together sessions."""
+        """Daily practice summed by day (the day ending `day_ends_min` minutes after midnight) and by
+        sequence; the pause and together sessions counted. Weeks and totals are summed from the days
+        (a few hundred rows a year) by the caller: one pass over the sessions, not one per figure."""
         if self.db is None:
-            return {"days": [], "weeks": [], "by_sequence": [], "totals": None, "pause": None, "together": None}
-        day = f"date(substr(started_at, 1, 19), '-{int(day_ends_min)} minutes')"
+            return {"days": [], "by_sequence": [], "pause": None, "together": None}
+        ends = f"{int(day_ends_min) // 60:02}:{int(day_ends_min) % 60:02}"
+        # the local date as written; before the day's end, the day before (date() only for those few)
+        day = f"CASE WHEN substr(started_at, 12, 5) >= '{ends}' THEN substr(started_at, 1, 10)" \
+              " ELSE date(substr(started_at, 1, 10), '-1 day') END"
         counts = f"(end_reason != 'running' AND CASE WHEN planned_s > 0 THEN played_s >= {HEARD} * planned_s" \
                  " ELSE completed END)"
-        drop = "CASE WHEN distress_before IS NOT NULL AND distress_after IS NOT NULL" \
-               " THEN distress_before - distress_after END"
-        daily = f"SELECT {day} AS day, sequence, played_s, distress_before, distress_after, end_reason," \
-                f" {counts} AS counts, {drop} AS drop_ FROM sessions WHERE mode = 'daily'"
-        week = "date(day, '-' || ((CAST(strftime('%w', day) AS INTEGER) + 6) % 7) || ' days')"
+        drop = "distress_before - distress_after"  # NULL unless rated both times
         return {
-            "days": self._rows(f"SELECT day, sum(played_s) / 60.0, count(*), max(counts) FROM ({daily})"
-                               " GROUP BY day ORDER BY day"),
-            "weeks": self._rows(f"SELECT {week} AS week, count(*), sum(counts), avg(distress_before),"
-                                " avg(distress_after), -avg(drop_), sum(end_reason = 'error')"
-                                f" FROM ({daily}) GROUP BY week ORDER BY week"),
-            "by_sequence": self._rows(f"SELECT sequence, count(*), sum(counts), count(drop_), avg(drop_)"
-                                      f" FROM ({daily}) GROUP BY sequence ORDER BY sequence"),
-            "totals": self._rows(f"SELECT count(*), coalesce(sum(counts), 0), coalesce(sum(played_s), 0) / 60.0,"
-                                 f" count(drop_), avg(drop_) FROM ({daily})")[0],
+            "days": self._rows(
+                f"SELECT {day} AS day, sum(played_s) / 60.0, count(*), sum({counts}), sum(end_reason = 'error'),"
+                " sum(distress_before), count(distress_before), sum(distress_after), count(distress_after),"
+                f" sum({drop}), count({drop}) FROM sessions WHERE mode = 'daily' GROUP BY day ORDER BY day"),
+            "by_sequence": self._rows(
+                f"SELECT sequence, count(*), sum({counts}), count({drop}), avg({drop}) FROM sessions"
+                " WHERE mode = 'daily' GROUP BY sequence ORDER BY sequence"),
             "pause": self._rows("SELECT count(*), coalesce(sum(returned), 0), count(pulse_bpm), avg(pulse_bpm)"
                                 " FROM sessions WHERE mode = 'pause'")[0],
             "together": self._rows("SELECT count(*) FROM sessions WHERE mode IN ('pair', 'together')")[0],

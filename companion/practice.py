@@ -8,7 +8,7 @@ and the journal, asks the ratings and runs the session.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 
 from . import daily
 
@@ -75,25 +75,28 @@ def _round(value, places=2):
     return None if value is None else round(value, places)
 
 
+def _ratio(total, count, places):
+    return round(total / count, places) if count else None
+
+
 def progress(figures: dict, today: date, show_streaks: bool = True, day_ends_min: int = 0) -> dict:
     """The practice as plain values (what `progress --json` prints), from the journal's sums
     (Journal.practice_figures); `today` is the day by the configured end of day."""
-    totals = figures["totals"] or (0, 0, 0.0, 0, None)
-    sessions, completed, minutes, rated, drop = totals
-    done_days = [date.fromisoformat(d[0]) for d in figures["days"] if d[3]]
+    days = [(date.fromisoformat(row[0]), *row[1:]) for row in figures["days"]]
+    columns = list(zip(*days)) or [()] * 11
+    sums = [sum(c for c in column if c) for column in columns[1:]]
+    minutes, sessions, completed, _, _, _, _, _, drops, rated = sums if days else [0] * 10
+    done_days = [row[0] for row in days if row[3]]
     report = {"sessions": sessions, "completed": completed, "days": len(done_days), "minutes": round(minutes, 1)}
     if show_streaks:
         report["streak_days"], report["longest_streak_days"] = daily.streaks(done_days, today)
     report |= {
-        "distress_drop_avg": _round(drop), "rated_sessions": rated,
+        "distress_drop_avg": _ratio(drops, rated, 2), "rated_sessions": rated,
         "by_sequence": [{"sequence": name, "sessions": n, "completed": done, "rated": both,
                          "distress_drop_avg": _round(avg)} for name, n, done, both, avg in figures["by_sequence"]],
-        "weeks": [{"week_of": week, "sessions": n, "completed": done, "errored": errored,
-                   "distress_before": _round(before, 1), "distress_after": _round(after, 1),
-                   "change": _round(change, 1)}
-                  for week, n, done, before, after, change, errored in figures["weeks"]],
+        "weeks": _weeks(days),
         "calendar": [{"week_of": monday.isoformat(), "minutes": cells} for monday, cells in daily.calendar(
-            {date.fromisoformat(d[0]): d[1] for d in figures["days"]}, today)],
+            {row[0]: row[1] for row in days}, today)],
         "day_ends": f"{day_ends_min // 60:02}:{day_ends_min % 60:02}",
     }
     report["helped_most"] = daily.helped_most(report["by_sequence"])
@@ -104,9 +107,23 @@ def progress(figures: dict, today: date, show_streaks: bool = True, day_ends_min
     return report
 
 
+def _weeks(days: list[tuple]) -> list[dict]:
+    """The days' sums added up by week (from Monday): sessions begun (errored ones too), those that count,
+    the average ratings, and the change over sessions rated both times."""
+    by_week: dict[date, list] = {}
+    for day, _, *sums in days:
+        totals = by_week.setdefault(day - timedelta(days=day.weekday()), [0] * len(sums))
+        for i, value in enumerate(sums):
+            totals[i] += value or 0
+    return [{"week_of": week.isoformat(), "sessions": n, "completed": done, "errored": errored,
+             "distress_before": _ratio(before, n_before, 1), "distress_after": _ratio(after, n_after, 1),
+             "change": None if not rated else round(-drops / rated, 1)}
+            for week, (n, done, errored, before, n_before, after, n_after, drops, rated) in sorted(by_week.items())]
+
+
 def progress_lines(report: dict) -> list[str]:
     """`progress` for people: totals, what helped most, the last 12 weeks a cell a day, then a row a week."""
-    line = f"Daily practice: {_count(report['completed'], 'session')} done on {_count(report['days'], 'day')}, " \
+    line = f"Daily practice: {_count(report['completed'], 'session')} completed on {_count(report['days'], 'day')}, " \
            f"{report['minutes']:g} minutes."
     if "streak_days" in report:
         current, longest = report["streak_days"], report["longest_streak_days"]
