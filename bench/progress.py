@@ -73,6 +73,8 @@ def timed(args, env) -> float:
 def main() -> int:
     import os
 
+    # as installed: bytecode compiled (under PYTHONDONTWRITEBYTECODE a changed module compiles every run)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "companion")], check=True)
     with tempfile.TemporaryDirectory() as base:
         env = os.environ | user_dirs(Path(base))
         fill(env)

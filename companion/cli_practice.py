@@ -117,12 +117,12 @@ def progress(as_json: bool) -> None:
     from .journal import JournalError
 
     cfg = load_config()
+    today = practice.daily.day_of(datetime.now(), cfg.day_ends_min)
     try:
-        figures = _read(lambda journal: journal.practice_figures(cfg.day_ends_min))
+        figures = _read(lambda journal: journal.practice_figures(cfg.day_ends_min, practice.calendar_start(today)))
     except JournalError as e:
         raise Failure(str(e), 1) from None
-    report = practice.progress(figures, practice.daily.day_of(datetime.now(), cfg.day_ends_min), cfg.show_streaks,
-                               cfg.day_ends_min)
+    report = practice.progress(figures, today, cfg.show_streaks, cfg.day_ends_min)
     if as_json:
         click.echo(json.dumps(report, indent=1))
     elif not report["sessions"]:

@@ -58,14 +58,16 @@ MIGRATIONS: list[str] = [
     ALTER TABLE sessions ADD COLUMN distress_after INTEGER;
     ALTER TABLE sessions ADD COLUMN wait_s REAL;
     """,
-    # 4: a stable id (a UUID4, made here for the rows before it) that export and import merge on
+    # 4: a stable id (a UUID4, made here for the rows before it) that export and import merge on; an index
+    #    holding all that `progress` sums, so it reads the index alone (half the pages of the table)
     """
     ALTER TABLE sessions ADD COLUMN uid TEXT;
     UPDATE sessions SET uid = lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' ||
         substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + abs(random() % 4), 1) ||
         substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)));
     CREATE UNIQUE INDEX sessions_uid ON sessions (uid);
-    CREATE INDEX sessions_mode ON sessions (mode, started_at);
+    CREATE INDEX sessions_daily ON sessions (mode, started_at, sequence, planned_s, played_s, completed, end_reason,
+                                             distress_before, distress_after);
     """,
 ]
 COLUMNS = ("id", "uid", "sequence", "title", "mode", "output", "started_at", "ended_at", "planned_s", "played_s",
@@ -400,12 +402,13 @@ class Journal:
         return gone
 
     # -- figures, summed by SQLite (10,000 sessions in milliseconds) --------------------
-    def practice_figures(self, day_ends_min: int = 0) -> dict:
-        """Daily practice summed by day (the day ending `day_ends_min` minutes after midnight) and by
-        sequence; the pause and together sessions counted. Weeks and totals are summed from the days
-        (a few hundred rows a year) by the caller: one pass over the sessions, not one per figure."""
+    def practice_figures(self, day_ends_min: int = 0, since: str = "9999") -> dict:
+        """Daily practice summed by SQLite in one pass over its sessions: by day (the day ending
+        `day_ends_min` minutes after midnight), then from those days by week (from Monday) and in all;
+        by sequence; the pause and together sessions counted. `since`: the first day of the calendar."""
         if self.db is None:
-            return {"days": [], "by_sequence": [], "pause": None, "together": None}
+            return {"done_days": [], "minutes": [], "weeks": [], "totals": None, "by_sequence": [], "pause": None,
+                    "together": None}
         ends = f"{int(day_ends_min) // 60:02}:{int(day_ends_min) % 60:02}"
         # the local date as written; before the day's end, the day before (date() only for those few)
         day = f"CASE WHEN substr(started_at, 12, 5) >= '{ends}' THEN substr(started_at, 1, 10)" \
@@ -413,11 +416,23 @@ class Journal:
         counts = f"(end_reason != 'running' AND CASE WHEN planned_s > 0 THEN played_s >= {HEARD} * planned_s" \
                  " ELSE completed END)"
         drop = "distress_before - distress_after"  # NULL unless rated both times
-        return {
-            "days": self._rows(
-                f"SELECT {day} AS day, sum(played_s) / 60.0, count(*), sum({counts}), sum(end_reason = 'error'),"
-                " sum(distress_before), count(distress_before), sum(distress_after), count(distress_after),"
-                f" sum({drop}), count({drop}) FROM sessions WHERE mode = 'daily' GROUP BY day ORDER BY day"),
+        week = "date(day, '-' || ((CAST(strftime('%w', day) AS INTEGER) + 6) % 7) || ' days')"
+        sums = "sum(n), sum(counted), sum(errored), sum(before), sum(n_before), sum(after), sum(n_after), " \
+               "sum(drops), sum(n_drops)"
+        try:  # a temporary table (in memory, even on a read-only journal) holds the days for the sums over them
+            self.db.execute("DROP TABLE IF EXISTS temp.days")
+            self.db.execute(
+                f"CREATE TEMP TABLE days AS SELECT {day} AS day, sum(played_s) / 60.0 AS minutes, count(*) AS n,"
+                f" sum({counts}) AS counted, sum(end_reason = 'error') AS errored, sum(distress_before) AS before,"
+                " count(distress_before) AS n_before, sum(distress_after) AS after, count(distress_after) AS n_after,"
+                f" sum({drop}) AS drops, count({drop}) AS n_drops FROM sessions WHERE mode = 'daily' GROUP BY day")
+        except sqlite3.Error as e:
+            raise self._problem(e) from None
+        figures = {
+            "done_days": [row[0] for row in self._rows("SELECT day FROM temp.days WHERE counted > 0 ORDER BY day")],
+            "minutes": self._rows("SELECT day, minutes FROM temp.days WHERE day >= ?", (since,)),
+            "weeks": self._rows(f"SELECT {week} AS week, {sums} FROM temp.days GROUP BY week ORDER BY week"),
+            "totals": self._rows(f"SELECT sum(minutes), {sums} FROM temp.days")[0],
             "by_sequence": self._rows(
                 f"SELECT sequence, count(*), sum({counts}), count({drop}), avg({drop}) FROM sessions"
                 " WHERE mode = 'daily' GROUP BY sequence ORDER BY sequence"),
@@ -425,6 +440,8 @@ class Journal:
                                 " FROM sessions WHERE mode = 'pause'")[0],
             "together": self._rows("SELECT count(*) FROM sessions WHERE mode IN ('pair', 'together')")[0],
         }
+        self._rows("DROP TABLE temp.days")
+        return figures
 
     def close(self) -> None:
         if self.db is not None:

@@ -81,22 +81,24 @@ def _ratio(total, count, places):
 
 def progress(figures: dict, today: date, show_streaks: bool = True, day_ends_min: int = 0) -> dict:
     """The practice as plain values (what `progress --json` prints), from the journal's sums
-    (Journal.practice_figures); `today` is the day by the configured end of day."""
-    days = [(date.fromisoformat(row[0]), *row[1:]) for row in figures["days"]]
-    columns = list(zip(*days)) or [()] * 11
-    sums = [sum(c for c in column if c) for column in columns[1:]]
-    minutes, sessions, completed, _, _, _, _, _, drops, rated = sums if days else [0] * 10
-    done_days = [row[0] for row in days if row[3]]
+    (Journal.practice_figures(day_ends_min, calendar_start(today))); `today` by the configured end of day."""
+    minutes, sessions, completed, _, _, _, _, _, drops, rated = \
+        [value or 0 for value in figures["totals"]] if figures["totals"] else [0] * 10
+    done_days = figures["done_days"]
     report = {"sessions": sessions, "completed": completed, "days": len(done_days), "minutes": round(minutes, 1)}
     if show_streaks:
-        report["streak_days"], report["longest_streak_days"] = daily.streaks(done_days, today)
+        report["streak_days"], report["longest_streak_days"] = daily.streaks(map(date.fromisoformat, done_days),
+                                                                             today)
     report |= {
         "distress_drop_avg": _ratio(drops, rated, 2), "rated_sessions": rated,
         "by_sequence": [{"sequence": name, "sessions": n, "completed": done, "rated": both,
                          "distress_drop_avg": _round(avg)} for name, n, done, both, avg in figures["by_sequence"]],
-        "weeks": _weeks(days),
+        "weeks": [{"week_of": week, "sessions": n, "completed": done, "errored": errored,
+                   "distress_before": _ratio(before, n_before, 1), "distress_after": _ratio(after, n_after, 1),
+                   "change": None if not n_drops else round(-drops / n_drops, 1)}
+                  for week, n, done, errored, before, n_before, after, n_after, drops, n_drops in figures["weeks"]],
         "calendar": [{"week_of": monday.isoformat(), "minutes": cells} for monday, cells in daily.calendar(
-            {row[0]: row[1] for row in days}, today)],
+            {date.fromisoformat(day): minutes for day, minutes in figures["minutes"]}, today)],
         "day_ends": f"{day_ends_min // 60:02}:{day_ends_min % 60:02}",
     }
     report["helped_most"] = daily.helped_most(report["by_sequence"])
@@ -107,18 +109,9 @@ def progress(figures: dict, today: date, show_streaks: bool = True, day_ends_min
     return report
 
 
-def _weeks(days: list[tuple]) -> list[dict]:
-    """The days' sums added up by week (from Monday): sessions begun (errored ones too), those that count,
-    the average ratings, and the change over sessions rated both times."""
-    by_week: dict[date, list] = {}
-    for day, _, *sums in days:
-        totals = by_week.setdefault(day - timedelta(days=day.weekday()), [0] * len(sums))
-        for i, value in enumerate(sums):
-            totals[i] += value or 0
-    return [{"week_of": week.isoformat(), "sessions": n, "completed": done, "errored": errored,
-             "distress_before": _ratio(before, n_before, 1), "distress_after": _ratio(after, n_after, 1),
-             "change": None if not rated else round(-drops / rated, 1)}
-            for week, (n, done, errored, before, n_before, after, n_after, drops, rated) in sorted(by_week.items())]
+def calendar_start(today: date) -> str:
+    """The first day the calendar shows (daily.calendar's twelve weeks)."""
+    return daily.calendar({}, today)[0][0].isoformat()
 
 
 def progress_lines(report: dict) -> list[str]:

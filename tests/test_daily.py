@@ -120,7 +120,8 @@ def history(tmp_path, rows):
 
 
 def report_of(journal, today, day_ends=FOUR, show=True):
-    return practice_module.progress(journal.practice_figures(day_ends), today, show, day_ends)
+    figures = journal.practice_figures(day_ends, practice_module.calendar_start(today))
+    return practice_module.progress(figures, today, show, day_ends)
 
 
 def test_streaks_run_across_the_days_end(tmp_path):
