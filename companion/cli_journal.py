@@ -177,6 +177,13 @@ def forget(session_id: int | None, before: str | None, everything: bool, yes: bo
         click.echo(f"No session to forget: {'there is no ' + what if session_id else 'none matched'}.")
         return
     rewritten, deleted = forget_in_backups(journal.path, gone, everything)
+    from .paths import cache_dir
+    from .practice import REPORT_CACHE
+
+    try:  # progress's last figures counted them too
+        os.unlink(cache_dir() / REPORT_CACHE)
+    except OSError:
+        pass
     said = [f"Forgot {len(gone)} session{'s' * (len(gone) != 1)}, and compacted the journal (VACUUM) so nothing "
             "of them is left in its file"]
     if rewritten:

@@ -114,15 +114,25 @@ def progress(as_json: bool) -> None:
     from datetime import datetime
 
     from . import practice
-    from .journal import JournalError
+    from .paths import cache_dir, data_dir
+
+    def default_path():  # journal.default_path, without importing sqlite3
+        return data_dir() / "journal.sqlite3"
 
     cfg = load_config()
     today = practice.daily.day_of(datetime.now(), cfg.day_ends_min)
-    try:
-        figures = _read(lambda journal: journal.practice_figures(cfg.day_ends_min, practice.calendar_start(today)))
-    except JournalError as e:
-        raise Failure(str(e), 1) from None
-    report = practice.progress(figures, today, cfg.show_streaks, cfg.day_ends_min)
+    folder = cache_dir()
+    key = practice.report_key(default_path(), cfg.day_ends_min, cfg.show_streaks, today)
+    report = practice.cached_report(folder, key)  # the journal unchanged since: no SQLite to open
+    if report is None:
+        from .journal import JournalError
+
+        try:
+            figures = _read(lambda journal: journal.practice_figures(cfg.day_ends_min, practice.calendar_start(today)))
+        except JournalError as e:
+            raise Failure(str(e), 1) from None
+        report = practice.progress(figures, today, cfg.show_streaks, cfg.day_ends_min)
+        practice.keep_report(folder, key, report)
     if as_json:
         click.echo(json.dumps(report, indent=1))
     elif not report["sessions"]:

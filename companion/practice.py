@@ -7,6 +7,7 @@ and the journal, asks the ratings and runs the session.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import date, timedelta
 
@@ -107,6 +108,60 @@ def progress(figures: dict, today: date, show_streaks: bool = True, day_ends_min
                        "pulse_avg": _round(pause[3], 1)}
     report["together"] = {"sessions": (figures["together"] or (0,))[0]}
     return report
+
+
+# -- the last report, kept: `progress` again before the journal changes reads no SQLite at all ---------
+REPORT_CACHE = "progress.json"
+
+
+def report_key(journal_path, *settings) -> list | None:
+    """What the report depends on: the journal's files as they are now (a session, an import or a
+    forget changes them), the schema and companion's version, the settings and today. None: no journal."""
+    import os
+
+    from . import __version__
+
+    try:
+        files = [[info.st_ino, info.st_size, info.st_mtime_ns] for info in (os.stat(journal_path),)]
+    except OSError:
+        return None
+    try:  # an empty write-ahead log is one a reader made: the same journal
+        wal = os.stat(f"{journal_path}-wal")
+        if wal.st_size:
+            files.append([wal.st_ino, wal.st_size, wal.st_mtime_ns])
+    except OSError:
+        pass
+    return [__version__, str(journal_path), files, *map(str, settings)]
+
+
+def cached_report(folder, key: list | None) -> dict | None:
+    import json
+
+    if key is None:
+        return None
+    try:
+        with open(os.path.join(folder, REPORT_CACHE), encoding="utf-8") as f:
+            kept = json.load(f)
+        return kept["report"] if kept.get("key") == key else None
+    except (OSError, ValueError, TypeError, AttributeError, KeyError):
+        return None
+
+
+def keep_report(folder, key: list | None, report: dict) -> None:
+    """Kept private (0700 folder, 0600 file), replaced whole; a cache that cannot be written is no loss."""
+    import json
+
+    if key is None:
+        return
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        temporary = os.path.join(folder, f".{REPORT_CACHE}.{os.getpid()}")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump({"key": key, "report": report}, f)
+        os.replace(temporary, os.path.join(folder, REPORT_CACHE))
+    except OSError:
+        pass
 
 
 def calendar_start(today: date) -> str:
