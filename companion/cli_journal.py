@@ -36,10 +36,23 @@ def export(file: Path, as_csv: bool, force: bool) -> None:
         companion export --csv journal.csv
     """
     from .cli_practice import _read
-    from .journal import COLUMNS, JournalError
+    from .journal import COLUMNS, Journal, JournalError, default_path
 
     try:
-        sessions = _read(lambda journal: journal.all_sessions())
+        if default_path().exists():  # migrated first where it can be, so each uid is kept, not made up
+            try:
+                journal = Journal()
+            except JournalError:
+                journal = None  # read-only, say: read as it is
+            if journal is not None:
+                try:
+                    sessions = journal.all_sessions()
+                finally:
+                    journal.close()
+            else:
+                sessions = _read(lambda journal: journal.all_sessions())
+        else:
+            sessions = []
     except JournalError as e:
         raise Failure(str(e), 1) from None
     if (file.exists() or file.is_symlink()) and not force:
@@ -120,6 +133,7 @@ def import_(file: Path) -> None:
     try:
         journal = Journal()
         try:
+            journal.back_up()  # today's copy, if there is none yet, before many rows come in
             added, present = journal.import_sessions(sessions)
         finally:
             journal.close()
