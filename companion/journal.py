@@ -574,8 +574,8 @@ def _checked(column: str, value, kind: str):
     number = isinstance(value, int | float) and not isinstance(value, bool)
     if kind in ("id", "bpm", "rating"):
         limits = {"id": (1, 2 ** 63 - 1), "bpm": (1, 400), "rating": (0, 10)}[kind]
-        if not number or value != int(value) or not limits[0] <= value <= limits[1]:
-            raise wrong(f"a whole number from {limits[0]} to {limits[1]}" if kind != "id" else "a positive whole number")
+        if not number or not limits[0] <= value <= limits[1] or value != int(value):  # NaN and inf fail first
+            raise wrong("a positive whole number" if kind == "id" else f"a whole number from {limits[0]} to {limits[1]}")
         return int(value)
     if kind == "seconds":
         if not number or not 0 <= value < 1e9:

@@ -143,3 +143,22 @@ def test_forget_all_deletes_the_backups_too(home):
 def test_forget_needs_one_choice(home):
     result = invoke("forget", "--yes")
     assert result.exit_code == 2 and "--session ID, --before DATE or --all" in result.output
+
+
+@pytest.mark.parametrize("field, value, said", [("distress_after", float("nan"), "distress_after = nan"),
+                                                ("pulse_bpm", float("inf"), "pulse_bpm = inf"),
+                                                ("uid", "not-a-uid", "expected a UUID"),
+                                                ("started_at", "yesterday", "expected a time"),
+                                                ("end_reason", "exploded", "end_reason = 'exploded'"),
+                                                ("colour", "red", "unknown field 'colour'")])
+def test_each_kind_of_bad_value_is_one_line(home, monkeypatch, field, value, said):
+    some_sessions(1)
+    file = home / "all.json"
+    invoke("export", str(file))
+    rows = json.loads(file.read_text())
+    rows[0][field] = value
+    file.write_text(json.dumps(rows))
+    use_data(home, monkeypatch, "elsewhere")
+    result = invoke("import", str(file))
+    assert result.exit_code == 1 and result.output.count("\n") == 1 and said in result.output, result.output
+    assert "session 1 (id 1)" in result.output

@@ -38,9 +38,8 @@ def make(version: int) -> Path:
     if version >= 2:
         rows += [(COMMON + ", side, pulse_bpm, break_minutes, returned, stage", row) for row in PAUSE]
     if version >= 3:
-        rows += [(COMMON + ", side, pulse_bpm, break_minutes, returned, stage, wait_s, distress_before,"
-                  " distress_after".replace(", wait_s, distress_before, distress_after",
-                                            ", distress_before, distress_after, wait_s"), row) for row in DAILY]
+        rows += [(COMMON + ", side, pulse_bpm, break_minutes, returned, stage, distress_before, distress_after,"
+                  " wait_s", row) for row in DAILY]
     for columns, row in rows:
         db.execute(f"INSERT INTO sessions ({columns}) VALUES ({', '.join('?' * len(row))})", row)
     db.execute(f"PRAGMA user_version = {version}")
