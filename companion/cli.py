@@ -574,8 +574,9 @@ def doctor() -> None:
 
 
 from .cli_practice import daily, log, progress  # noqa: E402  (they use the helpers above)
+from .cli_journal import export, forget, import_  # noqa: E402
 
-for command in (daily, progress, log):
+for command in (daily, progress, log, export, import_, forget):
     cli.add_command(command)
 
 

@@ -36,7 +36,7 @@ def daily(side: str | None, text_only: bool, no_rating: bool) -> None:
         companion daily --reach       the practices for the one who reaches
         companion daily --no-rating --text
     """
-    from datetime import date
+    from datetime import datetime
 
     from . import practice, state
     from .daily import AFTER, BEFORE, choose
@@ -54,9 +54,9 @@ def daily(side: str | None, text_only: bool, no_rating: bool) -> None:
     cfg = load_config()
     session_signals()
     journal = open_or_warn(warn)
-    today = date.today()
+    today = practice.daily.day_of(datetime.now(), cfg.day_ends_min)  # 00:30 is still the evening before
     try:
-        done = practice.practices(journal.of_mode("daily"))
+        done = practice.practices(journal.of_mode("daily"), cfg.day_ends_min)
     except JournalError as e:  # damage found only now: the practice still plays, unrecorded
         warn(f"{UNRECORDED}{e}")
         journal, done = Unrecorded(str(e)), []
@@ -87,10 +87,10 @@ def daily(side: str | None, text_only: bool, no_rating: bool) -> None:
                 warn(f"companion: the journal could not be written ({e}); this rating is not kept.")
                 outcome = outcome._replace(unrecorded=str(e))  # so the exit code says so
     try:
-        done = practice.practices(journal.of_mode("daily"))
+        done = practice.practices(journal.of_mode("daily"), cfg.day_ends_min)
     except JournalError:
         done = []  # said already, or by the session
-    for line in practice.summary(before, after, done, today):
+    for line in practice.summary(before, after, done, today, cfg.show_streaks):
         click.echo(line)
     exit_with(outcome)
 
@@ -98,7 +98,12 @@ def daily(side: str | None, text_only: bool, no_rating: bool) -> None:
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="As JSON.")
 def progress(as_json: bool) -> None:
-    """Daily practice over the weeks: streaks, and distress before and after.
+    """Daily practice over the weeks: a calendar, streaks, distress before and after.
+
+    \b
+    A practice counts when at least two thirds of it was heard. The day ends
+    at `day_ends` in config.toml (04:00 by default), so a practice after
+    midnight counts for the evening before; `show_streaks = false` hides streaks.
 
     Examples:
 
@@ -106,55 +111,109 @@ def progress(as_json: bool) -> None:
         companion progress
         companion progress --json
     """
-    from datetime import date
+    from datetime import datetime
 
     from . import practice
-    from .journal import JournalError
+    from .paths import cache_dir, data_dir
 
-    try:
-        done = practice.practices(_read(lambda journal: journal.of_mode("daily")))
-    except JournalError as e:
-        raise Failure(str(e), 1) from None
-    report = practice.progress(done, date.today())
+    def default_path():  # journal.default_path, without importing sqlite3
+        return data_dir() / "journal.sqlite3"
+
+    cfg = load_config()
+    today = practice.daily.day_of(datetime.now(), cfg.day_ends_min)
+    folder = cache_dir()
+    key = practice.report_key(default_path(), cfg.day_ends_min, cfg.show_streaks, today)
+    report = practice.cached_report(folder, key)  # the journal unchanged since: no SQLite to open
+    if report is None:
+        from .journal import JournalError
+
+        try:
+            figures = _read(lambda journal: journal.practice_figures(cfg.day_ends_min, practice.calendar_start(today)))
+        except JournalError as e:
+            raise Failure(str(e), 1) from None
+        report = practice.progress(figures, today, cfg.show_streaks, cfg.day_ends_min)
+        practice.keep_report(folder, key, report)
     if as_json:
         click.echo(json.dumps(report, indent=1))
-    elif not done:
+    elif not report["sessions"]:
         click.echo("No daily practice yet. Start today's with: companion daily")
     else:
         click.echo("\n".join(practice.progress_lines(report)))
 
 
+def _date(context, parameter, value):
+    from datetime import date
+
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a date; write it as YYYY-MM-DD, e.g. 2026-11-01") from None
+
+
 @click.command()
-@click.option("--json", "as_json", is_flag=True, help="As a JSON array of sessions.")
+@click.option("--json", "as_json", is_flag=True, help="As a JSON array of sessions, every column.")
 @click.option("-n", "--limit", default=20, show_default=True, type=click.IntRange(1), help="How many sessions.")
-def log(as_json: bool, limit: int) -> None:
+@click.option("--since", metavar="DATE", callback=_date, help="Only sessions started on or after DATE (YYYY-MM-DD).")
+@click.option("--mode", help="Only one kind: play, pause, daily, pair.")
+@click.option("--sequence", metavar="NAME", help="Only sessions of one sequence.")
+def log(as_json: bool, limit: int, since: str | None, mode: str | None, sequence: str | None) -> None:
     """Your recent sessions, newest first.
+
+    \b
+    A session still playing shows as "playing", with its planned length; one
+    left running past its planned length (its process was killed) as "unfinished".
 
     Examples:
 
     \b
         companion log
         companion log -n 5
+        companion log --since 2026-11-01 --mode daily
         companion log --json
     """
+    from .daily import counts
     from .journal import JournalError
     from .screen import clock
 
     try:
-        entries = _read(lambda journal: journal.recent(limit))
+        entries = _read(lambda journal: journal.recent(limit, since=since, mode=mode, sequence=sequence))
     except JournalError as e:
         raise Failure(str(e), 1) from None
     if as_json:
         click.echo(json.dumps(entries, indent=1))
         return
     if not entries:
-        click.echo("No sessions yet. Start one with: companion play")
+        filtered = since or mode or sequence
+        click.echo("No sessions match." if filtered else "No sessions yet. Start one with: companion play")
         return
     for e in entries:
-        state = "completed" if e["completed"] else {"running": "unfinished"}.get(e["end_reason"], e["end_reason"])
+        state = "completed" if e["completed"] else e["end_reason"]
+        if e["end_reason"] == "running":
+            state = "playing" if _playing(e) else "unfinished"
+        elif e["mode"] == "daily" and not counts(e["planned_s"], e["played_s"], e["completed"], e["end_reason"]):
+            state += ", not counted"  # less than two thirds heard (skipped through with n, or stopped early)
+        played = "" if state == "playing" else f"{clock(e['played_s']):>6} of "
         click.echo(f"{e['id']:>4}  {e['started_at'][:16].replace('T', ' ')}  {e['sequence']:<16} "
-                   f"{clock(e['played_s']):>6} of {clock(e['planned_s']):<6} "
-                   + " · ".join([state, *_details(e)]))
+                   f"{played:>10}{clock(e['planned_s']):<6} " + " · ".join([state, *_details(e)]))
+
+
+PLAYING_GRACE_S = 600  # a session may run past its plan by pauses and turns; killed when much older
+PAUSE_GRACE_S = 190 * 60  # a pause's break may last up to 180 minutes beyond its spoken parts
+
+
+def _playing(entry: dict) -> bool:
+    """A session with no end yet is still playing if it began less than its planned length (and
+    PLAYING_GRACE_S for pauses and waits) ago; older, its process was killed before it could say."""
+    from datetime import datetime
+
+    try:
+        age = (datetime.now().astimezone() - datetime.fromisoformat(entry["started_at"])).total_seconds()
+    except (TypeError, ValueError):
+        return False
+    grace = PAUSE_GRACE_S if entry["mode"] == "pause" else PLAYING_GRACE_S
+    return 0 <= age < (entry["planned_s"] or 0) + grace
 
 
 def _read(query):

@@ -2,6 +2,8 @@
 
     rate = 140                 # words a minute, every voice
     background_prepare = true  # after a session, render what the next one may need
+    day_ends = "04:00"         # a practice before this hour counts for the day before
+    show_streaks = true        # false hides streaks everywhere
     [voices]
     guide = "gmw/en-US"        # ids from `companion voices`
     A = "gmw/en-US+f3"
@@ -46,8 +48,8 @@ def shown(value) -> str:
     return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS - 1] + "…"
 
 
-class Config(namedtuple("Config", "voices path flooded_bpm break_minutes background_prepare",
-                        defaults=(VoiceSettings(), None, 100, 20, True))):
+class Config(namedtuple("Config", "voices path flooded_bpm break_minutes background_prepare day_ends_min show_streaks",
+                        defaults=(VoiceSettings(), None, 100, 20, True, 240, True))):
     """The settings in force (immutable)."""
 
     __slots__ = ()
@@ -101,7 +103,7 @@ def load(path: Path | None = None) -> Config:
             node = node.get(part) if isinstance(node, dict) else None
         return node
 
-    unknown = set(data) - {"rate", "voices", "pause", "background_prepare"}
+    unknown = set(data) - {"rate", "voices", "pause", "background_prepare"} - set(PRACTICE_KEYS)
     if unknown:
         key = sorted(unknown)[0]
         raise ConfigError(f"{path}:{line_of(path, key)}: unknown setting {shown(key)}; "
@@ -133,7 +135,24 @@ def load(path: Path | None = None) -> Config:
     if not isinstance(minutes, int | float) or isinstance(minutes, bool) or not 1 <= minutes <= 180:
         raise bad("pause.minutes", "a number of minutes from 1 to 180")
     return Config(VoiceSettings(voices.get("guide"), voices.get("A"), voices.get("B"), rate, str(path)), path,
-                  flooded, minutes, background)
+                  flooded, minutes, background, *practice_keys(data, bad))
+
+
+# -- daily practice: when the day ends, and whether streaks are shown --------------------------------
+PRACTICE_KEYS = ("day_ends", "show_streaks")  # day_ends = "04:00": a practice at 00:30 counts for the evening
+
+
+def practice_keys(data: dict, bad) -> tuple[int, bool]:
+    """(minutes after midnight the day ends, show streaks?) from the top level of config.toml."""
+    ends = data.get("day_ends", "04:00")
+    found = re.fullmatch(r"([01]\d|2[0-3]):([0-5]\d)", ends) if isinstance(ends, str) else None
+    if not found:
+        raise bad("day_ends", 'a time of day "HH:MM", e.g. "04:00" (a practice before it counts for the day before)')
+    show = data.get("show_streaks", True)
+    if not isinstance(show, bool):
+        raise bad("show_streaks", "true or false")
+    return int(found[1]) * 60 + int(found[2]), show
+# -- end of daily practice's keys --------------------------------------------------------------------
 
 
 def line_of(path: Path | str, key: str) -> int:

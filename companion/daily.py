@@ -8,15 +8,35 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 BEFORE = "How much distress do you feel right now, from 0 (calm) to 10 (the worst)? Enter to skip: "
 AFTER = "And now, from 0 (calm) to 10 (the worst)? Enter to skip: "
 
 
+HEARD = 0.67  # a practice counts when at least this share of its planned time was heard (journal.HEARD)
+SHADES = ((0, "·"), (3, "░"), (6, "▒"), (10, "▓"), (float("inf"), "█"))  # minutes a day below which each
+
+
+def day_of(started_at: str | datetime, day_ends_min: int) -> date:
+    """The day a moment belongs to when the day ends `day_ends_min` minutes after midnight: with
+    04:00, a practice at 00:30 counts for the evening before. The local wall time, as written."""
+    moment = datetime.fromisoformat(started_at[:19]) if isinstance(started_at, str) else started_at
+    return (moment.replace(tzinfo=None) - timedelta(minutes=day_ends_min)).date()
+
+
+def counts(planned_s: float, played_s: float, completed: bool, end_reason: str) -> bool:
+    """Was the practice really done? At least HEARD of its planned time heard (skipping through with n
+    is not), whether it ended by itself or was stopped near the end; a session still running is not."""
+    if end_reason == "running":
+        return False
+    return played_s >= HEARD * planned_s if planned_s > 0 else completed
+
+
 @dataclass(frozen=True)
 class Practice:
-    """One daily session as the journal keeps it; ratings 0-10, or None if not given."""
+    """One daily session as the journal keeps it; ratings 0-10, or None if not given;
+    `completed`: it counts (see counts())."""
 
     day: date
     sequence: str
@@ -72,6 +92,35 @@ def streaks(days: Iterable[date], today: date) -> tuple[int, int]:
         previous = day
     current = run if previous is not None and today - previous <= timedelta(days=1) else 0
     return current, longest
+
+
+def calendar(minutes_by_day: Mapping[date, float], today: date, weeks: int = 12) -> list[tuple[date, list]]:
+    """The last `weeks` weeks, Monday first: (Monday, the minutes of each day, None after today)."""
+    monday = today - timedelta(days=today.weekday() + 7 * (weeks - 1))
+    rows = []
+    for w in range(weeks):
+        start = monday + timedelta(days=7 * w)
+        days = [start + timedelta(days=d) for d in range(7)]
+        rows.append((start, [None if d > today else round(minutes_by_day.get(d, 0.0), 1) for d in days]))
+    return rows
+
+
+def shade(minutes: float | None) -> str:
+    if minutes is None:
+        return " "
+    if minutes <= 0:
+        return SHADES[0][1]
+    return next(mark for limit, mark in SHADES[1:] if minutes < limit)
+
+
+def helped_most(by_sequence: Iterable[Mapping]) -> Mapping | None:
+    """The practice with the largest average drop in distress (before minus after), if it lowered it,
+    over sequences rated both times; None with fewer than 2 rated sessions in all."""
+    rated = [s for s in by_sequence if s["rated"]]
+    if sum(s["rated"] for s in rated) < 2:
+        return None
+    best = max(rated, key=lambda s: (s["distress_drop_avg"], s["rated"]))
+    return best if best["distress_drop_avg"] > 0 else None
 
 
 def weeks(sessions: Iterable[Practice]) -> list[Week]:

@@ -58,10 +58,25 @@ MIGRATIONS: list[str] = [
     ALTER TABLE sessions ADD COLUMN distress_after INTEGER;
     ALTER TABLE sessions ADD COLUMN wait_s REAL;
     """,
+    # 4: a stable id (a UUID4, made here for the rows before it) that export and import merge on; an index
+    #    holding all that `progress` sums, so it reads the index alone (half the pages of the table)
+    """
+    ALTER TABLE sessions ADD COLUMN uid TEXT;
+    UPDATE sessions SET uid = lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' ||
+        substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + abs(random() % 4), 1) ||
+        substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)));
+    CREATE UNIQUE INDEX sessions_uid ON sessions (uid);
+    CREATE INDEX sessions_daily ON sessions (mode, started_at, sequence, planned_s, played_s, completed, end_reason,
+                                             distress_before, distress_after);
+    """,
 ]
+COLUMNS = ("id", "uid", "sequence", "title", "mode", "output", "started_at", "ended_at", "planned_s", "played_s",
+           "position_s", "completed", "end_reason", "side", "pulse_bpm", "break_minutes", "returned", "stage",
+           "wait_s", "distress_before", "distress_after")  # every column, as `log --json` and export give them
 EXTRA_COLUMNS = ("side", "pulse_bpm", "break_minutes", "returned", "stage", "wait_s", "distress_before",
                  "distress_after")
 END_REASONS = ("completed", "stopped", "interrupted", "error")
+HEARD = 0.67  # a practice counts when this much of its planned time was heard (README: "Each morning")
 
 TIMEOUT_S = 10.0  # how long a process waits for another's write (a session's writes take milliseconds)
 CHECK_LIMIT_BYTES = 64 << 20  # quick_check reads the whole file: 5 ms for 20,000 sessions; skipped above this
@@ -155,6 +170,15 @@ class Journal:
             if version == 0:  # made, but its first session never began: nothing to read
                 db.close()
                 return None
+            if version < len(MIGRATIONS):  # an older schema: read a copy, migrated in memory, never the file
+                copy = sqlite3.connect(":memory:", isolation_level=None)
+                try:
+                    db.backup(copy)
+                finally:
+                    db.close()
+                copy.row_factory = sqlite3.Row
+                self._migrate(copy)
+                return copy
             return db
         db.close()
         db = sqlite3.connect(self.path, timeout=TIMEOUT_S, isolation_level=None)
@@ -281,9 +305,12 @@ class Journal:
 
     def start(self, sequence: str, title: str, mode: str, output: str, planned_s: float = 0.0) -> int:
         """Record a session as it begins; returns its id."""
+        import uuid
+
         return self._written(
-            "INSERT INTO sessions (sequence, title, mode, output, started_at, planned_s) VALUES (?, ?, ?, ?, ?, ?)",
-            (sequence, title, mode, output, now(), planned_s)).lastrowid
+            "INSERT INTO sessions (uid, sequence, title, mode, output, started_at, planned_s)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (str(uuid.uuid4()), sequence, title, mode, output, now(), planned_s)).lastrowid
 
     def finish(self, session_id: int, *, reason: str, planned_s: float, played_s: float, position_s: float,
                output: str | None = None, **extra) -> None:
@@ -307,8 +334,114 @@ class Journal:
         """Every session of one mode (e.g. daily), oldest first."""
         return [_as_dict(row) for row in self._rows("SELECT * FROM sessions WHERE mode = ? ORDER BY id", (mode,))]
 
-    def recent(self, limit: int = 20) -> list[dict]:
-        return [_as_dict(row) for row in self._rows("SELECT * FROM sessions ORDER BY id DESC LIMIT ?", (limit,))]
+    def recent(self, limit: int | None = 20, *, since: str | None = None, mode: str | None = None,
+               sequence: str | None = None) -> list[dict]:
+        """Sessions newest first: `limit` of them (None: all), started on or after the date `since`
+        (YYYY-MM-DD, the local date it was started), of one mode, of one sequence."""
+        where, parameters = [], []
+        for clause, value in (("substr(started_at, 1, 10) >= ?", since), ("mode = ?", mode),
+                              ("sequence = ?", sequence)):
+            if value is not None:
+                where.append(clause)
+                parameters.append(value)
+        sql = "SELECT * FROM sessions" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id DESC"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return [_as_dict(row) for row in self._rows(sql, tuple(parameters))]
+
+    def all_sessions(self) -> list[dict]:
+        """Every session, oldest first, every column (what export writes)."""
+        return [_as_dict(row) for row in self._rows("SELECT * FROM sessions ORDER BY id")]
+
+    def import_sessions(self, sessions: list[dict]) -> tuple[int, int]:
+        """Add sessions (checked by check_session) whose uid is not here yet, all in one transaction;
+        each keeps its id when that id is free. Returns (added, already here)."""
+        if self.db is None or not self.write:
+            raise JournalError(f"the journal {self.path} is open only to read")
+        added = present = 0
+        try:
+            with _transaction(self.db):
+                uids = {row[0] for row in self.db.execute("SELECT uid FROM sessions")}
+                ids = {row[0] for row in self.db.execute("SELECT id FROM sessions")}
+                for session in sessions:
+                    if session["uid"] in uids:
+                        present += 1
+                        continue
+                    values = dict(session)
+                    if values.get("id") in ids:
+                        values["id"] = None  # taken here: SQLite gives it the next one
+                    columns = [c for c in COLUMNS if c in values]
+                    cursor = self.db.execute(f"INSERT INTO sessions ({', '.join(columns)}) VALUES "
+                                             f"({', '.join('?' * len(columns))})", [values[c] for c in columns])
+                    uids.add(session["uid"])
+                    ids.add(cursor.lastrowid)
+                    added += 1
+        except sqlite3.Error as e:
+            raise self._problem(e) from None
+        return added, present
+
+    def forget(self, *, session_id: int | None = None, before: str | None = None,
+               everything: bool = False) -> list[tuple]:
+        """Delete sessions (one by id, those started before the date `before`, or all), then VACUUM and
+        truncate the WAL so no page of them is left in the journal's files. Returns (id, uid, started_at)
+        of each one forgotten (for forget_in_backups)."""
+        if self.db is None or not self.write:
+            raise JournalError(f"the journal {self.path} is open only to read")
+        where, parameters = ("1", ()) if everything else ("id = ?", (session_id,)) if session_id is not None \
+            else ("substr(started_at, 1, 10) < ?", (before,))
+        try:
+            with _transaction(self.db):
+                gone = [tuple(row) for row in self.db.execute(
+                    f"SELECT id, uid, started_at FROM sessions WHERE {where}", parameters)]
+                self.db.execute(f"DELETE FROM sessions WHERE {where}", parameters)
+            if gone:
+                self.db.execute("VACUUM")
+                self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        except sqlite3.Error as e:
+            raise self._problem(e) from None
+        return gone
+
+    # -- figures, summed by SQLite (10,000 sessions in milliseconds) --------------------
+    def practice_figures(self, day_ends_min: int = 0, since: str = "9999") -> dict:
+        """Daily practice summed by SQLite in one pass over its sessions: by day (the day ending
+        `day_ends_min` minutes after midnight), then from those days by week (from Monday) and in all;
+        by sequence; the pause and together sessions counted. `since`: the first day of the calendar."""
+        if self.db is None:
+            return {"done_days": [], "minutes": [], "weeks": [], "totals": None, "by_sequence": [], "pause": None,
+                    "together": None}
+        ends = f"{int(day_ends_min) // 60:02}:{int(day_ends_min) % 60:02}"
+        # the local date as written; before the day's end, the day before (date() only for those few)
+        day = f"CASE WHEN substr(started_at, 12, 5) >= '{ends}' THEN substr(started_at, 1, 10)" \
+              " ELSE date(substr(started_at, 1, 10), '-1 day') END"
+        counts = f"(end_reason != 'running' AND CASE WHEN planned_s > 0 THEN played_s >= {HEARD} * planned_s" \
+                 " ELSE completed END)"
+        drop = "distress_before - distress_after"  # NULL unless rated both times
+        week = "date(day, '-' || ((CAST(strftime('%w', day) AS INTEGER) + 6) % 7) || ' days')"
+        sums = "sum(n), sum(counted), sum(errored), sum(before), sum(n_before), sum(after), sum(n_after), " \
+               "sum(drops), sum(n_drops)"
+        try:  # a temporary table (in memory, even on a read-only journal) holds the days for the sums over them
+            self.db.execute("DROP TABLE IF EXISTS temp.days")
+            self.db.execute(
+                f"CREATE TEMP TABLE days AS SELECT {day} AS day, sum(played_s) / 60.0 AS minutes, count(*) AS n,"
+                f" sum({counts}) AS counted, sum(end_reason = 'error') AS errored, sum(distress_before) AS before,"
+                " count(distress_before) AS n_before, sum(distress_after) AS after, count(distress_after) AS n_after,"
+                f" sum({drop}) AS drops, count({drop}) AS n_drops FROM sessions WHERE mode = 'daily' GROUP BY day")
+        except sqlite3.Error as e:
+            raise self._problem(e) from None
+        figures = {
+            "done_days": [row[0] for row in self._rows("SELECT day FROM temp.days WHERE counted > 0 ORDER BY day")],
+            "minutes": self._rows("SELECT day, minutes FROM temp.days WHERE day >= ?", (since,)),
+            "weeks": self._rows(f"SELECT {week} AS week, {sums} FROM temp.days GROUP BY week ORDER BY week"),
+            "totals": self._rows(f"SELECT sum(minutes), {sums} FROM temp.days")[0],
+            "by_sequence": self._rows(
+                f"SELECT sequence, count(*), sum({counts}), count({drop}), avg({drop}) FROM sessions"
+                " WHERE mode = 'daily' GROUP BY sequence ORDER BY sequence"),
+            "pause": self._rows("SELECT count(*), coalesce(sum(returned), 0), count(pulse_bpm), avg(pulse_bpm)"
+                                " FROM sessions WHERE mode = 'pause'")[0],
+            "together": self._rows("SELECT count(*) FROM sessions WHERE mode IN ('pair', 'together')")[0],
+        }
+        self._rows("DROP TABLE temp.days")
+        return figures
 
     def close(self) -> None:
         if self.db is not None:
@@ -341,6 +474,134 @@ class Journal:
             return None
         _prune(folder)
         return target
+
+
+def forget_in_backups(path: Path, gone: list[tuple], everything: bool = False) -> tuple[int, int]:
+    """Take forgotten sessions out of every daily backup of the journal at `path` (by uid, or by id and
+    start for a backup older than uids), compacting each; a backup that cannot be rewritten, and every
+    backup when `everything` is forgotten, is deleted. Returns (rewritten, deleted)."""
+    rewritten = deleted = 0
+    try:
+        backups = sorted((Path(path).parent / "backups").glob("journal-????-??-??.sqlite3"))
+    except OSError:
+        return 0, 0
+    for backup in backups:
+        if not everything:
+            try:
+                if _forget_in(backup, gone):
+                    rewritten += 1
+                continue
+            except sqlite3.Error:
+                pass  # damaged or unreadable: deleted below rather than left holding them
+        for leftover in (backup, Path(f"{backup}-wal"), Path(f"{backup}-shm"), Path(f"{backup}-journal")):
+            try:
+                os.unlink(leftover)
+                deleted += leftover == backup
+            except FileNotFoundError:
+                pass
+    return rewritten, deleted
+
+
+def _forget_in(backup: Path, gone: list[tuple]) -> bool:
+    db = sqlite3.connect(backup, isolation_level=None)
+    try:
+        db.execute("PRAGMA journal_mode=DELETE").fetchone()  # no -wal left beside it
+        has_uid = any(row[1] == "uid" for row in db.execute("PRAGMA table_info(sessions)"))
+        with _transaction(db):
+            before = db.total_changes
+            for session_id, uid, started_at in gone:
+                if has_uid:
+                    db.execute("DELETE FROM sessions WHERE uid = ?", (uid,))
+                db.execute("DELETE FROM sessions WHERE id = ? AND started_at = ?", (session_id, started_at))
+            changed = db.total_changes > before
+        if changed:
+            db.execute("VACUUM")
+        return changed
+    finally:
+        db.close()
+
+
+def check_session(raw: dict, *, text: bool = False) -> dict:
+    """One session read from an export, as a row to insert; a ValueError saying what is wrong.
+    `text`: every value is a string (CSV), with "" for none."""
+    if not isinstance(raw, dict):
+        raise ValueError("is not an object of named values")
+    unknown = sorted(set(raw) - set(COLUMNS))
+    if unknown:
+        raise ValueError(f"has an unknown field {unknown[0]!r}; expected the fields of `companion log --json`")
+    row = {}
+    for column in COLUMNS:
+        kind, required = _KINDS[column]
+        value = raw.get(column)
+        if text and isinstance(value, str):
+            value = _from_text(value, kind)
+        if value is None:
+            if required:
+                raise ValueError(f"lacks {column}")
+            row[column] = None
+            continue
+        row[column] = _checked(column, value, kind)
+    return row
+
+
+_KINDS = {"id": ("id", False), "uid": ("uid", True), "sequence": ("name", True), "title": ("str", True),
+          "mode": ("name", True), "output": ("name", True), "started_at": ("time", True), "ended_at": ("time", False),
+          "planned_s": ("seconds", True), "played_s": ("seconds", True), "position_s": ("seconds", True),
+          "completed": ("bool", True), "end_reason": ("reason", True), "side": ("name", False),
+          "pulse_bpm": ("bpm", False), "break_minutes": ("seconds", False), "returned": ("bool", False),
+          "stage": ("name", False), "wait_s": ("seconds", False), "distress_before": ("rating", False),
+          "distress_after": ("rating", False)}
+
+
+def _from_text(value: str, kind: str):
+    if value == "":
+        return None
+    if kind in ("id", "bpm", "rating", "seconds"):
+        try:
+            return float(value) if kind == "seconds" else int(value)
+        except ValueError:
+            return value  # said by _checked
+    if kind == "bool":
+        return {"true": True, "false": False, "1": True, "0": False}.get(value.lower(), value)
+    return value
+
+
+def _checked(column: str, value, kind: str):
+    def wrong(expected: str) -> ValueError:
+        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:39] + "…"
+        return ValueError(f"{column} = {shown}; expected {expected}")
+
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if kind in ("id", "bpm", "rating"):
+        limits = {"id": (1, 2 ** 63 - 1), "bpm": (1, 400), "rating": (0, 10)}[kind]
+        if not number or not limits[0] <= value <= limits[1] or value != int(value):  # NaN and inf fail first
+            raise wrong("a positive whole number" if kind == "id" else f"a whole number from {limits[0]} to {limits[1]}")
+        return int(value)
+    if kind == "seconds":
+        if not number or not 0 <= value < 1e9:
+            raise wrong("a number of seconds, 0 or more")
+        return float(value)
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise wrong("true or false")
+        return value
+    if not isinstance(value, str) or not value.isprintable() or not value.strip():
+        raise wrong("some text")
+    if kind == "uid":
+        import uuid
+
+        try:
+            return str(uuid.UUID(value))
+        except ValueError:
+            raise wrong("a UUID such as 1b4e28ba-2fa1-4d3b-a3f5-ef19b5a7633b") from None
+    if kind == "time":
+        try:
+            datetime.fromisoformat(value)
+        except ValueError:
+            raise wrong("a time such as 2026-11-25T21:20:04+01:00") from None
+    if kind == "reason" and value not in (*END_REASONS, "running"):
+        raise wrong(", ".join((*END_REASONS, "running")))
+    return value
 
 
 def latest_backup(path: Path) -> Path | None:
@@ -443,7 +704,7 @@ def _wal(db: sqlite3.Connection) -> None:
 
 
 def _as_dict(row: sqlite3.Row) -> dict:
-    entry = dict.fromkeys(EXTRA_COLUMNS) | dict(row)  # an older journal, read as it is, lacks later columns
+    entry = dict.fromkeys(COLUMNS) | dict(row)  # every column, in the schema's order
     entry["completed"] = bool(entry["completed"])
     if entry.get("returned") is not None:
         entry["returned"] = bool(entry["returned"])

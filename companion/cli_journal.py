@@ -1,0 +1,207 @@
+"""Your data in a form you own: `export`, `import` and `forget`.
+
+Thin, like the rest of the CLI: the checks and the writes are in journal.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import click
+
+from .cli import Failure, warn
+
+
+def _as_csv(path: Path) -> bool:
+    return path.suffix.lower() == ".csv"
+
+
+@click.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--csv", "as_csv", is_flag=True, help="As CSV (also when FILE ends in .csv); JSON otherwise.")
+@click.option("--force", is_flag=True, help="Overwrite FILE without asking.")
+def export(file: Path, as_csv: bool, force: bool) -> None:
+    """Write every session to FILE, as `companion log --json` shows it.
+
+    \b
+    The file is made private (0600). Read it back, here or on another
+    machine, with `companion import FILE`.
+
+    Examples:
+
+    \b
+        companion export journal.json
+        companion export --csv journal.csv
+    """
+    from .cli_practice import _read
+    from .journal import COLUMNS, Journal, JournalError, default_path
+
+    try:
+        if default_path().exists():  # migrated first where it can be, so each uid is kept, not made up
+            try:
+                journal = Journal()
+            except JournalError:
+                journal = None  # read-only, say: read as it is
+            if journal is not None:
+                try:
+                    sessions = journal.all_sessions()
+                finally:
+                    journal.close()
+            else:
+                sessions = _read(lambda journal: journal.all_sessions())
+        else:
+            sessions = []
+    except JournalError as e:
+        raise Failure(str(e), 1) from None
+    if (file.exists() or file.is_symlink()) and not force:
+        if not click.confirm(f"{file} exists; overwrite it?", default=False):
+            raise Failure(f"{file} was left as it was; choose another name, or add --force", 1)
+    as_csv = as_csv or _as_csv(file)
+    temporary = file.with_name(f".{file.name}.{os.getpid()}.tmp")
+    try:
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            if as_csv:
+                import csv
+
+                writer = csv.DictWriter(f, fieldnames=COLUMNS)
+                writer.writeheader()
+                for s in sessions:
+                    writer.writerow({k: ("" if v is None else str(v).lower() if isinstance(v, bool) else v)
+                                     for k, v in s.items()})
+            else:
+                json.dump(sessions, f, indent=1, ensure_ascii=False)
+                f.write("\n")
+        os.chmod(temporary, 0o600)
+        os.replace(temporary, file)
+    except OSError as e:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise Failure(f"cannot write {file}: {e.strerror or e}; choose a folder you can write to", 1) from None
+    click.echo(f"Wrote {len(sessions)} session{'s' * (len(sessions) != 1)} to {file}.")
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def import_(file: Path) -> None:
+    """Add the sessions in FILE (from `companion export`, JSON or CSV) to your journal.
+
+    \b
+    A session already here (the same uid) is not added twice. If any row is
+    wrong, one line says which and what, and nothing of FILE is imported.
+
+    Examples:
+
+    \b
+        companion import journal.json
+        companion import partner.csv
+    """
+    import csv
+
+    from .journal import Journal, JournalError, check_session
+
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as e:
+        raise Failure(f"cannot read {file}: {getattr(e, 'strerror', None) or e}", 1) from None
+    try:
+        if _as_csv(file) or not text.lstrip().startswith(("[", "{")):
+            rows, first_line = list(csv.DictReader(text.splitlines())), 2
+            if rows and None in rows[0]:
+                raise ValueError("a row has more values than the header has names")
+            text_values = True
+        else:
+            rows, first_line, text_values = json.loads(text), None, False
+            if not isinstance(rows, list):
+                raise ValueError("expected a JSON array of sessions, as `companion export` writes")
+    except (ValueError, csv.Error) as e:
+        raise Failure(f"{file}: {str(e).splitlines()[0][:200]}; nothing was imported", 1) from None
+    sessions = []
+    for n, raw in enumerate(rows, 1):
+        try:
+            if isinstance(raw, dict) and None in raw:
+                raise ValueError("has more values than the header has names")
+            sessions.append(check_session(raw, text=text_values))
+        except ValueError as e:
+            where = f"line {first_line + n - 1}" if first_line else f"session {n}"
+            ident = f" (id {raw.get('id')})" if isinstance(raw, dict) and raw.get("id") not in (None, "") else ""
+            raise Failure(f"{file}: {where}{ident} {e}; nothing was imported", 1) from None
+    try:
+        journal = Journal()
+        try:
+            journal.back_up()  # today's copy, if there is none yet, before many rows come in
+            added, present = journal.import_sessions(sessions)
+        finally:
+            journal.close()
+    except JournalError as e:
+        raise Failure(f"{e}; nothing was imported", 1) from None
+    click.echo(f"Imported {added} session{'s' * (added != 1)} from {file}"
+               + (f"; {present} {'was' if present == 1 else 'were'} here already." if present else "."))
+
+
+def _date(context, parameter, value):
+    from .cli_practice import _date as checked
+
+    return checked(context, parameter, value)
+
+
+@click.command()
+@click.option("--session", "session_id", type=click.IntRange(1), metavar="ID", help="One session, by its id in `log`.")
+@click.option("--before", metavar="DATE", callback=_date, help="Every session started before DATE (YYYY-MM-DD).")
+@click.option("--all", "everything", is_flag=True, help="Every session, and every backup.")
+@click.option("--yes", is_flag=True, help="Do not ask first.")
+def forget(session_id: int | None, before: str | None, everything: bool, yes: bool) -> None:
+    """Delete sessions from the journal and from its daily backups, for good.
+
+    \b
+    The journal is compacted afterwards (VACUUM), and each backup holding a
+    forgotten session is rewritten without it (or deleted), so no copy is
+    left behind. Export first if you may want them back.
+
+    Examples:
+
+    \b
+        companion forget --session 42
+        companion forget --before 2026-01-01
+        companion forget --all --yes
+    """
+    from .journal import Journal, JournalError, forget_in_backups
+
+    chosen = [name for name, value in (("--session", session_id), ("--before", before), ("--all", everything))
+              if value]
+    if len(chosen) != 1:
+        raise Failure("say which sessions to forget: one of --session ID, --before DATE or --all", 2)
+    what = {"--session": f"session {session_id}", "--before": f"every session started before {before}",
+            "--all": "every session"}[chosen[0]]
+    if not yes and not click.confirm(f"Forget {what}, here and in the backups, for good?", default=False):
+        raise Failure("nothing was forgotten", 1)
+    try:
+        journal = Journal()
+        try:
+            gone = journal.forget(session_id=session_id, before=before, everything=everything)
+        finally:
+            journal.close()
+    except JournalError as e:
+        raise Failure(str(e), 1) from None
+    if not gone and not everything:
+        click.echo(f"No session to forget: {'there is no ' + what if session_id else 'none matched'}.")
+        return
+    rewritten, deleted = forget_in_backups(journal.path, gone, everything)
+    from .paths import cache_dir
+    from .practice import REPORT_CACHE
+
+    try:  # progress's last figures counted them too
+        os.unlink(cache_dir() / REPORT_CACHE)
+    except OSError:
+        pass
+    said = [f"Forgot {len(gone)} session{'s' * (len(gone) != 1)}, and compacted the journal (VACUUM) so nothing "
+            "of them is left in its file"]
+    if rewritten:
+        said.append(f"rewrote {rewritten} backup{'s' * (rewritten != 1)} without them")
+    if deleted:
+        said.append(f"deleted {deleted} backup{'s' * (deleted != 1)}")
+    click.echo("; ".join(said) + ".")
