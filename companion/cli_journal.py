@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from .cli import Failure, warn
+from .cli import Failure
 
 
 def _as_csv(path: Path) -> bool:

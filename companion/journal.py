@@ -17,13 +17,15 @@ nothing. Opening it for a session keeps a backup a day, in backups/ beside it.
 
 from __future__ import annotations
 
-import errno
 import os
 import sqlite3
 import stat
 import time
 from datetime import date, datetime
 from pathlib import Path
+
+from .daily import HEARD  # a practice counts when this much of its planned time was heard
+from .paths import private_dir, tighten
 
 MIGRATIONS: list[str] = [
     # 1: sessions
@@ -76,7 +78,6 @@ COLUMNS = ("id", "uid", "sequence", "title", "mode", "output", "started_at", "en
 EXTRA_COLUMNS = ("side", "pulse_bpm", "break_minutes", "returned", "stage", "wait_s", "distress_before",
                  "distress_after")
 END_REASONS = ("completed", "stopped", "interrupted", "error")
-HEARD = 0.67  # a practice counts when this much of its planned time was heard (README: "Each morning")
 
 TIMEOUT_S = 10.0  # how long a process waits for another's write (a session's writes take milliseconds)
 CHECK_LIMIT_BYTES = 64 << 20  # quick_check reads the whole file: 5 ms for 20,000 sessions; skipped above this
@@ -195,7 +196,7 @@ class Journal:
         """Is there a journal file (made now, to write)? A JournalError for a place that cannot hold one."""
         path, folder = self.path, self.path.parent
         if self.write:
-            private_folder(folder)
+            private_dir(folder)
             mode = stat.S_IMODE(os.stat(folder).st_mode)
             if not mode & stat.S_IWUSR:  # the owner's choice, which holds even for root
                 raise JournalError(f"the journal's folder {folder} is read-only (mode {mode:04o}); "
@@ -224,7 +225,7 @@ class Journal:
             if not os.access(path, os.W_OK):
                 raise JournalError(f"the journal {path} cannot be written (another user's file?); "
                                    f"check its owner: ls -l {path}")
-            _tighten(path, mode)
+            tighten(path, mode)
         return True
 
     def _inspect(self) -> tuple[sqlite3.Connection, int]:
@@ -458,7 +459,7 @@ class Journal:
             return None
         temporary = folder / f".{target.name}.{os.getpid()}.tmp"
         try:
-            private_folder(folder)
+            private_dir(folder)
             _create_private(temporary)
             copy = sqlite3.connect(temporary)
             try:
@@ -631,26 +632,6 @@ def _age_s(path: Path) -> float:
         return 0.0
 
 
-def private_folder(folder: Path) -> Path:
-    """`folder`, made 0700 (with any missing parents) whatever the umask. One that exists only loses
-    others' access: never chmodded to gain any, so a folder the user made read-only stays so."""
-    missing, place = [], Path(folder)
-    while not os.path.lexists(place) and place != place.parent:
-        missing.append(place)
-        place = place.parent
-    for new in reversed(missing):
-        try:
-            os.mkdir(new, 0o700)
-        except FileExistsError:  # another process made it a moment ago
-            continue
-        os.chmod(new, 0o700)
-    info = os.stat(folder)
-    if not stat.S_ISDIR(info.st_mode):
-        raise NotADirectoryError(errno.ENOTDIR, "not a folder", str(folder))
-    _tighten(folder, stat.S_IMODE(info.st_mode))
-    return folder
-
-
 def _create_private(path: Path) -> None:
     """An empty file, 0600 whatever the umask; one that another process made meanwhile is left alone."""
     try:
@@ -661,15 +642,6 @@ def _create_private(path: Path) -> None:
         os.fchmod(fd, 0o600)
     finally:
         os.close(fd)
-
-
-def _tighten(path: Path, mode: int) -> None:
-    """Take away group's and others' access; keep the owner's as it is."""
-    if mode & 0o077:
-        try:
-            os.chmod(path, mode & 0o700)
-        except OSError:  # not ours to change: it is still readable, and doctor says so
-            pass
 
 
 def _connect_read_only(path: Path) -> sqlite3.Connection:

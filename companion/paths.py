@@ -66,23 +66,38 @@ def config_dir() -> Path:
 def private_dir(path: Path) -> Path:
     """Create `path` (and any missing parents) readable by its owner alone (0700), whatever the umask.
 
-    Each folder is private from the moment it exists (mkdir's mode is masked by
-    the umask, so chmod follows). An existing `path` open to others is made
-    private; one already private is left alone (no write needed to read)."""
-    missing = []
-    folder = path
-    while not os.path.isdir(folder) and folder != folder.parent:
-        missing.append(folder)
-        folder = folder.parent
-    for folder in reversed(missing):
+    Each new folder is private from the moment it exists (mkdir's mode is masked by the umask, so
+    chmod follows). One that exists only loses group's and others' access: it is never chmodded
+    to gain any, so a folder the user made read-only stays so. NotADirectoryError if it is not a
+    folder."""
+    import stat
+
+    missing, place = [], path
+    while not os.path.lexists(place) and place != place.parent:
+        missing.append(place)
+        place = place.parent
+    for new in reversed(missing):
         try:
-            os.mkdir(folder, 0o700)
-        except FileExistsError:  # another process made it a moment ago (or it is a file: what follows says so)
+            os.mkdir(new, 0o700)
+        except FileExistsError:  # another process made it a moment ago
             continue
-        os.chmod(folder, 0o700)  # mkdir's mode was masked by the umask
-    if os.stat(path).st_mode & 0o077:
-        os.chmod(path, 0o700)
+        os.chmod(new, 0o700)
+    info = os.stat(path)
+    if not stat.S_ISDIR(info.st_mode):
+        import errno
+
+        raise NotADirectoryError(errno.ENOTDIR, "not a folder", str(path))
+    tighten(path, stat.S_IMODE(info.st_mode))
     return path
+
+
+def tighten(path, mode: int) -> None:
+    """Take away group's and others' access to `path` (whose mode is `mode`); keep the owner's as it is."""
+    if mode & 0o077:
+        try:
+            os.chmod(path, mode & 0o700)
+        except OSError:  # not ours to change: it is still readable, and doctor says so
+            pass
 
 
 def write_private(path: Path, text: str) -> None:

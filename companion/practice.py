@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 
 from . import daily
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from .paths import data_dir
+from .paths import data_dir, private_dir
 
 
 def _path():
@@ -23,11 +23,9 @@ def load() -> dict:
 def save(**values) -> None:
     import json
 
-    from .journal import private_folder  # after the first word: sqlite3 is no cost then
-
     path = _path()
     try:
-        private_folder(path.parent)  # made 0700; one the user made read-only is not made writable
+        private_dir(path.parent)  # made 0700; one the user made read-only is not made writable
         data = load() | values
         temporary = path.with_suffix(".tmp")
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
