@@ -93,7 +93,9 @@ def plan_sequence(sequence, clips):
     from .voice import EngineError
 
     try:
-        return plan(sequence.steps, Lengths(clips))
+        from .spoken import Spoken
+
+        return plan(Spoken().steps(sequence.steps), Lengths(clips))  # as a session says it (placeholders filled)
     except EngineError as e:
         raise Failure(str(e), 1) from None
 
@@ -444,7 +446,7 @@ def voices(show_all: bool) -> None:
     except EngineError as e:
         raise Failure(str(e), 1) from None
     roles: dict[str, list[str]] = {}
-    for role in ("guide", "A", "B"):
+    for role in ("guide", "A", "B", "you"):
         roles.setdefault((clips.wanted(role) or "").lower(), []).append(role)
     ids = {v.id.lower() for v in found}
     names = ids | {str(v.name).lower() for v in found}

@@ -90,7 +90,9 @@ def _utterances():
             yield role, text
 
     for path in builtin_scripts().values():
-        for step in parse_file(path).steps:
+        from .spoken import Spoken  # the help line too; a line naming a time is rendered when it is said
+
+        for step in Spoken().steps(s for s in parse_file(path).steps if not getattr(s, "template", False)):
             if step.kind == "speak":
                 yield from add(step.role, step.text)
             elif step.kind == "turn" and step.prompt:
