@@ -78,7 +78,7 @@ def _utterances():
     from .library import builtin_scripts
     from .pause.flow import STAYING
     from .pause.pulse import INSTRUCTIONS, verdict
-    from .pause.waits import LEAVING_CUES, REACHING_CUES, announcement
+    from .pause.waits import LEAVING_CUES, REACHING_CUES, announcement, back_to_the_break
     from .script import parse_file
     from .timeline import BREATH_CUES
 
@@ -98,7 +98,8 @@ def _utterances():
             elif step.kind == "turn" and step.prompt:
                 yield from add("guide", step.prompt)
     for text in (*BREATH_CUES, *LEAVING_CUES, *REACHING_CUES, *INSTRUCTIONS, *announcement("leaving", "")[1:],
-                 *announcement("reaching", "")[1:], *verdict(200)[1:], *verdict(60)[1:], *STAYING):
+                 *announcement("reaching", "")[1:], *back_to_the_break("")[1:], *verdict(200)[1:], *verdict(60)[1:],
+                 *STAYING):
         yield from add("guide", text)
 
 

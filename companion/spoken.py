@@ -3,17 +3,19 @@
 A script line may name values only the session knows (`{minutes}`, `{return_time}`,
 `{help}`, and `{A}`/`{B}` for the partners' names); the parser checks them and
 marks the line a template. `[safety]` becomes the safety line, whose words live
-once in scripts/_spoken.toml. It imports no pydantic (the pause imports it before its first word). A `Spoken` is one session's view: it fills each
+once in scripts/_spoken.toml. A `Spoken` is one session's view: it fills each
 template before the clip lookup (so a filled line is rendered and cached like any
 other) and lets the safety line through the first time only, followed by the help
 line, so a guided pause says it once across all its phases.
+
+The pause imports this before its first word: nothing heavy at the top (no
+pydantic, pathlib or datetime).
 """
 
 from __future__ import annotations
 
 import os
 import re
-from datetime import datetime, timedelta
 
 PLACEHOLDERS = ("minutes", "return_time", "help", "A", "B")
 SPOKEN_FILE = "_spoken.toml"
@@ -131,12 +133,20 @@ class Help:
         self.spoken = _say_digits(f"Help: {self.short}.")
 
 
-def return_time(now: datetime, minutes: float) -> datetime:
-    """The minute a wait of `minutes` from `now` ends on: at least `minutes`, rounded up to the minute."""
+def return_time(now, minutes: float):
+    """The minute (a datetime) a wait of `minutes` from `now` ends on: at least `minutes`, rounded up."""
+    from datetime import timedelta
+
     end = now + timedelta(minutes=minutes)
     if end.second or end.microsecond:
         end = end.replace(second=0, microsecond=0) + timedelta(minutes=1)
     return end
+
+
+def _local_now():
+    from datetime import datetime
+
+    return datetime.now().astimezone()
 
 
 def words(minutes: float) -> str:
@@ -150,10 +160,9 @@ class Spoken:
     minutes, and a return time that many minutes from then, as a pause sets it.
     """
 
-    def __init__(self, minutes: float | None = None, at: datetime | None = None, help: Help | None = None,
-                 now=None):
-        self.minutes, self.at, self.help = minutes, at, help
-        self.now = now or (lambda: datetime.now().astimezone())
+    def __init__(self, minutes: float | None = None, at=None, help: Help | None = None, now=None):
+        self.minutes, self.at, self.help = minutes, at, help  # at: a datetime, the return time
+        self.now = now or _local_now
         self.safety_said = False
 
     def _defaults(self) -> None:

@@ -565,5 +565,6 @@ def test_prepare_renders_every_fixed_line_the_pause_speaks():
 
     texts = {text for _, text in _utterances()}
     fixed = (*STAYING, *INSTRUCTIONS, *waits.LEAVING_CUES, *waits.REACHING_CUES, *verdict(200)[1:], *verdict(60)[1:],
-             *waits.announcement("leaving", "")[1:], *waits.announcement("reaching", "")[1:])
+             *waits.announcement("leaving", "")[1:], *waits.announcement("reaching", "")[1:],
+             *waits.back_to_the_break("")[1:])
     assert set(fixed) <= texts  # only the lines naming a time are rendered when they are said
