@@ -51,8 +51,8 @@ def test_quiet_means_no_cues_and_the_same_bell():
 
 def test_the_announcement_names_the_return_time():
     assert waits.announcement("leaving", "21:40")[0] == "I'm flooded. I'm not leaving you. I'll be back at 21:40."
-    assert waits.announcement("leaving", "21:50", 30)[0] == \
-        "I'm flooded. I'm not leaving you. I'll be back in 30 minutes, at 21:50."
+    assert waits.announcement("leaving", "21:50", 30)[:2] == \
+        ["I'm flooded. I'm not leaving you. I'll be back at 21:50.", "A break of 30 minutes."]
     assert waits.roles("leaving") == ("you",) and waits.roles("reaching") == ()  # the listener's words, their voice
     assert "21:40" in waits.announcement("reaching", "21:40")[0]
 
@@ -206,7 +206,8 @@ def test_leaving_stay_then_a_twenty_minute_break_then_return(tmp_path, capsys):
     code, (row,), clock = pause_flow(tmp_path, {"question": ["l"], "choice": ["\n"]})
     out = capsys.readouterr().out
     assert code == 0
-    assert 'You: "I\'m flooded. I\'m not leaving you. I\'ll be back in 20 minutes, at 21:40."' in out  # twenty ahead
+    assert 'You: "I\'m flooded. I\'m not leaving you. I\'ll be back at 21:40."' in out  # twenty minutes ahead
+    assert "A break of 20 minutes." in out
     assert "Welcome back." in out
     assert (row["mode"], row["side"], row["break_minutes"], row["returned"], row["stage"]) == \
         ("pause", "leaving", 20, True, "done")
@@ -246,14 +247,14 @@ def test_one_r_alone_only_asks_to_be_sure(tmp_path, capsys):
 def test_the_bell_rings_on_the_minute_it_names(tmp_path, capsys):
     code, (row,), _ = pause_flow(tmp_path, {"question": ["l"], "choice": ["\n"]},
                                  now=datetime(2026, 11, 25, 21, 20, 35))
-    assert "I'll be back in 20 minutes, at 21:41." in capsys.readouterr().out  # not 21:40, 35 s before the bell
+    assert "I'll be back at 21:41." in capsys.readouterr().out  # not 21:40, 35 s before the bell
     assert 20 * 60 + 25 <= row["wait_s"] <= 20 * 60 + 25 + 4  # the wait ends at 21:41:00 (then the bell sounds)
     assert row["break_minutes"] == 20
 
 
 def test_a_key_chooses_the_break_length(tmp_path, capsys):
     code, (row,), _ = pause_flow(tmp_path, {"question": ["l"], "choice": ["3"]})
-    assert row["break_minutes"] == 30 and "I'll be back in 30 minutes, at 21:50." in capsys.readouterr().out
+    assert row["break_minutes"] == 30 and "I'll be back at 21:50." in capsys.readouterr().out
 
 
 def test_staying_in_the_room_ends_without_a_break(tmp_path, capsys):
@@ -311,7 +312,7 @@ def test_pause_minutes_30_says_thirty_before_the_break_never_twenty(tmp_path, ca
     code, (row,), _ = pause_flow(tmp_path, {}, side="leaving", minutes=30, builtin=True)
     out = capsys.readouterr().out
     before_the_break = out[:out.index("Go somewhere you can be alone.")]
-    assert "I'll be back in 30 minutes, at 21:50." in before_the_break
+    assert "I'll be back at 21:50." in before_the_break and "A break of 30 minutes." in before_the_break
     assert not re.search(r"\btwenty\b|\b20 minutes", out, re.IGNORECASE)
     assert row["break_minutes"] == 30 and row["stage"] == "done"
 
@@ -328,7 +329,7 @@ def test_b_at_the_question_plays_boat_then_offers_the_break(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "b  I want to end the relationship" in out
     assert "Not tonight." in out and "Feet on the floor." not in out  # boat instead of stay
-    assert out.index("Not tonight.") < out.index("Take a break now?") < out.index("I'll be back in 30 minutes")
+    assert out.index("Not tonight.") < out.index("Take a break now?") < out.index("A break of 30 minutes.")
     assert (row["side"], row["break_minutes"], row["stage"]) == ("leaving", 30, "boat > done")
 
 

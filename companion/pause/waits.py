@@ -32,8 +32,8 @@ def announcement(side: str, at: str, minutes: float | None = None) -> list[str]:
 
     On the leaving side the first line is the listener's own words to the partner (see `roles`)."""
     if side == "leaving":
-        length = f"in {minutes:g} minutes, " if minutes else ""
-        return [f"I'm flooded. I'm not leaving you. I'll be back {length}at {at}.",
+        length = [f"A break of {minutes:g} minutes."] if minutes else []
+        return [f"I'm flooded. I'm not leaving you. I'll be back at {at}.", *length,
                 "Go somewhere you can be alone. Walk, sit, drink some water.",
                 "You don't have to think about the fight. I'll ring a bell when it's time."]
     return [f"You're holding off until {at}. No texts, no calls, no following.",
