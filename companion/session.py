@@ -35,7 +35,8 @@ def run(player: Player, output, *, screen: Screen, keys: Keys, journal=None, seq
         title: str = "", mode: str = "play", warn: Callable[[str], None] = print,
         note: Callable[[object], str] | None = None, keep_output: bool = False,
         on_started: Callable[[], None] | None = None, prelude_frames: int = 0, extra: dict | None = None,
-        keep_time: bool = False, ready_key: bool = False, moment_keys: dict[str, str] | None = None) -> Outcome:
+        keep_time: bool = False, ready_key: bool = False, moment_keys: dict[str, str] | None = None,
+        times: bool | None = None) -> Outcome:
     """Play until the end, `q`, Ctrl-C or an error; journal the session either way.
 
     `note(cursor)` replaces the times and key hint on the progress line (a
@@ -51,6 +52,7 @@ def run(player: Player, output, *, screen: Screen, keys: Keys, journal=None, seq
     columns for the journal row (see journal.EXTRA_COLUMNS). `moment_keys`: a key
     that ends the session with its reason (a pause going to another sequence,
     e.g. f: "they followed me"), the output left open as for a completed one.
+    `times`: show the times beside `note` (by default only when there is no note).
     """
     cursor = player.cursor
     session_id = None
@@ -79,7 +81,8 @@ def run(player: Player, output, *, screen: Screen, keys: Keys, journal=None, seq
                     warn(f"{UNRECORDED}{e}")
                 journal = None
         with keys:
-            reason = _loop(player, output, screen, keys, note, keep_time, ready_key, moment_keys or {})
+            reason = _loop(player, output, screen, keys, note, keep_time, ready_key, moment_keys or {},
+                           note is None if times is None else times)
     except KeyboardInterrupt:
         reason = "interrupted"
     except Exception as e:  # one line, never a traceback, and still journalled
@@ -114,7 +117,7 @@ READY_HINT = "ready now? r again rings the bell · any other key: keep waiting"
 
 
 def _loop(player: Player, output, screen: Screen, keys: Keys, note_for=None, keep_time=False, ready_key=False,
-          moment_keys=None) -> str:
+          moment_keys=None, times=True) -> str:
     import time
 
     cursor = player.cursor
@@ -159,7 +162,7 @@ def _loop(player: Player, output, screen: Screen, keys: Keys, note_for=None, kee
             note = f"{clock((event.end - cursor.position) / pcm.RATE_HZ)} left · space or Enter when done"
         total = player.planned_frames
         screen.status(cursor.position / pcm.RATE_HZ, total / pcm.RATE_HZ if total else None, cursor.paused, note,
-                      times=note_for is None)
+                      times=times)
     return "completed"
 
 

@@ -183,13 +183,13 @@ class Keys:
 
 
 def pause_flow(tmp_path, keys_plan, side=None, minutes=None, lines=(), last_side=None, pulse=False,
-               now=datetime(2026, 11, 25, 21, 20), builtin=False):
+               now=datetime(2026, 11, 25, 21, 20), builtin=False, screen=None):
     clock = FakeClock()
     keys = Keys(keys_plan, clock)
     output = ClockOutput(clock=clock, sleep=keys.sleep, step_s=2.0)
     journal_path = tmp_path / "journal.sqlite3"
     typed = list(lines)
-    flow = PauseFlow(output=output, screen=Screen(), keys=keys, clips_factory=FakeClips,
+    flow = PauseFlow(output=output, screen=screen or Screen(), keys=keys, clips_factory=FakeClips,
                      journal_factory=lambda: Journal(journal_path), minutes=minutes, last_side=last_side,
                      now=lambda: now.astimezone(), read_line=lambda prompt: typed.pop(0),
                      warn=print, scripts=(lambda name: parse_file(resolve(name)).steps) if builtin else
@@ -340,6 +340,27 @@ def test_f_in_the_break_plays_followed_and_the_bell_keeps_its_time(tmp_path, cap
     assert out.index("They followed you.") < out.index("The bell still rings at 21:40.") < out.index("Welcome back.")
     assert (row["stage"], row["returned"], row["completed"]) == ("followed > done", True, True)
     assert 20 * 60 - 5 <= row["wait_s"] <= 20 * 60 + 5  # the wait, followed included, still ends at 21:40
+
+
+class StatusScreen(Screen):
+    """Keeps every progress line's key hints (a test's stdout is no terminal, so none is drawn)."""
+
+    def __init__(self):
+        super().__init__()
+        self.notes = set()
+
+    def status(self, elapsed_s, total_s, paused=False, note="", times=True):
+        self.notes.add(note)
+
+
+def test_the_status_line_shows_the_keys_to_the_moments(tmp_path):
+    screen = StatusScreen()
+    pause_flow(tmp_path, {"question": ["l"], "choice": ["\n"], "break": [(60, "q")]}, screen=screen)
+    assert any("r ready · f they followed me · q end" in n for n in screen.notes)
+    screen = StatusScreen()
+    pause_flow(tmp_path, {"question": ["r"], "soften-leaving": [(20, "q")]}, minutes=15, screen=screen, builtin=True)
+    assert not any("followed" in n for n in screen.notes)  # f is for the one who asked for the break
+    assert "space pause · w they're not back · q end" in screen.notes
 
 
 def test_w_after_the_hold_off_bell_plays_not_back(tmp_path, capsys):

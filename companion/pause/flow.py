@@ -155,8 +155,7 @@ class PauseFlow:
         if keys:
             self.screen.caption(f"(If they're not back, press {NOT_BACK_KEY}.)")
         outcome = self.phase(self.sequence_steps(AFTER[side]), stage=AFTER[side], moment_keys=keys,
-                             note=(lambda cursor: f"{NOT_BACK_KEY} they're not back · space pause · n next · q end")
-                             if keys else None)
+                             note=_not_back_hint if keys else None, times=True)
         if outcome == "not-back":
             self.moments.append("not-back")
             outcome = self.phase(self.sequence_steps("not-back"), stage="not-back")
@@ -231,7 +230,7 @@ class PauseFlow:
         return steps(resolve(name), self._sounding)
 
     def phase(self, steps, stage: str, note=None, keep_time: bool = False, ready_key: bool = False,
-              moment_keys: dict[str, str] | None = None) -> str:
+              moment_keys: dict[str, str] | None = None, times: bool | None = None) -> str:
         """Play `steps` to the shared output; returns the session's reason (see session.run for the rest)."""
         from ..player import Player
         from ..session import run
@@ -241,7 +240,7 @@ class PauseFlow:
         prelude, self.prelude_frames = self.prelude_frames, 0
         outcome = run(player, self.output, screen=self.screen, keys=self.keys, journal=None, warn=self.warn,
                       note=note, keep_output=True, on_started=self._started, prelude_frames=prelude,
-                      keep_time=keep_time, ready_key=ready_key, moment_keys=moment_keys)
+                      keep_time=keep_time, ready_key=ready_key, moment_keys=moment_keys, times=times)
         self.played_s += outcome.played_s
         self.position_s = outcome.position_s
         self.planned_s += outcome.planned_s
@@ -385,6 +384,11 @@ class PauseFlow:
         if self.record["side"] is None and self.record["pulse_bpm"] is None:
             return  # nothing happened worth keeping
         self._started()
+
+
+def _not_back_hint(cursor) -> str:
+    """The progress line after the hold-off bell: its times, and the key for "they're not back"."""
+    return f"{'paused · space resumes' if cursor.paused else 'space pause'} · {NOT_BACK_KEY} they're not back · q end"
 
 
 def _local_now():
