@@ -363,6 +363,12 @@ def test_the_status_line_shows_the_keys_to_the_moments(tmp_path):
     assert "space pause · w they're not back · q end" in screen.notes
 
 
+def test_q_in_followed_is_journalled_at_followed(tmp_path):
+    code, (row,), _ = pause_flow(tmp_path, {"question": ["l"], "choice": ["\n"], "break": [(60, "f")],
+                                            "followed": [(10, "q")]})
+    assert (row["stage"], row["end_reason"], row["returned"]) == ("followed", "stopped", False)
+
+
 def test_w_after_the_hold_off_bell_plays_not_back(tmp_path, capsys):
     code, (row,), _ = pause_flow(tmp_path, {"question": ["r"], "soften-leaving": ["w"]}, minutes=15)
     out = capsys.readouterr().out

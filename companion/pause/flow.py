@@ -251,10 +251,8 @@ class PauseFlow:
     def wait(self, side: str, minutes: float) -> str:
         from ..player import Lengths
         from . import waits
-        from .banner import banner
-
-
         from ..spoken import return_time
+        from .banner import banner
 
         # The bell rings on the minute it names (a partner may be watching a clock): at least
         # `minutes` from now, rounded up to the next whole minute. The hold-off ends when the
@@ -369,7 +367,8 @@ class PauseFlow:
         try:
             record = dict(self.record)
             if self.moments:  # where the keys went, in order, before the stage it ended at
-                record["stage"] = " > ".join([*self.moments, record["stage"]])
+                stages = [*self.moments, record["stage"]]
+                record["stage"] = " > ".join(s for i, s in enumerate(stages) if i == 0 or s != stages[i - 1])
             if record["returned"] is None and record["side"] is not None:
                 record["returned"] = False
             self.journal.finish(self.session_id, reason=reason, planned_s=self.planned_s, played_s=self.played_s,
