@@ -93,7 +93,9 @@ def plan_sequence(sequence, clips):
     from .voice import EngineError
 
     try:
-        return plan(sequence.steps, Lengths(clips))
+        from .spoken import Spoken
+
+        return plan(Spoken().steps(sequence.steps), Lengths(clips))  # as a session says it (placeholders filled)
     except EngineError as e:
         raise Failure(str(e), 1) from None
 
@@ -444,7 +446,7 @@ def voices(show_all: bool) -> None:
     except EngineError as e:
         raise Failure(str(e), 1) from None
     roles: dict[str, list[str]] = {}
-    for role in ("guide", "A", "B"):
+    for role in ("guide", "A", "B", "you"):
         roles.setdefault((clips.wanted(role) or "").lower(), []).append(role)
     ids = {v.id.lower() for v in found}
     names = ids | {str(v.name).lower() for v in found}
@@ -484,7 +486,10 @@ def pause(side: str | None, minutes: float | None, quiet: bool, text: bool, puls
     a quiet wait, a soft bell, and `return`. Reaching: `sit`, a hold-off
     wait, a bell, and `soften-leaving`. Space pauses; q or Ctrl-C ends.
     In a wait the clock keeps the promised time: space quiets the cues,
-    and r rings the bell now, if you are ready sooner.
+    and r rings the bell now, if you are ready sooner. Keys to the moments
+    on the way: b at the question (the urge to end the relationship: `boat`,
+    then the break), f in the break (they followed me: `followed`, then the
+    same bell), w after the hold-off bell (they're not back: `not-back`).
 
     Examples:
 

@@ -8,9 +8,11 @@
     guide = "gmw/en-US"        # ids from `companion voices`
     A = "gmw/en-US+f3"
     B = "gmw/en-GB-x-rp+m3"
+    you = "gmw/en-us+m3"       # the words modelled for you to say to your partner
     [pause]
     flooded_bpm = 100          # 80 for a trained athlete
     minutes = 20               # the default break
+    help = "Call 112"          # where help is: a number or a sentence, said after the safety line
 """
 
 from __future__ import annotations
@@ -48,8 +50,8 @@ def shown(value) -> str:
     return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS - 1] + "…"
 
 
-class Config(namedtuple("Config", "voices path flooded_bpm break_minutes background_prepare day_ends_min show_streaks",
-                        defaults=(VoiceSettings(), None, 100, 20, True, 240, True))):
+class Config(namedtuple("Config", "voices path flooded_bpm break_minutes background_prepare day_ends_min show_streaks help",
+                        defaults=(VoiceSettings(), None, 100, 20, True, 240, True, None))):
     """The settings in force (immutable)."""
 
     __slots__ = ()
@@ -103,11 +105,18 @@ def load(path: Path | None = None) -> Config:
             node = node.get(part) if isinstance(node, dict) else None
         return node
 
-    unknown = set(data) - {"rate", "voices", "pause", "background_prepare"} - set(PRACTICE_KEYS)
+    unknown = set(data) - {"rate", "voices", "pause", "background_prepare", "help"} - set(PRACTICE_KEYS)
     if unknown:
         key = sorted(unknown)[0]
         raise ConfigError(f"{path}:{line_of(path, key)}: unknown setting {shown(key)}; "
-                          "expected rate, background_prepare, [voices] or [pause]")
+                          "expected rate, background_prepare, help, day_ends, show_streaks, [voices] or [pause]")
+    # help: where help is (a crisis line, an emergency number), shown and said after the safety line.
+    help_setting = data.get("help")
+    if help_setting is not None and not (
+            (isinstance(help_setting, int) and not isinstance(help_setting, bool) and help_setting >= 0)
+            or (isinstance(help_setting, str) and re.search(r"\w", help_setting) and len(help_setting) <= 200
+                and help_setting.isprintable() and not re.search(r"[{}]", help_setting))):
+        raise bad("help", 'a number or a sentence of up to 200 characters, e.g. help = "Call 988, the crisis line"')
     background = data.get("background_prepare", True)
     if not isinstance(background, bool):
         raise bad("background_prepare", "true or false")
@@ -118,8 +127,8 @@ def load(path: Path | None = None) -> Config:
     if not isinstance(voices, dict):
         raise bad("voices", "a [voices] table")
     for role, value in voices.items():
-        if role not in ("guide", "A", "B"):
-            raise ConfigError(f"{path}:{line_of(path, role)}: unknown voice role {shown(role)}; expected guide, A or B")
+        if role not in ("guide", "A", "B", "you"):
+            raise ConfigError(f"{path}:{line_of(path, role)}: unknown voice role {shown(role)}; expected guide, A, B or you")
         if not isinstance(value, str) or not value.strip():
             raise bad(f"voices.{role}", "a voice id in quotes (see `companion voices`)")
     pause = data.get("pause", {})
@@ -134,8 +143,9 @@ def load(path: Path | None = None) -> Config:
     minutes = pause.get("minutes", 20)
     if not isinstance(minutes, int | float) or isinstance(minutes, bool) or not 1 <= minutes <= 180:
         raise bad("pause.minutes", "a number of minutes from 1 to 180")
-    return Config(VoiceSettings(voices.get("guide"), voices.get("A"), voices.get("B"), rate, str(path)), path,
-                  flooded, minutes, background, *practice_keys(data, bad))
+    return Config(VoiceSettings(voices.get("guide"), voices.get("A"), voices.get("B"), rate, str(path),
+                                voices.get("you")),
+                  path, flooded, minutes, background, *practice_keys(data, bad), help_setting)
 
 
 # -- daily practice: when the day ends, and whether streaks are shown --------------------------------

@@ -13,7 +13,7 @@ Check = tuple[bool, str, str]
 
 def checks() -> Iterator[Check]:
     """Every check runs, whatever the one before it found."""
-    for check in (_speech, _device, _journal, _sounds, _settings, _voices, _cache):
+    for check in (_speech, _device, _journal, _sounds, _settings, _help, _voices, _cache):
         try:
             yield check()
         except Exception as e:  # a check that breaks is a finding too, never a traceback
@@ -45,6 +45,19 @@ def _settings() -> Check:
     return True, "settings", visible(str(cfg.path))
 
 
+def _help() -> Check:
+    """Where help is, said after the safety line: the config's `help`, else the local emergency number."""
+    from .config import visible
+    from .spoken import Help, time_zone
+
+    cfg, _ = _config()
+    if cfg.help is not None:
+        return True, "help", visible(f"after the safety line: {Help(cfg.help).shown}")
+    zone = time_zone() or "unknown"
+    return True, "help", visible(f"not set; after the safety line: {Help().short} (time zone {zone}); "
+                                 f'set help = "..." in {cfg.path} for a crisis line near you')
+
+
 def _voices() -> Check:
     from .config import line_of, shown, visible
     from .voice import EngineError
@@ -55,7 +68,7 @@ def _voices() -> Check:
         return False, "voices", "not checked until the settings can be read (see above)"
     engine = shared_engine()
     unknown = []
-    for role in ("guide", "A", "B"):
+    for role in ("guide", "A", "B", "you"):
         voice = cfg.voices.voice(role)
         try:
             if voice and not engine.has_voice(voice):
@@ -65,7 +78,7 @@ def _voices() -> Check:
     if unknown:
         return False, "voices", f"no such voice: {'; '.join(unknown)}; the default is spoken instead; fix: choose " \
                                 "ids from `companion voices`"
-    chosen = [f"{role} {cfg.voices.voice(role)!r}" for role in ("guide", "A", "B") if cfg.voices.voice(role)]
+    chosen = [f"{role} {cfg.voices.voice(role)!r}" for role in ("guide", "A", "B", "you") if cfg.voices.voice(role)]
     return True, "voices", visible(f"{', '.join(chosen)} from {cfg.path}") if chosen else "the defaults"
 
 

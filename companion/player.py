@@ -71,8 +71,14 @@ def _looped(data: bytes, start: int, frames: int) -> bytes:
 class Player:
     """A sequence being played: its growing timeline, cursor and helper threads."""
 
-    def __init__(self, steps: Iterable, clips):
-        self.steps = steps
+    def __init__(self, steps: Iterable, clips, spoken=None):
+        """`spoken`: the session's script.spoken.Spoken (placeholders' values, the safety line said
+        once); a fresh one, from the config, if None."""
+        if spoken is None:
+            from .spoken import Spoken
+
+            spoken = Spoken()
+        self.steps = spoken.steps(steps)
         self.clips = clips
         self.events: list[Event] = []
         self.cursor = Cursor(self.events)

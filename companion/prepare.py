@@ -78,7 +78,7 @@ def _utterances():
     from .library import builtin_scripts
     from .pause.flow import STAYING
     from .pause.pulse import INSTRUCTIONS, verdict
-    from .pause.waits import LEAVING_CUES, REACHING_CUES, announcement
+    from .pause.waits import LEAVING_CUES, REACHING_CUES, announcement, back_to_the_break
     from .script import parse_file
     from .timeline import BREATH_CUES
 
@@ -90,13 +90,16 @@ def _utterances():
             yield role, text
 
     for path in builtin_scripts().values():
-        for step in parse_file(path).steps:
+        from .spoken import Spoken  # the help line too; a line naming a time is rendered when it is said
+
+        for step in Spoken().steps(s for s in parse_file(path).steps if not getattr(s, "template", False)):
             if step.kind == "speak":
                 yield from add(step.role, step.text)
             elif step.kind == "turn" and step.prompt:
                 yield from add("guide", step.prompt)
     for text in (*BREATH_CUES, *LEAVING_CUES, *REACHING_CUES, *INSTRUCTIONS, *announcement("leaving", "")[1:],
-                 *announcement("reaching", "")[1:], *verdict(200)[1:], *verdict(60)[1:], *STAYING):
+                 *announcement("reaching", "")[1:], *back_to_the_break("")[1:], *verdict(200)[1:], *verdict(60)[1:],
+                 *STAYING):
         yield from add("guide", text)
 
 

@@ -35,7 +35,8 @@ def run(player: Player, output, *, screen: Screen, keys: Keys, journal=None, seq
         title: str = "", mode: str = "play", warn: Callable[[str], None] = print,
         note: Callable[[object], str] | None = None, keep_output: bool = False,
         on_started: Callable[[], None] | None = None, prelude_frames: int = 0, extra: dict | None = None,
-        keep_time: bool = False, ready_key: bool = False) -> Outcome:
+        keep_time: bool = False, ready_key: bool = False, moment_keys: dict[str, str] | None = None,
+        times: bool | None = None) -> Outcome:
     """Play until the end, `q`, Ctrl-C or an error; journal the session either way.
 
     `note(cursor)` replaces the times and key hint on the progress line (a
@@ -48,7 +49,10 @@ def run(player: Player, output, *, screen: Screen, keys: Keys, journal=None, seq
     `on_started` runs once the sound has started (work that must not delay it).
     `prelude_frames`: the output is already playing the first event (see
     DeviceOutput.play_prelude); the cursor begins after it. `extra`: more
-    columns for the journal row (see journal.EXTRA_COLUMNS).
+    columns for the journal row (see journal.EXTRA_COLUMNS). `moment_keys`: a key
+    that ends the session with its reason (a pause going to another sequence,
+    e.g. f: "they followed me"), the output left open as for a completed one.
+    `times`: show the times beside `note` (by default only when there is no note).
     """
     cursor = player.cursor
     session_id = None
@@ -77,14 +81,15 @@ def run(player: Player, output, *, screen: Screen, keys: Keys, journal=None, seq
                     warn(f"{UNRECORDED}{e}")
                 journal = None
         with keys:
-            reason = _loop(player, output, screen, keys, note, keep_time, ready_key)
+            reason = _loop(player, output, screen, keys, note, keep_time, ready_key, moment_keys or {},
+                           note is None if times is None else times)
     except KeyboardInterrupt:
         reason = "interrupted"
     except Exception as e:  # one line, never a traceback, and still journalled
         reason, message = "error", str(e)
     finally:
         with interrupt.held():  # a second Ctrl-C must not cut the silence or the journal
-            if keep_output and reason == "completed":
+            if keep_output and (reason == "completed" or reason in (moment_keys or {}).values()):
                 output.detach()
             else:
                 output.stop()  # silence first: within one poll of the key or Ctrl-C
@@ -111,7 +116,8 @@ READY_CONFIRM_S = 4.0
 READY_HINT = "ready now? r again rings the bell · any other key: keep waiting"
 
 
-def _loop(player: Player, output, screen: Screen, keys: Keys, note_for=None, keep_time=False, ready_key=False) -> str:
+def _loop(player: Player, output, screen: Screen, keys: Keys, note_for=None, keep_time=False, ready_key=False,
+          moment_keys=None, times=True) -> str:
     import time
 
     cursor = player.cursor
@@ -130,6 +136,8 @@ def _loop(player: Player, output, screen: Screen, keys: Keys, note_for=None, kee
         key = keys.read(POLL_S)
         if key in ("q", "Q"):
             return "stopped"
+        if moment_keys and key is not None and key.lower() in moment_keys:
+            return moment_keys[key.lower()]
         if key is not None and key not in "rR":
             armed_until = 0.0
         if key in (" ", "\n", "\r"):
@@ -152,7 +160,7 @@ def _loop(player: Player, output, screen: Screen, keys: Keys, note_for=None, kee
             note = f"{clock((event.end - cursor.position) / pcm.RATE_HZ)} left · space or Enter when done"
         total = player.planned_frames
         screen.status(cursor.position / pcm.RATE_HZ, total / pcm.RATE_HZ if total else None, cursor.paused, note,
-                      times=note_for is None)
+                      times=times)
     _caption_entered(player, screen)  # a short session can end before the loop's first look
     return "completed"
 

@@ -24,7 +24,7 @@ _EventFields = namedtuple("Event", "kind start frames caption line role text ass
 class Event(_EventFields):
     """One thing the player does (immutable; a namedtuple, cheap to import). `kind` is one of:
 
-    speech  `text` in the voice of `role` (guide, A, B)
+    speech  `text` in the voice of `role` (guide, A, B, or you: words modelled for the listener)
     silence nothing plays
     bell    the bundled sound `asset` (bell or bell-soft)
     breath  a breathing phase: the tone `asset` ("" for a hold), with the spoken
@@ -82,7 +82,11 @@ def iter_events(steps: Iterable, lengths: Lengths) -> Iterator[Event]:
 def _raw(step, lengths: Lengths) -> Iterator[tuple[str, int, dict]]:
     kind, line = step.kind, step.line
     if kind == "speak":
-        caption = step.text if step.role == "guide" else f"{step.role}: {step.text}"
+        caption = getattr(step, "caption", "") or step.text  # a help line shows more than it says
+        if step.role == "you":  # words modelled for the listener to say: whose they are, on screen too
+            caption = f'You: "{caption}"'
+        elif step.role != "guide":
+            caption = f"{step.role}: {caption}"
         yield "speech", lengths.speech(step.role, step.text), dict(caption=caption, line=line, role=step.role, text=step.text)
     elif kind == "pause":
         yield "silence", frames_of(step.seconds), dict(line=line)

@@ -244,3 +244,20 @@ def test_a_pipe_among_the_users_scripts_is_skipped_not_waited_on(home):
     result = invoke("list")
     assert result.exit_code == 0
     assert "pipe.txt:1:1: found not a regular file" in result.stderr and "folder.txt:1:1: found a folder" in result.stderr
+
+
+def test_check_errors_on_an_unknown_placeholder_at_file_line_column(home):
+    path = write(home, HEAD + "[safety]\nYou: I'll be back in {minuts} minutes.\nAt {return_time}, {{literally}}.\n")
+    result = invoke("check", path)
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (f"{path}:5:22: found an unknown placeholder '{{minuts}}'; expected one of "
+                                     "{minutes}, {return_time}, {help}, {A}, {B}")
+    fixed = write(home, HEAD + "[safety]\nYou: I'll be back in {minutes} minutes.\n")
+    assert invoke("check", fixed).exit_code == 0
+
+
+def test_list_shows_the_new_moments(home):
+    result = invoke("list")
+    assert result.exit_code == 0
+    for name in ("night", "next-day", "before-talk", "followed", "not-back", "texting", "boat"):
+        assert f"{name} " in result.stdout or f"{name}\n" in result.stdout, name

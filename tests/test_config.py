@@ -96,7 +96,7 @@ def test_line_of_finds_the_key(tmp_path):
 def test_voices_remember_the_file_they_came_from_through_overrides(tmp_path):
     path = write(tmp_path, '[voices]\nA = "gmw/en-us+f4"\n')
     cfg = load(path).with_overrides(voice="gmw/en-gb-x-rp", rate_wpm=180)
-    assert cfg.voices == ("gmw/en-gb-x-rp", "gmw/en-us+f4", None, 180, str(path))
+    assert cfg.voices == ("gmw/en-gb-x-rp", "gmw/en-us+f4", None, 180, str(path), None)
 
 
 def pause_env(tmp_path):
@@ -147,7 +147,21 @@ def test_doctor_with_a_typo_in_the_config_names_the_line_and_runs_every_check(tm
     result = CliRunner().invoke(cli, ["doctor"])
     assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
     checks = {line[9:].split(":")[0]: line for line in result.output.splitlines()}
-    assert list(checks) == ["speech engine", "sound device", "journal", "bundled sounds", "settings", "voices",
+    assert list(checks) == ["speech engine", "sound device", "journal", "bundled sounds", "settings", "help", "voices",
                             "speech cache"]
+    assert 'not set; after the safety line: call ' in checks["help"] and 'set help = "..."' in checks["help"]
     assert checks["settings"].startswith(f"PROBLEM  settings: {path}:2: unknown setting 'rat'")
     assert "fix the settings" in checks["speech cache"] and result.exit_code == 1
+
+
+def test_help_is_a_number_or_a_sentence(tmp_path):
+    assert load(write(tmp_path, "help = 988\n")).help == 988
+    assert load(write(tmp_path, 'help = "Call the Samaritans on 116 123"\n')).help == "Call the Samaritans on 116 123"
+    assert load(write(tmp_path, "rate = 140\n")).help is None  # unset: the time zone's emergency number
+    for bad in ("help = true\n", 'help = ""\n', 'help = "call {me}"\n', "help = [1]\n", 'help = "a\\u001bb"\n'):
+        with pytest.raises(ConfigError, match=r"config.toml:1: help = .*; expected a number or a sentence"):
+            load(write(tmp_path, bad))
+
+
+def test_you_is_a_voice_role(tmp_path):
+    assert load(write(tmp_path, '[voices]\nyou = "gmw/en-us+m4"\n')).voices.voice("you") == "gmw/en-us+m4"

@@ -61,9 +61,45 @@ def test_every_sequence_says_who_and_when(name):
 
 @pytest.mark.parametrize("name", sorted(n for n, s in SEQUENCES.items() if s.moment in ("conflict", "together")))
 def test_conflict_and_pair_sequences_say_the_safety_line_early_and_once(name):
-    lines = spoken(SEQUENCES[name])
-    assert lines.count(SAFETY) == 1
-    assert lines.index(SAFETY) < 3
+    steps = [s for s in SEQUENCES[name].steps if isinstance(s, Speak)]
+    marked = [s for s in steps if s.safety]
+    assert len(marked) == 1 and marked[0].text == SAFETY  # the [safety] directive, its words from _spoken.toml
+    assert steps.index(marked[0]) < 3
+    assert spoken(SEQUENCES[name]).count(SAFETY) == 1  # never also written out by hand
+
+
+def test_the_safety_line_is_written_once_in_the_library():
+    from companion.paths import builtin
+
+    texts = [p.read_text(encoding="utf-8") for p in builtin("scripts").glob("*.txt")]
+    assert not [t for t in texts if "Feeling overwhelmed is not the same" in t]
+    assert SAFETY in (builtin("scripts") / "_spoken.toml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", sorted(SEQUENCES))
+def test_every_placeholder_is_one_the_session_fills(name):
+    from companion.spoken import PLACEHOLDERS, Spoken
+
+    for step in SEQUENCES[name].steps:
+        if isinstance(step, Speak) and step.template:
+            assert set(re.findall(r"\{(\w+)\}", step.text)) <= set(PLACEHOLDERS)
+    filled = [s.text for s in Spoken(minutes=30).steps(SEQUENCES[name].steps) if isinstance(s, Speak)]
+    assert not [t for t in filled if "{" in t or "}" in t]
+
+
+def test_stay_and_sit_never_name_a_break_length_of_their_own():
+    for name in ("stay", "sit"):
+        assert not [t for t in spoken(SEQUENCES[name]) if re.search(r"\btwenty\b|\b20\b", t)], name
+    assert any("{return_time}" in t for t in spoken(SEQUENCES["sit"]))
+
+
+@pytest.mark.parametrize("name", sorted(SEQUENCES))
+def test_words_modelled_for_the_listener_are_in_their_own_voice(name):
+    """A line the listener is to say to a partner is not the guide's: it has the `you` voice."""
+    for step in SEQUENCES[name].steps:
+        if isinstance(step, Speak) and step.role == "guide":
+            assert not re.match(r"(I'm flooded|I'm scared|I'm not leaving you|I need a)", step.text), step.text
+            assert not re.match(r"(Something like|It might be|Or|Maybe), \w", step.text), step.text
 
 
 def test_sentences_are_short_across_the_library():
@@ -77,7 +113,8 @@ def test_sentences_are_shorter_still_in_a_conflict(name):
 
 @pytest.mark.parametrize("name", sorted(SEQUENCES))
 def test_every_instruction_is_followed_by_time_to_do_it(name):
-    steps = SEQUENCES[name].steps
+    # The words an instruction models (the `you` voice) belong to it: the time comes after them.
+    steps = tuple(s for s in SEQUENCES[name].steps if not (isinstance(s, Speak) and s.role == "you"))
     for step, after in zip(steps, steps[1:] + (None,)):
         if isinstance(step, Speak) and step.role == "guide" and INSTRUCTION.match(step.text):
             enough = (isinstance(after, Pause) and not after.natural and after.seconds >= 3) or \

@@ -185,3 +185,65 @@ def test_check_collects_what_parse_raises_first_and_never_raises(lines):
         assert list(map(str, e.errors)) == list(map(str, checked.errors)) and str(e) == str(checked.errors[0])
     else:
         assert not checked.errors and sequence == checked.sequence
+
+
+# -- [safety], placeholders and the You: voice (issue 9) ------------------------------------
+def test_safety_directive_becomes_the_safety_line_from_the_data_file():
+    from companion.spoken import safety_text
+
+    (step,) = parse(HEAD + "[safety]\n").steps
+    assert step.safety and step.role == "guide" and step.text == safety_text()
+    assert safety_text().startswith("Feeling overwhelmed is not the same as being in danger.")
+
+
+def test_placeholders_are_templates_and_braces_escape():
+    plain, template = parse(HEAD + "A {{brace}} here.\nBack in {minutes} minutes, at {return_time}.\n").steps
+    assert (plain.text, plain.template) == ("A {brace} here.", False)
+    assert template.template and template.text == "Back in {minutes} minutes, at {return_time}."
+
+
+@pytest.mark.parametrize("line, column, found", [
+    ("Back in {minutes} {minute}.\n", 19, "an unknown placeholder '{minute}'"),
+    ("  A { lone brace.\n", 5, "a lone '{'"),
+    ("You: in {when}.\n", 9, "an unknown placeholder '{when}'"),
+])
+def test_a_bad_placeholder_is_an_error_at_its_column(line, column, found):
+    with pytest.raises(ScriptError) as e:
+        parse(HEAD + line, source="s.txt")
+    assert str(e.value).startswith(f"s.txt:5:{column}: found {found}; expected ")
+
+
+def test_spoken_fills_placeholders_and_says_the_safety_line_once():
+    from datetime import datetime
+
+    from companion.spoken import Help, Spoken
+
+    steps = parse(HEAD + "[safety]\nYou: Back at {return_time}, in {minutes}. {{ok}} {A}\n[safety]\n").steps
+    spoken = Spoken(minutes=30, now=lambda: datetime(2026, 11, 25, 21, 20, 5), help=Help("112"))
+    said = list(spoken.steps(steps))
+    assert [s.text for s in said[1:]] == ["Help: call 1 1 2.", "Back at 21:51, in 30. {ok} Partner A"]
+    assert said[1].caption == "Help: call 112." and said[2].role == "you"
+    assert list(spoken.steps(steps[:1])) == []  # said once in a session, never again
+
+
+def test_the_default_help_names_the_local_emergency_number():
+    from companion.spoken import Help
+
+    assert Help(zone="Europe/Berlin").spoken == "Help: call 1 1 2, the emergency number."
+    assert Help(zone="America/Chicago").shown.startswith("Help: call 911, the emergency number.  (Set a crisis line")
+    assert Help(zone="Europe/London").short == "call 999, the emergency number"
+    assert Help(zone="Australia/Sydney").short.startswith("call 000")
+    assert Help(zone="Asia/Kolkata").short.startswith("call 112")
+    assert Help(zone="Asia/Tokyo").short == "call your local emergency number"
+    assert "config.toml" not in Help("Call 988").shown  # a configured one needs no advice
+
+
+def test_you_label_is_the_listeners_voice_and_captioned_as_theirs():
+    from companion.player import Lengths
+    from companion.timeline import plan
+    from tests.fakes import FakeClips
+
+    (step,) = parse(HEAD + "You: I'm flooded. I'm not leaving you.\n").steps
+    assert step.role == "you" and step.text == "I'm flooded. I'm not leaving you."
+    (event,) = plan([step], Lengths(FakeClips())).events
+    assert event.role == "you" and event.caption == 'You: "I\'m flooded. I\'m not leaving you."'

@@ -1,6 +1,7 @@
 """The guided pause: its flow on an injected clock (a 20-minute break in
 seconds), the wait's timing, the fast option parser, the first-line scan."""
 
+import re
 import threading
 import time
 from datetime import datetime
@@ -10,6 +11,7 @@ import pytest
 from companion import pcm
 from companion.cli import pause as pause_command
 from companion.journal import Journal
+from companion.library import resolve
 from companion.outputs import ClockOutput
 from companion.pause import waits
 from companion.pause.first_line import first_spoken_line, steps
@@ -24,7 +26,8 @@ from tests.fakes import FakeClips, FakeClock
 
 HEAD = '+++\ntitle = "T"\n+++\n'
 SCRIPTS = {"stay": "Feet on the floor.\n[pause 2s]\nChoose.\n", "sit": "Sit with it.\n[pause 2s]\n",
-           "return": "Welcome back.\n", "soften-leaving": "Their silence is full.\n"}
+           "return": "Welcome back.\n", "soften-leaving": "Their silence is full.\n",
+           "boat": "Not tonight.\n", "followed": "They followed you.\n[pause 30s]\n", "not-back": "The time has passed.\n"}
 
 
 # -- the wait ------------------------------------------------------------------
@@ -48,6 +51,9 @@ def test_quiet_means_no_cues_and_the_same_bell():
 
 def test_the_announcement_names_the_return_time():
     assert waits.announcement("leaving", "21:40")[0] == "I'm flooded. I'm not leaving you. I'll be back at 21:40."
+    assert waits.announcement("leaving", "21:50", 30)[:2] == \
+        ["I'm flooded. I'm not leaving you. I'll be back at 21:50.", "A break of 30 minutes."]
+    assert waits.roles("leaving") == ("you",) and waits.roles("reaching") == ()  # the listener's words, their voice
     assert "21:40" in waits.announcement("reaching", "21:40")[0]
 
 
@@ -187,16 +193,17 @@ class Keys:
 
 
 def pause_flow(tmp_path, keys_plan, side=None, minutes=None, lines=(), last_side=None, pulse=False,
-               now=datetime(2026, 11, 25, 21, 20)):
+               now=datetime(2026, 11, 25, 21, 20), builtin=False, screen=None):
     clock = FakeClock()
     keys = Keys(keys_plan, clock)
     output = ClockOutput(clock=clock, sleep=keys.sleep, step_s=2.0)
     journal_path = tmp_path / "journal.sqlite3"
     typed = list(lines)
-    flow = PauseFlow(output=output, screen=Screen(), keys=keys, clips_factory=FakeClips,
+    flow = PauseFlow(output=output, screen=screen or Screen(), keys=keys, clips_factory=FakeClips,
                      journal_factory=lambda: Journal(journal_path), minutes=minutes, last_side=last_side,
                      now=lambda: now.astimezone(), read_line=lambda prompt: typed.pop(0),
-                     warn=print, scripts=lambda name: parse(HEAD + SCRIPTS[name]).steps)
+                     warn=print, scripts=(lambda name: parse_file(resolve(name)).steps) if builtin else
+                     (lambda name: parse(HEAD + SCRIPTS[name]).steps))
     keys.flow = flow
     code = flow.run(side, pulse_first=pulse)
     journal = Journal(journal_path)
@@ -209,7 +216,8 @@ def test_leaving_stay_then_a_twenty_minute_break_then_return(tmp_path, capsys):
     code, (row,), clock = pause_flow(tmp_path, {"question": ["l"], "choice": ["\n"]})
     out = capsys.readouterr().out
     assert code == 0
-    assert "I'm flooded. I'm not leaving you. I'll be back at 21:40." in out  # twenty minutes ahead
+    assert 'You: "I\'m flooded. I\'m not leaving you. I\'ll be back at 21:40."' in out  # twenty minutes ahead
+    assert "A break of 20 minutes." in out
     assert "Welcome back." in out
     assert (row["mode"], row["side"], row["break_minutes"], row["returned"], row["stage"]) == \
         ("pause", "leaving", 20, True, "done")
@@ -284,6 +292,98 @@ def test_reaching_sit_then_hold_off_then_soften_leaving(tmp_path, capsys):
     out = capsys.readouterr().out
     assert code == 0 and "Holding off until 21:35" in out and "Their silence is full." in out
     assert (row["side"], row["break_minutes"], row["returned"], row["stage"]) == ("reaching", 15, True, "done")
+
+
+SAFETY_WORDS = "Feeling overwhelmed is not the same as being in danger."
+
+
+@pytest.mark.parametrize("side", ["l", "r"])
+def test_a_whole_guided_pause_says_the_safety_line_once(tmp_path, capsys, side):
+    # The built-in sequences: stay and return (or sit and soften-leaving) both carry [safety].
+    assert SAFETY_WORDS in parse_file(resolve("return")).steps[1].text
+    code, (row,), _ = pause_flow(tmp_path, {"question": [side], "choice": ["\n"]}, builtin=True)
+    out = capsys.readouterr().out
+    assert code == 0 and row["stage"] == "done"
+    assert out.count(SAFETY_WORDS) == 1
+    assert out.count("Help: call") == 1 and 'help = "..." in config.toml' in out  # where help is, right after it
+    assert out.index("Help: call") > out.index(SAFETY_WORDS)
+
+
+def test_the_help_setting_is_said_after_the_safety_line(tmp_path, capsys):
+    config = tmp_path / "xdg" / "config" / "companion" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text('help = "Call 988, the crisis line"\n')
+    pause_flow(tmp_path, {"question": ["l"], "choice": ["s"]}, builtin=True)
+    out = capsys.readouterr().out
+    assert "Help: Call 988, the crisis line." in out and "config.toml" not in out
+
+
+def test_pause_minutes_30_says_thirty_before_the_break_never_twenty(tmp_path, capsys):
+    code, (row,), _ = pause_flow(tmp_path, {}, side="leaving", minutes=30, builtin=True)
+    out = capsys.readouterr().out
+    before_the_break = out[:out.index("Go somewhere you can be alone.")]
+    assert "I'll be back at 21:50." in before_the_break and "A break of 30 minutes." in before_the_break
+    assert not re.search(r"\btwenty\b|\b20 minutes", out, re.IGNORECASE)
+    assert row["break_minutes"] == 30 and row["stage"] == "done"
+
+
+def test_sit_names_the_time_the_hold_off_ends(tmp_path, capsys):
+    code, (row,), _ = pause_flow(tmp_path, {}, side="reaching", minutes=30, builtin=True)
+    out = capsys.readouterr().out
+    assert "wait until 21:50." in out and "holding off until 21:50" in out
+    assert not re.search(r"\btwenty\b|\b20 minutes", out, re.IGNORECASE)
+
+
+def test_b_at_the_question_plays_boat_then_offers_the_break(tmp_path, capsys):
+    code, (row,), _ = pause_flow(tmp_path, {"question": ["b"], "choice": ["3"]})
+    out = capsys.readouterr().out
+    assert "b  I want to end the relationship" in out
+    assert "Not tonight." in out and "Feet on the floor." not in out  # boat instead of stay
+    assert out.index("Not tonight.") < out.index("Take a break now?") < out.index("A break of 30 minutes.")
+    assert (row["side"], row["break_minutes"], row["stage"]) == ("leaving", 30, "boat > done")
+
+
+def test_f_in_the_break_plays_followed_and_the_bell_keeps_its_time(tmp_path, capsys):
+    code, (row,), _ = pause_flow(tmp_path, {"question": ["l"], "choice": ["\n"], "break": [(5 * 60, "f")]})
+    out = capsys.readouterr().out
+    assert "They followed you." in out and "The bell still rings at 21:40." in out and "Welcome back." in out
+    assert out.index("They followed you.") < out.index("The bell still rings at 21:40.") < out.index("Welcome back.")
+    assert (row["stage"], row["returned"], row["completed"]) == ("followed > done", True, True)
+    assert 20 * 60 - 5 <= row["wait_s"] <= 20 * 60 + 5  # the wait, followed included, still ends at 21:40
+
+
+class StatusScreen(Screen):
+    """Keeps every progress line's key hints (a test's stdout is no terminal, so none is drawn)."""
+
+    def __init__(self):
+        super().__init__()
+        self.notes = set()
+
+    def status(self, elapsed_s, total_s, paused=False, note="", times=True):
+        self.notes.add(note)
+
+
+def test_the_status_line_shows_the_keys_to_the_moments(tmp_path):
+    screen = StatusScreen()
+    pause_flow(tmp_path, {"question": ["l"], "choice": ["\n"], "break": [(60, "q")]}, screen=screen)
+    assert any("r ready · f they followed me · q end" in n for n in screen.notes)
+    screen = StatusScreen()
+    pause_flow(tmp_path, {"question": ["r"], "soften-leaving": [(20, "q")]}, minutes=15, screen=screen, builtin=True)
+    assert not any("followed" in n for n in screen.notes)  # f is for the one who asked for the break
+    assert "space pause · w they're not back · q end" in screen.notes
+
+
+def test_q_in_followed_is_journalled_at_followed(tmp_path):
+    code, (row,), _ = pause_flow(tmp_path, {"question": ["l"], "choice": ["\n"], "break": [(60, "f")],
+                                            "followed": [(10, "q")]})
+    assert (row["stage"], row["end_reason"], row["returned"]) == ("followed", "stopped", False)
+
+
+def test_w_after_the_hold_off_bell_plays_not_back(tmp_path, capsys):
+    code, (row,), _ = pause_flow(tmp_path, {"question": ["r"], "soften-leaving": ["w"]}, minutes=15)
+    out = capsys.readouterr().out
+    assert "(If they're not back, press w.)" in out and "The time has passed." in out
+    assert (row["side"], row["returned"], row["stage"], row["completed"]) == ("reaching", True, "not-back > done", True)
 
 
 def test_enter_with_no_side_before_says_which_keys_choose(tmp_path, capsys):
@@ -503,5 +603,6 @@ def test_prepare_renders_every_fixed_line_the_pause_speaks():
 
     texts = {text for _, text in _utterances()}
     fixed = (*STAYING, *INSTRUCTIONS, *waits.LEAVING_CUES, *waits.REACHING_CUES, *verdict(200)[1:], *verdict(60)[1:],
-             *waits.announcement("leaving", "")[1:], *waits.announcement("reaching", "")[1:])
+             *waits.announcement("leaving", "")[1:], *waits.announcement("reaching", "")[1:],
+             *waits.back_to_the_break("")[1:])
     assert set(fixed) <= texts  # only the lines naming a time are rendered when they are said

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from ..textsafe import MAX_SPOKEN_CHARS
 
 _PLAIN = re.compile(r"[^\[#\s]")  # not a directive, a comment or blank
-_LABEL = re.compile(r"[AB]:")
+_LABEL = re.compile(r"([AB]|You):")
 
 
 class FirstSpeak:
@@ -26,7 +26,7 @@ class FirstSpeak:
     __slots__ = ("kind", "role", "text", "line")
 
     def __init__(self, text: str, line: int):
-        self.kind, self.role, self.text, self.line = "speak", "guide", text, line
+        self.kind, self.role, self.text, self.line = "speak", "guide", text, line  # never a template
 
 
 def first_spoken_line(text: str) -> FirstSpeak | None:
@@ -41,6 +41,7 @@ def first_spoken_line(text: str) -> FirstSpeak | None:
                 if line.startswith("#"):
                     continue
                 if line and _PLAIN.match(line) and not _LABEL.match(line) and re.search(r"\w", line) \
+                        and "{" not in line and "}" not in line \
                         and len(line) <= MAX_SPOKEN_CHARS:  # else the full parse says what is wrong
                     return FirstSpeak(line, number + 1)
                 return None

@@ -3,6 +3,13 @@
 leaving:  stay -> break (announced, bounded) -> soft bell -> return
 reaching: sit  -> hold-off wait               -> soft bell -> soften-leaving
 
+Keys reach the moments on the way without a menu: b at the question plays
+`boat`, then offers the break as after `stay`; f in the break plays `followed`
+and goes back to the wait, whose bell keeps its promised time; w after the
+hold-off bell plays `not-back`. One `Spoken` serves every phase, so the safety
+line is said once in the whole pause and the placeholders name its real
+minutes and return time.
+
 One journal row (mode `pause`) records the side, the pulse if taken, the
 break minutes, whether the return bell was reached and the stage reached.
 Everything outside is injected (output, keys, screen, clock, journal), so
@@ -21,12 +28,14 @@ QUESTION = ("Do you want to leave, or to reach?  [l/r]\n"
             "  l  leave: my body wants to get out\n"
             "  r  reach: I want to go after them\n"
             "  p  am I flooded? count my pulse first\n"
+            "  b  I want to end the relationship\n"
             "{enter}  q  quit")
 BREAK_CHOICE = "Take a break now?  Enter: {default:g} minutes · 1-6: 10 to 60 minutes · s: I'll stay · q: end"
 SIDES = {"l": "leaving", "r": "reaching"}
 FIRST = {"leaving": "stay", "reaching": "sit"}
 AFTER = {"leaving": "return", "reaching": "soften-leaving"}
 WAIT_STAGE = {"leaving": "break", "reaching": "hold-off"}
+FOLLOWED_KEY, NOT_BACK_KEY = "f", "w"
 STAYING = ("You're staying. Keep your feet on the floor.",
            "Let the out-breath be the long one. You can still ask for a break later.")
 
@@ -65,6 +74,11 @@ class PauseFlow:
         self.record: dict = {"side": None, "pulse_bpm": None, "break_minutes": None, "returned": None,
                              "stage": "question", "wait_s": None}
         self.played_s = self.position_s = self.planned_s = 0.0
+        from ..spoken import Spoken
+
+        # One for the whole pause: the safety line once across its phases; the values it fills.
+        self.spoken = Spoken(minutes=minutes or default_minutes, now=self.now)
+        self.moments: list[str] = []  # the sequences a key went to (boat, followed, not-back), for the journal
 
     @property
     def spoke(self) -> bool:
@@ -89,10 +103,13 @@ class PauseFlow:
                 raise KeyboardInterrupt
             if pulse_first:
                 self.pulse()
+            first = None
             while side is None:
                 side = self.ask_side()
+                if side == "boat":
+                    side, first = "leaving", "boat"
             self.record["side"] = side
-            reason = self.sides(side)
+            reason = self.sides(side, first)
         except Quit as q:
             reason = q.reason
         except KeyboardInterrupt:
@@ -112,8 +129,15 @@ class PauseFlow:
             return EXIT_CODES[reason] or 1
         return EXIT_CODES[reason]
 
-    def sides(self, side: str) -> str:
-        outcome = self.phase(self.sequence_steps(FIRST[side]), stage=FIRST[side])
+    def sides(self, side: str, first: str | None = None) -> str:
+        first = first or FIRST[side]
+        if first != FIRST[side]:
+            self.moments.append(first)
+        if side == "reaching":  # sit names the time the hold-off ends: set from now, as the partner's break was
+            from ..spoken import return_time
+
+            self.spoken.at = return_time(self.now(), self.minutes or self.default_minutes)
+        outcome = self.phase(self.sequence_steps(first), stage=first)
         if outcome != "completed":
             return outcome
         minutes = self.minutes
@@ -127,7 +151,14 @@ class PauseFlow:
         if outcome != "completed":
             return outcome
         self.record["returned"] = True
-        outcome = self.phase(self.sequence_steps(AFTER[side]), stage=AFTER[side])
+        keys = {NOT_BACK_KEY: "not-back"} if side == "reaching" else None
+        if keys:
+            self.screen.caption(f"(If they're not back, press {NOT_BACK_KEY}.)")
+        outcome = self.phase(self.sequence_steps(AFTER[side]), stage=AFTER[side], moment_keys=keys,
+                             note=_not_back_hint if keys else None, times=True)
+        if outcome == "not-back":
+            self.moments.append("not-back")
+            outcome = self.phase(self.sequence_steps("not-back"), stage="not-back")
         if outcome == "completed":
             self.record["stage"] = "done"
         return outcome
@@ -156,6 +187,8 @@ class PauseFlow:
             if key.lower() == "p":
                 self.pulse()
                 return None
+            if key.lower() == "b":
+                return "boat"
             if key.lower() == "q":
                 raise Quit("stopped")
 
@@ -196,17 +229,18 @@ class PauseFlow:
         self._sounding.clear()
         return steps(resolve(name), self._sounding)
 
-    def phase(self, steps, stage: str, note=None, keep_time: bool = False, ready_key: bool = False) -> str:
+    def phase(self, steps, stage: str, note=None, keep_time: bool = False, ready_key: bool = False,
+              moment_keys: dict[str, str] | None = None, times: bool | None = None) -> str:
         """Play `steps` to the shared output; returns the session's reason (see session.run for the rest)."""
         from ..player import Player
         from ..session import run
 
         self.record["stage"] = stage
-        player = Player(steps, self.clips)
+        player = Player(steps, self.clips, self.spoken)
         prelude, self.prelude_frames = self.prelude_frames, 0
         outcome = run(player, self.output, screen=self.screen, keys=self.keys, journal=None, warn=self.warn,
                       note=note, keep_output=True, on_started=self._started, prelude_frames=prelude,
-                      keep_time=keep_time, ready_key=ready_key)
+                      keep_time=keep_time, ready_key=ready_key, moment_keys=moment_keys, times=times)
         self.played_s += outcome.played_s
         self.position_s = outcome.position_s
         self.planned_s += outcome.planned_s
@@ -217,20 +251,22 @@ class PauseFlow:
     def wait(self, side: str, minutes: float) -> str:
         from ..player import Lengths
         from . import waits
+        from ..spoken import return_time
         from .banner import banner
 
-        from datetime import timedelta
-
         # The bell rings on the minute it names (a partner may be watching a clock): at least
-        # `minutes` from now, rounded up to the next whole minute.
+        # `minutes` from now, rounded up to the next whole minute. The hold-off ends when the
+        # partner's break does, the time `sit` named (at least a minute from now).
         start = self.now()
-        end = start + timedelta(minutes=minutes)
-        if end.second or end.microsecond:
-            end = end.replace(second=0, microsecond=0) + timedelta(minutes=1)
+        chosen = minutes
+        end = return_time(start, minutes)
+        if side == "reaching" and self.spoken.at is not None:
+            end = max(self.spoken.at, return_time(start, 1))
+        self.spoken.minutes, self.spoken.at = chosen, end
         at, minutes = end.strftime("%H:%M"), (end - start).total_seconds() / 60
-        opening = waits.announcement(side, at)
+        opening = waits.announcement(side, at, chosen)
         cues = waits.LEAVING_CUES if side == "leaving" else waits.REACHING_CUES
-        steps = waits.wait_steps(opening, cues, minutes, Lengths(self.clips), self.quiet)
+        steps = waits.wait_steps(opening, cues, minutes, Lengths(self.clips), self.quiet, waits.roles(side))
         if side == "leaving":
             self.screen.caption(banner(opening[0], at, "back at"))
         else:
@@ -241,11 +277,27 @@ class PauseFlow:
         def countdown(cursor) -> str:
             left = max(0, bell_at - cursor.position) / pcm.RATE_HZ
             keys = "quiet · space for cues" if cursor.muted else "space quiet"
-            return f"{'back' if side == 'leaving' else 'bell'} at {at} · {clock(left)} left · {keys} · r ready · q end"
+            followed = f" · {FOLLOWED_KEY} they followed me" if side == "leaving" else ""
+            return f"{'back' if side == 'leaving' else 'bell'} at {at} · {clock(left)} left · {keys} · r ready{followed} · q end"
 
         played_before = self.played_s
+        moment = {FOLLOWED_KEY: "followed"} if side == "leaving" else None
         try:
-            return self.phase(steps, stage=WAIT_STAGE[side], note=countdown, keep_time=True, ready_key=True)
+            while True:
+                outcome = self.phase(steps, stage=WAIT_STAGE[side], note=countdown, keep_time=True, ready_key=True,
+                                     moment_keys=moment)
+                if outcome != "followed":
+                    return outcome
+                self.moments.append("followed")
+                outcome = self.phase(self.sequence_steps("followed"), stage="followed")
+                if outcome != "completed":
+                    return outcome
+                # Back to the break: the bell keeps the time promised, counted on the same clock.
+                left_s = max(0.0, minutes * 60 - (self.played_s - played_before))
+                bell_at = round(left_s * pcm.RATE_HZ)
+                steps = waits.wait_steps(waits.back_to_the_break(at), cues, left_s / 60, Lengths(self.clips),
+                                         True)
+                self.screen.caption(banner(opening[0], at, "back at"))
         finally:  # how long the wait really lasted: r can end it early, q or Ctrl-C cut it
             self.record["wait_s"] = round(self.played_s - played_before, 1)
 
@@ -314,6 +366,9 @@ class PauseFlow:
             return
         try:
             record = dict(self.record)
+            if self.moments:  # where the keys went, in order, before the stage it ended at
+                stages = [*self.moments, record["stage"]]
+                record["stage"] = " > ".join(s for i, s in enumerate(stages) if i == 0 or s != stages[i - 1])
             if record["returned"] is None and record["side"] is not None:
                 record["returned"] = False
             self.journal.finish(self.session_id, reason=reason, planned_s=self.planned_s, played_s=self.played_s,
@@ -328,6 +383,11 @@ class PauseFlow:
         if self.record["side"] is None and self.record["pulse_bpm"] is None:
             return  # nothing happened worth keeping
         self._started()
+
+
+def _not_back_hint(cursor) -> str:
+    """The progress line after the hold-off bell: its times, and the key for "they're not back"."""
+    return f"{'paused · space resumes' if cursor.paused else 'space pause'} · {NOT_BACK_KEY} they're not back · q end"
 
 
 def _local_now():

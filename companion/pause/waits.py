@@ -27,20 +27,36 @@ REACHING_CUES = (
 )
 
 
-def announcement(side: str, at: str) -> list[str]:
-    """The spoken opening of the wait; `at` is the return time, e.g. 21:40."""
+def announcement(side: str, at: str, minutes: float | None = None) -> list[str]:
+    """The spoken opening of the wait; `at` is the return time, e.g. 21:40; `minutes`, the break chosen.
+
+    On the leaving side the first line is the listener's own words to the partner (see `roles`)."""
     if side == "leaving":
-        return [f"I'm flooded. I'm not leaving you. I'll be back at {at}.",
+        length = [f"A break of {minutes:g} minutes."] if minutes else []
+        return [f"I'm flooded. I'm not leaving you. I'll be back at {at}.", *length,
                 "Go somewhere you can be alone. Walk, sit, drink some water.",
                 "You don't have to think about the fight. I'll ring a bell when it's time."]
     return [f"You're holding off until {at}. No texts, no calls, no following.",
             "Stay with your own body for now. I'll ring a bell when it's time."]
 
 
-def wait_steps(opening: list[str], cues: tuple[str, ...], minutes: float, lengths, quiet: bool = False) -> list:
-    """Opening lines, then silence with a cue every few minutes, then a soft bell at `minutes`."""
+def roles(side: str) -> tuple[str, ...]:
+    """Whose voice says each line of the announcement: the leaving side's first line is said for you."""
+    return ("you",) if side == "leaving" else ()
+
+
+def back_to_the_break(at: str) -> list[str]:
+    """After `followed`, the wait goes on to the same bell."""
+    return [f"Back to your break. The bell still rings at {at}.", "Let the out-breath be the long one."]
+
+
+def wait_steps(opening: list[str], cues: tuple[str, ...], minutes: float, lengths, quiet: bool = False,
+               voices: tuple[str, ...] = ()) -> list:
+    """Opening lines (`voices[i]`: the role saying line i, else the guide), then silence with a cue
+    every few minutes, then a soft bell at `minutes`."""
     total = round(minutes * 60 * RATE_HZ)
-    steps: list = [Speak(line=1, text=text) for text in opening]
+    steps: list = [Speak(line=1, text=text, role=voices[i] if i < len(voices) else "guide")
+                   for i, text in enumerate(opening)]
     elapsed = plan(steps, lengths).frames
     mark, index = CUE_EVERY_S * RATE_HZ, 0
     while not quiet and mark + QUIET_END_S * RATE_HZ < total:

@@ -10,7 +10,7 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Role = Literal["guide", "A", "B"]
+Role = Literal["guide", "A", "B", "you"]  # you: a line modelled for the listener to say
 For = Literal["leaving", "reaching", "both", "pair"]
 Moment = Literal["conflict", "daily", "together"]
 
@@ -21,11 +21,20 @@ class _Step(BaseModel):
 
 
 class Speak(_Step):
-    """A line spoken by the guide, or by partner A's or B's voice."""
+    """A line spoken by the guide, by partner A's or B's voice, or in the voice of words
+    modelled for the listener to say (`you`).
+
+    `template`: `text` holds placeholders (`{minutes}`; `{{` for a brace), filled by the
+    session (script/spoken.py) before it is spoken. `safety`: the safety line, which a
+    session speaks once. `caption` (not in the grammar): shown instead of `text`.
+    """
 
     kind: Literal["speak"] = "speak"
     text: str = Field(min_length=1)
     role: Role = "guide"
+    template: bool = False
+    safety: bool = False
+    caption: str = ""
 
 
 class Pause(_Step):

@@ -20,6 +20,7 @@ from ..textsafe import MAX_SPOKEN_CHARS, MAX_SUMMARY_CHARS, MAX_TITLE_CHARS
 from .durations import DurationError, parse_duration
 from .errors import ScriptError, ScriptErrors, ScriptWarning
 from .model import Bell, Breathe, Pause, Sequence, Sound, Speak, Turn
+from ..spoken import TemplateError, safety_text, scan
 
 MAX_BYTES = 1_000_000
 NATURAL_PAUSE_S = 1.2
@@ -27,7 +28,7 @@ FENCE = "+++"
 FRONT_KEYS = {"title", "for", "moment", "minutes", "summary"}
 FOR_VALUES = ("leaving", "reaching", "both", "pair")
 MOMENT_VALUES = ("conflict", "daily", "together")
-DIRECTIVES = ("pause", "bell", "breathe", "turn", "sound")
+DIRECTIVES = ("pause", "bell", "breathe", "turn", "sound", "safety")
 BREATH_PHASE_S = (2.0, 10.0)  # the bundled breath tones are 10 s long
 LIMITS_S = {"pause": 2 * 3600.0, "sound": 2 * 3600.0, "turn": 30 * 60.0}
 # Control characters (C0 but tab, DEL, C1) would reach espeak-ng as-is (a NUL cuts the text
@@ -223,17 +224,24 @@ def _body(lines: list[str], start: int, source: str, sounds: frozenset[str], che
 
 def _speech(text: str, number: int, column: int, source: str, warnings: list[ScriptWarning]) -> Speak:
     role = "guide"
-    match = re.match(r"([AB]):\s*", text)
+    match = re.match(r"([AB]|You):\s*", text)
     if match:
-        role, column, text = match.group(1), column + match.end(), text[match.end():]
-    elif re.match(r"[ab]:", text):
-        warnings.append(ScriptWarning(source, number, column, f"'{text[:2]}' in lower case, which the guide speaks as words",
-                                      f"'{text[0].upper()}:' for partner {text[0].upper()}'s voice"))
+        role, column, text = {"You": "you"}.get(match.group(1), match.group(1)), column + match.end(), text[match.end():]
+    elif re.match(r"([ab]|you|YOU):", text):
+        label = text[:text.index(":") + 1]
+        right, whose = ("You:", "the listener's modelled words") if len(label) == 4 else (label.upper(), f"partner {label[0].upper()}'s")
+        case = "in lower case" if label.islower() else "in capitals"
+        warnings.append(ScriptWarning(source, number, column, f"'{label}' {case}, which the guide speaks as words",
+                                      f"'{right}' for {whose} voice"))
     if not _SPEAKABLE.search(text):
         found = f"'{_clip(text)}'" if text else "nothing after the voice label"
         raise ScriptError(source, number, column, found, "words to speak")
     _check_length(text, "spoken line", source, number, column)
-    return Speak(line=number, text=text, role=role)
+    try:
+        template, text = scan(text)
+    except TemplateError as e:
+        raise ScriptError(source, number, column + e.offset, e.found, e.expected) from None
+    return Speak(line=number, text=text, role=role, template=template)
 
 
 def _check_length(text: str, what: str, source: str, number: int, column: int) -> None:
@@ -272,6 +280,13 @@ def _directive(text: str, number: int, column: int, source: str, sounds: frozens
 
     if name == "pause":
         return [Pause(line=number, seconds=duration(args, 0, LIMITS_S["pause"]))]
+    if name == "safety":
+        if args.strip():
+            raise fail(f"'[{inner}]'", "[safety] alone (its words are in scripts/_spoken.toml)", 1)
+        try:
+            return [Speak(line=number, text=safety_text(), safety=True)]
+        except ValueError as e:
+            raise ScriptError(source, number, name_col, str(e), "a readable safety line; reinstall companion") from None
     if name == "bell":
         if args.strip() not in ("", "soft"):
             raise fail(f"'[{inner}]'", "[bell] or [bell soft]", 1)
@@ -297,7 +312,15 @@ def _directive(text: str, number: int, column: int, source: str, sounds: frozens
     limit = duration(match.group(2), match.start(2), LIMITS_S["turn"])
     if rest and not _SPEAKABLE.search(rest):
         raise ScriptError(source, number, column + close + 1, f"'{_clip(rest)}'", "words to speak as the prompt, or nothing")
-    _check_length(rest, "prompt", source, number, column + close + 1 + (len(text[close + 1:]) - len(text[close + 1:].lstrip())))
+    rest_col = column + close + 1 + (len(text[close + 1:]) - len(text[close + 1:].lstrip()))
+    _check_length(rest, "prompt", source, number, rest_col)
+    try:
+        template, rest = scan(rest)
+    except TemplateError as e:
+        raise ScriptError(source, number, rest_col + e.offset, e.found, e.expected) from None
+    if template:
+        raise ScriptError(source, number, rest_col, "a placeholder in a turn's prompt",
+                          "the words with the placeholder on a line of their own, before the [turn]")
     return [Turn(line=number, who=who, limit_s=limit, prompt=rest)]
 
 

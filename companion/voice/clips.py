@@ -29,8 +29,8 @@ except ImportError:  # Python 3.12+ names it _sha2; hashlib everywhere else
         from hashlib import sha256 as _sha256
 
 
-class VoiceSettings(namedtuple("VoiceSettings", "guide A B rate_wpm source", defaults=(None, None, None, 140, None))):
-    """Which voice speaks each role (guide, A, B), and how fast (immutable); `source`: the
+class VoiceSettings(namedtuple("VoiceSettings", "guide A B rate_wpm source you", defaults=(None, None, None, 140, None, None))):
+    """Which voice speaks each role (guide, A, B, you: words modelled for the listener), and how fast (immutable); `source`: the
     config file they were read from, named when one of them turns out to be unknown."""
 
     __slots__ = ()
@@ -92,7 +92,7 @@ class ClipStore:
 
         Raises EngineUnavailable if the engine cannot start."""
         fallen = []
-        for role in ("guide", "A", "B"):
+        for role in ("guide", "A", "B", "you"):
             wanted = self.wanted(role)
             if wanted and wanted not in _unknown and not self.engine.has_voice(wanted):
                 self._fall_back(role, wanted)
@@ -177,7 +177,7 @@ class ClipStore:
                 os.unlink(raw)
 
 
-ROLE_NAMES = {"guide": "the guide", "A": "partner A", "B": "partner B"}
+ROLE_NAMES = {"guide": "the guide", "A": "partner A", "B": "partner B", "you": "your modelled words"}
 
 
 def unknown_voice_line(settings: VoiceSettings, role: str, voice: str) -> str:

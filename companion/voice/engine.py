@@ -45,8 +45,8 @@ VoiceInfo = namedtuple("VoiceInfo", "id name languages gender")
 
 # Distinct defaults for espeak-ng: a calm US guide, then a female and a British
 # male variant for partners A and B, so three speakers are never confused.
-ESPEAK_DEFAULTS = {"guide": "gmw/en-us", "A": "gmw/en-us+f3", "B": "gmw/en-gb-x-rp+m3"}
-ESPEAK_PITCH = {"guide": 40, "A": 55, "B": 80}
+ESPEAK_DEFAULTS = {"guide": "gmw/en-us", "A": "gmw/en-us+f3", "B": "gmw/en-gb-x-rp+m3", "you": "gmw/en-us+m3"}
+ESPEAK_PITCH = {"guide": 40, "A": 55, "B": 80, "you": 62}  # you: the words modelled for the listener to say
 RENDER_ATTEMPTS = 3
 FINISH_TIMEOUT_S = 30.0
 

@@ -1,0 +1,209 @@
+"""What a session fills into its scripts: placeholders, the safety line once, and where help is.
+
+A script line may name values only the session knows (`{minutes}`, `{return_time}`,
+`{help}`, and `{A}`/`{B}` for the partners' names); the parser checks them and
+marks the line a template. `[safety]` becomes the safety line, whose words live
+once in scripts/_spoken.toml. A `Spoken` is one session's view: it fills each
+template before the clip lookup (so a filled line is rendered and cached like any
+other) and lets the safety line through the first time only, followed by the help
+line, so a guided pause says it once across all its phases.
+
+The pause imports this before its first word: nothing heavy at the top (no
+pydantic, pathlib or datetime).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+PLACEHOLDERS = ("minutes", "return_time", "help", "A", "B")
+SPOKEN_FILE = "_spoken.toml"
+# {{ and }} are literal braces; {name} a placeholder; a lone brace is an error.
+FIELD = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
+# The partners' names are a later issue: until then they are the labels the turns use.
+NAMES = {"A": "Partner A", "B": "Partner B"}
+
+
+class TemplateError(ValueError):
+    """`offset` is the character index of the bad part within the line."""
+
+    def __init__(self, found: str, offset: int, expected: str):
+        super().__init__(found)
+        self.found, self.offset, self.expected = found, offset, expected
+
+
+def scan(text: str) -> tuple[bool, str]:
+    """(is a template, text): a line with no placeholder comes back with its braces unescaped;
+    a template comes back as written. TemplateError on an unknown name or a lone brace."""
+    template = False
+    for match in FIELD.finditer(text):
+        token = match.group()
+        if token in ("{{", "}}"):
+            continue
+        if token in ("{", "}"):
+            raise TemplateError(f"a lone '{token}'", match.start(), "'{{' or '}}' for a brace, or a placeholder such as {minutes}")
+        name = match.group(1)
+        if name not in PLACEHOLDERS:
+            raise TemplateError(f"an unknown placeholder '{{{name}}}'", match.start(),
+                                "one of " + ", ".join(f"{{{p}}}" for p in PLACEHOLDERS))
+        template = True
+    return (True, text) if template else (False, text.replace("{{", "{").replace("}}", "}"))
+
+
+def fill(text: str, values: dict[str, str]) -> str:
+    return FIELD.sub(lambda m: {"{{": "{", "}}": "}"}.get(m.group()) or values[m.group(1)], text)
+
+
+# -- the safety line's words, kept once as data -----------------------------------------
+def spoken_path():
+    from .paths import builtin
+
+    return builtin("scripts") / SPOKEN_FILE
+
+
+def safety_text() -> str:
+    """The safety line from scripts/_spoken.toml; ValueError says what is wrong with that file."""
+    import tomllib
+
+    from .textsafe import MAX_SPOKEN_CHARS
+
+    path = spoken_path()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+        raise ValueError(f"{path} cannot be read ({e})") from None
+    text = data.get("safety")
+    if not isinstance(text, str) or not re.search(r"\w", text) or "\n" in text:
+        raise ValueError(f"{path} has no safety = \"...\" line of words")
+    if len(text) > MAX_SPOKEN_CHARS or re.search(r"[\x00-\x1f\x7f-\x9f{}]", text):
+        raise ValueError(f"{path}: its safety line is too long, or holds a control character or a brace")
+    return text.strip()
+
+
+# -- where help is -------------------------------------------------------------------------
+EMERGENCY = (("Europe/London", "999"), ("Europe/Belfast", "999"), ("GB", "999"), ("Europe/Dublin", "112"),
+             ("Europe/", "112"), ("America/", "911"), ("US/", "911"), ("Canada/", "911"),
+             ("Australia/", "000"), ("Pacific/Auckland", "111"), ("NZ", "111"),
+             ("Asia/Kolkata", "112"), ("Asia/Calcutta", "112"))
+SET_BETTER = 'Set a crisis line near you: help = "..." in config.toml.'
+
+
+def time_zone() -> str:
+    """The local time zone's name (TZ, else /etc/localtime's link, else /etc/timezone), or ""."""
+    zone = os.environ.get("TZ", "").lstrip(":")
+    if not zone:
+        try:
+            target = os.readlink("/etc/localtime")
+            zone = target.split("zoneinfo/", 1)[1] if "zoneinfo/" in target else ""
+        except OSError:
+            pass
+    if not zone:
+        try:
+            with open("/etc/timezone", encoding="utf-8") as f:
+                zone = f.read().strip()
+        except OSError:
+            pass
+    return zone
+
+
+def emergency_number(zone: str | None = None) -> str | None:
+    zone = time_zone() if zone is None else zone
+    return next((number for prefix, number in EMERGENCY if zone == prefix or (prefix.endswith("/") and zone.startswith(prefix))), None)
+
+
+def _say_digits(text: str) -> str:
+    """A phone number read digit by digit ("1 1 2", not "one hundred and twelve")."""
+    return re.sub(r"\d{3,}", lambda m: " ".join(m.group()), text)
+
+
+class Help:
+    """The help line: `spoken` (digits one by one), `shown` on screen; `configured`: set by the user."""
+
+    def __init__(self, setting=None, zone: str | None = None):
+        self.configured = setting is not None
+        if setting is None:
+            number = emergency_number(zone)
+            self.short = f"call {number}, the emergency number" if number else "call your local emergency number"
+            self.shown = f"Help: {self.short}.  ({SET_BETTER})"
+        else:
+            value = str(setting).strip()
+            self.short = f"call {value}" if re.fullmatch(r"\+?[\d][\d \-]*", value) else value.rstrip(".")
+            self.shown = f"Help: {self.short}."
+        self.spoken = _say_digits(f"Help: {self.short}.")
+
+
+def return_time(now, minutes: float):
+    """The minute (a datetime) a wait of `minutes` from `now` ends on: at least `minutes`, rounded up."""
+    from datetime import timedelta
+
+    end = now + timedelta(minutes=minutes)
+    if end.second or end.microsecond:
+        end = end.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    return end
+
+
+def _local_now():
+    from datetime import datetime
+
+    return datetime.now().astimezone()
+
+
+def words(minutes: float) -> str:
+    return f"{minutes:g}"
+
+
+class Spoken:
+    """One session's values and memory: fills templates, says the safety line once.
+
+    Left unset, the values come from the config when first needed: its break
+    minutes, and a return time that many minutes from then, as a pause sets it.
+    """
+
+    def __init__(self, minutes: float | None = None, at=None, help: Help | None = None, now=None):
+        self.minutes, self.at, self.help = minutes, at, help  # at: a datetime, the return time
+        self.now = now or _local_now
+        self.safety_said = False
+
+    def _defaults(self) -> None:
+        if self.minutes is None or self.help is None:
+            try:
+                from .config import load
+
+                config = load()
+                minutes, setting = config.break_minutes, getattr(config, "help", None)
+            except Exception:  # a broken config is said elsewhere; the defaults still speak
+                minutes, setting = 20, None
+            if self.minutes is None:
+                self.minutes = minutes
+            if self.help is None:
+                self.help = Help(setting)
+        if self.at is None:
+            self.at = return_time(self.now(), self.minutes)
+
+    def values(self, spoken: bool = True) -> dict[str, str]:
+        self._defaults()
+        return {"minutes": words(self.minutes), "return_time": self.at.strftime("%H:%M"),
+                "help": _say_digits(self.help.short) if spoken else self.help.short, **NAMES}
+
+    def steps(self, steps):
+        """`steps` as this session speaks them (lazily: a player's first line is not held up)."""
+        for step in steps:
+            if getattr(step, "safety", False):
+                if self.safety_said:
+                    continue
+                self.safety_said = True
+                yield step
+                yield self.help_step(step.line)
+            elif getattr(step, "template", False):
+                text, shown = fill(step.text, self.values()), fill(step.text, self.values(spoken=False))
+                yield step.model_copy(update={"text": text, "template": False,
+                                              "caption": shown if shown != text else ""})
+            else:
+                yield step
+
+    def help_step(self, line: int):
+        from .script.model import Speak
+
+        self._defaults()
+        return Speak(line=line, text=self.help.spoken, caption=self.help.shown)
