@@ -576,17 +576,18 @@ class Recorder:
         return _segments(self.block_starts(), rms, peaks, RATE_HZ,
                          threshold, min_gap_s, min_len_s)
 
+    def sample_segments(self, threshold=250, min_gap_s=0.3, min_len_s=0.04):
+        """[(start_s, end_s)] of sound, in seconds from the recording's first sample, counted in samples:
+        exact whenever no input was lost (see overflowed), however late the callbacks came."""
+        self._need_data()
+        rms = rms_blocks(self.samples(), RATE_HZ, BLOCK_S)
+        peaks = np.abs(self._pcm.astype(np.int32))
+        return _segments(np.arange(len(rms)) * BLOCK_S, rms, peaks, RATE_HZ, threshold, min_gap_s, min_len_s)
+
     def overflowed(self) -> bool:
         """True if PortAudio flagged any input overflow/underflow while recording."""
         self._need_data()
         return bool(self._flags.any())
-
-    def starved(self, gap_s: float = 0.1) -> bool:
-        """True if the recorder itself went without the CPU: an overflow, or a gap of more than `gap_s`
-        between two callbacks (10 ms apart when fed). Its block times are then only as good as the
-        callbacks around the gap, so a run like that says nothing about timing."""
-        self._need_data()
-        return self.overflowed() or (len(self._cb_times) > 1 and float(np.diff(self._cb_times).max()) > gap_s)
 
     def __enter__(self) -> "Recorder":
         return self.start()

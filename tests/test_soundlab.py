@@ -66,25 +66,30 @@ def test_hears_played_tones_with_accurate_timing(sound_server, recorder, tmp_pat
     wav = tmp_path / "tones.wav"
     write_wav(wav, two_tones(), RATE)
     # A player that underruns (CPU starved, e.g. by a parallel test run) really
-    # plays late, and the recording faithfully shows it; a recorder starved of
-    # the CPU times its blocks late. Such a run says nothing about the harness,
-    # so try again with a fresh recorder, up to 5 times.
+    # plays late, and the recording faithfully shows it; a recorder that lost
+    # input has a hole in it. Such a run says nothing about the harness, so try
+    # again with a fresh recorder, up to 5 times.
     rec = recorder
     for attempt in range(5):
         if attempt:
             rec = Recorder(sound_server).start()
         started, underflows = play(wav, sound_server.env)
         rec.stop()
-        if underflows == 0 and not rec.starved():
+        if underflows == 0 and not rec.overflowed():
             break
     else:
-        pytest.fail("the player underran or the recorder starved in 5 attempts (CPU starved?): timing not judged")
+        pytest.fail("the player underran or the recorder lost input in 5 attempts (CPU starved?): timing not judged")
     segs = rec.segments()
     report = [(round(a - started, 4), round(b - a, 4)) for a, b in segs]
     assert len(segs) == 2, f"(onset after start, duration): {report}"
-    for a, b in segs:
-        assert abs((b - a) - 0.6) < 0.03, report
-    assert abs((segs[1][0] - segs[0][0]) - 1.6) < 0.03, report
+    # Within one recording, counted in samples: exact, whatever the callbacks' lateness.
+    counted = rec.sample_segments()
+    for a, b in counted:
+        assert abs((b - a) - 0.6) < 0.03, counted
+    assert abs((counted[1][0] - counted[0][0]) - 1.6) < 0.03, counted
+    # On the shared monotonic clock (block times from the callbacks), the same within the
+    # callbacks' lateness: 20 ms when fed, more only when the recorder itself was starved.
+    assert abs((segs[1][0] - segs[0][0]) - 1.6) < 0.06, report
     # Cross-process clocks agree: the first tone is 0.5 s into the file, so it
     # is heard 0.5 s after start() plus the player's start-up and output latency.
     assert 0.48 < segs[0][0] - started < 0.6, report
