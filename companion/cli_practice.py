@@ -237,7 +237,7 @@ def _details(entry: dict) -> list[str]:
     details = [entry["side"]] if entry["side"] else []
     if entry["pulse_bpm"]:
         details.append(f"pulse {entry['pulse_bpm']}")
-    if entry["stage"] == "stayed":
+    if (entry["stage"] or "").endswith("stayed"):  # also after a moment (boat > stayed)
         details.append("stayed in the room")
     if entry["break_minutes"]:
         from .screen import clock

@@ -606,3 +606,24 @@ def test_prepare_renders_every_fixed_line_the_pause_speaks():
              *waits.announcement("leaving", "")[1:], *waits.announcement("reaching", "")[1:],
              *waits.back_to_the_break("")[1:])
     assert set(fixed) <= texts  # only the lines naming a time are rendered when they are said
+
+
+def test_a_broken_stay_of_your_own_plays_the_built_in_one(tmp_path):
+    # In a fight, a typo in the person's own version of `stay` must not cost them the pause.
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from tests.soundlab import Running
+
+    scripts = tmp_path / "xdg" / "config" / "companion" / "scripts"
+    scripts.mkdir(parents=True)
+    (scripts / "stay.txt").write_text('+++\ntitle = "Mine"\n+++\n[pause 4 s]\n')
+    run = Running([sys.executable, "-m", "companion", "pause", "--text", "--leave"], env=dict(os.environ),
+                  stdin=subprocess.PIPE)
+    run.wait_for("You stopped. You're still here.")  # the built-in's first line
+    run.proc.send_signal(signal.SIGINT)
+    out, err = run.finish()
+    assert run.proc.returncode == 130 and "Traceback" not in err
+    assert "stay.txt:4:" in err and "playing the built-in 'stay' instead" in err

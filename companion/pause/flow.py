@@ -223,11 +223,21 @@ class PauseFlow:
     def sequence_steps(self, name: str):
         if self.scripts is not None:
             return self.scripts(name)
-        from ..library import resolve
+        from ..library import builtin_scripts, resolve
         from .first_line import steps
 
         self._sounding.clear()
-        return steps(resolve(name), self._sounding)
+        path = resolve(name)
+        builtin = builtin_scripts().get(name)
+        if builtin is not None and path != builtin:  # the person's own version: in a fight, a typo in it
+            from ..script import ScriptError, parse_file  # must not cost them the pause
+
+            try:
+                parse_file(path)
+            except ScriptError as e:
+                self.warn(f"companion: {e}; playing the built-in '{name}' instead")
+                path = builtin
+        return steps(path, self._sounding)
 
     def phase(self, steps, stage: str, note=None, keep_time: bool = False, ready_key: bool = False,
               moment_keys: dict[str, str] | None = None, times: bool | None = None) -> str:
