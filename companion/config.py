@@ -23,6 +23,7 @@ import stat
 from collections import namedtuple
 from pathlib import Path
 
+from .textsafe import visible
 from .voice.clips import VoiceSettings
 
 RATE_RANGE = (80, 400)
@@ -35,13 +36,6 @@ class ConfigError(ValueError):
 
     def __init__(self, message: str):
         super().__init__(visible(message))
-
-
-def visible(text: str) -> str:
-    """`text` with every non-printable character (ESC, BEL, newlines, bidi overrides) as an escape."""
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 def shown(value) -> str:

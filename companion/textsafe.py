@@ -15,8 +15,10 @@ MAX_SUMMARY_CHARS = 400
 # An error line quotes at most this much of what it found.
 MAX_FOUND_CHARS = 80
 
-# C0 controls, DEL and C1 controls, as escapes a reader can see ("\x1b").
-_ESCAPES = {code: f"\\x{code:02x}" for code in (*range(0x20), 0x7F, *range(0x80, 0xA0))}
+# C0 controls, DEL and C1 controls, as escapes a reader can see ("\x1b"); and the bidirectional
+# overrides and isolates, which can make a line read differently from what it holds.
+_ESCAPES = {code: f"\\x{code:02x}" for code in (*range(0x20), 0x7F, *range(0x80, 0xA0))} | \
+    {code: f"\\u{code:04x}" for code in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
 _ESCAPES_KEEP_NEWLINE = {code: text for code, text in _ESCAPES.items() if code != 0x0A}
 
 
