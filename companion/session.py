@@ -229,7 +229,7 @@ def _together_loop(player: Player, output, screen: Screen, keys: Keys, together,
             elif action.kind == "flooded":
                 if flood is not None:
                     flood(action.count)
-                if _flooded(cursor, screen, keys, names) == "break":
+                if _flooded(cursor, screen, keys, names, lambda: _say(output, player.clips, GROUNDING)) == "break":
                     return "flooded"
                 together.resume()
         in_turn = together.turn is not None and not together.turn.ended and cursor.index == turn_index
@@ -260,11 +260,41 @@ def _end_turn(cursor) -> None:
     cursor.end_turn()
 
 
-def _flooded(cursor, screen: Screen, keys: Keys, names: dict[str, str]) -> str:
+def _say(output, clips, text: str) -> None:
+    """`text` in the guide's voice, now, while the sequence waits paused (with sound only): a cursor of
+    its own on the output, then the sequence's cursor back, still paused."""
+    import time
+
+    if output.name != "device" or output.cursor is None:
+        return
+    from .cursor import Cursor
+    from .player import Lengths, audio_for
+    from .script.model import Speak
+    from .timeline import plan
+
+    session_cursor = output.cursor
+    try:
+        events = plan([Speak(line=1, text=text)], Lengths(clips)).events
+        line = Cursor(events)
+        line.audio[0] = audio_for(events[0], clips)
+    except Exception:  # no voice: the caption says it
+        return
+    line.planned.set()
+    output.attach(line)
+    try:
+        while not output.done.is_set():  # the line, and its last frames out of the device buffer
+            interrupt.check()
+            time.sleep(POLL_S)
+    finally:
+        output.attach(session_cursor)
+
+
+def _flooded(cursor, screen: Screen, keys: Keys, names: dict[str, str], say=lambda: None) -> str:
     """Pause, ground, ask who, offer the break: "break" or "go on"."""
     was_paused = cursor.paused
     _set_paused(cursor, True)
     screen.caption(GROUNDING)
+    say()
     screen.caption(FLOODED_WHO.format(A=names.get("A", "A"), B=names.get("B", "B")))
     who = None
     while who is None:

@@ -54,3 +54,25 @@ def test_together_in_a_terminal_names_both_rates_both_and_a_key_ends_a_turn(soun
     assert row["mode"] == "together" and row["flooded"] == 0 and row["end_reason"] == "completed"
     assert json.loads(row["partners"]) == [{"name": "Sam", "distress_before": 6, "distress_after": 3},
                                            {"name": "Alex", "distress_before": 7, "distress_after": 4}]
+
+
+def test_im_flooded_in_a_terminal_speaks_a_grounding_line_and_ends_for_a_break(sound_server, recorder, home):
+    env = sound_server.env | home
+    timeline(SCRIPT, env)
+    session = "flooded"
+    tmux = in_tmux(env, ["together", str(SCRIPT), "--a", "Sam", "--b", "Alex", "--no-rating"], session)
+    try:
+        wait_for(tmux, session, "left · space or Enter: done")  # in the turn: silence
+        keys(tmux, session, "x")
+        pressed = time.monotonic()
+        wait_for(tmux, session, "Which of you is flooded? a: Sam · b: Alex")
+        recorder.wait_until_heard(after=pressed)  # the grounding line, in the guide's voice, in the silent turn
+        keys(tmux, session, "b")
+        wait_for(tmux, session, "Alex: Enter to go on")
+        keys(tmux, session, "p")
+        screen = wait_for(tmux, session, "EXIT=")
+        assert "EXIT=0" in screen and "companion pause --leave" in screen and "Alex: I hear you." not in screen
+    finally:
+        subprocess.run(tmux + ["kill-server"], capture_output=True)
+    (row,) = journal_rows(home)
+    assert (row["flooded"], row["stage"], row["end_reason"]) == (1, "flooded", "stopped")
