@@ -218,3 +218,20 @@ def test_render_and_show_with_names(home):
     assert out.stat().st_size > 44
     as_json = json.loads(invoke("show", "dancefloor", "--a", "Sam", "--b", "Alex", "--json").output)
     assert any(e["caption"].startswith("Sam: ") for e in as_json["events"] if e["caption"])
+
+
+@pytest.mark.parametrize("name", ["all.json", "all.csv"])
+def test_a_together_row_exports_and_imports_again(home, name):
+    j = journal_module.Journal()
+    sid = j.start("dancefloor", "The dance floor", "together", "captions")
+    people = [{"name": "Sam, \"S\"", "distress_before": 6, "distress_after": 3},
+              {"name": "Alex", "distress_before": None, "distress_after": 4}]
+    j.add(sid, partners=journal_module.partners_text(people), flooded=2)
+    j.close()
+    out = home / name
+    assert invoke("export", str(out)).exit_code == 0
+    assert invoke("forget", "--all", "--yes").exit_code == 0
+    result = invoke("import", str(out))
+    assert result.exit_code == 0, result.output
+    (row,) = json.loads(invoke("log", "--json").output)
+    assert row["partners"] == people and row["flooded"] == 2

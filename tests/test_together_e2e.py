@@ -1,7 +1,9 @@
 """`companion together` end to end: a real terminal (tmux), real voices on the sound server's monitor,
 a turn ended early by a key, one journal row with both partners' ratings."""
 
+import os
 import subprocess
+import sys
 import time
 
 from tests.test_e2e import DATA, home, in_tmux, journal_rows, timeline, wait_for  # noqa: F401  (home: a fixture)
@@ -76,3 +78,36 @@ def test_im_flooded_in_a_terminal_speaks_a_grounding_line_and_ends_for_a_break(s
         subprocess.run(tmux + ["kill-server"], capture_output=True)
     (row,) = journal_rows(home)
     assert (row["flooded"], row["stage"], row["end_reason"]) == (1, "flooded", "stopped")
+
+
+def test_the_menu_in_a_terminal_takes_one_key_and_enter_keeps_the_remembered_names(home):
+    first = subprocess.run([sys.executable, "-m", "companion", "together", str(SCRIPT), "--a", "Sam", "--b", "Alex",
+                            "--text", "--no-rating"], env=dict(os.environ, **home), input=b"q", capture_output=True,
+                           timeout=120)
+    assert first.returncode == 0, first.stderr  # q at once: the names are remembered all the same
+    session = "menu"
+    tmux = in_tmux(home, ["together", "--text"], session)
+    try:
+        screen = wait_for(tmux, session, "1-6, Enter for")
+        assert "3  dancefloor, about 11 min" in screen and "(suggested)" in screen
+        keys(tmux, session, "3")  # one key, no Enter
+        wait_for(tmux, session, "Partner A's name (Enter: Sam)")
+        keys(tmux, session, "Enter")
+        wait_for(tmux, session, "Partner B's name (Enter: Alex)")
+        keys(tmux, session, "Enter")
+        wait_for(tmux, session, "Sam, how much distress")
+        keys(tmux, session, "Enter")
+        wait_for(tmux, session, "Alex, how much distress")
+        keys(tmux, session, "Enter")
+        wait_for(tmux, session, "You're both here.")  # dancefloor's first line, as a caption
+        keys(tmux, session, "q")
+        wait_for(tmux, session, "Sam, and now")
+        keys(tmux, session, "Enter")
+        wait_for(tmux, session, "Alex, and now")
+        keys(tmux, session, "Enter")
+        screen = wait_for(tmux, session, "EXIT=")
+        assert "EXIT=0" in screen
+    finally:
+        subprocess.run(tmux + ["kill-server"], capture_output=True)
+    rows = journal_rows(home)
+    assert [r["sequence"] for r in rows] == ["together", "dancefloor"] and rows[1]["end_reason"] == "stopped"
