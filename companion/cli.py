@@ -87,7 +87,7 @@ def load_sequence(name: str):
         raise Failure(str(e), 2) from None
 
 
-def plan_sequence(sequence, clips):
+def plan_sequence(sequence, clips, names: dict[str, str] | None = None):
     from .player import Lengths
     from .timeline import plan
     from .voice import EngineError
@@ -95,7 +95,7 @@ def plan_sequence(sequence, clips):
     try:
         from .spoken import Spoken
 
-        return plan(Spoken().steps(sequence.steps), Lengths(clips))  # as a session says it (placeholders filled)
+        return plan(Spoken(names=names).steps(sequence.steps), Lengths(clips))  # as a session says it (placeholders filled)
     except EngineError as e:
         raise Failure(str(e), 1) from None
 
@@ -121,6 +121,25 @@ def complete_name(ctx, param, incomplete: str) -> list:
 
 voice_option = click.option("--voice", metavar="ID", help="The guide's voice (see `companion voices`).")
 rate_option = click.option("--rate", type=click.IntRange(80, 400), metavar="WPM", help="Speaking rate, words a minute.")
+
+
+def names_options(command):
+    """--a NAME --b NAME: the partners' names in a paired sequence's {A}/{B} and captions."""
+    command = click.option("--b", "name_b", metavar="NAME", help="Partner B's name (with --a).")(command)
+    return click.option("--a", "name_a", metavar="NAME", help="Partner A's name (with --b).")(command)
+
+
+def given_names(name_a: str | None, name_b: str | None) -> dict[str, str] | None:
+    if name_a is None and name_b is None:
+        return None
+    from .spoken import check_names
+
+    if name_a is None or name_b is None:
+        raise Failure("give both names: --a NAME --b NAME", 2)
+    try:
+        return check_names(name_a, name_b)
+    except ValueError as e:
+        raise Failure(f"{e} (--a NAME --b NAME)", 2) from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]}, invoke_without_command=True)
@@ -184,10 +203,14 @@ def play(name: str, text_only: bool, voice: str | None, rate: int | None) -> Non
     from .screen import Keys
 
     sequence = load_sequence(name)
+    if sequence.for_ == "pair":  # two partners: names, ratings and turns, as `companion together`
+        from .cli_together import run_together
+
+        run_together(sequence, None, None, text_only, False, voice, rate, Keys(), open_or_warn(warn))
+        return
     cfg = load_config(voice, rate)
     session_signals()
-    outcome = play_session(sequence, cfg, text_only, "pair" if sequence.for_ == "pair" else "play", Keys(),
-                           open_or_warn(warn))
+    outcome = play_session(sequence, cfg, text_only, "play", Keys(), open_or_warn(warn))
     exit_with(outcome)
 
 
@@ -268,7 +291,9 @@ def check(files: tuple[str, ...]) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Every event as JSON, with start and length in seconds.")
 @voice_option
 @rate_option
-def show(name: str, as_json: bool, voice: str | None, rate: int | None) -> None:
+@names_options
+def show(name: str, as_json: bool, voice: str | None, rate: int | None, name_a: str | None,
+         name_b: str | None) -> None:
     """Print a sequence as captions with their times.
 
     Examples:
@@ -282,9 +307,10 @@ def show(name: str, as_json: bool, voice: str | None, rate: int | None) -> None:
     from .screen import clock
     from .textsafe import visible
 
+    names = given_names(name_a, name_b)
     sequence = load_sequence(name)
     clips = clip_store(load_config(voice, rate))
-    timeline = plan_sequence(sequence, clips)
+    timeline = plan_sequence(sequence, clips, names)
     if as_json:
         events = [dict(e, start_s=round(e["start"] / RATE_HZ, 3), seconds=round(e["frames"] / RATE_HZ, 3),
                        clip=str(clips.path(e["role"], e["text"])) if e["text"] else None)
@@ -315,7 +341,9 @@ def _silent_caption(event) -> str:
 @click.option("--force", is_flag=True, help="Overwrite the -o file if it exists, without asking.")
 @voice_option
 @rate_option
-def render(name: str, out: Path, force: bool, voice: str | None, rate: int | None) -> None:
+@names_options
+def render(name: str, out: Path, force: bool, voice: str | None, rate: int | None, name_a: str | None,
+           name_b: str | None) -> None:
     """Write a whole sequence to one WAV file, on the same timeline as play.
 
     Examples:
@@ -323,6 +351,7 @@ def render(name: str, out: Path, force: bool, voice: str | None, rate: int | Non
     \b
         companion render stay -o stay.wav
         companion render my-script.txt -o my-script.wav --rate 120
+        companion render dancefloor --a Sam --b Alex -o x.wav
     """
     from .cursor import Cursor
     from .outputs import render_wav
@@ -330,11 +359,12 @@ def render(name: str, out: Path, force: bool, voice: str | None, rate: int | Non
     from .screen import clock
     from .textsafe import visible
 
+    names = given_names(name_a, name_b)
     sequence = load_sequence(name)
     cfg = load_config(voice, rate)
     _may_write(out, sequence.source, force)
     clips = clip_store(cfg)
-    timeline = plan_sequence(sequence, clips)
+    timeline = plan_sequence(sequence, clips, names)
     if clips.unavailable:
         raise Failure(clips.unavailable, 1)
     cursor = Cursor(timeline.events, fetch=lambda index, event: audio_for(event, clips))
@@ -580,8 +610,9 @@ def doctor() -> None:
 
 from .cli_practice import daily, log, progress  # noqa: E402  (they use the helpers above)
 from .cli_journal import export, forget, import_  # noqa: E402
+from .cli_together import together  # noqa: E402
 
-for command in (daily, progress, log, export, import_, forget):
+for command in (daily, progress, log, export, import_, forget, together):
     cli.add_command(command)
 
 

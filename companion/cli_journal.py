@@ -69,8 +69,9 @@ def export(file: Path, as_csv: bool, force: bool) -> None:
                 writer = csv.DictWriter(f, fieldnames=COLUMNS)
                 writer.writeheader()
                 for s in sessions:
-                    writer.writerow({k: ("" if v is None else str(v).lower() if isinstance(v, bool) else v)
-                                     for k, v in s.items()})
+                    writer.writerow({k: ("" if v is None else str(v).lower() if isinstance(v, bool)
+                                         else json.dumps(v, ensure_ascii=False) if isinstance(v, list) else v)
+                                     for k, v in s.items()})  # a together's partners: JSON, as stored
             else:
                 json.dump(sessions, f, indent=1, ensure_ascii=False)
                 f.write("\n")

@@ -115,6 +115,7 @@ def progress(as_json: bool) -> None:
 
     from . import practice
     from .paths import cache_dir, data_dir
+    from .textsafe import visible
 
     def default_path():  # journal.default_path, without importing sqlite3
         return data_dir() / "journal.sqlite3"
@@ -137,8 +138,10 @@ def progress(as_json: bool) -> None:
         click.echo(json.dumps(report, indent=1))
     elif not report["sessions"]:
         click.echo("No daily practice yet. Start today's with: companion daily")
+        if practice.together_lines(report):
+            click.echo(visible("\n".join(["", *practice.together_lines(report)]), newlines=True))
     else:
-        click.echo("\n".join(practice.progress_lines(report)))
+        click.echo(visible("\n".join(practice.progress_lines(report) + ["", *practice.together_lines(report)]).rstrip(), newlines=True))
 
 
 def _date(context, parameter, value):
@@ -156,7 +159,7 @@ def _date(context, parameter, value):
 @click.option("--json", "as_json", is_flag=True, help="As a JSON array of sessions, every column.")
 @click.option("-n", "--limit", default=20, show_default=True, type=click.IntRange(1), help="How many sessions.")
 @click.option("--since", metavar="DATE", callback=_date, help="Only sessions started on or after DATE (YYYY-MM-DD).")
-@click.option("--mode", help="Only one kind: play, pause, daily, pair.")
+@click.option("--mode", help="Only one kind: play, pause, daily, together, pair.")
 @click.option("--sequence", metavar="NAME", help="Only sessions of one sequence.")
 def log(as_json: bool, limit: int, since: str | None, mode: str | None, sequence: str | None) -> None:
     """Your recent sessions, newest first.
@@ -227,8 +230,27 @@ def _read(query):
         journal.close()
 
 
+def together_words(entry: dict) -> str:
+    """"together · Sam 6 → 3 · Alex 7 → 4" (a rating not given: ?), and the floods if any."""
+    from .textsafe import visible
+
+    def rating(value):
+        return "?" if value is None else str(value)
+
+    words = ["together"] + [visible(f"{p.get('name', '?')} {rating(p.get('distress_before'))} → "
+                                    f"{rating(p.get('distress_after'))}")
+                            for p in entry.get("partners") or [] if isinstance(p, dict)]
+    if entry.get("flooded"):
+        words.append(f"flooded {entry['flooded']}×")
+    if entry.get("stage") == "flooded":
+        words.append("ended for a break")
+    return " · ".join(words)
+
+
 def _details(entry: dict) -> list[str]:
-    """What a guided pause or a daily practice did, in a few words for `log`."""
+    """What a guided pause, a daily practice or a session together did, in a few words for `log`."""
+    if entry["mode"] == "together":
+        return [together_words(entry)]
     if entry["mode"] == "daily":
         ratings = [str(r) if r is not None else "?" for r in (entry["distress_before"], entry["distress_after"])]
         return [] if ratings == ["?", "?"] else [f"distress {ratings[0]} → {ratings[1]}"]

@@ -17,6 +17,7 @@ nothing. Opening it for a session keeps a backup a day, in backups/ beside it.
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import stat
@@ -71,12 +72,18 @@ MIGRATIONS: list[str] = [
     CREATE INDEX sessions_daily ON sessions (mode, started_at, sequence, planned_s, played_s, completed, end_reason,
                                              distress_before, distress_after);
     """,
+    # 5: a session together: the two partners (JSON: [{name, distress_before, distress_after}, ...]) and
+    #    how many times one of them said "I'm flooded"
+    """
+    ALTER TABLE sessions ADD COLUMN partners TEXT;
+    ALTER TABLE sessions ADD COLUMN flooded INTEGER;
+    """,
 ]
 COLUMNS = ("id", "uid", "sequence", "title", "mode", "output", "started_at", "ended_at", "planned_s", "played_s",
            "position_s", "completed", "end_reason", "side", "pulse_bpm", "break_minutes", "returned", "stage",
-           "wait_s", "distress_before", "distress_after")  # every column, as `log --json` and export give them
+           "wait_s", "distress_before", "distress_after", "partners", "flooded")  # every column, as `log --json` and export give them
 EXTRA_COLUMNS = ("side", "pulse_bpm", "break_minutes", "returned", "stage", "wait_s", "distress_before",
-                 "distress_after")
+                 "distress_after", "partners", "flooded")
 END_REASONS = ("completed", "stopped", "interrupted", "error")
 
 TIMEOUT_S = 10.0  # how long a process waits for another's write (a session's writes take milliseconds)
@@ -409,7 +416,7 @@ class Journal:
         by sequence; the pause and together sessions counted. `since`: the first day of the calendar."""
         if self.db is None:
             return {"done_days": [], "minutes": [], "weeks": [], "totals": None, "by_sequence": [], "pause": None,
-                    "together": None}
+                    "together": None, "partners": []}
         ends = f"{int(day_ends_min) // 60:02}:{int(day_ends_min) % 60:02}"
         # the local date as written; before the day's end, the day before (date() only for those few)
         day = f"CASE WHEN substr(started_at, 12, 5) >= '{ends}' THEN substr(started_at, 1, 10)" \
@@ -440,6 +447,8 @@ class Journal:
             "pause": self._rows("SELECT count(*), coalesce(sum(returned), 0), count(pulse_bpm), avg(pulse_bpm)"
                                 " FROM sessions WHERE mode = 'pause'")[0],
             "together": self._rows("SELECT count(*) FROM sessions WHERE mode IN ('pair', 'together')")[0],
+            "partners": [row[0] for row in self._rows(
+                "SELECT partners FROM sessions WHERE mode = 'together' AND partners IS NOT NULL ORDER BY id")],
         }
         self._rows("DROP TABLE temp.days")
         return figures
@@ -551,13 +560,30 @@ _KINDS = {"id": ("id", False), "uid": ("uid", True), "sequence": ("name", True),
           "completed": ("bool", True), "end_reason": ("reason", True), "side": ("name", False),
           "pulse_bpm": ("bpm", False), "break_minutes": ("seconds", False), "returned": ("bool", False),
           "stage": ("name", False), "wait_s": ("seconds", False), "distress_before": ("rating", False),
-          "distress_after": ("rating", False)}
+          "distress_after": ("rating", False), "partners": ("partners", False), "flooded": ("count", False)}
+
+
+def partners_text(partners: list[dict]) -> str:
+    """The `partners` column as stored: JSON text."""
+    return json.dumps([{"name": p["name"], "distress_before": p.get("distress_before"),
+                        "distress_after": p.get("distress_after")} for p in partners], ensure_ascii=False)
+
+
+def _partners(value):
+    """The stored JSON text as a list; text that is not such a list (a hand-edited row) as None."""
+    if value is None or isinstance(value, list):
+        return value
+    try:
+        found = json.loads(value)
+    except (TypeError, ValueError):
+        return None
+    return found if isinstance(found, list) else None
 
 
 def _from_text(value: str, kind: str):
     if value == "":
         return None
-    if kind in ("id", "bpm", "rating", "seconds"):
+    if kind in ("id", "bpm", "rating", "seconds", "count"):
         try:
             return float(value) if kind == "seconds" else int(value)
         except ValueError:
@@ -573,6 +599,19 @@ def _checked(column: str, value, kind: str):
         return ValueError(f"{column} = {shown}; expected {expected}")
 
     number = isinstance(value, int | float) and not isinstance(value, bool)
+    if kind == "partners":
+        found = _partners(value) if isinstance(value, str) else value
+        ok = isinstance(found, list) and len(found) == 2 and all(
+            isinstance(p, dict) and isinstance(p.get("name"), str) and 0 < len(p["name"]) <= 30
+            and all(p.get(k) is None or (isinstance(p[k], int) and not isinstance(p[k], bool) and 0 <= p[k] <= 10)
+                    for k in ("distress_before", "distress_after")) for p in found)
+        if not ok:
+            raise wrong("a list of two partners, each {name, distress_before, distress_after} with ratings 0-10")
+        return partners_text(found)
+    if kind == "count":
+        if not number or not 0 <= value <= 10 ** 6 or value != int(value):
+            raise wrong("a whole number from 0")
+        return int(value)
     if kind in ("id", "bpm", "rating"):
         limits = {"id": (1, 2 ** 63 - 1), "bpm": (1, 400), "rating": (0, 10)}[kind]
         if not number or not limits[0] <= value <= limits[1] or value != int(value):  # NaN and inf fail first
@@ -678,6 +717,7 @@ def _wal(db: sqlite3.Connection) -> None:
 def _as_dict(row: sqlite3.Row) -> dict:
     entry = dict.fromkeys(COLUMNS) | dict(row)  # every column, in the schema's order
     entry["completed"] = bool(entry["completed"])
+    entry["partners"] = _partners(entry.get("partners"))
     if entry.get("returned") is not None:
         entry["returned"] = bool(entry["returned"])
     return entry

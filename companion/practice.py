@@ -106,8 +106,46 @@ def progress(figures: dict, today: date, show_streaks: bool = True, day_ends_min
     pause = figures["pause"] or (0, 0, 0, None)
     report["pause"] = {"sessions": pause[0], "returned": pause[1], "pulse_taken": pause[2],
                        "pulse_avg": _round(pause[3], 1)}
-    report["together"] = {"sessions": (figures["together"] or (0,))[0]}
+    report["together"] = {"sessions": (figures["together"] or (0,))[0],
+                          "partners": partner_changes(figures.get("partners") or [])}
     return report
+
+
+def partner_changes(rows: list[str]) -> list[dict]:
+    """Each partner's sessions together and average change in distress (after minus before), by name,
+    from the journal's `partners` column (JSON text), in the order they first came."""
+    import json
+
+    sums: dict[str, list] = {}
+    for text in rows:
+        try:
+            partners = json.loads(text)
+        except (TypeError, ValueError):
+            continue
+        for p in partners if isinstance(partners, list) else []:
+            if not isinstance(p, dict) or not isinstance(p.get("name"), str):
+                continue
+            entry = sums.setdefault(p["name"], [0, 0, 0])
+            entry[0] += 1
+            before, after = p.get("distress_before"), p.get("distress_after")
+            if isinstance(before, int) and isinstance(after, int):
+                entry[1] += after - before
+                entry[2] += 1
+    return [{"name": name, "sessions": n, "rated": rated, "change_avg": _ratio(total, rated, 2)}
+            for name, (n, total, rated) in sums.items()]
+
+
+def together_lines(report: dict) -> list[str]:
+    """`progress`'s lines for the sessions together: how many, each partner's average change."""
+    together = report.get("together") or {}
+    if not together.get("sessions"):
+        return []
+    lines = [f"Together: {_count(together['sessions'], 'session')}."]
+    for p in together.get("partners", []):
+        change = "not rated before and after yet" if p["change_avg"] is None else \
+            f"distress {p['change_avg']:+.1f} on average over {_count(p['rated'], 'rated session')}"
+        lines.append(f"  {p['name']}: {change}.")
+    return lines
 
 
 # -- the last report, kept: `progress` again before the journal changes reads no SQLite at all ---------

@@ -36,7 +36,7 @@ def run(player: Player, output, *, screen: Screen, keys: Keys, journal=None, seq
         note: Callable[[object], str] | None = None, keep_output: bool = False,
         on_started: Callable[[], None] | None = None, prelude_frames: int = 0, extra: dict | None = None,
         keep_time: bool = False, ready_key: bool = False, moment_keys: dict[str, str] | None = None,
-        times: bool | None = None) -> Outcome:
+        times: bool | None = None, together=None, names: dict[str, str] | None = None) -> Outcome:
     """Play until the end, `q`, Ctrl-C or an error; journal the session either way.
 
     `note(cursor)` replaces the times and key hint on the progress line (a
@@ -53,6 +53,9 @@ def run(player: Player, output, *, screen: Screen, keys: Keys, journal=None, seq
     that ends the session with its reason (a pause going to another sequence,
     e.g. f: "they followed me"), the output left open as for a completed one.
     `times`: show the times beside `note` (by default only when there is no note).
+    `together`: a together.turns.Together for a session of two partners (`names`: theirs): it owns
+    the turns' timing and the "I'm flooded" key; a break taken ends the session as stopped, its
+    message and the journal's stage "flooded".
     """
     cursor = player.cursor
     session_id = None
@@ -80,9 +83,22 @@ def run(player: Player, output, *, screen: Screen, keys: Keys, journal=None, seq
 
                     warn(f"{UNRECORDED}{e}")
                 journal = None
+        flood = None
+        if together is not None:
+            def flood(count: int) -> None:  # journalled at once: a session killed next still keeps it
+                if journal is not None and session_id is not None:
+                    try:
+                        journal.add(session_id, flooded=count)
+                    except Exception as e:
+                        warn(f"companion: the journal could not be written ({e}).")
         with keys:
-            reason = _loop(player, output, screen, keys, note, keep_time, ready_key, moment_keys or {},
-                           note is None if times is None else times)
+            if together is not None:
+                reason = _together_loop(player, output, screen, keys, together, names or {}, flood)
+                if reason == "flooded":
+                    reason, message = "stopped", "flooded"
+            else:
+                reason = _loop(player, output, screen, keys, note, keep_time, ready_key, moment_keys or {},
+                               note is None if times is None else times)
     except KeyboardInterrupt:
         reason = "interrupted"
     except Exception as e:  # one line, never a traceback, and still journalled
@@ -103,7 +119,8 @@ def run(player: Player, output, *, screen: Screen, keys: Keys, journal=None, seq
             if journal is not None and session_id is not None:
                 try:
                     journal.finish(session_id, reason=reason, planned_s=outcome.planned_s,
-                                   played_s=outcome.played_s, position_s=outcome.position_s)
+                                   played_s=outcome.played_s, position_s=outcome.position_s,
+                                   **({"stage": "flooded"} if message == "flooded" else {}))
                 except Exception as e:  # the row stays `unfinished` in the log
                     unrecorded = str(e)
                     warn(f"companion: the journal could not record how this session ended ({e}).")
@@ -163,6 +180,143 @@ def _loop(player: Player, output, screen: Screen, keys: Keys, note_for=None, kee
                       times=times)
     _caption_entered(player, screen)  # a short session can end before the loop's first look
     return "completed"
+
+
+CUE_NOTE = "about {s} seconds left"
+WRAP_NOTE = "finish your sentence · space: done · m: more"
+TURN_NOTE = "{left} left · space or Enter: done · m: more · x: I'm flooded"
+GROUNDING = ("Let's stop here for a moment. Feet on the floor. Breathe out slowly. "
+             "Nobody has to say anything now.")
+FLOODED_WHO = "Which of you is flooded? a: {A} · b: {B}"
+FLOODED_OFFER = "{name}: Enter to go on when you are both ready · p: take a break (a guided pause)"
+
+
+def _together_loop(player: Player, output, screen: Screen, keys: Keys, together, names: dict[str, str],
+                   flood=None) -> str:
+    """The loop for two partners: a turn's timing is the policy's (the cursor waits, paused, in the
+    turn until the policy ends it), keys go to the policy first, "I'm flooded" pauses everything."""
+    cursor = player.cursor
+    turn_index = None  # the turn event the policy holds
+    note = ""
+    while not output.done.is_set():
+        if player.error is not None:
+            return "error"
+        interrupt.check()
+        _caption_entered(player, screen)
+        if screen.gone and output.name == "captions":
+            return "stopped"
+        event = cursor.current()
+        if event is not None and event.kind == "turn" and cursor.index != turn_index:
+            turn_index = cursor.index
+            together.begin_turn(event.who, (event.end - event.start) / pcm.RATE_HZ)
+            _set_paused(cursor, True)  # silence, held here: the policy says when the turn ends
+            note = ""
+        key = keys.read(POLL_S)
+        if key in ("q", "Q"):
+            return "stopped"
+        actions = together.key(key) if key is not None else []
+        actions += together.tick()
+        for action in actions:
+            if action.kind == "cue":
+                note = CUE_NOTE.format(s=round(max(0.0, together.turn.remaining())))
+            elif action.kind == "wrap":
+                note = WRAP_NOTE
+            elif action.kind == "extend":
+                note = ""
+            elif action.kind == "end":
+                note = ""
+                _end_turn(cursor)
+            elif action.kind == "flooded":
+                if flood is not None:
+                    flood(action.count)
+                if _flooded(cursor, screen, keys, names, lambda: _say(output, player.clips, GROUNDING)) == "break":
+                    return "flooded"
+                together.resume()
+        in_turn = together.turn is not None and not together.turn.ended and cursor.index == turn_index
+        if key is not None and not actions and not in_turn and not together.paused:
+            if key == " ":
+                cursor.toggle_pause()
+            elif key in ("n", "N"):
+                cursor.skip_line()
+        _caption_entered(player, screen)
+        shown = ""
+        turn = together.turn
+        if turn is not None and not turn.ended and cursor.index == turn_index:
+            shown = note or TURN_NOTE.format(left=clock(max(0.0, turn.remaining())))
+        total = player.planned_frames
+        screen.status(cursor.position / pcm.RATE_HZ, total / pcm.RATE_HZ if total else None,
+                      cursor.paused and not shown, shown, times=not shown)
+    _caption_entered(player, screen)
+    return "completed"
+
+
+def _set_paused(cursor, paused: bool) -> None:
+    if cursor.paused != paused:
+        cursor.toggle_pause()
+
+
+def _end_turn(cursor) -> None:
+    _set_paused(cursor, False)
+    cursor.end_turn()
+
+
+def _say(output, clips, text: str) -> None:
+    """`text` in the guide's voice, now, while the sequence waits paused (with sound only): a cursor of
+    its own on the output, then the sequence's cursor back, still paused."""
+    import time
+
+    if output.name != "device" or output.cursor is None:
+        return
+    from .cursor import Cursor
+    from .player import Lengths, audio_for
+    from .script.model import Speak
+    from .timeline import plan
+
+    session_cursor = output.cursor
+    try:
+        events = plan([Speak(line=1, text=text)], Lengths(clips)).events
+        line = Cursor(events)
+        line.audio[0] = audio_for(events[0], clips)
+    except Exception:  # no voice: the caption says it
+        return
+    line.planned.set()
+    output.attach(line)
+    try:
+        while not output.done.is_set():  # the line, and its last frames out of the device buffer
+            interrupt.check()
+            time.sleep(POLL_S)
+    finally:
+        output.attach(session_cursor)
+
+
+def _flooded(cursor, screen: Screen, keys: Keys, names: dict[str, str], say=lambda: None) -> str:
+    """Pause, ground, ask who, offer the break: "break" or "go on"."""
+    was_paused = cursor.paused
+    _set_paused(cursor, True)
+    screen.caption(GROUNDING)
+    say()
+    screen.caption(FLOODED_WHO.format(A=names.get("A", "A"), B=names.get("B", "B")))
+    who = None
+    while who is None:
+        interrupt.check()
+        screen.status(cursor.position / pcm.RATE_HZ, None, False, "a or b", times=False)
+        key = keys.read(POLL_S)
+        if key is None and not keys.active:
+            who = "A"
+        elif key in ("a", "A", "b", "B"):
+            who = key.upper()
+        elif key in ("q", "Q"):
+            return "break"
+    screen.caption(FLOODED_OFFER.format(name=names.get(who, who)))
+    while True:
+        interrupt.check()
+        screen.status(cursor.position / pcm.RATE_HZ, None, False, "Enter: go on · p: a break", times=False)
+        key = keys.read(POLL_S)
+        if key in ("\n", "\r") or (key is None and not keys.active):
+            _set_paused(cursor, was_paused)
+            return "go on"
+        if key in ("p", "P", "q", "Q"):
+            return "break"
 
 
 def _caption_entered(player: Player, screen: Screen) -> None:

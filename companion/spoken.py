@@ -21,8 +21,29 @@ PLACEHOLDERS = ("minutes", "return_time", "help", "A", "B")
 SPOKEN_FILE = "_spoken.toml"
 # {{ and }} are literal braces; {name} a placeholder; a lone brace is an error.
 FIELD = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
-# The partners' names are a later issue: until then they are the labels the turns use.
+# The partners' names when a session has none (`play`, `show` without --a/--b).
 NAMES = {"A": "Partner A", "B": "Partner B"}
+MAX_NAME = 30
+
+
+def check_name(label: str, name: str) -> str:
+    """One partner's name, stripped; ValueError if empty, too long or unprintable."""
+    name = (name or "").strip()
+    if not name:
+        raise ValueError(f"partner {label}'s name is empty; type a name")
+    if len(name) > MAX_NAME:
+        raise ValueError(f"partner {label}'s name is longer than {MAX_NAME} characters; shorten it")
+    if not name.isprintable() or any(c in name for c in "{}"):
+        raise ValueError(f"partner {label}'s name holds a control character or a brace; type letters")
+    return name
+
+
+def check_names(a: str, b: str) -> dict[str, str]:
+    """{"A": a, "B": b}, stripped; ValueError saying what is wrong (empty, too long, unprintable, the same)."""
+    names = {"A": check_name("A", a), "B": check_name("B", b)}
+    if names["A"].casefold() == names["B"].casefold():
+        raise ValueError("the two names are the same; give each partner their own")
+    return names
 
 
 class TemplateError(ValueError):
@@ -160,8 +181,10 @@ class Spoken:
     minutes, and a return time that many minutes from then, as a pause sets it.
     """
 
-    def __init__(self, minutes: float | None = None, at=None, help: Help | None = None, now=None):
+    def __init__(self, minutes: float | None = None, at=None, help: Help | None = None, now=None,
+                 names: dict[str, str] | None = None):
         self.minutes, self.at, self.help = minutes, at, help  # at: a datetime, the return time
+        self.names = names  # {"A": ..., "B": ...}: the partners' names; None: the labels
         self.now = now or _local_now
         self.safety_said = False
 
@@ -184,7 +207,7 @@ class Spoken:
     def values(self, spoken: bool = True) -> dict[str, str]:
         self._defaults()
         return {"minutes": words(self.minutes), "return_time": self.at.strftime("%H:%M"),
-                "help": _say_digits(self.help.short) if spoken else self.help.short, **NAMES}
+                "help": _say_digits(self.help.short) if spoken else self.help.short, **(self.names or NAMES)}
 
     def steps(self, steps):
         """`steps` as this session speaks them (lazily: a player's first line is not held up)."""
@@ -195,12 +218,19 @@ class Spoken:
                 self.safety_said = True
                 yield step
                 yield self.help_step(step.line)
-            elif getattr(step, "template", False):
-                text, shown = fill(step.text, self.values()), fill(step.text, self.values(spoken=False))
-                yield step.model_copy(update={"text": text, "template": False,
-                                              "caption": shown if shown != text else ""})
             else:
-                yield step
+                if getattr(step, "template", False):
+                    text, shown = fill(step.text, self.values()), fill(step.text, self.values(spoken=False))
+                    step = step.model_copy(update={"text": text, "template": False,
+                                                   "caption": shown if shown != text else ""})
+                yield self._named(step)
+
+    def _named(self, step):
+        """A's and B's lines and turns captioned with their names (the timeline writes "Sam: ...")."""
+        who = getattr(step, "role", None) if step.kind == "speak" else getattr(step, "who", None)
+        if self.names and who in self.names:
+            return step.model_copy(update={"speaker": self.names[who]})
+        return step
 
     def help_step(self, line: int):
         from .script.model import Speak

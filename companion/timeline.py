@@ -86,7 +86,7 @@ def _raw(step, lengths: Lengths) -> Iterator[tuple[str, int, dict]]:
         if step.role == "you":  # words modelled for the listener to say: whose they are, on screen too
             caption = f'You: "{caption}"'
         elif step.role != "guide":
-            caption = f"{step.role}: {caption}"
+            caption = f"{step.speaker or step.role}: {caption}"
         yield "speech", lengths.speech(step.role, step.text), dict(caption=caption, line=line, role=step.role, text=step.text)
     elif kind == "pause":
         yield "silence", frames_of(step.seconds), dict(line=line)
@@ -106,7 +106,7 @@ def _raw(step, lengths: Lengths) -> Iterator[tuple[str, int, dict]]:
     elif kind == "turn":
         if step.prompt:
             yield "speech", lengths.speech("guide", step.prompt), dict(caption=step.prompt, line=line, role="guide", text=step.prompt)
-        whose = "Both of you" if step.who == "both" else f"Partner {step.who}"
+        whose = "Both of you" if step.who == "both" else step.speaker or f"Partner {step.who}"
         caption = f"{whose}: your turn to speak. Space or Enter when done."
         yield "turn", frames_of(step.limit_s), dict(caption=caption, line=line, who=step.who)
         yield "bell", lengths.asset("bell-soft"), dict(line=line, asset="bell-soft")

@@ -192,7 +192,7 @@ def test_pause_and_together_have_their_own_sections(tmp_path):
     journal.start("together", "Together", "pair", "captions")
     report = report_of(journal, date(2026, 11, 24))
     assert report["pause"] == {"sessions": 3, "returned": 2, "pulse_taken": 2, "pulse_avg": 104.0}
-    assert report["together"] == {"sessions": 1} and report["sessions"] == 0
+    assert report["together"] == {"sessions": 1, "partners": []} and report["sessions"] == 0
 
 
 def test_no_message_speaks_of_a_broken_or_lost_streak():

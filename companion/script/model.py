@@ -35,6 +35,7 @@ class Speak(_Step):
     template: bool = False
     safety: bool = False
     caption: str = ""
+    speaker: str = ""  # not in the grammar: the partner's name a session shows instead of A or B
 
 
 class Pause(_Step):
@@ -70,6 +71,7 @@ class Turn(_Step):
     who: Literal["A", "B", "both"]
     limit_s: float = Field(gt=0)
     prompt: str = ""
+    speaker: str = ""  # not in the grammar: the partner's name a session shows
 
 
 class Sound(_Step):

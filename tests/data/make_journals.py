@@ -40,6 +40,8 @@ def make(version: int) -> Path:
     if version >= 3:
         rows += [(COMMON + ", side, pulse_bpm, break_minutes, returned, stage, distress_before, distress_after,"
                   " wait_s", row) for row in DAILY]
+    if version >= 4:  # from 4 on every row has its uid
+        rows = [(columns + ", uid", row + (f"00000000-0000-4000-8000-{n:012}",)) for n, (columns, row) in enumerate(rows)]
     for columns, row in rows:
         db.execute(f"INSERT INTO sessions ({columns}) VALUES ({', '.join('?' * len(row))})", row)
     db.execute(f"PRAGMA user_version = {version}")

@@ -1,0 +1,233 @@
+"""`companion together`: two partners run a paired sequence, the program the third voice in the room.
+
+Thin like the rest of the CLI: the turn policy is together/turns.py, the names'
+checks spoken.py, the ratings practice.py, the journal journal.py.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .cli import Failure, exit_with, load_config, rate_option, session_signals, voice_option, warn
+
+BEFORE = "{name}, how much distress do you feel right now, from 0 (calm) to 10 (the worst)? Enter to skip: "
+AFTER = "{name}, and now, from 0 (calm) to 10 (the worst)? Enter to skip: "
+
+
+def pair_sequences() -> dict:
+    """The sequences for both partners together (for = "pair"), by id, sorted."""
+    from .library import parsed_scripts
+
+    return dict(sorted((i, s) for i, s in parsed_scripts(warn).items() if s.for_ == "pair"))
+
+
+def suggested(ids: list[str], last: dict[str, str]) -> str:
+    """The one never done (the first such), else the one done longest ago."""
+    never = [i for i in ids if i not in last]
+    return never[0] if never else min(ids, key=lambda i: last[i])
+
+
+def menu_lines(pairs: dict, suggest: str) -> list[str]:
+    lines = ["Which sequence, together?"]
+    for number, (script_id, sequence) in enumerate(pairs.items(), 1):
+        minutes = f", about {sequence.minutes:g} min" if sequence.minutes else ""
+        mark = "  (suggested)" if script_id == suggest else ""
+        lines.append(f"  {number}  {script_id}{minutes}{mark}: {sequence.summary or sequence.title}")
+    return lines
+
+
+def choose(pairs: dict, journal, keys) -> object:
+    """Offer the paired sequences, one key each; Enter takes the suggested one."""
+    from .textsafe import visible
+
+    if not pairs:
+        raise Failure("there is no sequence for a pair (for = \"pair\"); reinstall companion", 1)
+    last = {}
+    try:
+        for row in reversed(journal.recent(None, mode="together")):
+            last[row["sequence"]] = row["started_at"]
+    except Exception:  # a journal that cannot be read only loses the suggestion
+        pass
+    ids = list(pairs)
+    suggest = suggested(ids, last)
+    click.echo(visible("\n".join(menu_lines(pairs, suggest)), newlines=True))
+    prompt = f"1-{len(ids)}, Enter for {suggest}, q to leave: "
+    for _ in range(3):
+        if keys.tty:
+            click.echo(prompt, nl=False)
+            with keys:
+                answer = None
+                while answer is None:
+                    answer = keys.read(0.5)
+            click.echo(visible(answer).strip())
+        else:
+            try:
+                answer = keys.line(prompt).strip()
+            except EOFError:
+                raise Failure("no sequence chosen; name one: companion together dancefloor", 2) from None
+        if answer in ("", "\n", "\r"):
+            return pairs[suggest]
+        if answer in ("q", "Q"):
+            sys.exit(0)
+        if answer.isdigit() and 1 <= int(answer) <= len(ids):
+            return pairs[ids[int(answer) - 1]]
+        warn(f"'{visible(answer)}' is not one of 1-{len(ids)}; press a number")
+    raise Failure("no sequence chosen; name one: companion together dancefloor", 2)
+
+
+def ask_names(a: str | None, b: str | None, keys) -> dict[str, str]:
+    """--a/--b, else asked (A, then B), Enter keeping the names remembered; remembered for next time."""
+    from . import state
+    from .spoken import check_name, check_names
+
+    kept = state.load().get("names") or {}
+    if a is None or b is None:
+        asked = {}
+        for label, given in (("A", a), ("B", b)):
+            if given is not None:
+                asked[label] = given
+                continue
+            old = kept.get(label) if isinstance(kept.get(label), str) else ""
+            for attempt in range(3):
+                try:
+                    answer = keys.line(f"Partner {label}'s name" + (f" (Enter: {old})" if old else "") + ": ")
+                except EOFError:
+                    answer = ""
+                    if not old:
+                        raise Failure(f"no name for partner {label}; give it with --{label.lower()} NAME", 2) from None
+                answer = answer.strip() or old
+                try:
+                    check_name(label, answer) if label == "A" else check_names(asked["A"], answer)
+                    break
+                except ValueError as e:
+                    if attempt == 2:
+                        raise Failure(f"{e} (or give it with --{label.lower()} NAME)", 2) from None
+                    warn(f"companion: {e}")
+            asked[label] = answer
+        a, b = asked["A"], asked["B"]
+    try:
+        names = check_names(a, b)
+    except ValueError as e:
+        raise Failure(f"{e} (--a NAME --b NAME)", 2) from None
+    state.save(names=names)
+    return names
+
+
+def rate_both(names: dict[str, str], question: str, keys) -> dict[str, int | None]:
+    from . import practice
+
+    return {label: practice.ask_rating(question.format(name=name), keys.line, warn)
+            for label, name in names.items()}
+
+
+def partners(names, before, after) -> list[dict]:
+    return [{"name": names[label], "distress_before": before.get(label), "distress_after": after.get(label)}
+            for label in ("A", "B")]
+
+
+@click.command()
+@click.argument("name", required=False, metavar="[NAME]")
+@click.option("--a", "name_a", metavar="NAME", help="Partner A's name (remembered for next time).")
+@click.option("--b", "name_b", metavar="NAME", help="Partner B's name.")
+@click.option("--text", "text_only", is_flag=True, help="Captions only, no sound.")
+@click.option("--no-rating", is_flag=True, help="Skip the 0-10 distress ratings.")
+@voice_option
+@rate_option
+def together(name, name_a, name_b, text_only, no_rating, voice, rate) -> None:
+    """Two of you, one paired sequence: turns to speak, rated before and after.
+
+    \b
+    Without NAME it offers the paired sequences and suggests the one you did
+    longest ago. It asks your names once (A, then B) and remembers them.
+    Keys in a turn: space or Enter: done · m: more time · x or !: I'm flooded
+    (the sequence pauses; a short grounding line; then go on or take a break).
+
+    Examples:
+
+    \b
+        companion together
+        companion together dancefloor --a Sam --b Alex
+        companion together repair --no-rating
+    """
+    from .cli import load_sequence
+    from .journal import open_or_warn
+    from .screen import Keys
+
+    keys = Keys()
+    journal = open_or_warn(warn)
+    if name is None:
+        sequence = choose(pair_sequences(), journal, keys)
+    else:
+        sequence = load_sequence(name)
+        if sequence.for_ != "pair":
+            raise Failure(f"{name} is not a sequence for a pair (for = \"pair\"); play it with: "
+                          f"companion play {name}", 2)
+    run_together(sequence, name_a, name_b, text_only, no_rating, voice, rate, keys, journal)
+
+
+def run_together(sequence, name_a, name_b, text_only, no_rating, voice, rate, keys, journal) -> None:
+    """Names, ratings before, the sequence with turns, ratings after; one journal row for the pair."""
+    from .journal import partners_text
+    from .textsafe import visible
+
+    cfg = load_config(voice, rate)
+    try:
+        names = ask_names(name_a, name_b, keys)
+        click.echo(visible(f"{sequence.title}, together: {names['A']} (A) and {names['B']} (B)."))
+        before = {} if no_rating else rate_both(names, BEFORE, keys)
+    except KeyboardInterrupt:
+        warn("\nStopped.")
+        sys.exit(130)
+    session_signals()
+    outcome = play_together(sequence, cfg, text_only, keys, journal, names,
+                            {"partners": partners_text(partners(names, before, {})), "flooded": 0})
+    if outcome.reason == "interrupted":
+        exit_with(outcome)
+    after = {}
+    flooded = outcome.message == "flooded"  # a break chosen: no questions now, the break first
+    if not no_rating and not flooded and outcome.reason in ("completed", "stopped"):
+        try:
+            after = rate_both(names, AFTER, keys)
+        except KeyboardInterrupt:
+            warn("\nStopped.")
+            sys.exit(130)
+        if any(v is not None for v in after.values()) and outcome.session_id is not None:
+            try:
+                journal.add(outcome.session_id, partners=partners_text(partners(names, before, after)))
+            except Exception as e:
+                warn(f"companion: the journal could not be written ({e}); these ratings are not kept.")
+                outcome = outcome._replace(unrecorded=str(e))
+    for label in ("A", "B"):
+        b, a = before.get(label), after.get(label)
+        if b is not None and a is not None:
+            click.echo(visible(f"{names[label]}: distress {b} before, {a} after."))
+    if flooded:
+        click.echo("Stopped for a break. The one who is flooded, now: companion pause --leave")
+    exit_with(outcome)
+
+
+def play_together(sequence, cfg, text_only, keys, journal, names, extra):
+    """play_session with the names filled in and the turn policy in the loop."""
+    import time
+
+    from .cli import clip_store
+    from .outputs import open_output
+    from .player import Player
+    from .prepare import warm_later
+    from .screen import Screen
+    from .session import run
+    from .spoken import Spoken
+    from .together.turns import Together
+
+    clips = clip_store(cfg)
+    player = Player(sequence.steps, clips, Spoken(names=names))
+    output = open_output(text_only, warn)
+    screen = Screen()
+    screen.caption(f"{sequence.title}")
+    outcome = run(player, output, screen=screen, keys=keys, journal=journal, sequence_id=sequence.id,
+                  title=sequence.title, mode="together", warn=warn, extra=extra,
+                  together=Together(time.monotonic), names=names)
+    warm_later(clips, cfg)
+    return outcome

@@ -1,0 +1,113 @@
+"""`companion together` end to end: a real terminal (tmux), real voices on the sound server's monitor,
+a turn ended early by a key, one journal row with both partners' ratings."""
+
+import os
+import subprocess
+import sys
+import time
+
+from tests.test_e2e import DATA, home, in_tmux, journal_rows, timeline, wait_for  # noqa: F401  (home: a fixture)
+
+SCRIPT = DATA / "together.txt"
+
+
+def keys(tmux, session, *typed):
+    subprocess.run(tmux + ["send-keys", "-t", session, *typed], check=True)
+
+
+def test_together_in_a_terminal_names_both_rates_both_and_a_key_ends_a_turn(sound_server, recorder, home):
+    env = sound_server.env | home
+    planned = timeline(SCRIPT, env)  # renders the clips first, so the session is warm
+    session = "together"
+    tmux = in_tmux(env, ["together", str(SCRIPT), "--a", "Sam", "--b", "Alex"], session)
+    try:
+        wait_for(tmux, session, "Sam, how much distress")
+        keys(tmux, session, "6", "Enter")
+        wait_for(tmux, session, "Alex, how much distress")
+        keys(tmux, session, "7", "Enter")
+        rated = time.monotonic()
+        screen = wait_for(tmux, session, "Sam: your turn to speak")
+        assert "Hello Sam and Alex." in screen and "Sam: My chest goes tight." in screen
+        turn_seen = time.monotonic()
+        wait_for(tmux, session, "left · space or Enter: done")  # the turn policy's countdown
+        keys(tmux, session, "Space")
+        pressed = time.monotonic()
+        wait_for(tmux, session, "Alex: I hear you.")
+        wait_for(tmux, session, "Sam, and now")
+        ended = time.monotonic()
+        keys(tmux, session, "3", "Enter")
+        wait_for(tmux, session, "Alex, and now")
+        keys(tmux, session, "4", "Enter")
+        screen = wait_for(tmux, session, "EXIT=")
+        assert "EXIT=0" in screen and "Sam: distress 6 before, 3 after." in screen
+    finally:
+        subprocess.run(tmux + ["kill-server"], capture_output=True)
+    recorder.stop()
+    heard = recorder.segments()
+    before_turn = [s for s in heard if rated < s[0] and s[1] < turn_seen]
+    after_key = [s for s in heard if pressed < s[0] and s[1] < ended]
+    assert len(before_turn) >= 2, heard  # the guide, then A's line in A's voice
+    assert len(after_key) >= 2, heard  # the soft bell, then B's line in B's voice (then the guide)
+    turn_s = next(e["seconds"] for e in planned["events"] if e["kind"] == "turn")
+    assert after_key[0][0] - before_turn[-1][1] < turn_s  # the turn ended on the key, not at its 20 s
+    (row,) = journal_rows(home)
+    import json
+
+    assert row["mode"] == "together" and row["flooded"] == 0 and row["end_reason"] == "completed"
+    assert json.loads(row["partners"]) == [{"name": "Sam", "distress_before": 6, "distress_after": 3},
+                                           {"name": "Alex", "distress_before": 7, "distress_after": 4}]
+
+
+def test_im_flooded_in_a_terminal_speaks_a_grounding_line_and_ends_for_a_break(sound_server, recorder, home):
+    env = sound_server.env | home
+    timeline(SCRIPT, env)
+    session = "flooded"
+    tmux = in_tmux(env, ["together", str(SCRIPT), "--a", "Sam", "--b", "Alex", "--no-rating"], session)
+    try:
+        wait_for(tmux, session, "left · space or Enter: done")  # in the turn: silence
+        keys(tmux, session, "x")
+        pressed = time.monotonic()
+        wait_for(tmux, session, "Which of you is flooded? a: Sam · b: Alex")
+        recorder.wait_until_heard(after=pressed)  # the grounding line, in the guide's voice, in the silent turn
+        keys(tmux, session, "b")
+        wait_for(tmux, session, "Alex: Enter to go on")
+        keys(tmux, session, "p")
+        screen = wait_for(tmux, session, "EXIT=")
+        assert "EXIT=0" in screen and "companion pause --leave" in screen and "Alex: I hear you." not in screen
+    finally:
+        subprocess.run(tmux + ["kill-server"], capture_output=True)
+    (row,) = journal_rows(home)
+    assert (row["flooded"], row["stage"], row["end_reason"]) == (1, "flooded", "stopped")
+
+
+def test_the_menu_in_a_terminal_takes_one_key_and_enter_keeps_the_remembered_names(home):
+    first = subprocess.run([sys.executable, "-m", "companion", "together", str(SCRIPT), "--a", "Sam", "--b", "Alex",
+                            "--text", "--no-rating"], env=dict(os.environ, **home), input=b"q", capture_output=True,
+                           timeout=120)
+    assert first.returncode == 0, first.stderr  # q at once: the names are remembered all the same
+    session = "menu"
+    tmux = in_tmux(home, ["together", "--text"], session)
+    try:
+        screen = wait_for(tmux, session, "1-6, Enter for")
+        assert "3  dancefloor, about 11 min" in screen and "(suggested)" in screen
+        keys(tmux, session, "3")  # one key, no Enter
+        wait_for(tmux, session, "Partner A's name (Enter: Sam)")
+        keys(tmux, session, "Enter")
+        wait_for(tmux, session, "Partner B's name (Enter: Alex)")
+        keys(tmux, session, "Enter")
+        wait_for(tmux, session, "Sam, how much distress")
+        keys(tmux, session, "Enter")
+        wait_for(tmux, session, "Alex, how much distress")
+        keys(tmux, session, "Enter")
+        wait_for(tmux, session, "You're both here.")  # dancefloor's first line, as a caption
+        keys(tmux, session, "q")
+        wait_for(tmux, session, "Sam, and now")
+        keys(tmux, session, "Enter")
+        wait_for(tmux, session, "Alex, and now")
+        keys(tmux, session, "Enter")
+        screen = wait_for(tmux, session, "EXIT=")
+        assert "EXIT=0" in screen
+    finally:
+        subprocess.run(tmux + ["kill-server"], capture_output=True)
+    rows = journal_rows(home)
+    assert [r["sequence"] for r in rows] == ["together", "dancefloor"] and rows[1]["end_reason"] == "stopped"

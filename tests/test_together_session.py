@@ -1,0 +1,99 @@
+"""The session loop of two partners: the turn policy's timing, notes and "I'm flooded", on a fake clock."""
+
+import time
+
+from companion.journal import Journal
+from companion.outputs import ClockOutput
+from companion.player import Player
+from companion.screen import Screen
+from companion.script import parse
+from companion.session import CUE_NOTE, GROUNDING, WRAP_NOTE, run
+from companion.spoken import Spoken
+from companion.together.turns import Together
+from tests.fakes import FakeClips, FakeClock
+
+
+class Seen(Screen):
+    """A screen that keeps what it was asked to show."""
+
+    def __init__(self):
+        super().__init__()
+        self.captions, self.notes = [], []
+
+    def caption(self, text):
+        self.captions.append(text)
+
+    def status(self, elapsed_s, total_s, paused=False, note="", times=True):
+        if note and (not self.notes or self.notes[-1] != note):
+            self.notes.append(note)
+
+
+class When:
+    """Keys pressed once the screen shows a caption: [(caption, key), ...] in order."""
+
+    def __init__(self, screen, plan):
+        self.screen, self.plan, self.active = screen, list(plan), True
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        pass
+
+    def read(self, timeout_s):
+        time.sleep(0.001)
+        if self.plan and any(self.plan[0][0] in c for c in self.screen.captions):
+            return self.plan.pop(0)[1]
+        return None
+
+
+def together(tmp_path, body, plan=()):
+    steps = parse('+++\ntitle = "T"\nfor = "pair"\n+++\n' + body).steps
+    player = Player(steps, FakeClips(), Spoken(names={"A": "Sam", "B": "Alex"}))
+    clock = FakeClock()
+    output = ClockOutput(clock=clock, sleep=lambda s: (clock.sleep(s), time.sleep(0.001)), step_s=0.5)
+    journal = Journal(tmp_path / "j.sqlite3")
+    screen = Seen()
+    policy = Together(clock)
+    outcome = run(player, output, screen=screen, keys=When(screen, plan), journal=journal, sequence_id="t",
+                  title="T", mode="together", together=policy, names={"A": "Sam", "B": "Alex"}, extra={"flooded": 0})
+    return outcome, journal.recent(1)[0], screen, clock
+
+
+def test_a_turn_left_alone_gets_its_cue_then_finish_your_sentence_then_ends_after_the_grace(tmp_path):
+    outcome, row, screen, clock = together(tmp_path, "Hello.\n[turn A up to 20s]\nBye.\n")
+    assert outcome.reason == "completed" and row["end_reason"] == "completed"
+    assert CUE_NOTE.format(s=4) in screen.notes  # a fifth of 20 s before the limit
+    assert WRAP_NOTE in screen.notes and screen.notes.index(CUE_NOTE.format(s=4)) < screen.notes.index(WRAP_NOTE)
+    assert "Sam: your turn to speak. Space or Enter when done." in screen.captions and "Bye." in screen.captions
+
+
+def test_more_gives_another_stretch(tmp_path):
+    start = FakeClock().now
+    short, _, _, short_clock = together(tmp_path, "Hello.\n[turn B up to 20s]\nBye.\n")
+    more, _, screen, more_clock = together(tmp_path / "more", "Hello.\n[turn B up to 20s]\nBye.\n",
+                                           [("Alex: your turn", "m")])
+    assert more.reason == "completed"
+    assert (more_clock.now - start) - (short_clock.now - start) >= 29  # 30 s more, on the turn's own clock
+
+
+def test_a_key_ends_the_turn_at_once(tmp_path):
+    start = FakeClock().now
+    outcome, row, screen, clock = together(tmp_path, "Hello.\n[turn A up to 60s]\nBye.\n", [("Sam: your turn", " ")])
+    assert outcome.reason == "completed" and clock.now - start < 30
+
+
+def test_flooded_pauses_grounds_asks_who_journals_it_at_once_and_goes_on(tmp_path):
+    outcome, row, screen, _ = together(tmp_path, "Hello.\n[turn A up to 60s]\nBye.\n",
+                                       [("Sam: your turn", "x"), ("Which of you", "b"), ("Alex: Enter", "\n"),
+                                        ("Alex: Enter", " ")])
+    assert outcome.reason == "completed" and row["flooded"] == 1
+    assert GROUNDING in screen.captions and "Which of you is flooded? a: Sam · b: Alex" in screen.captions
+
+
+def test_flooded_and_a_break_ends_the_session_as_stopped_at_stage_flooded(tmp_path):
+    outcome, row, screen, _ = together(tmp_path, "Hello.\n[turn A up to 60s]\nBye.\n",
+                                       [("Sam: your turn", "!"), ("Which of you", "a"), ("Sam: Enter", "p")])
+    assert outcome.reason == "stopped" and outcome.message == "flooded" and outcome.exit_code == 0
+    assert (row["end_reason"], row["stage"], row["flooded"]) == ("stopped", "flooded", 1)
+    assert "Bye." not in screen.captions
