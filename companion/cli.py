@@ -439,7 +439,9 @@ def _mark(row: dict) -> str:
 @cli.command()
 @click.option("--all", "show_all", is_flag=True, help="Every voice, not only English ones.")
 def voices(show_all: bool) -> None:
-    """The voices the speech engine offers; set them with --voice or in config.toml.
+    """The voices: the natural voice (the guide's), then espeak-ng's; set them with --voice or in config.toml.
+
+    A Piper voice file (an .onnx with its .onnx.json beside it) works too, by its path.
 
     Examples:
 
@@ -447,6 +449,7 @@ def voices(show_all: bool) -> None:
         companion voices
         companion voices --all
         companion play stay --voice gmw/en-gb-x-rp
+        companion play stay --voice ~/voices/en_GB-alba-medium.onnx
     """
     from .config import line_of, shown, visible
     from .voice import EngineError
