@@ -119,6 +119,19 @@ class ClipStore:
         """Who speaks in place of `wanted`: the role's default; pyttsx3's if a Piper voice failed."""
         return self.engine.default_voice(role) if piper_engine.is_piper_voice(wanted) else self.default_voice(role)
 
+    def warm_up(self) -> None:
+        """Load the guide's Piper model in a thread now (0.3-1 s), so a line rendered on demand
+        later (the pause's return time) waits only for its synthesis. Failures are left to ensure."""
+        voice = self.voice("guide")
+        if piper_engine.is_piper_voice(voice):
+            def load():
+                try:
+                    self.piper.load(voice)
+                except EngineError:
+                    pass
+
+            threading.Thread(target=load, daemon=True, name="load-voice").start()
+
     def engine_for(self, voice: str | None):
         return self.piper if piper_engine.is_piper_voice(voice) else self.engine
 
