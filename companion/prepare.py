@@ -24,9 +24,10 @@ def fingerprint(clips) -> str:
     from .voice.clips import FORMAT
 
     scripts = [(name, p.stat().st_size, p.stat().st_mtime_ns) for name, p in builtin_scripts().items()]
-    # The voices asked for: one found unknown is spoken as the default, the same way each time.
+    # The voices asked for: one found unknown is spoken as the default, the same way each time; and
+    # each role's clip key (engine, the voice's identity, rate), so a new voice package prepares again.
     identity = [FORMAT, clips.engine.name, clips.engine.driver, [clips.wanted(r) for r in ("guide", "A", "B")],
-                clips.settings.rate_wpm, scripts]
+                [clips.key(r, "") for r in ("guide", "A", "B")], clips.settings.rate_wpm, scripts]
     return hashlib.sha256(json.dumps(identity).encode()).hexdigest()
 
 
@@ -37,6 +38,11 @@ def is_ready(clips) -> bool:
     except (OSError, ValueError):
         return False
     return stamp.get("fingerprint") == fingerprint(clips)
+
+
+def count(clips) -> int:
+    """How many clips the built-in sequences and the pause speak."""
+    return sum(1 for _ in _utterances())
 
 
 def missing(clips) -> list[tuple[str, str]]:

@@ -215,7 +215,9 @@ def test_the_engine_refuses_a_line_longer_than_a_script_may_hold(tmp_path):
 def test_a_closed_caption_pipe_ends_a_text_session_as_stopped(home):
     """`companion play --text return | head -2`: it stops when head has gone, and the journal says so."""
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
-    play = subprocess.Popen([sys.executable, "-m", "companion", "play", "--text", "return"], env=env,
+    # espeak-ng's guide: every line's length is known at once (a cold natural voice is still rendering
+    # the second line when head leaves, and planned_s is what was planned by then).
+    play = subprocess.Popen([sys.executable, "-m", "companion", "play", "--text", "--voice", "gmw/en-us", "return"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     head = subprocess.Popen(["head", "-2"], stdin=play.stdout, stdout=subprocess.PIPE)
     play.stdout.close()  # head alone reads it: when head exits, the pipe is closed

@@ -168,7 +168,8 @@ def test_prepare_renders_every_builtin_and_doctor_reports_the_cache_ready(home):
 def test_after_a_session_the_cache_is_prepared_in_the_background(home):
     import time
 
-    (home / "config" / "companion" / "config.toml").write_text("background_prepare = true\n")
+    # espeak-ng's guide: the natural voice's whole library takes minutes here (test_voices_heard prepares it).
+    (home / "config" / "companion" / "config.toml").write_text('background_prepare = true\n[voices]\nguide = "gmw/en-us"\n')
     assert invoke("play", "--text", script(home, GOOD.replace("[pause 1s]\n", ""))).exit_code == 0
     stamp = home / "cache" / "companion" / "clips" / "prepared.json"
     deadline = time.monotonic() + 90

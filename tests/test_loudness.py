@@ -111,20 +111,26 @@ def test_normalizing_never_clips(amplitude, seconds, seed):
 
 
 def test_the_guide_a_and_b_sit_within_one_and_a_half_db(tmp_path):
-    # Today: espeak-ng's three voices and the natural guide spread several dB across lines.
-    # The natural voice normalizes its own clips, a little higher (it is darker: see NATURAL_LIFT_DB).
-    store = ClipStore(tmp_path / "clips", VoiceSettings())
-    espeak = [pcm.read_wav(store.ensure(role, line)) for role in ("guide", "A", "B") for line in LINES]
-    engine = PiperEngine()
-    natural = []
-    for i, line in enumerate(LINES):
-        engine.render(line, tmp_path / f"natural{i}.wav", NATURAL, 140)
-        natural.append(pcm.read_wav(tmp_path / f"natural{i}.wav"))
-    before = [loudness_dbfs(c) for c in espeak]
-    after = [loudness_dbfs(normalize(c)) for c in espeak] + [loudness_dbfs(c) for c in natural]
+    # Before: espeak-ng's three voices, as pyttsx3 writes them, spread several dB across lines.
+    from companion.voice.engine import ESPEAK_DEFAULTS, shared_engine
+
+    raw = []
+    for role in ("guide", "A", "B"):
+        for i, line in enumerate(LINES):
+            out = tmp_path / f"raw-{role}{i}.wav"
+            shared_engine().render(line, out, ESPEAK_DEFAULTS[role], 140, role)
+            raw.append(pcm.trim(pcm.read_wav(out), keep_frames=pcm.frames_of(0.02)))
+    before = [loudness_dbfs(c) for c in raw]
     assert max(before) - min(before) > 1.5  # the problem is real
+    # After: the store, with its defaults (the natural guide, espeak's A and B), brings every clip to one level.
+    store = ClipStore(tmp_path / "clips", VoiceSettings())
+    assert store.voice("guide") == NATURAL
+    clips = {role: [pcm.read_wav(store.ensure(role, line)) for line in LINES] for role in ("guide", "A", "B")}
+    after = [loudness_dbfs(c) for role in clips for c in clips[role]]
     assert max(after) - min(after) <= 1.5, after
-    assert all(TARGET_DBFS - 0.5 <= level <= engine.level_dbfs + 0.5 for level in after), after
+    level = PiperEngine.level_dbfs
+    assert all(abs(loudness_dbfs(c) - level) < 0.2 for c in clips["guide"])  # the natural voice's lift
+    assert all(abs(loudness_dbfs(c) - TARGET_DBFS) < 0.2 for c in clips["A"] + clips["B"])
     # Piper brings its own espeak-ng (for phonemes): pyttsx3's still speaks after it in the same process.
     again = pcm.read_wav(store.ensure("B", "One more line, after the natural voice."))
-    assert len(again) > pcm.SAMPLE_BYTES * pcm.frames_of(1.0) and loudness_dbfs(again) > -30
+    assert len(again) > pcm.SAMPLE_BYTES * pcm.frames_of(1.0) and abs(loudness_dbfs(again) - TARGET_DBFS) < 0.2

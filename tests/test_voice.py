@@ -126,7 +126,7 @@ def test_an_unknown_voice_falls_back_to_the_default_and_the_clip_is_keyed_by_the
     assert said == [f"companion: {source}:3: voices.guide = 'gmw/en-uss' is not a voice of the speech engine; "
                     "the guide speaks with the default voice instead (choose one from `companion voices`)"]
     default = ClipStore(tmp_path / "clips", VoiceSettings())
-    assert clips.voice("guide") == ESPEAK_DEFAULTS["guide"] and clips.wanted("guide") == "gmw/en-uss"
+    assert clips.voice("guide") == default.voice("guide") == "natural" and clips.wanted("guide") == "gmw/en-uss"
     assert list((tmp_path / "clips").rglob("*.wav")) == [default.path("guide", "You are here.")]
 
 
@@ -195,9 +195,10 @@ def test_check_voices_finds_every_unknown_voice_before_any_render(tmp_path, fres
 def test_an_unknown_default_is_an_error_not_a_loop(tmp_path, fresh_voices):
     from companion.voice import ClipStore, VoiceSettings
 
-    clips = ClipStore(tmp_path, VoiceSettings("bad-guide"), engine=FakeEngine([]), warn=lambda line: None)
+    # A's default is the engine's own (the guide's is the natural voice, which speaks anyway).
+    clips = ClipStore(tmp_path, VoiceSettings(A="bad-A"), engine=FakeEngine([]), warn=lambda line: None)
     with pytest.raises(EngineError):
-        clips.load("guide", "Hello.")
+        clips.load("A", "Hello.")
 
 
 def env_with(tmp_path, config_text):

@@ -169,7 +169,9 @@ def _run(options, early: EarlyOutput) -> int:
     def clips():
         from ..voice.clips import user_store
 
-        return user_store(cfg.voices)
+        store = user_store(cfg.voices)
+        store.warm_up()  # the natural voice's model, for the line with the return time
+        return store
 
     flow = PauseFlow(output=LazyOutput(), screen=screen, keys=keys, clips_factory=clips, journal_factory=journal,
                      minutes=options.minutes, default_minutes=cfg.break_minutes, quiet=options.quiet,

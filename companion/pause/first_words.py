@@ -6,8 +6,20 @@ it depends on. Reading it needs only `os` and `wave`, so a pause started with
 --leave or --reach speaks while the rest of companion is still loading (the
 ordinary path costs about 40 ms of imports, which also slow PortAudio's own
 start-up). Anything that does not match exactly means: take the ordinary path.
-With an empty cache, `render` makes that line first, without waiting for
-pyttsx3 to start (voice/espeak_direct.py).
+
+A clip in the natural voice depends on more than companion's own files: the
+voice's model and settings, piper's code, or, while the voice is not
+installed, the folders it would be installed into. `write` records those
+paths with their stats in the row itself, so `read` checks them with
+`os.stat` alone (no piper, no onnxruntime: the warm path never loads the
+model).
+
+With an empty cache, `render` makes that line first. In the natural voice
+the model alone takes longer to load than the first word's budget, so the
+package ships both sides' first lines, rendered by audio/make_first_words.py
+and named by their cache key: if the key the clip store computes now is the
+shipped one, the clip is copied into the cache. Otherwise (another voice, or
+rate) it renders, without waiting for pyttsx3 to start (voice/espeak_direct.py).
 """
 
 from __future__ import annotations
@@ -32,7 +44,9 @@ def _stat(path: str) -> str:
 # How clips are made (the clip format, the engine's defaults): an upgrade rewrites
 # these files, and the index must not outlive the clips it was made with.
 _VOICE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "voice")
-ENGINE_FILES = [os.path.join(_VOICE, name) for name in ("clips.py", "engine.py", "espeak_direct.py")]
+ENGINE_FILES = [os.path.join(_VOICE, name)
+                for name in ("clips.py", "engine.py", "espeak_direct.py", "piper_engine.py", "loudness.py")]
+SHIPPED = "first-words"  # in audio/: {side}.wav and keys.tsv, made by audio/make_first_words.py
 
 
 def _dependencies(script: str) -> list[str]:
@@ -51,10 +65,13 @@ def read(side: str) -> bytes:
         with open(os.path.join(user_dir("cache"), "clips", INDEX), encoding="utf-8") as f:
             for line in f:
                 fields = line.rstrip("\n").split("\t")
-                if fields[0] != side or len(fields) != 3 + len(_dependencies(fields[2])):
+                if fields[0] != side or len(fields) < 3 or len(fields) % 2 == 0:
                     continue
-                clip, script, stats = fields[1], fields[2], fields[3:]
-                if [_stat(p) for p in _dependencies(script)] != stats:
+                clip, script, pairs = fields[1], fields[2], fields[3:]
+                paths = pairs[0::2]
+                if not set(_dependencies(script)) <= set(paths):
+                    return b""  # written by another version
+                if any(_stat(path) != stat for path, stat in zip(paths, pairs[1::2])):
                     return b""
                 import wave
 
@@ -68,13 +85,16 @@ def read(side: str) -> bytes:
 
 
 def render(side: str) -> bytes:
-    """A cold cache: render the first line before anything else (and cache it)."""
+    """A cold cache: the first line before anything else (shipped, or rendered), and cached."""
     try:
-        from ..voice import espeak_direct
-        from ..voice.engine import ESPEAK_DEFAULTS
+        from ..voice import piper_engine
 
-        # espeak-ng starts and loads the usual voice (C, about 20 ms) while the config and script are read.
-        espeak_direct.warm_up(ESPEAK_DEFAULTS["guide"])
+        if not piper_engine.natural_installed():
+            from ..voice import espeak_direct
+            from ..voice.engine import ESPEAK_DEFAULTS
+
+            # espeak-ng starts and loads the usual voice (C, about 20 ms) while the config and script are read.
+            espeak_direct.warm_up(ESPEAK_DEFAULTS["guide"])
         from ..config import load
         from ..library import resolve
         from ..voice.clips import user_store
@@ -84,6 +104,9 @@ def render(side: str) -> bytes:
         if first is None:
             return b""
         clips = user_store(load().voices)
+        samples = shipped(clips, side, first.text)
+        if samples:
+            return samples
         clips.engine.direct_first = True  # no pyttsx3 start-up before this word
         try:
             samples = clips.load("guide", first.text)
@@ -92,6 +115,66 @@ def render(side: str) -> bytes:
         return b"" if clips.unavailable else samples
     except Exception:
         return b""  # the ordinary path will try again, and say what is wrong
+
+
+def shipped_keys() -> dict[str, tuple[str, str]]:
+    """side -> (cache key, text) of the first lines shipped in the package."""
+    from ..paths import builtin
+
+    keys = {}
+    try:
+        with open(builtin("audio") / SHIPPED / "keys.tsv", encoding="utf-8") as f:
+            for line in f:
+                fields = line.rstrip("\n").split("\t")
+                if len(fields) == 3:
+                    keys[fields[0]] = (fields[1], fields[2])
+    except OSError:
+        pass
+    return keys
+
+
+def shipped(clips, side: str, text: str) -> bytes:
+    """The shipped clip of this side's first line, copied into the cache, if its key is the one
+    `clips` would give it now (the natural voice at the default rate); else b""."""
+    key, shipped_text = shipped_keys().get(side, (None, None))
+    if key is None or shipped_text != text or clips.key("guide", text) != key:
+        return b""
+    from .. import pcm
+    from ..paths import builtin, private_dir
+
+    source = builtin("audio") / SHIPPED / f"{side}.wav"
+    samples = pcm.read_wav(source)
+    path = clips.path("guide", text)
+    if not path.exists():
+        import shutil
+        import tempfile
+
+        private_dir(path.parent)
+        fd, raw = tempfile.mkstemp(suffix=".wav", dir=path.parent)  # 0600; whole or not at all
+        os.close(fd)
+        try:
+            shutil.copyfile(source, raw)
+            os.replace(raw, path)
+        finally:
+            if os.path.exists(raw):
+                os.unlink(raw)
+    return samples
+
+
+def _voice_dependencies(clips) -> list[str]:
+    """What the guide's clip depends on beyond companion's files: a Piper voice's model, settings and
+    piper's code; or, when the natural voice is not installed, the folders an install would change
+    (installing it makes it the guide's voice)."""
+    from ..voice import piper_engine
+
+    voice = clips.voice("guide")
+    if piper_engine.is_piper_voice(voice):
+        model, config = piper_engine._files(voice)
+        code = piper_engine._package_dir("piper")
+        return [model, config, os.path.join(code, "voice.py") if code else os.path.join(os.curdir, "piper")]
+    if piper_engine.natural_installed():
+        return []
+    return sorted({entry for entry in sys.path if entry.endswith("-packages") and os.path.isdir(entry)})
 
 
 def write(clips) -> None:
@@ -108,5 +191,6 @@ def write(clips) -> None:
             first = first_spoken_line(f.read())
         clip = clips.path("guide", first.text) if first is not None else None
         if clip is not None and clip.exists():
-            rows.append("\t".join([side, str(clip), script, *(_stat(p) for p in _dependencies(script))]))
+            paths = [*_dependencies(script), *_voice_dependencies(clips)]
+            rows.append("\t".join([side, str(clip), script, *(f for p in paths for f in (p, _stat(p)))]))
     write_private(clips.root / INDEX, "".join(row + "\n" for row in rows))  # whole or not at all, 0600

@@ -1,8 +1,16 @@
 """Rendered speech, cached by content in the user cache dir.
 
 A clip's file name is a hash of everything that changes its sound (engine,
-voice, rate, pitch table, text, format version), so a second run renders
-nothing, and changing a voice never plays a stale clip.
+the voice's identity, rate, pitch, loudness, text, format version), so a
+second run renders nothing, and changing a voice never plays a stale clip.
+
+Each role's voice picks its engine: "natural" or a Piper `.onnx` file is
+spoken by Piper (piper_engine.py), anything else by pyttsx3. The guide is
+the natural voice when its extra is installed; A and B are espeak-ng's, so
+the three speakers stay distinct. A voice that cannot speak (unknown to
+espeak-ng, not installed, a file that does not load) falls back to pyttsx3's
+default for the role, with one line. Every clip is brought to one loudness
+as it is rendered (loudness.py), whatever made it.
 """
 
 from __future__ import annotations
@@ -13,10 +21,12 @@ from collections import namedtuple
 from pathlib import Path
 
 from .. import pcm
+from . import piper_engine
 from .engine import (ESPEAK_PITCH, EngineError, EngineUnavailable, Pyttsx3Engine, UnknownVoice, estimate_frames,
                      shared_engine)
+from .loudness import TARGET_DBFS
 
-FORMAT = 4  # bump when rendering, trimming or the key changes (4: clips made before the rate/voice fix)
+FORMAT = 5  # bump when rendering, trimming or the key changes (5: engines per role, one loudness)
 KEEP_SILENCE_FRAMES = pcm.frames_of(0.02)
 
 
@@ -66,55 +76,112 @@ class ClipStore:
 
     _lock = threading.Lock()  # shared by every store: the same line is never rendered twice at once
 
-    def __init__(self, root: Path, settings: VoiceSettings, engine: Pyttsx3Engine | None = None, warn=None):
+    def __init__(self, root: Path, settings: VoiceSettings, engine: Pyttsx3Engine | None = None, warn=None,
+                 piper=None):
         self.root = root
         self.settings = settings
-        self.engine = engine or shared_engine()
+        self.engine = engine or shared_engine()  # pyttsx3: A, B, and whatever the natural voice cannot speak
+        self._piper = piper  # the natural voice's engine, made when first needed
         self.warn = warn or _stderr  # the line that says a configured voice is unknown
         self.rendered = 0  # how many clips this store had to render
         self.unavailable: str | None = None  # why the engine could not start, if it could not
         self._frames: dict[Path, int] = {}
 
+    @property
+    def piper(self):
+        if self._piper is None:
+            self._piper = piper_engine.shared_piper()
+        return self._piper
+
+    def default_voice(self, role: str) -> str | None:
+        """The guide: the natural voice if its extra is installed. Others: pyttsx3's default."""
+        if role == "guide" and piper_engine.natural_installed():
+            return piper_engine.NATURAL
+        return self.engine.default_voice(role)
+
     def wanted(self, role: str) -> str | None:
         """The voice the settings ask for (the role's default if they name none)."""
-        return self.settings.voice(role) or self.engine.default_voice(role)
+        return self.settings.voice(role) or self.default_voice(role)
 
     def voice(self, role: str) -> str | None:
-        """The voice actually spoken: the wanted one, or the default in place of an unknown one.
+        """The voice actually spoken: the wanted one, or pyttsx3's default in place of one that cannot speak.
 
         An unknown voice is found lazily, when a clip it would speak is not cached
-        (see ensure), so a warm cache never lists the engine's voices."""
+        (see ensure), so a warm cache never lists the engine's voices. The natural
+        voice asked for without its extra installed is known at once (no import)."""
         wanted = self.wanted(role)
-        return self.engine.default_voice(role) if wanted in _unknown else wanted
+        if wanted == piper_engine.NATURAL and wanted not in _unknown and not piper_engine.natural_installed():
+            self._fall_back(role, wanted, f"the natural voice is not installed (install it with: "
+                                          f"pip install \"companion[natural]\")")
+        return self._fallback(role, wanted) if wanted in _unknown else wanted
+
+    def _fallback(self, role: str, wanted: str | None) -> str | None:
+        """Who speaks in place of `wanted`: the role's default; pyttsx3's if a Piper voice failed."""
+        return self.engine.default_voice(role) if piper_engine.is_piper_voice(wanted) else self.default_voice(role)
+
+    def warm_up(self) -> None:
+        """Load the guide's Piper model in a thread now (0.3-1 s), so a line rendered on demand
+        later (the pause's return time) waits only for its synthesis. Failures are left to ensure."""
+        voice = self.voice("guide")
+        if piper_engine.is_piper_voice(voice):
+            def load():
+                try:
+                    self.piper.load(voice)
+                except EngineError:
+                    pass
+
+            threading.Thread(target=load, daemon=True, name="load-voice").start()
+
+    def engine_for(self, voice: str | None):
+        return self.piper if piper_engine.is_piper_voice(voice) else self.engine
 
     def check_voices(self) -> list[str]:
-        """Find unknown voices now, not at the first render (`prepare`, `doctor`): the roles that fall back.
+        """Find voices that cannot speak now, not at the first render (`prepare`, `doctor`): the roles that fall back.
 
-        Raises EngineUnavailable if the engine cannot start."""
+        Raises EngineUnavailable if pyttsx3 cannot start."""
         fallen = []
         for role in ("guide", "A", "B", "you"):
             wanted = self.wanted(role)
-            if wanted and wanted not in _unknown and not self.engine.has_voice(wanted):
-                self._fall_back(role, wanted)
+            if wanted and wanted not in _unknown:
+                if piper_engine.is_piper_voice(wanted):
+                    self.voice(role)  # not installed: falls back here
+                    if wanted not in _unknown:
+                        try:
+                            self.piper.load(wanted)
+                        except EngineError as e:
+                            self._fall_back(role, wanted, str(e))
+                elif not self.engine.has_voice(wanted):
+                    self._fall_back(role, wanted)
             if wanted in _unknown:
                 fallen.append(role)
         return fallen
 
-    def _fall_back(self, role: str, wanted: str) -> bool:
-        """`wanted` is unknown: speak the role's default instead, saying so once. False: no better voice."""
-        default = self.engine.default_voice(role)
+    def _fall_back(self, role: str, wanted: str, why: str | None = None) -> bool:
+        """`wanted` cannot speak: speak the fallback for the role instead, saying so once.
+        False: no other voice to fall back to."""
+        default = self._fallback(role, wanted)
         if wanted == default:
             return False
         _unknown.add(wanted)
         if wanted not in _told:
             _told.add(wanted)
-            self.warn(unknown_voice_line(self.settings, role, wanted))
+            self.warn(unknown_voice_line(self.settings, role, wanted) if why is None
+                      else failed_voice_line(self.settings, role, wanted, why))
         return True
 
+    def key(self, role: str, text: str) -> str:
+        """The clip's cache key: everything that changes how it sounds."""
+        voice = self.voice(role)
+        engine = self.engine_for(voice)
+        if engine is self.engine:
+            identity = [FORMAT, engine.name, engine.driver, voice, self.settings.rate_wpm, ESPEAK_PITCH.get(role),
+                        TARGET_DBFS, text]
+        else:  # the voice's identity is cheap (versions, or a file's size and time): no model is loaded
+            identity = [FORMAT, piper_engine.identity(voice), self.settings.rate_wpm, text]
+        return _sha256(repr(identity).encode()).hexdigest()  # repr: no json import on the hot path
+
     def path(self, role: str, text: str) -> Path:
-        identity = [FORMAT, self.engine.name, self.engine.driver, self.voice(role), self.settings.rate_wpm,
-                    ESPEAK_PITCH.get(role), text]
-        digest = _sha256(repr(identity).encode()).hexdigest()  # repr: no json import on the hot path
+        digest = self.key(role, text)
         return self.root / digest[:2] / f"{digest}.wav"
 
     def ensure(self, role: str, text: str) -> Path:
@@ -127,14 +194,18 @@ class ClipStore:
             with self._lock:
                 path = self.path(role, text)  # another thread may have found the voice unknown meanwhile
                 if not path.exists():
+                    voice = self.voice(role)
                     try:
                         self._render(role, text, path)
                     except UnknownVoice as e:
                         if not self._fall_back(role, e.voice):
                             raise
-                        path = self.path(role, text)
-                        if not path.exists():
-                            self._render(role, text, path)
+                    except EngineError as e:  # the natural voice or a voice file could not load or speak
+                        if not piper_engine.is_piper_voice(voice) or not self._fall_back(role, voice, str(e)):
+                            raise
+                    path = self.path(role, text)
+                    if not path.exists():
+                        self._render(role, text, path)
         return path
 
     def frames(self, role: str, text: str) -> int:
@@ -160,16 +231,19 @@ class ClipStore:
         import tempfile
 
         from ..paths import private_dir
+        from .loudness import normalize
 
         private_dir(path.parent)
         fd, raw = tempfile.mkstemp(suffix=".wav", dir=path.parent)
         os.close(fd)
+        voice = self.voice(role)
+        engine = self.engine_for(voice)
         try:
-            self.engine.render(text, Path(raw), self.voice(role), self.settings.rate_wpm, role)
+            engine.render(text, Path(raw), voice, self.settings.rate_wpm, role)
             data = pcm.trim(_as_player_format(Path(raw)), keep_frames=KEEP_SILENCE_FRAMES)
             if not data:
                 raise EngineError(f"the speech engine produced only silence for {text[:40]!r}")
-            pcm.write_wav(Path(raw), data)
+            pcm.write_wav(Path(raw), normalize(data, getattr(engine, "level_dbfs", TARGET_DBFS)))
             os.replace(raw, path)  # atomic: a half-written clip is never seen
             self.rendered += 1
         finally:
@@ -192,6 +266,15 @@ def unknown_voice_line(settings: VoiceSettings, role: str, voice: str) -> str:
 
     return (f"companion: {where}voices.{role} = {shown(voice)} is not a voice of the speech engine; {name} speaks "
             f"with the default voice instead (choose one from `companion voices`)")
+
+
+def failed_voice_line(settings: VoiceSettings, role: str, voice: str, why: str) -> str:
+    """The one line that says a Piper voice cannot speak: which, why, and who speaks instead."""
+    from ..config import shown
+
+    name = ROLE_NAMES.get(role, role)
+    why = why.removeprefix("companion: ")
+    return f"companion: voices.{role} = {shown(voice)}: {why}; {name} speaks with the default voice instead"
 
 
 def _as_player_format(path: Path) -> bytes:

