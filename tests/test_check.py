@@ -12,6 +12,8 @@ from click.testing import CliRunner
 from companion.cli import cli
 from companion.script import ScriptError, ScriptErrors, check, parse
 from companion.textsafe import MAX_SPOKEN_CHARS, MAX_SUMMARY_CHARS, MAX_TITLE_CHARS, visible
+from tests.conftest import ESPEAK_GUIDE
+
 
 SOUNDS = frozenset({"waves"})
 HEAD = '+++\ntitle = "T"\n+++\n'
@@ -23,7 +25,7 @@ def home(tmp_path, monkeypatch):
     for name in ("CACHE", "DATA", "CONFIG"):
         monkeypatch.setenv(f"XDG_{name}_HOME", str(tmp_path / name.lower()))
     (tmp_path / "config" / "companion").mkdir(parents=True)
-    (tmp_path / "config" / "companion" / "config.toml").write_text("background_prepare = false\n")
+    (tmp_path / "config" / "companion" / "config.toml").write_text(ESPEAK_GUIDE)
     return tmp_path
 
 

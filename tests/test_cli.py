@@ -10,6 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from companion.cli import cli
+from tests.conftest import ESPEAK_GUIDE
+
 
 GOOD = '+++\ntitle = "Tiny"\nfor = "both"\n+++\nYou are here.\n[pause 1s]\nFeel your feet.\n'
 
@@ -19,7 +21,7 @@ def home(tmp_path, monkeypatch):
     for name in ("CACHE", "DATA", "CONFIG"):
         monkeypatch.setenv(f"XDG_{name}_HOME", str(tmp_path / name.lower()))
     (tmp_path / "config" / "companion").mkdir(parents=True)
-    (tmp_path / "config" / "companion" / "config.toml").write_text("background_prepare = false\n")
+    (tmp_path / "config" / "companion" / "config.toml").write_text(ESPEAK_GUIDE)
     return tmp_path
 
 
@@ -158,6 +160,7 @@ def test_list_groups_by_moment_and_whom_with_measured_minutes(home):
 
 
 def test_prepare_renders_every_builtin_and_doctor_reports_the_cache_ready(home):
+    (home / "config" / "companion" / "config.toml").write_text(ESPEAK_GUIDE)
     assert "not rendered yet" in invoke("doctor").output
     first = invoke("prepare")
     assert first.exit_code == 0 and "The cache is ready" in first.output
@@ -212,6 +215,7 @@ def test_prepare_sweeps_half_made_renders_but_not_fresh_ones(home):
     old.write_bytes(b"")
     fresh.write_bytes(b"")
     os.utime(old, (time.time() - 3600, time.time() - 3600))
+    (home / "config" / "companion" / "config.toml").write_text(ESPEAK_GUIDE)
     assert invoke("prepare").exit_code == 0
     assert not old.exists() and fresh.exists()
 

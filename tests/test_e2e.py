@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import prepared_cache
 from tests.soundlab import Running, wait_until_it_catches, wav_segments
 
 DATA = Path(__file__).parent / "data"
@@ -39,28 +40,9 @@ def companion(*args, env, **kwargs):
                           timeout=120, stdin=subprocess.DEVNULL, **kwargs)
 
 
-_library: dict[str, Path] = {}
-
-
 def prepare(env):
-    """`companion prepare` into this test's cache, as after a first use. The whole library in the natural
-    voice takes minutes here, so it is rendered once a session into a template that each test's cache
-    starts from; prepare then renders what the template lacks and writes this cache's index and stamp."""
-    import shutil
-    import tempfile
-
-    if "clips" not in _library:
-        template = Path(tempfile.mkdtemp(prefix="companion-e2e-library-"))
-        template_env = dict(env) | {"XDG_CACHE_HOME": str(template)}
-        done = subprocess.run([sys.executable, "-m", "companion", "prepare", "--quiet"], env=template_env,
-                              capture_output=True, text=True, timeout=1800, stdin=subprocess.DEVNULL)
-        assert done.returncode == 0, done.stderr
-        _library["clips"] = template / "companion" / "clips"
-    clips = Path(env["XDG_CACHE_HOME"]) / "companion" / "clips"
-    clips.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    shutil.copytree(_library["clips"], clips, dirs_exist_ok=True,
-                    ignore=shutil.ignore_patterns("first-words.tsv", "prepared.json", "prepare.lock"))
-    return companion("prepare", env=env)
+    """`companion prepare` into this test's cache, as after a first use (from the session's template)."""
+    return prepared_cache(env)
 
 
 def timeline(script, env):

@@ -15,6 +15,8 @@ import subprocess
 import sys
 
 import pytest
+from tests.conftest import ESPEAK_GUIDE
+
 
 SEED = 20261130
 FILES = 40
@@ -96,7 +98,7 @@ def fuzzed(tmp_path_factory):
         env[f"XDG_{name}_HOME"] = str(home / name.lower())
     scripts = home / "config" / "companion" / "scripts"
     scripts.mkdir(parents=True)
-    (home / "config" / "companion" / "config.toml").write_text("background_prepare = false\n")
+    (home / "config" / "companion" / "config.toml").write_text(ESPEAK_GUIDE)
     rng = random.Random(SEED)
     paths = []
     for index in range(FILES):

@@ -7,6 +7,8 @@ import sys
 import textwrap
 import time
 from pathlib import Path
+from tests.conftest import ESPEAK_GUIDE
+
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -145,7 +147,7 @@ def test_ctrl_c_or_kill_at_any_point_of_a_sessions_start_up_is_130_and_never_abo
 
     home = {f"XDG_{name}_HOME": str(tmp_path / name.lower()) for name in ("CACHE", "DATA", "CONFIG")}
     (tmp_path / "config" / "companion").mkdir(parents=True)
-    (tmp_path / "config" / "companion" / "config.toml").write_text("background_prepare = false\n")
+    (tmp_path / "config" / "companion" / "config.toml").write_text(ESPEAK_GUIDE)
     env = sound_server.env | home
     script = str(ROOT / "tests" / "data" / "long-sound.txt")
     shown = subprocess.run([sys.executable, "-m", "companion", "show", script], env=env, capture_output=True,

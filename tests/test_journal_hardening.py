@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from companion.journal import MIGRATIONS, Journal
+from tests.conftest import ESPEAK_GUIDE
 
 SHORT = '+++\ntitle = "Short"\n+++\nYou are here.\n'
 
@@ -27,6 +28,7 @@ WRITER = r"""
 import os, sys, time
 from pathlib import Path
 from companion.journal import Journal, open_or_warn
+
 
 gate, count, name = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 print("ready", flush=True)
@@ -47,7 +49,7 @@ journal.close()
 @pytest.fixture
 def home(tmp_path):
     (tmp_path / "config" / "companion").mkdir(parents=True)
-    (tmp_path / "config" / "companion" / "config.toml").write_text("background_prepare = false\n")
+    (tmp_path / "config" / "companion" / "config.toml").write_text(ESPEAK_GUIDE)
     return tmp_path
 
 

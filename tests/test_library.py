@@ -23,8 +23,8 @@ JARGON = re.compile(r"\b(avoidant|anxious|narcissis\w*|attachment style|trauma\w
 BRIEF = {
     "stay": ("leaving", "conflict", 4, 8), "sit": ("reaching", "conflict", 4, 8),
     "soften-reaching": ("leaving", "conflict", 3, 6), "soften-leaving": ("reaching", "conflict", 3, 6),
-    "underneath": ("both", None, 5, 8), "boat": ("leaving", "conflict", 3, 5), "return": ("both", None, 2, 4),
-    "dancefloor": ("pair", "together", 8, 12),
+    "underneath": ("both", None, 5, 8), "boat": ("leaving", "conflict", 3, 6), "return": ("both", None, 2, 4),
+    "dancefloor": ("pair", "together", 8, 13),
     "night": ("both", "conflict", 2, 6), "next-day": ("both", "conflict", 2, 6),
     "before-talk": ("both", "conflict", 2, 6), "followed": ("leaving", "conflict", 2, 6),
     "not-back": ("reaching", "conflict", 2, 6), "texting": ("both", "conflict", 2, 6),

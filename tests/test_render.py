@@ -8,6 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from companion.cli import cli
+from tests.conftest import ESPEAK_GUIDE
+
 
 TINY = '+++\ntitle = "Tiny"\nfor = "both"\n+++\nYou are here.\n'
 
@@ -19,7 +21,7 @@ def home(tmp_path, monkeypatch):
         monkeypatch.setenv(f"XDG_{name}_HOME", str(tmp_path / name.lower()))
         env[f"XDG_{name}_HOME"] = str(tmp_path / name.lower())
     (tmp_path / "config" / "companion").mkdir(parents=True)
-    (tmp_path / "config" / "companion" / "config.toml").write_text("background_prepare = false\n")
+    (tmp_path / "config" / "companion" / "config.toml").write_text(ESPEAK_GUIDE)
     (tmp_path / "mine.txt").write_text(TINY)
     monkeypatch.chdir(tmp_path)
     return env

@@ -20,9 +20,11 @@ def test_alternating_rates_and_voices_are_each_applied_to_their_own_line(tmp_pat
         rate, voice = settings[i % len(settings)]
         out = tmp_path / f"{i}.wav"
         engine.render("You are here.", out, voice, rate)
-        lengths.setdefault((rate, voice), set()).add(frames(out) // 1000)
-    assert all(len(found) == 1 for found in lengths.values()), lengths
-    assert lengths[(100, "gmw/en-us")].pop() > 2 * lengths[(200, "gmw/en-us")].pop()
+        lengths.setdefault((rate, voice), []).append(frames(out))
+    # The same line at the same rate and voice, within a few frames (a line at the previous line's rate or
+    # voice was 40-100% off); not to the frame, which a rounding of espeak-ng's own may move.
+    assert all(max(found) <= 1.03 * min(found) for found in lengths.values()), lengths
+    assert min(lengths[(100, "gmw/en-us")]) > 2 * max(lengths[(200, "gmw/en-us")])
 
 
 def median_f0(samples, rate=22050):

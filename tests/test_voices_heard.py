@@ -11,6 +11,7 @@ import sys
 import pytest
 
 from companion.library import builtin_scripts
+from tests.conftest import prepared_cache
 from tests.voicelab import levels_db, median_pitch_hz, render_and_show
 
 SPREAD_DB = 1.5
@@ -18,16 +19,15 @@ SPREAD_DB = 1.5
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
-    """One cache for the module, prepared once (the whole library in the natural voice)."""
+    """One cache for the module, prepared (the whole library in the natural voice, from the session's template)."""
     home = tmp_path_factory.mktemp("home")
     env = dict(os.environ)
     for name in ("CACHE", "DATA", "CONFIG"):
         env[f"XDG_{name}_HOME"] = str(home / name.lower())
     (home / "config" / "companion").mkdir(parents=True)
     (home / "config" / "companion" / "config.toml").write_text("background_prepare = false\n")
-    done = subprocess.run([sys.executable, "-m", "companion", "prepare"], env=env, capture_output=True, text=True,
-                          timeout=1800)
-    assert done.returncode == 0 and "The cache is ready" in done.stdout, done.stderr
+    done = prepared_cache(env)  # the session's library, then prepare here
+    assert done.returncode == 0 and "The cache" in done.stdout, done.stderr
     return env
 
 
