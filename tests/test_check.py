@@ -7,30 +7,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from companion.cli import cli
 from companion.script import ScriptError, ScriptErrors, check, parse
 from companion.textsafe import MAX_SPOKEN_CHARS, MAX_SUMMARY_CHARS, MAX_TITLE_CHARS, visible
-from tests.conftest import ESPEAK_GUIDE
-
+from tests.test_cli import home, invoke  # noqa: F401  (home: the CLI tests' private folders)
 
 SOUNDS = frozenset({"waves"})
 HEAD = '+++\ntitle = "T"\n+++\n'
 SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
-
-
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    for name in ("CACHE", "DATA", "CONFIG"):
-        monkeypatch.setenv(f"XDG_{name}_HOME", str(tmp_path / name.lower()))
-    (tmp_path / "config" / "companion").mkdir(parents=True)
-    (tmp_path / "config" / "companion" / "config.toml").write_text(ESPEAK_GUIDE)
-    return tmp_path
-
-
-def invoke(*args):
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
 def write(home, text, name="s.txt"):
