@@ -58,10 +58,10 @@ sys.path.insert(0, sys.argv[2])  # the repository root, as `python -m` from ther
 def mark(what): marks.append((time.monotonic(), what))
 out = sys.argv[1]  # read now: sys.argv is replaced below
 atexit.register(lambda: open(out, "w").write(json.dumps(marks)))
-for modules, what in [("companion.cli", "import click, companion.cli"),
+for modules, what in [("companion.cli.app", "import click, companion.cli.app"),
                       ("companion.library companion.script", "import companion.script (pydantic), library"),
                       ("companion.config companion.voice companion.paths", "import config, voice"),
-                      ("companion.player companion.session companion.screen companion.outputs companion.journal",
+                      ("companion.playback.player companion.playback.session companion.playback.screen companion.playback.outputs companion.journal",
                        "import player, session, screen, outputs, journal (sqlite3)"),
                       ("sounddevice", "import sounddevice (cffi, libportaudio)")]:
     for module in modules.split():
@@ -83,17 +83,17 @@ def after(target, what, first=None):
         return result
     wrapped.done = False
     setattr(obj, name, wrapped)
-after("companion.cli:load_sequence", "script parsed")
-after("companion.cli:clip_store", "config read, clip store made")
-after("companion.cli:open_journal", "journal opened")
-after("companion.session:open_output", "output stream opened")
-after("companion.outputs:open_output", "output stream opened")
-after("companion.player:Lengths.speech", "planner: first clip's length known")
-after("companion.player:audio_for", "loader: first clip's samples in memory")
-after("companion.outputs:DeviceOutput.start", "stream started")
-after("companion.cursor:Cursor.read", "callback hands PortAudio the first non-silent block", first=any)
+after("companion.cli.sequences:load_sequence", "script parsed")
+after("companion.cli.common:clip_store", "config read, clip store made")
+after("companion.cli.app:open_journal", "journal opened")
+after("companion.playback.session:open_output", "output stream opened")
+after("companion.playback.outputs:open_output", "output stream opened")
+after("companion.playback.player:Lengths.speech", "planner: first clip's length known")
+after("companion.playback.player:audio_for", "loader: first clip's samples in memory")
+after("companion.playback.outputs:DeviceOutput.start", "stream started")
+after("companion.playback.cursor:Cursor.read", "callback hands PortAudio the first non-silent block", first=any)
 sys.argv = ["companion", "play", "stay"]
-cli = importlib.import_module("companion.cli")
+cli = importlib.import_module("companion.cli.app")
 cli.main()
 """
 

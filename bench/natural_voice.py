@@ -72,7 +72,7 @@ def spread(values) -> str:
 
 
 def main() -> None:
-    from companion import pcm
+    from companion.playback import pcm
     from companion.voice.loudness import loudness_dbfs, peak_dbfs
     from companion.voice.piper_engine import CALM_WPM, SENTENCE_SILENCE_S, PiperEngine, length_scale
 

@@ -35,7 +35,7 @@ def main() -> None:
     try:
         try:
             interrupt.install()
-            from .cli import main as click_main
+            from .cli.app import main as click_main
 
             click_main()
         finally:

@@ -127,7 +127,7 @@ def _natural() -> Check:
             spoken = time.monotonic()
         except EngineError as e:
             return False, "natural voice", f"{e}; the guide speaks with espeak-ng instead"
-        from . import pcm
+        from .playback import pcm
 
         seconds = pcm.wav_frames(out) / pcm.RATE_HZ
     return True, "natural voice", f"Piper's joe loaded in {loaded - started:.2f} s and spoke {seconds:.1f} s of " \
@@ -170,7 +170,7 @@ def _journal() -> Check:
 
 
 def _sounds() -> Check:
-    from . import assets
+    from .playback import assets
 
     missing = [name for name in ("bell", "bell-soft", "breath-in", "breath-out") if not assets.path(name).exists()]
     if missing:

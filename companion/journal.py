@@ -25,7 +25,7 @@ import time
 from datetime import date, datetime
 from pathlib import Path
 
-from .daily import HEARD  # a practice counts when this much of its planned time was heard
+from .practice.schedule import HEARD  # a practice counts when this much of its planned time was heard
 from .paths import private_dir, tighten
 
 MIGRATIONS: list[str] = [

@@ -86,7 +86,7 @@ def _utterances():
     from .pause.pulse import INSTRUCTIONS, verdict
     from .pause.waits import LEAVING_CUES, REACHING_CUES, announcement, back_to_the_break
     from .script import parse_file
-    from .timeline import BREATH_CUES
+    from .playback.timeline import BREATH_CUES
 
     seen = set()
 

@@ -1,6 +1,6 @@
 """In-memory stand-ins for unit tests of the pure core (never for end-to-end)."""
 
-from companion import pcm
+from companion.playback import pcm
 
 
 class FakeClips:

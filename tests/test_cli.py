@@ -9,7 +9,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from companion.cli import cli
+from companion.cli.app import cli
 from tests.conftest import ESPEAK_GUIDE
 
 

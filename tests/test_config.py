@@ -137,7 +137,7 @@ def test_the_pause_goes_on_with_the_defaults_when_the_config_is_nested_too_deep(
 def test_doctor_with_a_typo_in_the_config_names_the_line_and_runs_every_check(tmp_path, monkeypatch):
     from click.testing import CliRunner
 
-    from companion.cli import cli
+    from companion.cli.app import cli
 
     for name in ("CACHE", "DATA", "CONFIG"):
         monkeypatch.setenv(f"XDG_{name}_HOME", str(tmp_path / name.lower()))

@@ -2,10 +2,10 @@
 
 import pytest
 
-from companion import pcm
-from companion.cursor import Audio, Cursor
-from companion.outputs import ClockOutput
-from companion.timeline import Event
+from companion.playback import pcm
+from companion.playback.cursor import Audio, Cursor
+from companion.playback.outputs import ClockOutput
+from companion.playback.timeline import Event
 from tests.fakes import FakeClock
 
 S = pcm.SAMPLE_BYTES
@@ -137,7 +137,7 @@ def test_skip_to_last_starts_the_last_event_now():
 def test_space_pauses_the_first_line_even_while_it_plays_as_a_prelude():
     from types import SimpleNamespace
 
-    from companion.outputs import DeviceOutput
+    from companion.playback.outputs import DeviceOutput
 
     cursor = ready_cursor()
     device = SimpleNamespace(_silent=False, cursor=cursor, _prelude=tone(9, 100), _prelude_at=0, _drained=0,

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from companion.daily import Practice, choose, parse_rating, streaks, weeks
+from companion.practice.schedule import Practice, choose, parse_rating, streaks, weeks
 
 CANDIDATES = ["daily-both-exhale", "daily-both-scan", "daily-leaving-feet"]
 MONDAY = date(2026, 11, 23)
@@ -85,8 +85,8 @@ def test_a_week_with_no_ratings_has_no_averages():
 
 # -- the day's end, what counts, and the figures over fixed histories ----------------------------------
 
-from companion import practice as practice_module  # noqa: E402
-from companion.daily import calendar, counts, day_of, helped_most, shade  # noqa: E402
+from companion.practice import report as practice_module  # noqa: E402
+from companion.practice.schedule import calendar, counts, day_of, helped_most, shade  # noqa: E402
 from companion.journal import Journal  # noqa: E402
 
 FOUR = 4 * 60
@@ -199,7 +199,7 @@ def test_no_message_speaks_of_a_broken_or_lost_streak():
     from pathlib import Path
 
     source = "".join((Path(__file__).parent.parent / "companion" / name).read_text()
-                     for name in ("practice.py", "cli_practice.py", "daily.py"))
+                     for name in ("practice/report.py", "cli/practice.py", "practice/schedule.py"))
     strings = " ".join(line for line in source.splitlines() if '"' in line and not line.strip().startswith("#"))
     for word in ("broken", "broke", "lost your", "missed", "reset"):
         assert word not in strings.lower()

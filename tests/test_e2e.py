@@ -136,7 +136,7 @@ def test_render_places_every_event_sample_exact(tmp_path, home):
             with wave.open(e["clip"]) as w:
                 assert np.array_equal(part, np.frombuffer(w.readframes(w.getnframes()), "<i2")), e
         elif e["kind"] == "bell":  # the bundled bell, at the level it is played at (under speech: assets.py)
-            from companion import assets
+            from companion.playback import assets
 
             assert np.array_equal(part, np.frombuffer(assets.load(e["asset"]), "<i2")), e
         elif e["kind"] in ("breath", "sound") and e["asset"]:
@@ -397,7 +397,7 @@ def test_after_a_prelude_q_ends_the_pause_at_once(sound_server, recorder, home):
 ALSA_ERROR = """
 import ctypes, sys
 if sys.argv[1] == "open":
-    from companion.outputs import DeviceOutput
+    from companion.playback.outputs import DeviceOutput
     DeviceOutput()
 alsa = ctypes.CDLL("libasound.so.2")
 pcm = ctypes.c_void_p()

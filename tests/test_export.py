@@ -9,7 +9,7 @@ import stat
 import pytest
 from click.testing import CliRunner
 
-from companion.cli import cli
+from companion.cli.app import cli
 from companion.journal import Journal
 
 

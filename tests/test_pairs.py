@@ -12,9 +12,9 @@ import re
 import pytest
 
 from companion.library import builtin_scripts
-from companion.player import Lengths
+from companion.playback.player import Lengths
 from companion.script import Breathe, Pause, Sound, Speak, Turn
-from companion.timeline import plan
+from companion.playback.timeline import plan
 from tests.test_library import INSTRUCTION, JARGON, SAFETY, SEQUENCES, sentences, spoken, words_per_sentence
 
 PAIRS = ("agreement", "repair", "reunion", "checkin", "soft-start")

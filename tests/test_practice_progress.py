@@ -7,7 +7,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from companion.cli import cli
+from companion.cli.app import cli
 from companion.journal import Journal
 
 

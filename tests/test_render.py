@@ -7,7 +7,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from companion.cli import cli
+from companion.cli.app import cli
 from tests.conftest import ESPEAK_GUIDE
 
 
@@ -105,7 +105,7 @@ def test_render_into_a_missing_folder_is_one_line_and_nothing_more(home, tmp_pat
 
 def test_render_wav_that_cannot_open_its_file_leaves_no_half_made_writer(tmp_path):
     # wave.open(path) failing left a Wave_write whose __del__ printed "Exception ignored" at exit
-    code = "import sys\nfrom companion.outputs import render_wav\n" \
+    code = "import sys\nfrom companion.playback.outputs import render_wav\n" \
            "try: render_wav(None, 10, sys.argv[1])\nexcept OSError as e: print(type(e).__name__)\n"
     done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "none" / "x.wav")], capture_output=True,
                           text=True, timeout=60)

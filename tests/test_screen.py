@@ -4,7 +4,7 @@ import io
 
 import pytest
 
-from companion.screen import Screen
+from companion.playback.screen import Screen
 
 
 class Terminal(io.StringIO):
@@ -51,7 +51,7 @@ def test_a_terminal_that_has_gone_is_written_to_no_more_and_raises_nothing():
 def test_a_line_from_a_pipe_leaves_the_keys_after_it_unread():
     import os
 
-    from companion.screen import Keys
+    from companion.playback.screen import Keys
 
     read_end, write_end = os.pipe()
     os.write(write_end, b"7\nnq")
@@ -101,10 +101,10 @@ def test_a_closed_pipe_is_gone_and_written_to_no_more():
 
 def _session_to_a_closed_pipe(tmp_path, output_name, pause):
     from companion.journal import Journal
-    from companion.outputs import ClockOutput
-    from companion.player import Player
+    from companion.playback.outputs import ClockOutput
+    from companion.playback.player import Player
     from companion.script import parse
-    from companion.session import run
+    from companion.playback.session import run
     from tests.fakes import FakeClips, FakeClock
 
     class Keys:
@@ -143,7 +143,7 @@ def test_a_session_with_sound_goes_on_when_only_its_captions_pipe_closed(tmp_pat
 def test_a_line_from_a_pipe_is_echoed_with_its_escape_codes_shown(capsys):
     import os
 
-    from companion.screen import Keys
+    from companion.playback.screen import Keys
 
     read_end, write_end = os.pipe()
     os.write(write_end, b"\x1b[2J7\n")

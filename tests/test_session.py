@@ -3,11 +3,11 @@
 import pytest
 
 from companion.journal import Journal, JournalError, Unrecorded
-from companion.outputs import ClockOutput
-from companion.player import Player
-from companion.screen import Screen
+from companion.playback.outputs import ClockOutput
+from companion.playback.player import Player
+from companion.playback.screen import Screen
 from companion.script import parse
-from companion.session import run
+from companion.playback.session import run
 from tests.fakes import FakeClips, FakeClock
 
 

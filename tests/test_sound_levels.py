@@ -1,6 +1,6 @@
 """Bells, breath tones and ambient sounds sit at fixed levels below speech."""
 
-from companion import assets, pcm
+from companion.playback import assets, pcm
 from companion.voice.loudness import TARGET_DBFS, loudness_dbfs, peak_dbfs
 
 NAMES = [assets.BELL, assets.BELL_SOFT, assets.BREATH_IN, assets.BREATH_OUT, *sorted(assets.ambient_names())]

@@ -1,7 +1,7 @@
 """The pure timeline: every event placed at an absolute offset, nothing lost."""
 
 from companion.script import parse
-from companion.timeline import LINE_GAP_S, iter_events, plan
+from companion.playback.timeline import LINE_GAP_S, iter_events, plan
 from tests.fakes import FakeClips, frames
 
 HEAD = '+++\ntitle = "T"\n+++\n'

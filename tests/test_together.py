@@ -9,11 +9,10 @@ import time
 
 import pytest
 
-import companion.cli  # noqa: F401  (first: the commands import one another through it)
 from companion import journal as journal_module
-from companion import practice
-from companion.cli_practice import together_words
-from companion.cli_together import menu_lines, suggested
+from companion.practice import report as practice
+from companion.cli.practice import together_words
+from companion.cli.together import menu_lines, suggested
 from companion.script.parse import parse
 from companion.spoken import Spoken, check_names
 from tests.test_cli import home, invoke  # noqa: F401  (the fixture)
@@ -43,7 +42,7 @@ def test_names_are_stripped():
 
 
 def test_names_fill_placeholders_and_name_the_speaker_in_captions():
-    from companion.timeline import iter_events
+    from companion.playback.timeline import iter_events
 
     class Fixed:
         def speech(self, role, text):

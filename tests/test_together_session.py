@@ -3,11 +3,11 @@
 import time
 
 from companion.journal import Journal
-from companion.outputs import ClockOutput
-from companion.player import Player
-from companion.screen import Screen
+from companion.playback.outputs import ClockOutput
+from companion.playback.player import Player
+from companion.playback.screen import Screen
 from companion.script import parse
-from companion.session import CUE_NOTE, GROUNDING, WRAP_NOTE, run
+from companion.playback.session import CUE_NOTE, GROUNDING, WRAP_NOTE, run
 from companion.spoken import Spoken
 from companion.together.turns import Together
 from tests.fakes import FakeClips, FakeClock

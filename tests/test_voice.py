@@ -178,7 +178,7 @@ class FakeEngine:
     def render(self, text, out, voice, rate_wpm, role="guide"):
         if voice not in self.voices:
             raise UnknownVoice(voice)
-        from companion import pcm
+        from companion.playback import pcm
 
         self.spoken.append(voice)
         pcm.write_wav(out, b"\x00\x10" * 2000)
@@ -277,7 +277,7 @@ TINY = '+++\ntitle = "Tiny"\nfor = "pair"\n+++\nYou are here.\nA: I feel my feet
 def invoke(*args):
     from click.testing import CliRunner
 
-    from companion.cli import cli
+    from companion.cli.app import cli
 
     return CliRunner().invoke(cli, list(args))
 

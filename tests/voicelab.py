@@ -6,7 +6,7 @@ import sys
 
 import numpy as np
 
-from companion import pcm
+from companion.playback import pcm
 from companion.voice.loudness import loudness_dbfs
 
 FRAME_S = 0.04

@@ -43,7 +43,7 @@ class EarlyOutput:
             import sounddevice  # noqa: F401
         except Exception:
             pass  # DeviceOutput says what is wrong
-        from ..outputs import DeviceOutput, NoDevice
+        from ..playback.outputs import DeviceOutput, NoDevice
 
         try:
             self.output = DeviceOutput()
@@ -88,7 +88,7 @@ class EarlyOutput:
         if self.output is None:
             if self.problem:
                 warn(f"No sound device could be opened ({self.problem}); going on with captions only.")
-            from ..outputs import ClockOutput
+            from ..playback.outputs import ClockOutput
 
             self.output = ClockOutput()
         return self.output
@@ -130,7 +130,7 @@ def _run(options, early: EarlyOutput) -> int:
             if early.output is not None:
                 early.output.play_prelude(samples)
                 prelude = samples
-    from ..screen import Keys, Screen
+    from ..playback.screen import Keys, Screen
 
     screen, keys = Screen(), Keys()
     if options.side is None and not keys.active:

@@ -139,7 +139,7 @@ def shipped(clips, side: str, text: str) -> bytes:
     key, shipped_text = shipped_keys().get(side, (None, None))
     if key is None or shipped_text != text or clips.key("guide", text) != key:
         return b""
-    from .. import pcm
+    from ..playback import pcm
     from ..paths import builtin, private_dir
 
     source = builtin("audio") / SHIPPED / f"{side}.wav"

@@ -21,8 +21,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from .. import interrupt, pcm
-from ..screen import clock
+from .. import interrupt
+from ..playback import pcm
+from ..playback.screen import clock
 
 QUESTION = ("Do you want to leave, or to reach?  [l/r]\n"
             "  l  leave: my body wants to get out\n"
@@ -123,7 +124,7 @@ class PauseFlow:
                 self._finish(reason)
         if message:
             self.warn(f"companion: {message}")
-        from ..session import EXIT_CODES
+        from ..playback.session import EXIT_CODES
 
         if self.unrecorded:  # said when it happened; and never exit 0 (as session.Outcome)
             return EXIT_CODES[reason] or 1
@@ -242,8 +243,8 @@ class PauseFlow:
     def phase(self, steps, stage: str, note=None, keep_time: bool = False, ready_key: bool = False,
               moment_keys: dict[str, str] | None = None, times: bool | None = None) -> str:
         """Play `steps` to the shared output; returns the session's reason (see session.run for the rest)."""
-        from ..player import Player
-        from ..session import run
+        from ..playback.player import Player
+        from ..playback.session import run
 
         self.record["stage"] = stage
         player = Player(steps, self.clips, self.spoken)
@@ -259,7 +260,7 @@ class PauseFlow:
         return outcome.reason
 
     def wait(self, side: str, minutes: float) -> str:
-        from ..player import Lengths
+        from ..playback.player import Lengths
         from . import waits
         from ..spoken import return_time
         from .banner import banner

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .. import assets
-from ..pcm import RATE_HZ
+from ..playback import assets
+from ..playback.pcm import RATE_HZ
 from ..script import Bell, Pause, Speak
 
 COUNT_S = 15
@@ -32,7 +32,7 @@ START, STOP = "● Start counting now.", "● Stop."
 
 def count_note(cursor) -> str:
     """The progress line of the count: the seconds left between the bells (shown with captions only, too)."""
-    from ..screen import clock
+    from ..playback.screen import clock
 
     bells = [i for i, e in enumerate(cursor.events) if e.kind == "bell"]
     if len(bells) == 2 and bells[0] <= cursor.index < bells[1]:

@@ -6,9 +6,9 @@ the spoken cues are computed from the real lengths of the spoken lines.
 
 from __future__ import annotations
 
-from ..pcm import RATE_HZ
+from ..playback.pcm import RATE_HZ
 from ..script import Bell, Pause, Speak
-from ..timeline import plan
+from ..playback.timeline import plan
 
 CUE_EVERY_S = 5 * 60
 QUIET_END_S = 60  # no cue in the last minute: the bell is the next thing heard

@@ -95,7 +95,7 @@ def check(text: str, source: str = "<script>", id: str = "script", sounds: froze
     if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
         return _failed(source, 1, 1, "a script over 1 MB", f"at most {MAX_BYTES:,} bytes")
     if sounds is None:
-        from ..assets import ambient_names
+        from ..playback.assets import ambient_names
 
         sounds = ambient_names()
     lines = text.removeprefix("\ufeff").split("\n")

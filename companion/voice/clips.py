@@ -20,7 +20,7 @@ import threading
 from collections import namedtuple
 from pathlib import Path
 
-from .. import pcm
+from ..playback import pcm
 from . import piper_engine
 from .engine import (ESPEAK_PITCH, EngineError, EngineUnavailable, Pyttsx3Engine, UnknownVoice, estimate_frames,
                      shared_engine)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import ctypes
 import threading
 
-from .. import pcm
+from ..playback import pcm
 
 # From espeak-ng's speak_lib.h (and pyttsx3.drivers._espeak).
 AUDIO_OUTPUT_RETRIEVAL = 1

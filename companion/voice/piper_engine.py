@@ -214,7 +214,7 @@ class PiperEngine:
         import numpy as np
         from piper import SynthesisConfig
 
-        from .. import pcm
+        from ..playback import pcm
         from .loudness import normalize
 
         settings = SynthesisConfig(length_scale=length_scale(rate_wpm), normalize_audio=False)

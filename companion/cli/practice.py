@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from .cli import Failure, exit_with, load_config, play_session, session_signals, warn
+from .common import Failure, exit_with, load_config, play_session, session_signals, warn
 
 
 @click.command()
@@ -38,15 +38,16 @@ def daily(side: str | None, text_only: bool, no_rating: bool) -> None:
     """
     from datetime import datetime
 
-    from . import practice, state
-    from .daily import AFTER, BEFORE, choose
-    from .journal import UNRECORDED, JournalError, Unrecorded, open_or_warn
-    from .screen import Keys
+    from ..practice import report as practice
+    from .. import state
+    from ..practice.schedule import AFTER, BEFORE, choose
+    from ..journal import UNRECORDED, JournalError, Unrecorded, open_or_warn
+    from ..playback.screen import Keys
 
     side = side or state.load().get("side") or "any"
     found = practice.candidates(None if side == "any" else side, warn)
     if not found:
-        from .paths import config_dir
+        from ..paths import config_dir
 
         where = f"for the side '{side}'; try --any, or" if side != "any" else "at all (a script with moment = " \
             "\"daily\"); reinstall companion, or"
@@ -113,9 +114,9 @@ def progress(as_json: bool) -> None:
     """
     from datetime import datetime
 
-    from . import practice
-    from .paths import cache_dir, data_dir
-    from .textsafe import visible
+    from ..practice import report as practice
+    from ..paths import cache_dir, data_dir
+    from ..textsafe import visible
 
     def default_path():  # journal.default_path, without importing sqlite3
         return data_dir() / "journal.sqlite3"
@@ -126,7 +127,7 @@ def progress(as_json: bool) -> None:
     key = practice.report_key(default_path(), cfg.day_ends_min, cfg.show_streaks, today)
     report = practice.cached_report(folder, key)  # the journal unchanged since: no SQLite to open
     if report is None:
-        from .journal import JournalError
+        from ..journal import JournalError
 
         try:
             figures = _read(lambda journal: journal.practice_figures(cfg.day_ends_min, practice.calendar_start(today)))
@@ -176,9 +177,9 @@ def log(as_json: bool, limit: int, since: str | None, mode: str | None, sequence
         companion log --since 2026-11-01 --mode daily
         companion log --json
     """
-    from .daily import counts
-    from .journal import JournalError
-    from .screen import clock
+    from ..practice.schedule import counts
+    from ..journal import JournalError
+    from ..playback.screen import clock
 
     try:
         entries = _read(lambda journal: journal.recent(limit, since=since, mode=mode, sequence=sequence))
@@ -221,7 +222,7 @@ def _playing(entry: dict) -> bool:
 
 def _read(query):
     """`query(journal)` on the journal opened read-only: no folder made, nothing chmodded or written."""
-    from .journal import Journal
+    from ..journal import Journal
 
     journal = Journal(write=False)
     try:
@@ -232,7 +233,7 @@ def _read(query):
 
 def together_words(entry: dict) -> str:
     """"together · Sam 6 → 3 · Alex 7 → 4" (a rating not given: ?), and the floods if any."""
-    from .textsafe import visible
+    from ..textsafe import visible
 
     def rating(value):
         return "?" if value is None else str(value)
@@ -262,7 +263,7 @@ def _details(entry: dict) -> list[str]:
     if (entry["stage"] or "").endswith("stayed"):  # also after a moment (boat > stayed)
         details.append("stayed in the room")
     if entry["break_minutes"]:
-        from .screen import clock
+        from ..playback.screen import clock
 
         wait = "break" if entry["side"] == "leaving" else "hold-off"
         taken = entry["wait_s"]

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections import namedtuple
 from collections.abc import Callable
 
-from . import interrupt, pcm
+from .. import interrupt
+from . import pcm
 from .player import Player
 from .screen import Keys, Screen, clock
 
@@ -79,7 +80,7 @@ def run(player: Player, output, *, screen: Screen, keys: Keys, journal=None, seq
             except Exception as e:  # the journal cannot keep it (e.said: open_or_warn said why); it still plays
                 unrecorded = str(e)
                 if not getattr(e, "said", False):
-                    from .journal import UNRECORDED
+                    from ..journal import UNRECORDED
 
                     warn(f"{UNRECORDED}{e}")
                 journal = None
@@ -269,7 +270,7 @@ def _say(output, clips, text: str) -> None:
         return
     from .cursor import Cursor
     from .player import Lengths, audio_for
-    from .script.model import Speak
+    from ..script.model import Speak
     from .timeline import plan
 
     session_cursor = output.cursor

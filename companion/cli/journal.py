@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from .cli import Failure
+from .common import Failure
 
 
 def _as_csv(path: Path) -> bool:
@@ -35,8 +35,8 @@ def export(file: Path, as_csv: bool, force: bool) -> None:
         companion export journal.json
         companion export --csv journal.csv
     """
-    from .cli_practice import _read
-    from .journal import COLUMNS, Journal, JournalError, default_path
+    from .practice import _read
+    from ..journal import COLUMNS, Journal, JournalError, default_path
 
     try:
         if default_path().exists():  # migrated first where it can be, so each uid is kept, not made up
@@ -103,7 +103,7 @@ def import_(file: Path) -> None:
     """
     import csv
 
-    from .journal import Journal, JournalError, check_session
+    from ..journal import Journal, JournalError, check_session
 
     try:
         text = file.read_text(encoding="utf-8-sig")
@@ -145,7 +145,7 @@ def import_(file: Path) -> None:
 
 
 def _date(context, parameter, value):
-    from .cli_practice import _date as checked
+    from .practice import _date as checked
 
     return checked(context, parameter, value)
 
@@ -170,7 +170,7 @@ def forget(session_id: int | None, before: str | None, everything: bool, yes: bo
         companion forget --before 2026-01-01
         companion forget --all --yes
     """
-    from .journal import Journal, JournalError, forget_in_backups
+    from ..journal import Journal, JournalError, forget_in_backups
 
     chosen = [name for name, value in (("--session", session_id), ("--before", before), ("--all", everything))
               if value]
@@ -192,8 +192,8 @@ def forget(session_id: int | None, before: str | None, everything: bool, yes: bo
         click.echo(f"No session to forget: {'there is no ' + what if session_id else 'none matched'}.")
         return
     rewritten, deleted = forget_in_backups(journal.path, gone, everything)
-    from .paths import cache_dir
-    from .practice import REPORT_CACHE
+    from ..paths import cache_dir
+    from ..practice.report import REPORT_CACHE
 
     try:  # progress's last figures counted them too
         os.unlink(cache_dir() / REPORT_CACHE)

@@ -11,12 +11,12 @@ import os
 from collections.abc import Callable
 from datetime import date
 
-from . import daily
+from . import schedule as daily
 
 
 def candidates(side: str | None, warn: Callable[[str], None]) -> dict[str, object]:
     """The daily sequences for `side` (and those for either side), by id; all of them for no side."""
-    from .library import parsed_scripts
+    from ..library import parsed_scripts
 
     return {script_id: sequence for script_id, sequence in parsed_scripts(warn).items()
             if sequence.moment == "daily" and (side is None or sequence.for_ in (side, "both"))}
@@ -157,7 +157,7 @@ def report_key(journal_path, *settings) -> list | None:
     forget changes them), the schema and companion's version, the settings and today. None: no journal."""
     import os
 
-    from . import __version__
+    from .. import __version__
 
     try:
         files = [[info.st_ino, info.st_size, info.st_mtime_ns] for info in (os.stat(journal_path),)]

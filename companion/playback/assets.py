@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 
 from . import pcm
-from .paths import builtin
+from ..paths import builtin
 
 BELL, BELL_SOFT = "bell", "bell-soft"
 BREATH_IN, BREATH_OUT = "breath-in", "breath-out"
@@ -42,7 +42,7 @@ def frames(name: str) -> int:
 @cache
 def load(name: str) -> bytes:
     """The samples of a bundled sound at its level (small files, so kept once loaded)."""
-    from .voice.loudness import normalize
+    from ..voice.loudness import normalize
 
     return normalize(pcm.read_wav(path(name)), level_dbfs(name))
 

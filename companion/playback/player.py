@@ -75,7 +75,7 @@ class Player:
         """`spoken`: the session's script.spoken.Spoken (placeholders' values, the safety line said
         once); a fresh one, from the config, if None."""
         if spoken is None:
-            from .spoken import Spoken
+            from ..spoken import Spoken
 
             spoken = Spoken()
         self.steps = spoken.steps(steps)

@@ -10,7 +10,7 @@ import sys
 
 import click
 
-from .cli import Failure, exit_with, load_config, rate_option, session_signals, voice_option, warn
+from .common import Failure, exit_with, load_config, rate_option, session_signals, voice_option, warn
 
 BEFORE = "{name}, how much distress do you feel right now, from 0 (calm) to 10 (the worst)? Enter to skip: "
 AFTER = "{name}, and now, from 0 (calm) to 10 (the worst)? Enter to skip: "
@@ -18,7 +18,7 @@ AFTER = "{name}, and now, from 0 (calm) to 10 (the worst)? Enter to skip: "
 
 def pair_sequences() -> dict:
     """The sequences for both partners together (for = "pair"), by id, sorted."""
-    from .library import parsed_scripts
+    from ..library import parsed_scripts
 
     return dict(sorted((i, s) for i, s in parsed_scripts(warn).items() if s.for_ == "pair"))
 
@@ -40,7 +40,7 @@ def menu_lines(pairs: dict, suggest: str) -> list[str]:
 
 def choose(pairs: dict, journal, keys) -> object:
     """Offer the paired sequences, one key each; Enter takes the suggested one."""
-    from .textsafe import visible
+    from ..textsafe import visible
 
     if not pairs:
         raise Failure("there is no sequence for a pair (for = \"pair\"); reinstall companion", 1)
@@ -79,8 +79,8 @@ def choose(pairs: dict, journal, keys) -> object:
 
 def ask_names(a: str | None, b: str | None, keys) -> dict[str, str]:
     """--a/--b, else asked (A, then B), Enter keeping the names remembered; remembered for next time."""
-    from . import state
-    from .spoken import check_name, check_names
+    from .. import state
+    from ..spoken import check_name, check_names
 
     kept = state.load().get("names") or {}
     if a is None or b is None:
@@ -116,7 +116,7 @@ def ask_names(a: str | None, b: str | None, keys) -> dict[str, str]:
 
 
 def rate_both(names: dict[str, str], question: str, keys) -> dict[str, int | None]:
-    from . import practice
+    from ..practice import report as practice
 
     return {label: practice.ask_rating(question.format(name=name), keys.line, warn)
             for label, name in names.items()}
@@ -151,9 +151,9 @@ def together(name, name_a, name_b, text_only, no_rating, voice, rate) -> None:
         companion together dancefloor --a Sam --b Alex
         companion together repair --no-rating
     """
-    from .cli import load_sequence
-    from .journal import open_or_warn
-    from .screen import Keys
+    from .common import load_sequence
+    from ..journal import open_or_warn
+    from ..playback.screen import Keys
 
     keys = Keys()
     journal = open_or_warn(warn)
@@ -169,8 +169,8 @@ def together(name, name_a, name_b, text_only, no_rating, voice, rate) -> None:
 
 def run_together(sequence, name_a, name_b, text_only, no_rating, voice, rate, keys, journal) -> None:
     """Names, ratings before, the sequence with turns, ratings after; one journal row for the pair."""
-    from .journal import partners_text
-    from .textsafe import visible
+    from ..journal import partners_text
+    from ..textsafe import visible
 
     cfg = load_config(voice, rate)
     try:
@@ -212,14 +212,14 @@ def play_together(sequence, cfg, text_only, keys, journal, names, extra):
     """play_session with the names filled in and the turn policy in the loop."""
     import time
 
-    from .cli import clip_store
-    from .outputs import open_output
-    from .player import Player
-    from .prepare import warm_later
-    from .screen import Screen
-    from .session import run
-    from .spoken import Spoken
-    from .together.turns import Together
+    from .common import clip_store
+    from ..playback.outputs import open_output
+    from ..playback.player import Player
+    from ..prepare import warm_later
+    from ..playback.screen import Screen
+    from ..playback.session import run
+    from ..spoken import Spoken
+    from ..together.turns import Together
 
     clips = clip_store(cfg)
     player = Player(sequence.steps, clips, Spoken(names=names))

@@ -15,7 +15,7 @@ import sys
 from contextlib import contextmanager
 from io import TextIOBase as TextIO
 
-from .textsafe import visible
+from ..textsafe import visible
 
 HINT = "space pause · n next · q quit"
 

@@ -1,0 +1,46 @@
+"""`companion pause` through Click (its help and completion); `companion pause` itself skips Click
+(see companion/pause/fast.py and __main__.py)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+
+@click.command()
+@click.option("--leave", "side", flag_value="leaving", help="Skip the question: I want to leave.")
+@click.option("--reach", "side", flag_value="reaching", help="Skip the question: I want to reach.")
+@click.option("--minutes", type=click.FloatRange(1, 180), metavar="N",
+              help="The break, or the hold-off wait, in minutes (default 20; config: [pause] minutes).")
+@click.option("--quiet", is_flag=True, help="No spoken breathing cues during the wait.")
+@click.option("--text", is_flag=True, help="Captions only, no sound.")
+@click.option("--pulse", is_flag=True, help="First count your pulse: am I flooded?")
+def pause(side: str | None, minutes: float | None, quiet: bool, text: bool, pulse: bool) -> None:
+    """A guided pause in the middle of a conflict.
+
+    \b
+    One key picks your side (no Enter): l to leave, r to reach, p to count
+    your pulse first; Enter alone takes the side you chose last time.
+    Leaving: `stay`, then a break you announce ("I'll be back at 21:40"),
+    a quiet wait, a soft bell, and `return`. Reaching: `sit`, a hold-off
+    wait, a bell, and `soften-leaving`. Space pauses; q or Ctrl-C ends.
+    In a wait the clock keeps the promised time: space quiets the cues,
+    and r rings the bell now, if you are ready sooner. Keys to the moments
+    on the way: b at the question (the urge to end the relationship: `boat`,
+    then the break), f in the break (they followed me: `followed`, then the
+    same bell), w after the hold-off bell (they're not back: `not-back`).
+
+    Examples:
+
+    \b
+        companion pause                 asks: l to leave, r to reach
+        companion pause --leave         I want to leave: `stay`, then a break
+        companion pause --reach         I want to reach: `sit`, then a wait
+        companion pause --pulse         count your pulse first: am I flooded?
+        companion pause --leave --minutes 30 --quiet
+    """
+    from ..pause.fast import run
+    from ..pause.options import PauseOptions
+
+    sys.exit(run(PauseOptions(side=side, minutes=minutes, quiet=quiet, text=text, pulse=pulse)))

@@ -1,0 +1,261 @@
+"""The commands on sequences: play, check, show, render, list."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .common import (Failure, clip_store, complete_name, exit_with, given_names, load_config, load_sequence,
+                     names_options, plan_sequence, play_session, rate_option, session_signals, voice_option, warn)
+
+
+@click.command()
+@click.argument("name", default="stay", metavar="[NAME|PATH]", shell_complete=complete_name)
+@click.option("--text", "text_only", is_flag=True, help="Captions only, no sound.")
+@voice_option
+@rate_option
+def play(name: str, text_only: bool, voice: str | None, rate: int | None) -> None:
+    """Speak a guided sequence, with captions and a progress bar.
+
+    NAME is a sequence from `companion list` (yours first, then the built-in
+    ones); PATH is a script file anywhere. Keys while it plays: space pauses
+    and resumes (and ends a partner's turn), Enter ends a turn, n skips to
+    the next line, q ends. Every session goes into the journal, finished or
+    not.
+
+    Examples:
+
+    \b
+        companion play                  the default, `stay`
+        companion play sit              a sequence by name
+        companion play ~/my-script.txt  your own script file
+        companion play night --text     captions only, no sound
+        companion play stay --rate 120  slower speech
+    """
+    from ..journal import open_or_warn
+    from ..playback.screen import Keys
+
+    sequence = load_sequence(name)
+    if sequence.for_ == "pair":  # two partners: names, ratings and turns, as `companion together`
+        from .together import run_together
+
+        run_together(sequence, None, None, text_only, False, voice, rate, Keys(), open_or_warn(warn))
+        return
+    cfg = load_config(voice, rate)
+    session_signals()
+    outcome = play_session(sequence, cfg, text_only, "play", Keys(), open_or_warn(warn))
+    exit_with(outcome)
+
+MAX_ERRORS_SHOWN = 100  # per file: a binary file given by mistake would otherwise fill the terminal
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, metavar="FILE...", shell_complete=complete_name)
+def check(files: tuple[str, ...]) -> None:
+    """Validate script files without playing them.
+
+    One line per error (exit 2 on any), naming file:line:column, what it
+    found and what it expected; at most 100 are shown a file. A warning (exit 0 if it is all) is valid
+    but likely a slip, such as `a:` in lower case, which the guide would
+    speak as words. A sequence's name checks the file it plays.
+
+    Examples:
+
+    \b
+        companion check my-script.txt
+        companion check ~/.config/companion/scripts/*.txt
+        companion check stay
+    """
+    from ..library import NotFound, resolve
+    from ..script import check_file
+    from ..textsafe import visible
+
+    failed = False
+    for name in files:
+        try:
+            checked = check_file(resolve(name))
+        except NotFound as e:
+            click.echo(f"companion: {e}", err=True)
+            failed = True
+            continue
+        found = sorted(checked.errors + checked.warnings, key=lambda e: (e.line, e.column))
+        for problem in found[:MAX_ERRORS_SHOWN]:
+            click.echo(str(problem), err=True)
+        if len(found) > MAX_ERRORS_SHOWN:
+            click.echo(visible(f"{name}: {len(found) - MAX_ERRORS_SHOWN:,} more not shown"), err=True)
+        if checked.errors:
+            failed = True
+        else:
+            sequence = checked.sequence
+            click.echo(visible(f"{sequence.source}: ok ({sequence.title!r}, {len(sequence.steps)} steps)"))
+    sys.exit(2 if failed else 0)
+
+
+@click.command()
+@click.argument("name", metavar="NAME|PATH", shell_complete=complete_name)
+@click.option("--json", "as_json", is_flag=True, help="Every event as JSON, with start and length in seconds.")
+@voice_option
+@rate_option
+@names_options
+def show(name: str, as_json: bool, voice: str | None, rate: int | None, name_a: str | None,
+         name_b: str | None) -> None:
+    """Print a sequence as captions with their times.
+
+    Examples:
+
+    \b
+        companion show stay
+        companion show my-script.txt
+        companion show dancefloor --json
+    """
+    from ..playback.pcm import RATE_HZ
+    from ..playback.screen import clock
+    from ..textsafe import visible
+
+    names = given_names(name_a, name_b)
+    sequence = load_sequence(name)
+    clips = clip_store(load_config(voice, rate))
+    timeline = plan_sequence(sequence, clips, names)
+    if as_json:
+        events = [dict(e, start_s=round(e["start"] / RATE_HZ, 3), seconds=round(e["frames"] / RATE_HZ, 3),
+                       clip=str(clips.path(e["role"], e["text"])) if e["text"] else None)
+                  for e in timeline.to_dicts()]
+        click.echo(json.dumps({"id": sequence.id, "title": sequence.title, "seconds": round(timeline.seconds, 3),
+                               "events": events}, indent=1))
+        return
+    click.echo(visible(f"{sequence.title}  ({clock(timeline.seconds)})"))
+    for event in timeline.events:
+        text = event.caption or _silent_caption(event)
+        if text:
+            click.echo(visible(f"{clock(event.start_s):>6}  {text}"))
+    click.echo(f"{clock(timeline.seconds):>6}  (end)")
+
+
+def _silent_caption(event) -> str:
+    if event.kind == "bell":
+        return "(soft bell)" if event.asset == "bell-soft" else "(bell)"
+    if event.kind == "silence" and event.seconds >= 1.0:
+        return f"(silence, {event.seconds:g} s)"
+    return ""
+
+
+@click.command()
+@click.argument("name", metavar="NAME|PATH", shell_complete=complete_name)
+@click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The WAV file to write.")
+@click.option("--force", is_flag=True, help="Overwrite the -o file if it exists, without asking.")
+@voice_option
+@rate_option
+@names_options
+def render(name: str, out: Path, force: bool, voice: str | None, rate: int | None, name_a: str | None,
+           name_b: str | None) -> None:
+    """Write a whole sequence to one WAV file, on the same timeline as play.
+
+    Examples:
+
+    \b
+        companion render stay -o stay.wav
+        companion render my-script.txt -o my-script.wav --rate 120
+        companion render dancefloor --a Sam --b Alex -o x.wav
+    """
+    from ..playback.cursor import Cursor
+    from ..playback.outputs import render_wav
+    from ..playback.player import audio_for
+    from ..playback.screen import clock
+    from ..textsafe import visible
+
+    names = given_names(name_a, name_b)
+    sequence = load_sequence(name)
+    cfg = load_config(voice, rate)
+    _may_write(out, sequence.source, force)
+    clips = clip_store(cfg)
+    timeline = plan_sequence(sequence, clips, names)
+    if clips.unavailable:
+        raise Failure(clips.unavailable, 1)
+    cursor = Cursor(timeline.events, fetch=lambda index, event: audio_for(event, clips))
+    cursor.planned.set()
+    try:
+        render_wav(cursor, timeline.frames, out)
+    except OSError as e:
+        raise Failure(f"cannot write {out}: {e.strerror or e}; choose another path with -o", 1) from None
+    click.echo(visible(f"Wrote {out} ({clock(timeline.seconds)}, {sequence.title})."))
+
+
+def _may_write(out: Path, source: Path, force: bool) -> None:
+    """Before any rendering: the folder exists, the script is never overwritten, another file only if asked."""
+    import os
+
+    folder = out.parent
+    if not folder.is_dir():
+        raise Failure(f"cannot write {out}: there is no folder {folder}; create it, or choose another path with -o", 2)
+    if not os.path.exists(out):
+        return
+    try:
+        same = os.path.samefile(out, source)
+    except OSError:
+        same = False
+    if same:
+        raise Failure(f"{out} is the script being rendered; choose another file with -o", 2)
+    if force or not os.path.isfile(out):  # a device such as /dev/null is written, not replaced
+        return
+    if not all(stream is not None and stream.isatty() for stream in (sys.stdin, sys.stderr)):
+        raise Failure(f"{out} exists; add --force to overwrite it, or choose another path with -o", 2)
+    if not click.confirm(f"{out} exists. Overwrite it?", default=False, err=True):
+        raise Failure(f"{out} was left as it was", 1)
+
+
+MOMENTS = {"conflict": "In a conflict", "daily": "Daily practice", "together": "Together", None: "Other"}
+FOR_LABELS = {"leaving": "for the one who wants to leave", "reaching": "for the one who wants to reach",
+              "both": "for either of you", "pair": "for both of you, together"}
+
+
+@click.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="As a JSON array.")
+def list_(as_json: bool) -> None:
+    """The sequences you can play, with their measured length.
+
+    Your own scripts (in ~/.config/companion/scripts/) are marked "(yours)",
+    and "(yours, replaces the built-in)" when one has a built-in's name.
+
+    Examples:
+
+    \b
+        companion list
+        companion list --json
+    """
+    from ..library import parsed_scripts, sources
+    from ..textsafe import visible
+
+    clips = clip_store(load_config())
+    origin = sources()
+    rows = []
+    for script_id, sequence in parsed_scripts(warn).items():
+        seconds = plan_sequence(sequence, clips).seconds
+        source, replaces = origin.get(script_id, ("builtin", False))
+        rows.append({"id": script_id, "title": sequence.title, "for": sequence.for_, "moment": sequence.moment,
+                     "summary": sequence.summary, "minutes": round(seconds / 60, 1), "path": str(sequence.source),
+                     "source": source, "replaces_builtin": replaces})
+    if as_json:
+        click.echo(json.dumps(rows, indent=1))
+        return
+    width = max((len(r["id"]) for r in rows), default=4)
+    for moment, heading in MOMENTS.items():
+        group = [r for r in rows if r["moment"] == moment]
+        if not group:
+            continue
+        click.echo(heading)
+        for who, label in FOR_LABELS.items():
+            members = [r for r in group if r["for"] == who]
+            if members:
+                click.echo(f"  {label}")
+            for row in members:
+                click.echo(visible(f"    {row['id']:<{width}}  {row['minutes']:>4.1f} min  {row['title']}{_mark(row)}"))
+
+
+def _mark(row: dict) -> str:
+    if row["source"] != "user":
+        return ""
+    return "  (yours, replaces the built-in)" if row["replaces_builtin"] else "  (yours)"

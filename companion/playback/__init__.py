@@ -1,0 +1,1 @@
+"""Playing a sequence: timeline -> cursor -> outputs, one session at a time."""

@@ -1,0 +1,1 @@
+"""Daily practice: the pure schedule (schedule.py) and its report (report.py)."""
