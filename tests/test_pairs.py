@@ -100,7 +100,7 @@ def test_the_agreement_ends_with_each_saying_it_back():
     assert all(SAY_BACK.search(t.prompt) and "agreement" in t.prompt for t in last)
 
 
-@pytest.mark.parametrize("name", PAIRS)
+@pytest.mark.parametrize("name", ALL_PAIRS)
 def test_every_example_line_is_marked_with_its_side(name):
     found = examples(name)
     assert found
@@ -108,18 +108,23 @@ def test_every_example_line_is_marked_with_its_side(name):
         assert side is not None, f"{name}: {role}: {text!r} has no '# side:' line above it"
 
 
-@pytest.mark.parametrize("name", PAIRS)
+@pytest.mark.parametrize("name", ALL_PAIRS)
 def test_each_sequence_voices_both_sides_of_the_dance(name):
     sides = {side for _, side, _ in examples(name)}
     assert {"leaving", "reaching"} <= sides
 
 
 def test_a_is_not_always_the_one_who_leaves():
-    found = [(role, side) for name in PAIRS for role, side, _ in examples(name)]
+    found = [(role, side) for name in ALL_PAIRS for role, side, _ in examples(name)]
     for role in ("A", "B"):
         assert (role, "leaving") in found and (role, "reaching") in found, role
-    first_to_leave = {next(role for role, side, _ in examples(name) if side == "leaving") for name in PAIRS}
+    first_to_leave = {next(role for role, side, _ in examples(name) if side == "leaving") for name in ALL_PAIRS}
     assert first_to_leave == {"A", "B"}
+
+
+def test_in_the_dancefloor_each_partner_voices_both_sides():
+    found = {(role, side) for role, side, _ in examples("dancefloor")}
+    assert {("A", "leaving"), ("A", "reaching"), ("B", "leaving"), ("B", "reaching")} <= found
 
 
 def test_measured_lengths_leave_time_for_two(warm_clips):

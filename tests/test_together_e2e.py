@@ -6,7 +6,11 @@ import subprocess
 import sys
 import time
 
+import numpy as np
+
+from tests.soundlab import BLOCK_FRAMES, RATE_HZ
 from tests.test_e2e import DATA, home, in_tmux, journal_rows, timeline, wait_for  # noqa: F401  (home: a fixture)
+from tests.voicelab import median_pitch_hz
 
 SCRIPT = DATA / "together.txt"
 
@@ -48,6 +52,11 @@ def test_together_in_a_terminal_names_both_rates_both_and_a_key_ends_a_turn(soun
     after_key = [s for s in heard if pressed < s[0] and s[1] < ended]
     assert len(before_turn) >= 2, heard  # the guide, then A's line in A's voice
     assert len(after_key) >= 2, heard  # the soft bell, then B's line in B's voice (then the guide)
+    guide, a_line, b_line = heard_samples(recorder, before_turn[0]), heard_samples(recorder, before_turn[-2]), \
+        heard_samples(recorder, after_key[1])  # "Hello Sam and Alex.", A's line, B's line (after the soft bell)
+    pitch = {who: median_pitch_hz([line], RATE_HZ) for who, line in (("guide", guide), ("A", a_line), ("B", b_line))}
+    for one, other in (("A", "B"), ("A", "guide"), ("B", "guide")):  # three voices, told apart by their pitch
+        assert max(pitch[one], pitch[other]) / min(pitch[one], pitch[other]) > 1.15, pitch
     turn_s = next(e["seconds"] for e in planned["events"] if e["kind"] == "turn")
     assert after_key[0][0] - before_turn[-1][1] < turn_s  # the turn ended on the key, not at its 20 s
     (row,) = journal_rows(home)
@@ -56,6 +65,13 @@ def test_together_in_a_terminal_names_both_rates_both_and_a_key_ends_a_turn(soun
     assert row["mode"] == "together" and row["flooded"] == 0 and row["end_reason"] == "completed"
     assert json.loads(row["partners"]) == [{"name": "Sam", "distress_before": 6, "distress_after": 3},
                                            {"name": "Alex", "distress_before": 7, "distress_after": 4}]
+
+
+def heard_samples(recorder, segment) -> bytes:
+    """The monitor's samples of one segment of sound, (start, end) in time.monotonic() seconds."""
+    starts = recorder.block_starts()
+    first, last = int(np.searchsorted(starts, segment[0])), int(np.searchsorted(starts, segment[1]))
+    return recorder.samples()[first * BLOCK_FRAMES:last * BLOCK_FRAMES].astype("<i2").tobytes()
 
 
 def test_im_flooded_in_a_terminal_speaks_a_grounding_line_and_ends_for_a_break(sound_server, recorder, home):

@@ -25,11 +25,11 @@ def spoken_lines(wav, show_json: str) -> list[tuple[str, bytes]]:
     return lines
 
 
-def pitches_hz(samples: bytes) -> list[float]:
+def pitches_hz(samples: bytes, rate_hz: int = pcm.RATE_HZ) -> list[float]:
     """The pitch of each voiced 40 ms frame, by autocorrelation."""
     x = np.frombuffer(samples, dtype="<i2").astype(np.float64)
-    n = int(FRAME_S * pcm.RATE_HZ)
-    low, high = int(pcm.RATE_HZ / PITCH_HZ[1]), int(pcm.RATE_HZ / PITCH_HZ[0])
+    n = int(FRAME_S * rate_hz)
+    low, high = int(rate_hz / PITCH_HZ[1]), int(rate_hz / PITCH_HZ[0])
     floor = 32768 * 10 ** (-40 / 20)
     found = []
     for start in range(0, len(x) - n, n):
@@ -41,12 +41,12 @@ def pitches_hz(samples: bytes) -> list[float]:
             continue
         lag = low + int(np.argmax(corr[low:high]))
         if corr[lag] / corr[0] >= VOICED_CORRELATION:
-            found.append(pcm.RATE_HZ / lag)
+            found.append(rate_hz / lag)
     return found
 
 
-def median_pitch_hz(lines: list[bytes]) -> float:
-    return float(np.median([p for line in lines for p in pitches_hz(line)]))
+def median_pitch_hz(lines: list[bytes], rate_hz: int = pcm.RATE_HZ) -> float:
+    return float(np.median([p for line in lines for p in pitches_hz(line, rate_hz)]))
 
 
 def levels_db(lines: list[bytes]) -> list[float]:
