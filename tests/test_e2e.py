@@ -316,6 +316,9 @@ def test_a_cold_pause_renders_its_first_line_first_and_is_heard_on_the_planned_t
     assert Path(first["clip"]).read_bytes() == shipped.read_bytes()  # the shipped clip, now in the cache
 
 
+CUT_S = 0.4  # how long a line may sound on after Ctrl-C, however loaded the machine (see below)
+
+
 def test_ctrl_c_while_a_pause_starts_is_silent_at_once_journalled_and_leaves_portaudio_working(
         sound_server, recorder, home):
     # Before the flow runs, PortAudio is starting in a thread and the first line may be playing.
@@ -344,8 +347,13 @@ def test_ctrl_c_while_a_pause_starts_is_silent_at_once_journalled_and_leaves_por
         time.sleep(0.4)
     recorder.stop()
     heard = recorder.segments()
+    # Silent at once: the line is cut, not played out. Its sound may last a moment past the press
+    # (the signal waits for the CPU on a loaded machine, then the device's buffer drains), never
+    # the rest of the line, which plays on for more than CUT_S * 3 when nothing stops it.
+    first_line_s = next(e["seconds"] for e in timeline("stay", env)["events"] if e["kind"] == "speech")
+    assert first_line_s > 3 * CUT_S
     for at, next_launch in zip(pressed, launched[1:] + [float("inf")]):
-        assert not [(a, b) for a, b in heard if b > at + 0.1 and a < next_launch], (at, heard)  # silent at once
+        assert not [(a, b) for a, b in heard if b > at + CUT_S and a < next_launch], (at, heard)
     rows = journal_rows(home)
     assert [(r["side"], r["stage"], r["end_reason"]) for r in rows] == [("leaving", "stay", "interrupted")] * 8
     started = subprocess.run([sys.executable, "-c", "import sounddevice"], env=env, timeout=10)
