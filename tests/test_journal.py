@@ -169,7 +169,7 @@ def test_damage_found_only_at_query_time_is_a_journal_error_too(tmp_path, monkey
     path = tmp_path / "j.sqlite3"
     sessions(path, 300).close()
     zero_a_middle_page(path)
-    monkeypatch.setattr(journal_module, "CHECK_LIMIT_BYTES", 0)  # as for a journal too big to check
+    monkeypatch.setattr(journal_module.store, "CHECK_LIMIT_BYTES", 0)  # as for a journal too big to check
     journal = Journal(path, write=False)
     with pytest.raises(Damaged, match="is damaged"):
         journal.recent(1000)
