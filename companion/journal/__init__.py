@@ -11,9 +11,10 @@ from .backups import BACKUPS_KEPT, forget_in_backups, latest_backup
 from .connection import TIMEOUT_S
 from .errors import UNRECORDED, Damaged, JournalError
 from .schema import COLUMNS, END_REASONS, EXTRA_COLUMNS, MIGRATIONS, partners_text
-from .store import CHECK_LIMIT_BYTES, Journal, Unrecorded, default_path, now, open_or_warn
+from .store import (CHECK_LIMIT_BYTES, Journal, Unrecorded, default_path, file_unwritable, folder_unwritable, now,
+                    open_or_warn)
 from .transfer import check_session
 
 __all__ = ["BACKUPS_KEPT", "CHECK_LIMIT_BYTES", "COLUMNS", "END_REASONS", "EXTRA_COLUMNS", "MIGRATIONS", "TIMEOUT_S",
            "UNRECORDED", "Damaged", "Journal", "JournalError", "Unrecorded", "check_session", "default_path",
-           "forget_in_backups", "latest_backup", "now", "open_or_warn", "partners_text"]
+           "file_unwritable", "folder_unwritable", "forget_in_backups", "latest_backup", "now", "open_or_warn", "partners_text"]

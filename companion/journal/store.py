@@ -54,6 +54,34 @@ def open_or_warn(warn) -> "Journal | Unrecorded":
     return journal
 
 
+def folder_unwritable(folder: Path) -> str | None:
+    """Why sessions cannot be recorded in the journal's `folder` as it is, or None; changes nothing."""
+    mode = stat.S_IMODE(os.stat(folder).st_mode)
+    if not mode & stat.S_IWUSR:  # the owner's choice, which holds even for root
+        return f"the journal's folder {folder} is read-only (mode {mode:04o}); to record sessions, make it " \
+               f"writable: chmod 700 {folder}"
+    if not os.access(folder, os.W_OK):
+        return f"the journal's folder {folder} cannot be written (a read-only file system, or another user's " \
+               "folder); set XDG_DATA_HOME to a folder of yours"
+    return None
+
+
+def file_unwritable(path: Path, info: os.stat_result) -> str | None:
+    """Why sessions cannot be recorded in the journal file at `path` (`info`: its stat), or None."""
+    mode = stat.S_IMODE(info.st_mode)
+    if not mode & stat.S_IWUSR:
+        return f"the journal {path} is read-only (mode {mode:04o}); to record sessions in it again, make it " \
+               f"writable: chmod 600 {path}"
+    if not os.access(path, os.W_OK):
+        return f"the journal {path} cannot be written (another user's file?); check its owner: ls -l {path}"
+    return None
+
+
+def _raise_if(problem: str | None) -> None:
+    if problem:
+        raise JournalError(problem)
+
+
 class Unrecorded:
     """The journal of a session that cannot be recorded, for `reason` (already said): every write raises
     a JournalError marked said, every read is empty."""
@@ -87,6 +115,7 @@ class Journal:
         self.path = Path(path) if path else default_path()
         self.write = write
         self.db: sqlite3.Connection | None = None
+        self.file_version = 0  # the schema of the file itself (read: it may be older than the copy read)
         try:
             self.db = self._open()
         except sqlite3.Error as e:
@@ -99,6 +128,7 @@ class Journal:
         if not self._check_place():
             return None  # reading, and there is no journal yet
         db, version = self._inspect()
+        self.file_version = version
         if not self.write:
             if version == 0:  # made, but its first session never began: nothing to read
                 db.close()
@@ -122,6 +152,7 @@ class Journal:
         except BaseException:
             db.close()
             raise
+        self.file_version = len(MIGRATIONS)
         return db
 
     def _check_place(self) -> bool:
@@ -129,13 +160,7 @@ class Journal:
         path, folder = self.path, self.path.parent
         if self.write:
             private_dir(folder)
-            mode = stat.S_IMODE(os.stat(folder).st_mode)
-            if not mode & stat.S_IWUSR:  # the owner's choice, which holds even for root
-                raise JournalError(f"the journal's folder {folder} is read-only (mode {mode:04o}); "
-                                   f"to record sessions, make it writable: chmod 700 {folder}")
-            if not os.access(folder, os.W_OK):
-                raise JournalError(f"the journal's folder {folder} cannot be written (a read-only file system, "
-                                   "or another user's folder); set XDG_DATA_HOME to a folder of yours")
+            _raise_if(folder_unwritable(folder))
         try:
             info = os.stat(path)
         except FileNotFoundError:
@@ -150,14 +175,8 @@ class Journal:
             raise JournalError(f"the journal {path} is not a file; move it elsewhere, and companion starts a new "
                                "journal")
         if self.write:
-            mode = stat.S_IMODE(info.st_mode)
-            if not mode & stat.S_IWUSR:
-                raise JournalError(f"the journal {path} is read-only (mode {mode:04o}); to record sessions in it "
-                                   f"again, make it writable: chmod 600 {path}")
-            if not os.access(path, os.W_OK):
-                raise JournalError(f"the journal {path} cannot be written (another user's file?); "
-                                   f"check its owner: ls -l {path}")
-            tighten(path, mode)
+            _raise_if(file_unwritable(path, info))
+            tighten(path, stat.S_IMODE(info.st_mode))
         return True
 
     def _inspect(self) -> tuple[sqlite3.Connection, int]:
