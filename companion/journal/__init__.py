@@ -5,16 +5,29 @@ schema.py is its schema and migrations; figures.py sums what `progress`
 shows; transfer.py checks and imports exported rows; backups.py keeps a copy
 a day and takes forgotten sessions out of them; connection.py is SQLite as
 the journal uses it; errors.py says what went wrong in one line.
+
+The names below are imported from their module when first used, so reading
+the journal (`log`, `progress`) loads neither import's checks nor the backups.
 """
 
-from .backups import BACKUPS_KEPT, forget_in_backups, latest_backup
-from .connection import TIMEOUT_S
-from .errors import UNRECORDED, Damaged, JournalError
-from .schema import COLUMNS, END_REASONS, EXTRA_COLUMNS, MIGRATIONS, partners_text
-from .store import (CHECK_LIMIT_BYTES, Journal, Unrecorded, default_path, file_unwritable, folder_unwritable, now,
-                    open_or_warn)
-from .transfer import check_session
+_HOMES = {
+    "backups": ("BACKUPS_KEPT", "forget_in_backups", "latest_backup"),
+    "connection": ("TIMEOUT_S",),
+    "errors": ("UNRECORDED", "Damaged", "JournalError"),
+    "schema": ("COLUMNS", "END_REASONS", "EXTRA_COLUMNS", "MIGRATIONS", "partners_text"),
+    "store": ("CHECK_LIMIT_BYTES", "Journal", "Unrecorded", "default_path", "file_unwritable", "folder_unwritable",
+              "now", "open_or_warn"),
+    "transfer": ("check_session",),
+}
+_HOME = {name: module for module, names in _HOMES.items() for name in names}
+__all__ = sorted(_HOME)
 
-__all__ = ["BACKUPS_KEPT", "CHECK_LIMIT_BYTES", "COLUMNS", "END_REASONS", "EXTRA_COLUMNS", "MIGRATIONS", "TIMEOUT_S",
-           "UNRECORDED", "Damaged", "Journal", "JournalError", "Unrecorded", "check_session", "default_path",
-           "file_unwritable", "folder_unwritable", "forget_in_backups", "latest_backup", "now", "open_or_warn", "partners_text"]
+
+def __getattr__(name: str):
+    if name not in _HOME:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f"{__name__}.{_HOME[name]}"), name)
+    globals()[name] = value  # found directly from now on
+    return value

@@ -21,12 +21,10 @@ from datetime import date, datetime
 from pathlib import Path
 
 from ..paths import private_dir, tighten
-from .backups import back_up, latest_backup
 from .connection import (BUSY_CODES, DAMAGED_CODES, TIMEOUT_S, connect_read_only, create_private, error_code,
                          transaction, use_wal)
 from .errors import UNRECORDED, Damaged, JournalError
 from .schema import END_REASONS, EXTRA_COLUMNS, MIGRATIONS, as_dict, migrate, newer
-from .transfer import import_sessions
 
 CHECK_LIMIT_BYTES = 64 << 20  # quick_check reads the whole file: 5 ms for 20,000 sessions; skipped above this
 
@@ -209,6 +207,8 @@ class Journal:
         return JournalError(f"cannot {'write' if self.write else 'read'} the journal {self.path}: {text}")
 
     def _damaged(self, detail: str) -> str:
+        from .backups import latest_backup
+
         detail = " ".join(detail.replace("*** in database main ***", "").split())[:120]
         said = f"the journal {self.path} is damaged ({detail}) and is left as it is; "
         aside = "move it, with any -wal and -shm file beside it, to another folder"
@@ -293,6 +293,8 @@ class Journal:
 
     def import_sessions(self, sessions: list[dict]) -> tuple[int, int]:
         """Add sessions checked by transfer.check_session, merged on uid, in one transaction: see transfer.py."""
+        from .transfer import import_sessions
+
         return import_sessions(self, sessions)
 
     def forget(self, *, session_id: int | None = None, before: str | None = None,
@@ -329,4 +331,6 @@ class Journal:
 
     def back_up(self, today: date | None = None) -> Path | None:
         """Today's copy beside the journal, once a day: see backups.py."""
+        from .backups import back_up
+
         return back_up(self, today)
