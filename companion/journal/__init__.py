@@ -15,12 +15,19 @@ _HOMES = {
     "connection": ("TIMEOUT_S",),
     "errors": ("UNRECORDED", "Damaged", "JournalError"),
     "schema": ("COLUMNS", "END_REASONS", "EXTRA_COLUMNS", "MIGRATIONS", "partners_text"),
-    "store": ("CHECK_LIMIT_BYTES", "Journal", "Unrecorded", "default_path", "file_unwritable", "folder_unwritable",
-              "now", "open_or_warn"),
+    "store": ("CHECK_LIMIT_BYTES", "Journal", "Unrecorded", "file_unwritable", "folder_unwritable", "now",
+              "open_or_warn"),
     "transfer": ("check_session",),
 }
 _HOME = {name: module for module, names in _HOMES.items() for name in names}
-__all__ = sorted(_HOME)
+__all__ = sorted([*_HOME, "default_path"])
+
+
+def default_path():
+    """Where the user's journal is (a pathlib.Path), known without importing SQLite."""
+    from ..paths import data_dir
+
+    return data_dir() / "journal.sqlite3"
 
 
 def __getattr__(name: str):

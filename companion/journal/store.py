@@ -21,6 +21,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from ..paths import private_dir, tighten
+from . import default_path
 from .connection import (BUSY_CODES, DAMAGED_CODES, TIMEOUT_S, connect_read_only, create_private, error_code,
                          transaction, use_wal)
 from .errors import UNRECORDED, Damaged, JournalError
@@ -32,12 +33,6 @@ CHECK_LIMIT_BYTES = 64 << 20  # quick_check reads the whole file: 5 ms for 20,00
 def now() -> str:
     """The local time with its UTC offset, ISO 8601, to the second."""
     return datetime.now().astimezone().isoformat(timespec="seconds")
-
-
-def default_path() -> Path:
-    from ..paths import data_dir
-
-    return data_dir() / "journal.sqlite3"
 
 
 def open_or_warn(warn) -> "Journal | Unrecorded":
