@@ -277,3 +277,13 @@ def test_a_journal_that_cannot_be_opened_gives_a_session_an_unrecorded_journal_s
     with pytest.raises(JournalError) as caught:
         journal.start("stay", "Staying", "play", "captions")
     assert caught.value.said
+
+
+def test_a_row_sqlite_refuses_on_import_is_one_journal_error_and_nothing_is_added(journal):
+    journal.start("stay", "Staying", "play", "device")
+    (kept,) = journal.all_sessions()
+    good = dict(kept, id=None, uid="1b4e28ba-2fa1-4d3b-a3f5-ef19b5a7633b")
+    refused = dict(kept, id=None, uid="2b4e28ba-2fa1-4d3b-a3f5-ef19b5a7633b", sequence=None)  # NOT NULL
+    with pytest.raises(JournalError, match=f"cannot write the journal {journal.path}: NOT NULL"):
+        journal.import_sessions([good, refused])
+    assert journal.all_sessions() == [kept]

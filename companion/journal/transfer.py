@@ -131,5 +131,5 @@ def import_sessions(journal, sessions: list[dict]) -> tuple[int, int]:
                 ids.add(cursor.lastrowid)
                 added += 1
     except sqlite3.Error as e:
-        raise journal._problem(e) from None
+        raise journal.problem(e) from None
     return added, present
