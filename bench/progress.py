@@ -41,7 +41,7 @@ def fill(env: dict) -> Path:
     rows = []
     for i in range(SESSIONS):
         when = start + timedelta(hours=i * 2.6, minutes=chance.randint(0, 59))
-        mode = chance.choices(["daily", "pause", "pair", "play"], [70, 15, 5, 10])[0]
+        mode = chance.choices(["daily", "pause", "together", "play"], [70, 15, 5, 10])[0]
         planned = 165.0 if mode == "daily" else 1500.0
         played = chance.choice([planned, planned, planned, 8.0])
         rated = mode == "daily" and chance.random() < 0.7
@@ -54,7 +54,10 @@ def fill(env: dict) -> Path:
                      "pulse_bpm": chance.randint(70, 130) if mode == "pause" else None, "break_minutes": None,
                      "returned": chance.random() < 0.8 if mode == "pause" else None, "stage": None, "wait_s": None,
                      "distress_before": chance.randint(3, 9) if rated else None,
-                     "distress_after": chance.randint(1, 6) if rated else None})
+                     "distress_after": chance.randint(1, 6) if rated else None,
+                     "partners": json.dumps([{"name": name, "distress_before": chance.randint(3, 9),
+                                              "distress_after": chance.randint(1, 6)} for name in ("Sam", "Alex")])
+                     if mode == "together" else None, "flooded": chance.randint(0, 2) if mode == "together" else None})
     journal.db.execute("BEGIN")
     journal.db.executemany(f"INSERT INTO sessions ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
                            [[row[c] for c in COLUMNS] for row in rows])

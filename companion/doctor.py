@@ -151,22 +151,34 @@ def _device() -> Check:
 
 
 def _journal() -> Check:
-    from .journal import Journal, JournalError
+    """Read only: the first session makes the journal, migrates and tightens it; doctor never does."""
+    from .journal import MIGRATIONS, Damaged, Journal, JournalError, default_path, file_unwritable, folder_unwritable
 
+    path = default_path()
     try:
-        journal = Journal()
+        journal = Journal(path, write=False)
+        try:
+            count = journal.rows("SELECT count(*) FROM sessions")[0][0] if journal.db is not None else None
+        finally:
+            journal.close()
     except JournalError as e:
-        return False, "journal", f"{e}; check the folder's owner and free space"
-    path = journal.path
-    count = journal.db.execute("SELECT count(*) FROM sessions").fetchone()[0]
-    version = journal.version
-    journal.close()
+        return False, "journal", str(e) if isinstance(e, Damaged) else f"{e}; check the folder's owner and free space"
+    if not path.parent.is_dir():
+        return True, "journal", f"no journal yet; the first session makes {path}"
+    problem = folder_unwritable(path.parent) or (os.path.exists(path) and file_unwritable(path, os.stat(path)))
+    if problem:
+        return False, "journal", problem
+    if count is None:
+        return True, "journal", f"no journal yet; the first session makes {path}"
     mode = stat.S_IMODE(os.stat(path).st_mode)
     folder = stat.S_IMODE(os.stat(path.parent).st_mode)
     if mode & 0o077 or folder & 0o077:
         return False, "journal", f"{path} is readable by others (file {mode:o}, folder {folder:o}); " \
                                  f"fix: chmod 600 {path} && chmod 700 {path.parent}"
-    return True, "journal", f"{path} (schema {version}, {count} sessions, private)"
+    version = journal.file_version
+    schema = f"schema {version}" if version == len(MIGRATIONS) else \
+        f"schema {version}; the next session upgrades it to {len(MIGRATIONS)}"
+    return True, "journal", f"{path} ({schema}, {count} sessions, private)"
 
 
 def _sounds() -> Check:

@@ -169,7 +169,7 @@ def test_damage_found_only_at_query_time_is_a_journal_error_too(tmp_path, monkey
     path = tmp_path / "j.sqlite3"
     sessions(path, 300).close()
     zero_a_middle_page(path)
-    monkeypatch.setattr(journal_module, "CHECK_LIMIT_BYTES", 0)  # as for a journal too big to check
+    monkeypatch.setattr(journal_module.store, "CHECK_LIMIT_BYTES", 0)  # as for a journal too big to check
     journal = Journal(path, write=False)
     with pytest.raises(Damaged, match="is damaged"):
         journal.recent(1000)
@@ -277,3 +277,13 @@ def test_a_journal_that_cannot_be_opened_gives_a_session_an_unrecorded_journal_s
     with pytest.raises(JournalError) as caught:
         journal.start("stay", "Staying", "play", "captions")
     assert caught.value.said
+
+
+def test_a_row_sqlite_refuses_on_import_is_one_journal_error_and_nothing_is_added(journal):
+    journal.start("stay", "Staying", "play", "device")
+    (kept,) = journal.all_sessions()
+    good = dict(kept, id=None, uid="1b4e28ba-2fa1-4d3b-a3f5-ef19b5a7633b")
+    refused = dict(kept, id=None, uid="2b4e28ba-2fa1-4d3b-a3f5-ef19b5a7633b", sequence=None)  # NOT NULL
+    with pytest.raises(JournalError, match=f"cannot write the journal {journal.path}: NOT NULL"):
+        journal.import_sessions([good, refused])
+    assert journal.all_sessions() == [kept]

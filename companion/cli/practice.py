@@ -114,12 +114,10 @@ def progress(as_json: bool) -> None:
     """
     from datetime import datetime
 
+    from ..journal import default_path  # not SQLite: that only when the kept figures cannot answer
+    from ..paths import cache_dir
     from ..practice import report as practice
-    from ..paths import cache_dir, data_dir
     from ..textsafe import visible
-
-    def default_path():  # journal.default_path, without importing sqlite3
-        return data_dir() / "journal.sqlite3"
 
     cfg = load_config()
     today = practice.daily.day_of(datetime.now(), cfg.day_ends_min)
