@@ -8,7 +8,6 @@ progress line is left out, so logs and pipes stay readable.
 from __future__ import annotations
 
 import os
-import select
 import shutil
 import stat
 import sys
@@ -110,12 +109,24 @@ def _wrap(text: str, width: int) -> str:
                      for line in text.split("\n"))
 
 
-class Keys:
-    """Single keypresses (cbreak mode on a terminal: Ctrl-C still works).
+def Keys(stream: TextIO | None = None) -> "KeysBase":
+    """Single keypresses without Enter, from the platform's reader: the one place that chooses.
 
-    Re-entrant: a guided pause holds cbreak mode across its phases, each of
-    which enters it again. Keys come from a terminal or a pipe; with nothing
-    to read (no stdin, or its end reached) `active` is False and `read` waits.
+    POSIX terminals through termios (cbreak) and select; Windows, which has
+    neither, through msvcrt (companion/playback/keys_windows.py)."""
+    if sys.platform == "win32":
+        from .keys_windows import WindowsKeys
+
+        return WindowsKeys(stream)
+    return PosixKeys(stream)
+
+
+class KeysBase:
+    """What every platform's keys share: where keys come from, and a line typed into a pipe.
+
+    Re-entrant: a guided pause holds the terminal's key mode across its phases,
+    each of which enters it again. Keys come from a terminal or a pipe; with
+    nothing to read (no stdin, or its end reached) `active` is False and `read` waits.
     """
 
     def __init__(self, stream: TextIO | None = None):
@@ -125,13 +136,38 @@ class Keys:
             mode = os.fstat(self.fd).st_mode
             self.tty = os.isatty(self.fd)
             # a terminal, a pipe or a file can hold keys; /dev/null and the like cannot
-            self.active = self.tty or stat.S_ISFIFO(mode) or stat.S_ISREG(mode)
+            self.pipe = stat.S_ISFIFO(mode)
+            self.active = self.tty or self.pipe or stat.S_ISREG(mode)
         except (OSError, ValueError, AttributeError):
-            self.fd, self.tty, self.active = -1, False, False
-        self._saved = None
+            self.fd, self.tty, self.pipe, self.active = -1, False, False, False
         self._depth = 0
 
-    def __enter__(self) -> "Keys":
+    def _line_from_pipe(self, prompt: str) -> str:
+        """A byte at a time, so no key after the line is read ahead; echoed as a terminal would."""
+        sys.stdout.write(prompt)
+        sys.stdout.flush()
+        data = bytearray()
+        while not data.endswith(b"\n"):
+            byte = os.read(self.fd, 1)
+            if not byte:
+                if not data:
+                    self.active = False
+                    raise EOFError
+                break
+            data += byte
+        line = data.decode("utf-8", "replace").rstrip("\r\n")
+        sys.stdout.write(visible(line) + "\n")  # as a terminal would echo it
+        return line
+
+
+class PosixKeys(KeysBase):
+    """Keys on Linux and macOS: cbreak mode on a terminal (Ctrl-C still a signal), select to wait."""
+
+    def __init__(self, stream: TextIO | None = None):
+        super().__init__(stream)
+        self._saved = None
+
+    def __enter__(self) -> "PosixKeys":
         self._depth += 1
         if self._depth == 1 and self.tty:
             import termios
@@ -185,23 +221,12 @@ class Keys:
             except (termios.error, OSError):  # the terminal has gone: nothing more will be typed
                 self.active = False
                 raise EOFError from None
-        sys.stdout.write(prompt)
-        sys.stdout.flush()
-        data = bytearray()
-        while not data.endswith(b"\n"):
-            byte = os.read(self.fd, 1)
-            if not byte:
-                if not data:
-                    self.active = False
-                    raise EOFError
-                break
-            data += byte
-        line = data.decode("utf-8", "replace").rstrip("\r\n")
-        sys.stdout.write(visible(line) + "\n")  # as a terminal would echo it
-        return line
+        return self._line_from_pipe(prompt)
 
     def read(self, timeout_s: float) -> str | None:
         """One key, or None after `timeout_s` seconds."""
+        import select
+
         if not self.active:
             select.select([], [], [], timeout_s)
             return None
