@@ -8,6 +8,7 @@ Windows machine (README, "Runs on").
 """
 
 import array
+import io
 import fcntl as real_fcntl
 import os
 import select as real_select
@@ -234,6 +235,53 @@ def test_a_session_on_windows_journals_a_ctrl_c_read_as_a_key(windows, console, 
     outcome, row = session_with_console_keys(tmp_path, Keys(console))
     assert outcome.reason == "interrupted" and outcome.exit_code == 130
     assert row["end_reason"] == "interrupted" and row["completed"] is False
+
+
+class FakeKernel32:
+    """The console's mode: GetConsoleMode fills it in; SetConsoleMode takes VT mode if `vt` (Windows 10+)."""
+
+    def __init__(self, mode, vt):
+        self.mode, self.vt, self.set = mode, vt, []
+
+    def GetConsoleMode(self, handle, ref):
+        ref._obj.value = self.mode
+        return 1
+
+    def SetConsoleMode(self, handle, mode):
+        self.set.append(mode)
+        return int(self.vt)
+
+
+class Console(io.StringIO):
+    def isatty(self):
+        return True
+
+    def fileno(self):
+        return 1
+
+
+@pytest.mark.parametrize("vt", [True, False])
+def test_on_a_windows_console_the_screen_sends_its_codes_only_in_vt_mode(windows, monkeypatch, vt):
+    import ctypes
+
+    from companion.playback.screen import Screen
+
+    kernel32 = FakeKernel32(mode=0x3, vt=vt)
+    monkeypatch.setattr(ctypes, "windll", types.SimpleNamespace(kernel32=kernel32), raising=False)
+    monkeypatch.setenv("COLUMNS", "80")
+    out = Console()
+    screen = Screen(out)
+    screen.status(1, 10)
+    screen.caption("Hello.")
+    assert kernel32.set == [0x3 | 0x4]  # ENABLE_VIRTUAL_TERMINAL_PROCESSING asked for, the rest kept
+    assert screen.tty is vt and ("\033[K" in out.getvalue()) is vt  # an older console: plain lines, no codes
+    assert out.getvalue().endswith("Hello.\n" + ("" if not vt else screen._status))
+
+
+def test_a_screen_where_there_is_no_console_api_shows_plain_lines(windows):
+    from companion.playback.screen import Screen
+
+    assert not Screen(Console()).tty  # ctypes has no windll here: as on a console that cannot be asked
 
 
 # -- Ctrl-C and the signals ---------------------------------------------------------------------------------------

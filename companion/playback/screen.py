@@ -27,7 +27,7 @@ def clock(seconds: float) -> str:
 class Screen:
     def __init__(self, out: TextIO | None = None):
         self.out = out or sys.stdout
-        self.tty = self.out.isatty()
+        self.tty = self.out.isatty() and _codes_shown(self.out)
         self._status = ""
 
     def caption(self, text: str) -> None:
@@ -87,6 +87,28 @@ class Screen:
             if isinstance(e, BrokenPipeError) and self.out is sys.stdout:
                 _discard_stdout()
             self.out, self.tty = None, False
+
+
+def _codes_shown(out: TextIO) -> bool:
+    """Does this terminal act on the screen's codes (return, erase the line) rather than print them?
+    Windows' console does only in its VT mode (Windows 10 and later), turned on here; where it cannot
+    be, the captions are plain lines, as to a pipe."""
+    if sys.platform != "win32":
+        return True
+    ENABLE_VIRTUAL_TERMINAL_PROCESSING = 0x0004
+    try:
+        import ctypes
+        import msvcrt
+
+        kernel32 = ctypes.windll.kernel32
+        handle = msvcrt.get_osfhandle(out.fileno())
+        mode = ctypes.c_uint32()
+        if not kernel32.GetConsoleMode(handle, ctypes.byref(mode)):
+            return False
+        return bool(mode.value & ENABLE_VIRTUAL_TERMINAL_PROCESSING
+                    or kernel32.SetConsoleMode(handle, mode.value | ENABLE_VIRTUAL_TERMINAL_PROCESSING))
+    except (ImportError, AttributeError, OSError, ValueError):  # not a console, or no console API
+        return False
 
 
 def _discard_stdout() -> None:
