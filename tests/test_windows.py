@@ -487,3 +487,25 @@ def test_play_stay_text_reaches_its_first_caption_on_windows_and_journals_its_ct
 
     row = Journal().recent()[0]
     assert row["sequence"] == "stay" and row["end_reason"] == "interrupted", dict(row)
+
+
+def test_pause_on_windows_reaches_its_first_caption_and_journals_a_ctrl_c_read_from_the_console(
+        without_posix, tmp_path, console, monkeypatch, sigint):
+    """The pause's own fast path (no Click), its keys from the console through the fake msvcrt."""
+    config = tmp_path / "config" / "companion"
+    config.mkdir(parents=True)
+    (config / "config.toml").write_text('background_prepare = false\n[voices]\nguide = "gmw/en-us"\n')
+    shown = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", shown)
+    monkeypatch.setattr(sys, "stdin", console)
+    first = "You stopped. You're still here."
+    without_posix.kbhit = lambda: first in shown.getvalue()  # Ctrl-C, once the first caption is on screen
+    without_posix.getwch = lambda: "\x03"
+    from companion.pause.fast import main
+
+    code = main(["--leave", "--text"])
+    from companion.journal import Journal
+
+    row = Journal().recent()[0]
+    assert code == 130 and first in shown.getvalue(), shown.getvalue()
+    assert row["mode"] == "pause" and row["side"] == "leaving" and row["end_reason"] == "interrupted", dict(row)
