@@ -8,10 +8,11 @@ raised again a few milliseconds later, every press is remembered and the
 loops that wait on keys look at it, and where an exception would do harm
 (start-up, the journal write) a press is only remembered (`held`).
 
-Windows has SIGINT (Ctrl-C) and SIGBREAK (Ctrl-Break, and a console window
-closed) but no SIGHUP, and `os.kill` there with any other number than its
-console events ends the process outright: a press is rung again with
-`_thread.interrupt_main`, which runs the SIGINT handler without the OS.
+Windows has SIGINT (Ctrl-C) and SIGBREAK (Ctrl-Break) but no SIGHUP, and
+`os.kill` there with any other number than its console events ends the
+process outright: a press is rung again with `_thread.interrupt_main`, which
+runs the handler without the OS. (A console window closed there is SIGBREAK
+to the C runtime, but Windows ends the process before Python's handler runs.)
 """
 
 from __future__ import annotations
@@ -27,14 +28,14 @@ _signals = [signal.SIGINT]  # what a press is; catch_hangups adds the ways a ses
 def hangups(platform: str) -> tuple[str, ...]:
     """The signals by which a session is ended from outside, on `platform` (a sys.platform)."""
     if platform == "win32":
-        return ("SIGBREAK",)  # Ctrl-Break, or the console window closed; SIGTERM cannot come from outside there
+        return ("SIGBREAK",)  # Ctrl-Break; SIGTERM cannot come from outside there
     return ("SIGHUP", "SIGTERM")  # the terminal closed; `kill`
 
 
 def catch_hangups() -> None:
-    """While a session plays, closing its terminal (SIGHUP; SIGBREAK on Windows) or `kill` (SIGTERM)
-    ends it as Ctrl-C does: the sound stops and the journal keeps how far it got. A signal that was
-    ignored (as under nohup) stays ignored."""
+    """While a session plays, closing its terminal (SIGHUP) or `kill` (SIGTERM), or Ctrl-Break on
+    Windows (SIGBREAK), ends it as Ctrl-C does: the sound stops and the journal keeps how far it got.
+    A signal that was ignored (as under nohup) stays ignored."""
     for name in hangups(sys.platform):
         signum = getattr(signal, name, None)
         if signum is not None and signum not in _signals and signal.getsignal(signum) is not signal.SIG_IGN:
