@@ -284,6 +284,16 @@ def test_a_screen_where_there_is_no_console_api_shows_plain_lines(windows):
     assert not Screen(Console()).tty  # ctypes has no windll here: as on a console that cannot be asked
 
 
+def test_a_caption_the_outputs_encoding_cannot_hold_is_escaped_not_taken_for_a_closed_output(windows):
+    from companion.playback.screen import Screen
+
+    out = io.TextIOWrapper(io.BytesIO(), encoding="cp1252")  # stdout redirected to a file on Windows
+    screen = Screen(out)
+    screen.caption("back at\n█████  21:40 · café")
+    assert not screen.gone
+    assert out.buffer.getvalue().decode("cp1252") == "back at\n" + "\\u2588" * 5 + "  21:40 · café\n"
+
+
 # -- Ctrl-C and the signals ---------------------------------------------------------------------------------------
 
 def test_the_signals_that_end_a_session_from_outside_are_the_platforms_own():

@@ -28,6 +28,7 @@ class Screen:
     def __init__(self, out: TextIO | None = None):
         self.out = out or sys.stdout
         self.tty = self.out.isatty() and _codes_shown(self.out)
+        _shown_whatever_the_encoding(self.out)
         self._status = ""
 
     def caption(self, text: str) -> None:
@@ -87,6 +88,17 @@ class Screen:
             if isinstance(e, BrokenPipeError) and self.out is sys.stdout:
                 _discard_stdout()
             self.out, self.tty = None, False
+
+
+def _shown_whatever_the_encoding(out: TextIO) -> None:
+    """A character the output's encoding lacks (the banner's blocks in Windows' cp1252, to a file) is
+    written as its escape, instead of failing the write: a failed write means the reader has gone."""
+    encoding = (getattr(out, "encoding", None) or "utf-8").lower().replace("-", "").replace("_", "")
+    if encoding not in ("utf8", "utf8sig") and getattr(out, "errors", "") == "strict":
+        try:
+            out.reconfigure(errors="backslashreplace")
+        except (AttributeError, OSError, ValueError):  # not a TextIOWrapper, or closed
+            pass
 
 
 def _codes_shown(out: TextIO) -> bool:
