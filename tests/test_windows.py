@@ -378,6 +378,15 @@ def test_on_windows_the_background_prepare_is_started_with_windows_flags(windows
     assert kwargs["creationflags"] & prepare.DETACHED_PROCESS and "preexec_fn" not in kwargs
 
 
+def test_prepare_takes_the_background_flag_it_is_started_with_and_keeps_it_out_of_its_help():
+    from click.testing import CliRunner
+
+    from companion.cli.app import cli
+
+    result = CliRunner().invoke(cli, ["prepare", "--quiet", "--background", "--help"])
+    assert result.exit_code == 0 and "--quiet" in result.output and "--background" not in result.output
+
+
 def test_the_prepare_lock_is_held_by_one_process_at_a_time_on_each_platform(windows, tmp_path, monkeypatch):
     from companion.cli.setup import lock_now
 
