@@ -8,12 +8,11 @@ Windows machine (README, "Runs on").
 """
 
 import array
-import io
 import fcntl as real_fcntl
+import io
 import os
 import select as real_select
 import signal
-import stat
 import sys
 import termios as real_termios
 import textwrap
@@ -431,6 +430,23 @@ def test_doctor_on_posix_still_reads_the_modes(tmp_path):
     assert not private and f"chmod 600 {journal}" in why
     os.chmod(journal, 0o600)
     assert privacy(journal) == (True, "private")
+
+
+def test_a_doctor_check_that_breaks_is_one_line_and_its_traceback_only_with_companion_debug(monkeypatch, capsys):
+    from companion import doctor
+
+    def broken():
+        raise RuntimeError("a bug")
+
+    broken.__name__ = "_sounds"
+    for name in ("_speech", "_device", "_journal", "_settings", "_help", "_voices", "_cache"):
+        monkeypatch.setattr(doctor, name, lambda: (True, "other", ""))  # nothing real is checked here
+    monkeypatch.setattr(doctor, "_sounds", broken)
+    for debug in ("", "1"):
+        monkeypatch.setenv("COMPANION_DEBUG", debug)
+        found = [check for check in doctor.checks() if check[1] == "sounds"]
+        assert found == [(False, "sounds", "could not be checked (RuntimeError: a bug)")]
+        assert ("Traceback" in capsys.readouterr().err) is bool(debug)
 
 
 # -- every module, and a session, with none of POSIX's modules -------------------------------------------------------
