@@ -18,6 +18,9 @@ def checks() -> Iterator[Check]:
             yield check()
         except Exception as e:  # a check that breaks is a finding too, never a traceback
             from .config import visible
+            from .debug import report
+
+            report(e)
 
             name = check.__name__.strip("_")
             yield False, name, visible(f"could not be checked ({e.__class__.__name__}: {e})")[:300]
@@ -144,7 +147,10 @@ def _device() -> Check:
         device = sd.query_devices(kind="output")
         with sd.RawOutputStream(samplerate=22050, channels=1, dtype="int16"):
             pass
-    except Exception as e:
+    except Exception as e:  # PortAudio's errors have no common class: any of them is this finding
+        from .debug import report
+
+        report(e)
         return False, "sound device", f"no output device could be opened ({str(e).splitlines()[0]}); {fix}; " \
                                       "until then companion shows captions only"
     return True, "sound device", f"{device['name']} opens at 22,050 Hz"
@@ -170,15 +176,45 @@ def _journal() -> Check:
         return False, "journal", problem
     if count is None:
         return True, "journal", f"no journal yet; the first session makes {path}"
-    mode = stat.S_IMODE(os.stat(path).st_mode)
-    folder = stat.S_IMODE(os.stat(path.parent).st_mode)
-    if mode & 0o077 or folder & 0o077:
-        return False, "journal", f"{path} is readable by others (file {mode:o}, folder {folder:o}); " \
-                                 f"fix: chmod 600 {path} && chmod 700 {path.parent}"
+    private, why = privacy(path)
+    if not private:
+        return False, "journal", why
     version = journal.file_version
     schema = f"schema {version}" if version == len(MIGRATIONS) else \
         f"schema {version}; the next session upgrades it to {len(MIGRATIONS)}"
-    return True, "journal", f"{path} ({schema}, {count} sessions, private)"
+    return True, "journal", f"{path} ({schema}, {count} sessions, {why})"
+
+
+
+def privacy(path: Path) -> tuple[bool, str]:
+    """Is the file `path`, in its folder, private to the user? With the fix if not.
+
+    POSIX: its mode bits (0600, folder 0700). Windows keeps no such bits (st_mode shows 0666 for
+    any writable file): what keeps a file private there is the folder's access rules, and the
+    user's profile (where companion's folders are) is the user's own."""
+    import sys
+
+    if sys.platform == "win32":
+        profile = os.environ.get("USERPROFILE", "")
+        if profile and _inside(path, profile):
+            return True, "private: in your user profile, which Windows keeps to your account"
+        user = os.environ.get("USERNAME", "%USERNAME%")
+        return False, f"{path} is outside your user profile, so who can read it depends on its folder's access " \
+                      f'rules; fix: icacls "{path.parent}" /inheritance:r /grant:r "{user}:(OI)(CI)F"'
+    mode = stat.S_IMODE(os.stat(path).st_mode)
+    folder = stat.S_IMODE(os.stat(path.parent).st_mode)
+    if mode & 0o077 or folder & 0o077:
+        return False, f"{path} is readable by others (file {mode:o}, folder {folder:o}); " \
+                      f"fix: chmod 600 {path} && chmod 700 {path.parent}"
+    return True, "private"
+
+
+def _inside(path: Path, folder: str) -> bool:
+    """Is `path` within `folder`? (Windows' paths: either slash, any case.)"""
+    def norm(p) -> str:
+        return os.path.normcase(os.path.abspath(str(p))).replace("\\", "/").lower().rstrip("/")
+
+    return (norm(path) + "/").startswith(norm(folder) + "/")
 
 
 def _sounds() -> Check:

@@ -7,23 +7,37 @@ and the pause played on. So a press that finds the main thread importing is
 raised again a few milliseconds later, every press is remembered and the
 loops that wait on keys look at it, and where an exception would do harm
 (start-up, the journal write) a press is only remembered (`held`).
+
+Windows has SIGINT (Ctrl-C) and SIGBREAK (Ctrl-Break) but no SIGHUP, and
+`os.kill` there with any other number than its console events ends the
+process outright: a press is rung again with `_thread.interrupt_main`, which
+runs the handler without the OS. (A console window closed there is SIGBREAK
+to the C runtime, but Windows ends the process before Python's handler runs.)
 """
 
 from __future__ import annotations
 
 import _signal as signal  # the C module: `signal` itself imports enum (4 ms on the hot path)
+import sys
 import threading
 
 pressed = threading.Event()
 _signals = [signal.SIGINT]  # what a press is; catch_hangups adds the ways a session is ended from outside
 
 
+def hangups(platform: str) -> tuple[str, ...]:
+    """The signals by which a session is ended from outside, on `platform` (a sys.platform)."""
+    if platform == "win32":
+        return ("SIGBREAK",)  # Ctrl-Break; SIGTERM cannot come from outside there
+    return ("SIGHUP", "SIGTERM")  # the terminal closed; `kill`
+
+
 def catch_hangups() -> None:
-    """While a session plays, closing its terminal (SIGHUP) or `kill` (SIGTERM)
-    ends it as Ctrl-C does: the sound stops and the journal keeps how far it
-    got. A signal that was ignored (as under nohup) stays ignored."""
-    for name in ("SIGHUP", "SIGTERM"):
-        signum = getattr(signal, name, None)  # Windows has no SIGHUP
+    """While a session plays, closing its terminal (SIGHUP) or `kill` (SIGTERM), or Ctrl-Break on
+    Windows (SIGBREAK), ends it as Ctrl-C does: the sound stops and the journal keeps how far it got.
+    A signal that was ignored (as under nohup) stays ignored."""
+    for name in hangups(sys.platform):
+        signum = getattr(signal, name, None)
         if signum is not None and signum not in _signals and signal.getsignal(signum) is not signal.SIG_IGN:
             _signals.append(signum)
 
@@ -36,11 +50,21 @@ def _raise(signum, frame) -> None:
     if _importing(frame):
         # Raised here, the exception may be lost and leave a module locked:
         # ring again in a moment, once the import is done.
-        import os
-
-        threading.Timer(RETRY_S, os.kill, (os.getpid(), signum)).start()
+        threading.Timer(RETRY_S, ring_again(sys.platform), (signum,)).start()
         return
     raise KeyboardInterrupt
+
+
+def ring_again(platform: str):
+    """How to deliver `signum` to this process again, on `platform`: a real signal on POSIX; on Windows,
+    where os.kill(pid, SIGINT) would terminate the process, the handler run in the main thread."""
+    if platform == "win32":
+        import _thread
+
+        return _thread.interrupt_main
+    import os
+
+    return lambda signum: os.kill(os.getpid(), signum)
 
 
 def _importing(frame) -> bool:

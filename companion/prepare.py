@@ -116,13 +116,30 @@ def warm_later(clips, config) -> None:
 
 
 def spawn_in_background() -> None:
-    """Start `companion prepare --quiet` detached, at low priority; never fails loudly."""
+    """Start `companion prepare --quiet --background` detached, at low priority; never fails loudly."""
     package_parent = str(Path(__file__).resolve().parent.parent)
     env = dict(os.environ)  # the same companion, installed or run from a checkout
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_parent, env.get("PYTHONPATH")]))
     try:
-        subprocess.Popen([sys.executable, "-m", "companion", "prepare", "--quiet"], stdin=subprocess.DEVNULL,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-                         preexec_fn=lambda: os.nice(10), env=env)
-    except OSError:
+        subprocess.Popen([sys.executable, "-m", "companion", "prepare", "--quiet", "--background"],
+                         **detached(sys.platform), env=env)
+    except (OSError, ValueError):  # ValueError: an argument this platform does not take
         pass
+
+
+# Windows' process creation flags (subprocess names them only on Windows)
+DETACHED_PROCESS = 0x00000008  # no console: closing the session's window does not end it
+CREATE_NEW_PROCESS_GROUP = 0x00000200  # the session's Ctrl-C is not sent to it
+BELOW_NORMAL_PRIORITY_CLASS = 0x00004000  # never competes with the next session's sound
+
+
+def detached(platform: str) -> dict:
+    """Popen's arguments for a process that outlives the session, on `platform` (a sys.platform).
+
+    No preexec_fn anywhere (Windows has none, and after fork in a process with threads it may
+    deadlock): POSIX lowers its priority itself (`prepare --background`)."""
+    quiet = {"stdin": subprocess.DEVNULL, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL,
+             "close_fds": True}
+    if platform == "win32":
+        return quiet | {"creationflags": DETACHED_PROCESS | CREATE_NEW_PROCESS_GROUP | BELOW_NORMAL_PRIORITY_CLASS}
+    return quiet | {"start_new_session": True}

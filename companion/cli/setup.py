@@ -79,7 +79,8 @@ def _natural_voices(roles: dict[str, list[str]]) -> None:
 
 @click.command()
 @click.option("--quiet", is_flag=True, help="Print nothing (as when it runs in the background).")
-def prepare(quiet: bool) -> None:
+@click.option("--background", is_flag=True, hidden=True, help="At low priority: started after a session.")
+def prepare(quiet: bool, background: bool) -> None:
     """Render every built-in sequence into the cache, so nothing waits for speech.
 
     It also runs by itself, in the background, after a session.
@@ -90,24 +91,24 @@ def prepare(quiet: bool) -> None:
         companion prepare
         companion prepare --quiet
     """
-    import fcntl
     import os
 
     from ..paths import private_dir
     from ..prepare import prepare as run_prepare
     from ..voice import EngineError
 
+    if background and hasattr(os, "nice"):  # Windows: its creation flags already set a low priority
+        os.nice(10)
     clips = clip_store(load_config())
     try:
         lock = os.open(private_dir(clips.root) / "prepare.lock", os.O_RDWR | os.O_CREAT, 0o600)
-        os.fchmod(lock, 0o600)  # one left by an older companion may be open to others
+        if hasattr(os, "fchmod"):  # POSIX: one left by an older companion may be open to others
+            os.fchmod(lock, 0o600)
     except OSError as e:
         raise Failure(f"cannot write the speech cache {clips.root}: {e.strerror or e}; check its owner and free space",
                       1) from None
     try:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
+        if not lock_now(lock):
             if not quiet:
                 click.echo("Another prepare is already running.")
             return
@@ -129,6 +130,28 @@ def prepare(quiet: bool) -> None:
         raise Failure(clips.unavailable, 1)
     if not quiet:
         click.echo(f"The cache is ready ({rendered} clips rendered now)." if rendered else "The cache was already ready.")
+
+
+def lock_now(fd: int) -> bool:
+    """Take the lock on the open file `fd` without waiting; False if another process holds it.
+    It goes when `fd` is closed, or at the latest when the process ends."""
+    import sys
+
+    if sys.platform == "win32":
+        import msvcrt
+
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # the first byte: past the end of the file is allowed
+        except OSError:
+            return False
+        return True
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
 
 
 @click.command()

@@ -54,7 +54,8 @@ def create_private(path: Path) -> None:
     except FileExistsError:
         return
     try:
-        os.fchmod(fd, 0o600)
+        if hasattr(os, "fchmod"):  # Windows (before Python 3.13) has none, and no mode bits to set
+            os.fchmod(fd, 0o600)
     finally:
         os.close(fd)
 

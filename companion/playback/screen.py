@@ -8,7 +8,6 @@ progress line is left out, so logs and pipes stay readable.
 from __future__ import annotations
 
 import os
-import select
 import shutil
 import stat
 import sys
@@ -28,7 +27,8 @@ def clock(seconds: float) -> str:
 class Screen:
     def __init__(self, out: TextIO | None = None):
         self.out = out or sys.stdout
-        self.tty = self.out.isatty()
+        self.tty = self.out.isatty() and _codes_shown(self.out)
+        _shown_whatever_the_encoding(self.out)
         self._status = ""
 
     def caption(self, text: str) -> None:
@@ -90,6 +90,39 @@ class Screen:
             self.out, self.tty = None, False
 
 
+def _shown_whatever_the_encoding(out: TextIO) -> None:
+    """A character the output's encoding lacks (the banner's blocks in Windows' cp1252, to a file) is
+    written as its escape, instead of failing the write: a failed write means the reader has gone."""
+    encoding = (getattr(out, "encoding", None) or "utf-8").lower().replace("-", "").replace("_", "")
+    if encoding not in ("utf8", "utf8sig") and getattr(out, "errors", "") == "strict":
+        try:
+            out.reconfigure(errors="backslashreplace")
+        except (AttributeError, OSError, ValueError):  # not a TextIOWrapper, or closed
+            pass
+
+
+def _codes_shown(out: TextIO) -> bool:
+    """Does this terminal act on the screen's codes (return, erase the line) rather than print them?
+    Windows' console does only in its VT mode (Windows 10 and later), turned on here; where it cannot
+    be, the captions are plain lines, as to a pipe."""
+    if sys.platform != "win32":
+        return True
+    ENABLE_VIRTUAL_TERMINAL_PROCESSING = 0x0004
+    try:
+        import ctypes
+        import msvcrt
+
+        kernel32 = ctypes.windll.kernel32
+        handle = msvcrt.get_osfhandle(out.fileno())
+        mode = ctypes.c_uint32()
+        if not kernel32.GetConsoleMode(handle, ctypes.byref(mode)):
+            return False
+        return bool(mode.value & ENABLE_VIRTUAL_TERMINAL_PROCESSING
+                    or kernel32.SetConsoleMode(handle, mode.value | ENABLE_VIRTUAL_TERMINAL_PROCESSING))
+    except (ImportError, AttributeError, OSError, ValueError):  # not a console, or no console API
+        return False
+
+
 def _discard_stdout() -> None:
     """Point stdout at /dev/null, so what is left in its buffer cannot fail again when Python exits
     ("Exception ignored ... BrokenPipeError" on stderr)."""
@@ -110,12 +143,24 @@ def _wrap(text: str, width: int) -> str:
                      for line in text.split("\n"))
 
 
-class Keys:
-    """Single keypresses (cbreak mode on a terminal: Ctrl-C still works).
+def Keys(stream: TextIO | None = None) -> "KeysBase":
+    """Single keypresses without Enter, from the platform's reader: the one place that chooses.
 
-    Re-entrant: a guided pause holds cbreak mode across its phases, each of
-    which enters it again. Keys come from a terminal or a pipe; with nothing
-    to read (no stdin, or its end reached) `active` is False and `read` waits.
+    POSIX terminals through termios (cbreak) and select; Windows, which has
+    neither, through msvcrt (companion/playback/keys_windows.py)."""
+    if sys.platform == "win32":
+        from .keys_windows import WindowsKeys
+
+        return WindowsKeys(stream)
+    return PosixKeys(stream)
+
+
+class KeysBase:
+    """What every platform's keys share: where keys come from, and a line typed into a pipe.
+
+    Re-entrant: a guided pause holds the terminal's key mode across its phases,
+    each of which enters it again. Keys come from a terminal or a pipe; with
+    nothing to read (no stdin, or its end reached) `active` is False and `read` waits.
     """
 
     def __init__(self, stream: TextIO | None = None):
@@ -125,13 +170,38 @@ class Keys:
             mode = os.fstat(self.fd).st_mode
             self.tty = os.isatty(self.fd)
             # a terminal, a pipe or a file can hold keys; /dev/null and the like cannot
-            self.active = self.tty or stat.S_ISFIFO(mode) or stat.S_ISREG(mode)
+            self.pipe = stat.S_ISFIFO(mode)
+            self.active = self.tty or self.pipe or stat.S_ISREG(mode)
         except (OSError, ValueError, AttributeError):
-            self.fd, self.tty, self.active = -1, False, False
-        self._saved = None
+            self.fd, self.tty, self.pipe, self.active = -1, False, False, False
         self._depth = 0
 
-    def __enter__(self) -> "Keys":
+    def _line_from_pipe(self, prompt: str) -> str:
+        """A byte at a time, so no key after the line is read ahead; echoed as a terminal would."""
+        sys.stdout.write(prompt)
+        sys.stdout.flush()
+        data = bytearray()
+        while not data.endswith(b"\n"):
+            byte = os.read(self.fd, 1)
+            if not byte:
+                if not data:
+                    self.active = False
+                    raise EOFError
+                break
+            data += byte
+        line = data.decode("utf-8", "replace").rstrip("\r\n")
+        sys.stdout.write(visible(line) + "\n")  # as a terminal would echo it
+        return line
+
+
+class PosixKeys(KeysBase):
+    """Keys on Linux and macOS: cbreak mode on a terminal (Ctrl-C still a signal), select to wait."""
+
+    def __init__(self, stream: TextIO | None = None):
+        super().__init__(stream)
+        self._saved = None
+
+    def __enter__(self) -> "PosixKeys":
         self._depth += 1
         if self._depth == 1 and self.tty:
             import termios
@@ -185,23 +255,12 @@ class Keys:
             except (termios.error, OSError):  # the terminal has gone: nothing more will be typed
                 self.active = False
                 raise EOFError from None
-        sys.stdout.write(prompt)
-        sys.stdout.flush()
-        data = bytearray()
-        while not data.endswith(b"\n"):
-            byte = os.read(self.fd, 1)
-            if not byte:
-                if not data:
-                    self.active = False
-                    raise EOFError
-                break
-            data += byte
-        line = data.decode("utf-8", "replace").rstrip("\r\n")
-        sys.stdout.write(visible(line) + "\n")  # as a terminal would echo it
-        return line
+        return self._line_from_pipe(prompt)
 
     def read(self, timeout_s: float) -> str | None:
         """One key, or None after `timeout_s` seconds."""
+        import select
+
         if not self.active:
             select.select([], [], [], timeout_s)
             return None
