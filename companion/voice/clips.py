@@ -278,25 +278,25 @@ def failed_voice_line(settings: VoiceSettings, role: str, voice: str, why: str) 
 
 
 def _as_player_format(path: Path) -> bytes:
-    """The engine's WAV as mono 16-bit 22,050 Hz, converting if it differs."""
-    try:
-        return pcm.read_wav(path)
-    except pcm.WavFormatError:
-        pass
-    import wave
+    """The engine's file as mono 16-bit 22,050 Hz, converting if it differs. WAV or AIFF (macOS's
+    engine writes AIFF whatever the name says), known by its first bytes; AudioFormatError if neither."""
+    from .audiofile import read
 
+    audio = read(path)
+    if (audio.channels, audio.width, audio.rate) == (1, pcm.SAMPLE_BYTES, pcm.RATE_HZ):
+        return audio.data
     import numpy as np
 
-    with wave.open(str(path), "rb") as w:
-        channels, width, rate = w.getnchannels(), w.getsampwidth(), w.getframerate()
-        raw = w.readframes(w.getnframes())
-    dtype = {1: np.uint8, 2: np.int16, 4: np.int32}[width]
-    samples = np.frombuffer(raw, dtype=dtype).astype(np.float64)
-    if width == 1:
+    if audio.width == 3:  # 24-bit: each sample's three bytes as the top of an int32
+        raw = np.frombuffer(audio.data, dtype=np.uint8).reshape(-1, 3)
+        samples = (np.pad(raw, ((0, 0), (1, 0))).copy().view("<i4").ravel() / 65536).astype(np.float64)
+    else:
+        samples = np.frombuffer(audio.data, dtype={1: np.uint8, 2: "<i2", 4: "<i4"}[audio.width]).astype(np.float64)
+    if audio.width == 1:
         samples = (samples - 128) * 256
-    elif width == 4:
+    elif audio.width == 4:
         samples /= 65536
-    samples = samples.reshape(-1, channels).mean(axis=1)
-    n_out = round(len(samples) * pcm.RATE_HZ / rate)
+    samples = samples.reshape(-1, audio.channels).mean(axis=1)
+    n_out = round(len(samples) * pcm.RATE_HZ / audio.rate)
     resampled = np.interp(np.linspace(0, len(samples) - 1, n_out), np.arange(len(samples)), samples)
     return np.clip(resampled, -32768, 32767).astype("<i2").tobytes()
