@@ -145,3 +145,248 @@ def test_a_24_bit_aiff_by_sox_plays_as_its_16_bit_wav_to_within_one_step(tmp_pat
     assert audiofile.read(aiff).width == 3
     heard = np.frombuffer(_as_player_format(aiff), "<i2").astype(int)
     assert np.abs(heard - np.frombuffer(_as_player_format(wav), "<i2")).max() <= 1
+
+
+# --- every failure of the engine falls back to captions, with one line ---
+
+import os
+import sys
+from types import SimpleNamespace
+
+import pyttsx3
+
+from companion.voice import ClipStore, VoiceSettings
+from companion.voice.engine import EngineUnavailable, Pyttsx3Engine, pick_system_voices
+
+
+def mac_voice(identifier, name, locale, gender):
+    return SimpleNamespace(id=identifier, name=name, languages=[locale], gender=f"VoiceGender{gender}", age=35)
+
+
+MAC_VOICES = [  # as pyttsx3's nsss driver lists them (NSSpeechSynthesizer's attributes)
+    mac_voice("com.apple.speech.synthesis.voice.Albert", "Albert", "en_US", "Neuter"),
+    mac_voice("com.apple.voice.compact.ar-001.Maged", "Majed", "ar_001", "Male"),
+    mac_voice("com.apple.speech.synthesis.voice.BadNews", "Bad News", "en_US", "Neuter"),
+    mac_voice("com.apple.speech.synthesis.voice.Bells", "Bells", "en_US", "Neuter"),
+    mac_voice("com.apple.voice.compact.en-AU.Karen", "Karen", "en_AU", "Female"),
+    mac_voice("com.apple.voice.compact.en-GB.Daniel", "Daniel", "en_GB", "Male"),
+    mac_voice("com.apple.voice.compact.fr-FR.Thomas", "Thomas", "fr_FR", "Male"),
+    mac_voice("com.apple.eloquence.en-US.Reed", "Reed (English (US))", "en_US", "Male"),
+    mac_voice("com.apple.voice.compact.en-US.Samantha", "Samantha", "en_US", "Female"),
+    mac_voice("com.apple.speech.synthesis.voice.Zarvox", "Zarvox", "en_US", "Neuter"),
+]
+
+TOKENS = "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Speech\\Voices\\Tokens\\"
+WINDOWS_VOICES = [  # as pyttsx3's sapi5 driver lists them (Windows 10, English (US) and a German pack)
+    SimpleNamespace(id=TOKENS + "TTS_MS_DE-DE_HEDDA_11.0", name="Microsoft Hedda Desktop - German",
+                    languages=["de-DE"], gender="Female", age="Adult"),
+    SimpleNamespace(id=TOKENS + "TTS_MS_EN-US_DAVID_11.0", name="Microsoft David Desktop - English (United States)",
+                    languages=["en-US"], gender="Male", age="Adult"),
+    SimpleNamespace(id=TOKENS + "TTS_MS_EN-US_ZIRA_11.0", name="Microsoft Zira Desktop - English (United States)",
+                    languages=["en-US"], gender="Female", age="Adult"),
+]
+
+
+def test_on_macos_four_roles_get_four_english_voices_and_no_novelty_one():
+    picked = pick_system_voices(MAC_VOICES)
+    assert set(picked) == {"guide", "A", "B", "you"} and len(set(picked.values())) == 4
+    english = {v.id for v in MAC_VOICES if v.languages[0].startswith("en_")} - {
+        "com.apple.speech.synthesis.voice.Albert", "com.apple.speech.synthesis.voice.BadNews",
+        "com.apple.speech.synthesis.voice.Bells", "com.apple.speech.synthesis.voice.Zarvox"}
+    assert set(picked.values()) == english
+    assert picked["guide"].split(".")[-2] == "en-US"  # the guide: a US voice, as espeak-ng's
+    gender = {v.id: v.gender for v in MAC_VOICES}
+    assert gender[picked["A"]] != gender[picked["guide"]] and gender[picked["B"]] != gender[picked["A"]]
+
+
+def test_on_windows_guide_a_and_b_are_distinct_where_two_english_voices_exist():
+    picked = pick_system_voices(WINDOWS_VOICES)
+    assert picked["guide"] != picked["A"] and picked["B"] != picked["A"]
+    assert {picked["guide"], picked["A"]} == {TOKENS + "TTS_MS_EN-US_DAVID_11.0", TOKENS + "TTS_MS_EN-US_ZIRA_11.0"}
+    assert all("HEDDA" not in v for v in picked.values())  # English first, while English voices last
+
+
+def test_one_voice_speaks_every_role_and_none_gives_the_engines_own():
+    only = WINDOWS_VOICES[1:2]
+    assert set(pick_system_voices(only).values()) == {only[0].id}
+    assert pick_system_voices([]) == {"guide": None, "A": None, "B": None, "you": None}
+    german = pick_system_voices(WINDOWS_VOICES[:1])  # no English voice: still a voice, not none
+    assert set(german.values()) == {WINDOWS_VOICES[0].id}
+
+
+def test_voices_without_languages_are_known_by_their_ids():
+    bare = [SimpleNamespace(id=v.id, name=v.name, languages=[], gender=None) for v in WINDOWS_VOICES]
+    picked = pick_system_voices(bare)
+    assert "HEDDA" not in picked["guide"] and picked["guide"] != picked["A"]
+
+
+class FakeSystemEngine:
+    """What pyttsx3.init() gives on a Mac, faked: lists MAC_VOICES; save_to_file + runAndWait call `writes`."""
+
+    def __init__(self, writes, voices=MAC_VOICES):
+        self.writes, self.voices, self.props, self.spoken = writes, voices, {}, []
+
+    def getProperty(self, name):
+        if name == "voices":
+            return self.voices
+        return self.props.get(name)
+
+    def setProperty(self, name, value):
+        self.props[name] = value
+
+    def connect(self, topic, callback):
+        pass
+
+    def save_to_file(self, text, filename):
+        self.pending = text, filename
+
+    def runAndWait(self):
+        text, filename = self.pending
+        self.spoken.append((self.props.get("voice"), text))
+        self.writes(filename)
+
+
+def speech_aiff(path):
+    """What nsss writes for a line: AIFF (under the .wav name it was given), mono 16-bit 22,050 Hz."""
+    write_aiff(__import__("pathlib").Path(path), tone(11025), 22050)
+
+
+@pytest.fixture
+def mac(monkeypatch):
+    """pyttsx3.init gives the fake engine given to it; the engine is the macOS one (driver nsss)."""
+    from companion.voice import clips as clips_module
+
+    monkeypatch.setattr(clips_module, "_unknown", set())
+    monkeypatch.setattr(clips_module, "_told", set())
+    monkeypatch.setattr(clips_module, "_lines_told", set())
+
+    def with_init(init):
+        monkeypatch.setattr(pyttsx3, "init", init)
+        engine = Pyttsx3Engine()
+        engine.driver = "nsss"
+        return engine
+    return with_init
+
+
+def test_on_a_mac_an_aiff_clip_is_spoken_and_each_role_in_its_own_voice(tmp_path, mac):
+    fake = FakeSystemEngine(speech_aiff)
+    said = []
+    clips = ClipStore(tmp_path, VoiceSettings(guide="com.apple.voice.compact.en-US.Samantha"), engine=mac(lambda: fake),
+                      warn=said.append)
+    for role in ("guide", "A", "B", "you"):
+        assert len(clips.load(role, f"Line for {role}.")) > 10000
+    assert clips.unavailable is None and said == []
+    voices = [voice for voice, _text in fake.spoken]
+    assert voices[0] == "com.apple.voice.compact.en-US.Samantha" and len(set(voices[1:])) == 3
+
+
+@pytest.mark.parametrize("init", [
+    "raises OSError", "raises an unexpected type", "writes nothing", "writes garbage", "writes compressed AIFF",
+    "fails in runAndWait", "cannot list voices"])
+def test_any_failure_of_the_engine_is_captions_with_one_line(tmp_path, mac, init):
+    def fake_init():
+        if init == "raises OSError":
+            raise OSError("libespeak-ng.so.1: cannot open shared object file")
+        if init == "raises an unexpected type":
+            raise AttributeError("'NoneType' object has no attribute 'NSSpeechSynthesizer'")
+        writes = {"writes nothing": lambda path: None,
+                  "writes garbage": lambda path: open(path, "wb").write(b"\x07 not audio " * 100),
+                  "writes compressed AIFF": lambda path: write_aiff(__import__("pathlib").Path(path), tone(500),
+                                                                    22050, b"ulaw"),
+                  "fails in runAndWait": lambda path: 1 / 0}.get(init, speech_aiff)
+        fake = FakeSystemEngine(writes)
+        if init == "cannot list voices":
+            fake.voices = None  # iterating it raises TypeError
+        return fake
+
+    calls = []
+    engine = mac(lambda: calls.append(1) or fake_init())
+    said = []
+    clips = ClipStore(tmp_path, VoiceSettings(), engine=engine, warn=said.append)
+    heard = [clips.load(role, "Feel your feet on the floor.") for role in ("A", "B", "A")]
+    assert all(h == pcm.silence(len(heard[0]) // 2) and len(h) > 22050 for h in heard)
+    assert clips.frames("B", "And breathe out.") > 22050
+    assert clips.unavailable and "\n" not in clips.unavailable and said == []
+    assert len(calls) == 1  # an engine that failed is not started again for every line
+    assert list(tmp_path.rglob("*.wav")) == []  # nothing cached in its place
+
+
+def test_with_companion_debug_the_traceback_is_shown(tmp_path, mac, monkeypatch, capsys):
+    def broken():
+        raise AttributeError("objc has no attribute NSSpeechSynthesizer")
+
+    clips = ClipStore(tmp_path, VoiceSettings(), engine=mac(broken))
+    clips.load("A", "Hello.")
+    quiet = capsys.readouterr().err
+    monkeypatch.setenv("COMPANION_DEBUG", "1")
+    clips = ClipStore(tmp_path, VoiceSettings(), engine=mac(broken))
+    clips.load("A", "Hello.")
+    loud = capsys.readouterr().err
+    assert quiet == "" and "Traceback (most recent call last)" in loud and "NSSpeechSynthesizer" in loud
+
+
+def test_a_line_the_engine_cannot_speak_after_others_is_one_line_and_the_rest_speaks(tmp_path, mac):
+    def writes(path):
+        if "silent" not in fake.pending[0]:
+            speech_aiff(path)
+
+    fake = FakeSystemEngine(writes)
+    said = []
+    clips = ClipStore(tmp_path, VoiceSettings(), engine=mac(lambda: fake), warn=said.append)
+    assert len(clips.load("A", "Spoken.")) > 10000
+    assert clips.load("A", "A silent line.") == pcm.silence(len(clips.load("A", "A silent line.")) // 2)
+    assert len(clips.load("B", "Spoken again.")) > 10000 and clips.unavailable is None
+    assert len(said) == 1 and "wrote no audio for 'A silent line.'" in said[0]
+
+
+BROKEN_PLAY = """
+import sys
+import pyttsx3
+from types import SimpleNamespace
+from companion.voice.engine import shared_engine
+
+how = sys.argv[1]
+
+class Garbage:  # a Mac's engine whose file cannot be read
+    def getProperty(self, name):
+        return [SimpleNamespace(id="com.apple.voice.compact.en-US.Samantha", name="Samantha", languages=["en_US"],
+                                gender="VoiceGenderFemale")]
+    def setProperty(self, name, value):
+        pass
+    def save_to_file(self, text, path):
+        self.path = path
+    def runAndWait(self):
+        open(self.path, "wb").write(b"FORM not quite AIFF" * 50)
+
+def init(*args, **kwargs):
+    if how == "raises":
+        raise OSError("no speech here")
+    return Garbage()
+
+pyttsx3.init = init
+shared_engine().driver = sys.argv[2]
+from companion.__main__ import main
+sys.argv = ["companion", *sys.argv[3:]]
+main()
+"""
+
+
+@pytest.mark.parametrize("how, driver, guide, told", [
+    ("raises", "espeak", "gmw/en-us", "no speech here"),
+    ("garbage", "nsss", "com.apple.voice.compact.en-US.Samantha", "cannot be read")])
+def test_a_session_whose_engine_fails_plays_its_captions_and_exits_0(tmp_path, how, driver, guide, told):
+    script = tmp_path / "tiny.txt"
+    script.write_text("+++\ntitle = \"Tiny\"\n+++\nYou are here.\nFeel your feet.\n")
+    env = dict(os.environ)
+    for name in ("CACHE", "DATA", "CONFIG"):
+        env[f"XDG_{name}_HOME"] = str(tmp_path / name.lower())
+    (tmp_path / "config" / "companion").mkdir(parents=True)
+    (tmp_path / "config" / "companion" / "config.toml").write_text(
+        f'background_prepare = false\n[voices]\nguide = "{guide}"\n')
+    done = subprocess.run([sys.executable, "-c", BROKEN_PLAY, how, driver, "play", "--text", str(script)], env=env,
+                          capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert "You are here." in done.stdout and "Feel your feet." in done.stdout
+    lines = (done.stdout + done.stderr).splitlines()
+    assert len([line for line in lines if told in line]) == 1, lines
+    assert len([line for line in lines if "captions only" in line]) == 1, lines

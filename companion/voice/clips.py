@@ -53,6 +53,7 @@ class VoiceSettings(namedtuple("VoiceSettings", "guide A B rate_wpm source you",
 # store, with one line said once (a pause makes several stores; none lists voices twice).
 _unknown: set[str] = set()
 _told: set[str] = set()
+_lines_told: set[str] = set()  # a line's failure, said once a process
 
 
 def _stderr(message: str) -> None:
@@ -83,7 +84,6 @@ class ClipStore:
         self.engine = engine or shared_engine()  # pyttsx3: A, B, and whatever the natural voice cannot speak
         self._piper = piper  # the natural voice's engine, made when first needed
         self.warn = warn or _stderr  # the line that says a configured voice is unknown
-        self.rendered = 0  # how many clips this store had to render
         self.unavailable: str | None = None  # why the engine could not start, if it could not
         self._frames: dict[Path, int] = {}
 
@@ -209,28 +209,43 @@ class ClipStore:
         return path
 
     def frames(self, role: str, text: str) -> int:
-        """The clip's length; an estimate if the engine cannot start (captions keep time)."""
+        """The clip's length; an estimate if the engine cannot speak it (captions keep time)."""
         try:
             path = self.ensure(role, text)
-        except EngineUnavailable as e:
-            self.unavailable = str(e)
+        except EngineError as e:
+            self._speechless(e)
             return estimate_frames(text, self.settings.rate_wpm, pcm.RATE_HZ)
         if path not in self._frames:
             self._frames[path] = pcm.wav_frames(path)
         return self._frames[path]
 
     def load(self, role: str, text: str) -> bytes:
-        """The clip's samples; silence of the estimated length if the engine cannot start."""
+        """The clip's samples; silence of the estimated length if the engine cannot speak it."""
         try:
             return pcm.read_wav(self.ensure(role, text))
-        except EngineUnavailable as e:
-            self.unavailable = str(e)
-            return pcm.silence(self.frames(role, text))
+        except EngineError as e:
+            self._speechless(e)
+            return pcm.silence(estimate_frames(text, self.settings.rate_wpm, pcm.RATE_HZ))
+
+    def _speechless(self, e: EngineError) -> None:
+        """No speech for a line, whatever failed: the session shows it as a caption (never exits for it).
+        An engine that cannot speak at all sets `unavailable`, which the session says once ("captions
+        only"); a line it could not speak is said once, by `warn`."""
+        from ..debug import report
+
+        report(e, "no speech for a line")
+        if isinstance(e, EngineUnavailable):
+            if self.unavailable is None:
+                self.unavailable = str(e)
+        elif str(e) not in _lines_told:
+            _lines_told.add(str(e))
+            self.warn(f"companion: {str(e).removeprefix('companion: ')}; the line is shown, not spoken")
 
     def _render(self, role: str, text: str, path: Path) -> None:
         import tempfile
 
         from ..paths import private_dir
+        from .audiofile import AudioFormatError
         from .loudness import normalize
 
         private_dir(path.parent)
@@ -240,12 +255,14 @@ class ClipStore:
         engine = self.engine_for(voice)
         try:
             engine.render(text, Path(raw), voice, self.settings.rate_wpm, role)
-            data = pcm.trim(_as_player_format(Path(raw)), keep_frames=KEEP_SILENCE_FRAMES)
+            try:
+                data = pcm.trim(_as_player_format(Path(raw)), keep_frames=KEEP_SILENCE_FRAMES)
+            except (AudioFormatError, OSError) as e:
+                raise EngineError(f"the speech engine's audio for {text[:40]!r} cannot be read ({e})") from None
             if not data:
                 raise EngineError(f"the speech engine produced only silence for {text[:40]!r}")
             pcm.write_wav(Path(raw), normalize(data, getattr(engine, "level_dbfs", TARGET_DBFS)))
             os.replace(raw, path)  # atomic: a half-written clip is never seen
-            self.rendered += 1
         finally:
             if os.path.exists(raw):
                 os.unlink(raw)
