@@ -390,3 +390,90 @@ def test_a_session_whose_engine_fails_plays_its_captions_and_exits_0(tmp_path, h
     lines = (done.stdout + done.stderr).splitlines()
     assert len([line for line in lines if told in line]) == 1, lines
     assert len([line for line in lines if "captions only" in line]) == 1, lines
+
+
+# --- pyttsx3's private internals, which engine.py and espeak_direct.py reach into ---
+
+def names_used(module) -> set[str]:
+    """Every global or attribute name the module's code (functions, methods, nested) refers to."""
+    import types
+
+    found, codes = set(), [compile(open(module.__file__, encoding="utf-8").read(), module.__file__, "exec")]
+    while codes:
+        code = codes.pop()
+        found.update(code.co_names)
+        codes.extend(c for c in code.co_consts if isinstance(c, types.CodeType))
+    return found
+
+
+def test_every_private_internal_of_pyttsx3_the_voice_uses_is_still_there():
+    """An upgrade of pyttsx3 that moves one of these fails here, by name: pin it (pyproject.toml) or follow it."""
+    import pyttsx3.drivers._espeak as _espeak
+    import pyttsx3.drivers.espeak as espeak_driver
+
+    from companion.voice import espeak_direct
+    from companion.voice.engine import shared_engine
+
+    missing = []
+
+    def needs(what: str, ok) -> None:
+        try:
+            if not ok():
+                missing.append(what)
+        except Exception as e:  # AttributeError, ImportError...: moved
+            missing.append(f"{what} ({e.__class__.__name__}: {e})")
+
+    # engine.py: pyttsx3 picks the same driver as Pyttsx3Engine.driver does, per platform
+    import pyttsx3.engine
+    picked = {"darwin": "nsss", "win32": "sapi5", "linux": "espeak"}
+    for platform, driver in picked.items():
+        needs(f"pyttsx3.engine._engines_by_sys_platform[{platform!r}][0] == {driver!r}",
+              lambda: pyttsx3.engine._engines_by_sys_platform.get(platform, ("espeak",))[0] == driver)
+    # engine.py, _init: the espeak driver module's globals `print` (its "Audio saved to" line) and `time`
+    # (its 10 ms sleeps), replaced by ours
+    needs("pyttsx3.drivers.espeak: a module global `time` (the time module)", lambda: espeak_driver.time is time_module())
+    needs("pyttsx3.drivers.espeak calls time.sleep", lambda: "sleep" in names_used(espeak_driver))
+    needs("pyttsx3.drivers.espeak calls print", lambda: "print" in names_used(espeak_driver))
+    # engine.py, _set: the engine's proxy, the proxy's driver, its own setProperty; _espeak.Synchronize
+    engine = shared_engine()._init()
+    needs("pyttsx3.Engine.proxy", lambda: hasattr(engine, "proxy"))
+    needs("pyttsx3.driver.DriverProxy._driver", lambda: isinstance(engine.proxy._driver, espeak_driver.EspeakDriver))
+    needs("pyttsx3.drivers.espeak.EspeakDriver.setProperty", lambda: callable(espeak_driver.EspeakDriver.setProperty))
+    needs("pyttsx3.drivers._espeak.Synchronize", lambda: callable(_espeak.Synchronize))
+    # espeak_direct.adopt: the driver's class flags that say espeak-ng is initialised, and its voice
+    needs("pyttsx3.drivers.espeak.EspeakDriver._moduleInitialized",
+          lambda: isinstance(espeak_driver.EspeakDriver.__dict__["_moduleInitialized"], bool))
+    needs("pyttsx3.drivers.espeak.EspeakDriver._defaultVoice",
+          lambda: isinstance(espeak_driver.EspeakDriver.__dict__["_defaultVoice"], str))
+    # espeak_direct: espeak-ng driven as the driver drives it (its constants, and its buffer of 1000 ms)
+    for name in ("AUDIO_OUTPUT_RETRIEVAL", "RATE", "VOLUME", "PITCH", "POS_CHARACTER", "CHARS_UTF8", "ENDPAUSE",
+                 "EVENT_LIST_TERMINATED", "EVENT_MSG_TERMINATED"):
+        needs(f"pyttsx3.drivers._espeak.{name} == espeak_direct.{name}",
+              lambda name=name: getattr(_espeak, name) == getattr(espeak_direct, name))
+    needs("pyttsx3.drivers.espeak initialises espeak-ng with a 1000 ms buffer",
+          lambda: "Initialize(_espeak.AUDIO_OUTPUT_RETRIEVAL, 1000)" in open(espeak_driver.__file__).read())
+    # engine.voices(): what a listed voice carries
+    voice = engine.getProperty("voices")[0]
+    for name in ("id", "name", "languages", "gender"):
+        needs(f"pyttsx3.voice.Voice.{name}", lambda name=name: hasattr(voice, name))
+    assert missing == [], f"pyttsx3 {version('pyttsx3')} moved what companion.voice relies on: {missing}"
+
+
+def time_module():
+    import time
+
+    return time
+
+
+def version(package: str) -> str:
+    from importlib.metadata import version as found
+
+    return found(package)
+
+
+def test_pyttsx3_is_pinned_to_the_version_tested():
+    import tomllib
+    from pathlib import Path
+
+    project = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())
+    assert f"pyttsx3=={version('pyttsx3')}" in project["project"]["dependencies"]
