@@ -477,3 +477,39 @@ def test_pyttsx3_is_pinned_to_the_version_tested():
 
     project = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())
     assert f"pyttsx3=={version('pyttsx3')}" in project["project"]["dependencies"]
+
+
+def test_every_broad_except_in_the_voice_reports_with_companion_debug():
+    """Each `except Exception` in companion/voice keeps its one line for users and calls debug.report."""
+    import re
+    from pathlib import Path
+
+    import companion.voice
+
+    unreported = []
+    for path in sorted(Path(companion.voice.__file__).parent.glob("*.py")):
+        lines = path.read_text().splitlines()
+        for number, line in enumerate(lines):
+            if re.search(r"except (Exception|BaseException)\b", line):
+                block = "\n".join(lines[number + 1:number + 5])
+                if "report(" not in block:
+                    unreported.append(f"{path.name}:{number + 1}")
+    assert unreported == []
+
+
+def test_debug_report_is_silent_unless_asked(monkeypatch, capsys):
+    from companion import debug
+
+    try:
+        raise ValueError("the bug")
+    except ValueError as e:
+        caught = e
+    monkeypatch.delenv("COMPANION_DEBUG", raising=False)
+    debug.report(caught)
+    monkeypatch.setenv("COMPANION_DEBUG", "0")
+    debug.report(caught)
+    assert capsys.readouterr().err == ""
+    monkeypatch.setenv("COMPANION_DEBUG", "1")
+    debug.report(caught, "while testing")
+    err = capsys.readouterr().err
+    assert err.startswith("companion: debug: while testing:\nTraceback") and "ValueError: the bug" in err
