@@ -1,4 +1,9 @@
-"""Speech engines: text -> a WAV file. pyttsx3 (espeak-ng on Linux) is the default.
+"""Speech engines: text -> an audio file. pyttsx3 (espeak-ng on Linux) is the default.
+
+On macOS its driver (nsss) writes AIFF whatever the file's name says: files are read by
+their first bytes (audiofile.py). Whatever fails in the engine (its start, a driver's
+exception, no audio or unreadable audio) is an EngineUnavailable once it is clearly the
+engine's, and every later render says so at once: sessions then show captions.
 
 pyttsx3's Linux `say()` shells out to `aplay`, with no control over device,
 timing or stopping, so we only ever use `save_to_file` and play the samples
@@ -64,7 +69,8 @@ def _has_frames(path: Path) -> bool:
 
 
 def _readable(path: Path) -> bool:
-    """Is there a file that is neither empty nor audio we can read (then no retry will help)?"""
+    """False: the file holds something other than audio we can read (no retry will change that).
+    An empty or missing file is readable here: it is "no audio", said as such."""
     from .audiofile import AudioFormatError, frame_count
 
     try:
