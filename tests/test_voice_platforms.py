@@ -259,6 +259,7 @@ def mac(monkeypatch):
     monkeypatch.setattr(clips_module, "_unknown", set())
     monkeypatch.setattr(clips_module, "_told", set())
     monkeypatch.setattr(clips_module, "_lines_told", set())
+    monkeypatch.setattr(clips_module.piper_engine, "natural_installed", lambda: False)  # pyttsx3 speaks every role
 
     def with_init(init):
         monkeypatch.setattr(pyttsx3, "init", init)
@@ -508,3 +509,28 @@ def test_debug_report_is_silent_unless_asked(monkeypatch, capsys):
     debug.report(caught, "while testing")
     err = capsys.readouterr().err
     assert err.startswith("companion: debug: while testing:\nTraceback") and "ValueError: the bug" in err
+
+
+def test_a_voice_the_config_names_is_not_picked_for_another_role():
+    samantha = "com.apple.voice.compact.en-US.Samantha"
+    picked = pick_system_voices(MAC_VOICES, {"guide": samantha})
+    assert picked["guide"] == samantha and samantha not in (picked["A"], picked["B"], picked["you"])
+    assert len({picked["A"], picked["B"], picked["you"]}) == 3
+    gender = {v.id: v.gender for v in MAC_VOICES}
+    assert gender[picked["A"]] != gender[samantha]  # told from the guide, as when it is picked
+    by_name = pick_system_voices(WINDOWS_VOICES, {"A": "Microsoft Zira Desktop - English (United States)"})
+    assert by_name["A"] == TOKENS + "TTS_MS_EN-US_ZIRA_11.0" and by_name["guide"] == TOKENS + "TTS_MS_EN-US_DAVID_11.0"
+
+
+def test_on_a_mac_the_voices_of_unnamed_roles_avoid_the_named_and_their_clips_follow_the_config(tmp_path, mac):
+    samantha = "com.apple.voice.compact.en-US.Samantha"
+    fake = FakeSystemEngine(speech_aiff)
+    engine = mac(lambda: fake)
+    named = ClipStore(tmp_path, VoiceSettings(A=samantha), engine=engine)
+    for role in ("guide", "A", "B", "you"):
+        named.load(role, f"Line for {role}.")
+    voices = {text.split()[-1].rstrip("."): voice for voice, text in fake.spoken}
+    assert voices["A"] == samantha and len(set(voices.values())) == 4
+    plain = ClipStore(tmp_path, VoiceSettings(), engine=engine)
+    assert plain.key("B", "Hello.") != named.key("B", "Hello.")  # B's pick may differ: not the same clip
+    assert plain.key("B", "Hello.") == ClipStore(tmp_path, VoiceSettings(), engine=engine).key("B", "Hello.")

@@ -169,6 +169,11 @@ class ClipStore:
                       else failed_voice_line(self.settings, role, wanted, why))
         return True
 
+    def named(self) -> dict[str, str]:
+        """The pyttsx3 voices the settings name, per role (a system voice picked for another role avoids them)."""
+        return {role: voice for role in ("guide", "A", "B", "you")
+                if (voice := self.voice(role)) and not piper_engine.is_piper_voice(voice)}
+
     def key(self, role: str, text: str) -> str:
         """The clip's cache key: everything that changes how it sounds."""
         voice = self.voice(role)
@@ -176,6 +181,8 @@ class ClipStore:
         if engine is self.engine:
             identity = [FORMAT, engine.name, engine.driver, voice, self.settings.rate_wpm, ESPEAK_PITCH.get(role),
                         TARGET_DBFS, text]
+            if voice is None:  # macOS/Windows: the system voice picked for the role avoids those the config names
+                identity.append(sorted(self.named().items()))
         else:  # the voice's identity is cheap (versions, or a file's size and time): no model is loaded
             identity = [FORMAT, piper_engine.identity(voice), self.settings.rate_wpm, text]
         return _sha256(repr(identity).encode()).hexdigest()  # repr: no json import on the hot path
@@ -254,6 +261,8 @@ class ClipStore:
         voice = self.voice(role)
         engine = self.engine_for(voice)
         try:
+            if isinstance(engine, Pyttsx3Engine):
+                engine.named = self.named()  # under the lock every store shares: this render's config
             engine.render(text, Path(raw), voice, self.settings.rate_wpm, role)
             try:
                 data = pcm.trim(_as_player_format(Path(raw)), keep_frames=KEEP_SILENCE_FRAMES)

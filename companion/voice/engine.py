@@ -93,7 +93,8 @@ class Pyttsx3Engine:
         self.driver = {"darwin": "nsss", "win32": "sapi5"}.get(sys.platform, "espeak")
         self.broken: str | None = None  # why the engine cannot speak: said at once by every later call
         self._spoke = False  # has it ever written audio in this process?
-        self._system: dict[str, str | None] | None = None  # macOS/Windows: each role's voice, picked once
+        self._system: dict = {}  # macOS/Windows: each role's voice, picked once for the voices the config names
+        self.named: dict[str, str] = {}  # set by the clip store before a render: the config's voices per role
         # Set: the next render, if pyttsx3 has not started yet, skips its start-up
         # (a cold pause's first word; see espeak_direct). Once.
         self.direct_first = False
@@ -146,9 +147,10 @@ class Pyttsx3Engine:
 
     def _system_voice(self, engine, role: str) -> str | None:
         """macOS/Windows: the role's voice when the config names none, distinct per role where it can be."""
-        if self._system is None:
-            self._system = pick_system_voices(self._listed(engine))
-        return self._system.get(role)
+        named = tuple(sorted(self.named.items()))
+        if named not in self._system:
+            self._system[named] = pick_system_voices(self._listed(engine), dict(named))
+        return self._system[named].get(role)
 
     def render(self, text: str, out: Path, voice: str | None, rate_wpm: int, role: str = "guide") -> None:
         """Write `text` spoken by `voice` at `rate_wpm` to the WAV file `out`."""
@@ -288,26 +290,33 @@ def _gender(voice) -> str | None:
     return "female" if "female" in text else "male" if "male" in text else None
 
 
-def pick_system_voices(voices) -> dict[str, str | None]:
-    """Distinct voices for guide, A, B and you from a system engine's list (macOS, Windows), where the
-    config names none: English ones first (US first, as espeak-ng's guide), never a novelty voice;
-    A of another gender than the guide and B of another than A where genders are known, so the
-    partners are told apart. Roles share voices only when there are too few; None: the engine's own."""
+def pick_system_voices(voices, named: dict[str, str] | None = None) -> dict[str, str | None]:
+    """Distinct voices for guide, A, B and you from a system engine's list (macOS, Windows) for the roles
+    `named` (the config) gives none: English ones first (US first, as espeak-ng's guide), never a novelty
+    voice, never one named for another role while another is left; A of another gender than the guide
+    and B of another than A where genders are known, so the partners are told apart. Roles share voices
+    only when there are too few; None: the engine's own."""
+    named = {role: voice for role, voice in (named or {}).items() if voice}
     usable = [v for v in voices if str(v.name).replace(" ", "").lower() not in NOVELTY
               and str(v.id).rsplit(".", 1)[-1].lower() not in NOVELTY]
     english = [v for v in usable if _language(v).startswith("en")]
     pool = sorted(english or usable, key=lambda v: _language(v) != "en-us")  # stable: the list's order otherwise
     picked: dict[str, object] = {}
+    for role, voice in named.items():  # as listed, if it is (its gender counts), else as named
+        picked[role] = next((v for v in voices if voice.lower() in (str(v.id).lower(), str(v.name).lower())),
+                            SimpleNamespace(id=voice, name=voice, languages=(), gender=None))
     unlike = {"A": "guide", "B": "A"}  # the role whose voice each should differ from most
     for role in ROLES:
-        used = {id(v) for v in picked.values()}
-        fresh = [v for v in pool if id(v) not in used]
+        if role in picked:
+            continue
+        used = {str(v.id) for v in picked.values() if v is not None}
+        fresh = [v for v in pool if str(v.id) not in used]
         other = picked.get(unlike.get(role))
-        candidates = fresh or [v for v in pool if v is not other] or pool
+        candidates = fresh or [v for v in pool if other is None or str(v.id) != str(other.id)] or pool
         if other is not None and _gender(other):
             candidates = sorted(candidates, key=lambda v: _gender(v) == _gender(other))
         picked[role] = candidates[0] if candidates else None
-    return {role: (None if v is None else str(v.id)) for role, v in picked.items()}
+    return {role: (None if picked[role] is None else str(picked[role].id)) for role in ROLES}
 
 
 _shared: Pyttsx3Engine | None = None
