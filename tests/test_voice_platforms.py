@@ -6,16 +6,22 @@ a Windows machine.
 """
 
 import math
+import os
 import struct
 import subprocess
+import sys
 import wave
+from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
+import pyttsx3
 import pytest
 
 from companion import pcm
-from companion.voice import audiofile
+from companion.voice import ClipStore, VoiceSettings, audiofile
 from companion.voice.clips import _as_player_format
+from companion.voice.engine import Pyttsx3Engine, pick_system_voices
 
 
 def tone(frames: int, channels: int = 1, seed: int = 1) -> np.ndarray:
@@ -149,16 +155,6 @@ def test_a_24_bit_aiff_by_sox_plays_as_its_16_bit_wav_to_within_one_step(tmp_pat
 
 # --- every failure of the engine falls back to captions, with one line ---
 
-import os
-import sys
-from types import SimpleNamespace
-
-import pyttsx3
-
-from companion.voice import ClipStore, VoiceSettings
-from companion.voice.engine import EngineUnavailable, Pyttsx3Engine, pick_system_voices
-
-
 def mac_voice(identifier, name, locale, gender):
     return SimpleNamespace(id=identifier, name=name, languages=[locale], gender=f"VoiceGender{gender}", age=35)
 
@@ -248,7 +244,7 @@ class FakeSystemEngine:
 
 def speech_aiff(path):
     """What nsss writes for a line: AIFF (under the .wav name it was given), mono 16-bit 22,050 Hz."""
-    write_aiff(__import__("pathlib").Path(path), tone(11025), 22050)
+    write_aiff(Path(path), tone(11025), 22050)
 
 
 @pytest.fixture
@@ -292,7 +288,7 @@ def test_any_failure_of_the_engine_is_captions_with_one_line(tmp_path, mac, init
             raise AttributeError("'NoneType' object has no attribute 'NSSpeechSynthesizer'")
         writes = {"writes nothing": lambda path: None,
                   "writes garbage": lambda path: open(path, "wb").write(b"\x07 not audio " * 100),
-                  "writes compressed AIFF": lambda path: write_aiff(__import__("pathlib").Path(path), tone(500),
+                  "writes compressed AIFF": lambda path: write_aiff(Path(path), tone(500),
                                                                     22050, b"ulaw"),
                   "fails in runAndWait": lambda path: 1 / 0}.get(init, speech_aiff)
         fake = FakeSystemEngine(writes)
