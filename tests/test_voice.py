@@ -198,9 +198,13 @@ def test_an_unknown_default_is_an_error_not_a_loop(tmp_path, fresh_voices):
     from companion.voice import ClipStore, VoiceSettings
 
     # A's default is the engine's own (the guide's is the natural voice, which speaks anyway).
-    clips = ClipStore(tmp_path, VoiceSettings(A="bad-A"), engine=FakeEngine([]), warn=lambda line: None)
+    said = []
+    clips = ClipStore(tmp_path, VoiceSettings(A="bad-A"), engine=FakeEngine([]), warn=said.append)
     with pytest.raises(EngineError):
-        clips.load("A", "Hello.")
+        clips.ensure("A", "Hello.")
+    # A session shows the line instead (any failure of the engine is captions, with one line).
+    assert clips.load("A", "Hello.") == bytes(len(clips.load("A", "Hello.")))
+    assert len([line for line in said if "no voice" in line or "not spoken" in line]) == 1
 
 
 def env_with(tmp_path, config_text):

@@ -53,6 +53,7 @@ class VoiceSettings(namedtuple("VoiceSettings", "guide A B rate_wpm source you",
 # store, with one line said once (a pause makes several stores; none lists voices twice).
 _unknown: set[str] = set()
 _told: set[str] = set()
+_lines_told: set[str] = set()  # a line's failure, said once a process
 
 
 def _stderr(message: str) -> None:
@@ -83,7 +84,6 @@ class ClipStore:
         self.engine = engine or shared_engine()  # pyttsx3: A, B, and whatever the natural voice cannot speak
         self._piper = piper  # the natural voice's engine, made when first needed
         self.warn = warn or _stderr  # the line that says a configured voice is unknown
-        self.rendered = 0  # how many clips this store had to render
         self.unavailable: str | None = None  # why the engine could not start, if it could not
         self._frames: dict[Path, int] = {}
 
@@ -169,6 +169,11 @@ class ClipStore:
                       else failed_voice_line(self.settings, role, wanted, why))
         return True
 
+    def named(self) -> dict[str, str]:
+        """The pyttsx3 voices the settings name, per role (a system voice picked for another role avoids them)."""
+        return {role: voice for role in ("guide", "A", "B", "you")
+                if (voice := self.voice(role)) and not piper_engine.is_piper_voice(voice)}
+
     def key(self, role: str, text: str) -> str:
         """The clip's cache key: everything that changes how it sounds."""
         voice = self.voice(role)
@@ -176,6 +181,8 @@ class ClipStore:
         if engine is self.engine:
             identity = [FORMAT, engine.name, engine.driver, voice, self.settings.rate_wpm, ESPEAK_PITCH.get(role),
                         TARGET_DBFS, text]
+            if voice is None:  # macOS/Windows: the system voice picked for the role avoids those the config names
+                identity.append(sorted(self.named().items()))
         else:  # the voice's identity is cheap (versions, or a file's size and time): no model is loaded
             identity = [FORMAT, piper_engine.identity(voice), self.settings.rate_wpm, text]
         return _sha256(repr(identity).encode()).hexdigest()  # repr: no json import on the hot path
@@ -209,28 +216,43 @@ class ClipStore:
         return path
 
     def frames(self, role: str, text: str) -> int:
-        """The clip's length; an estimate if the engine cannot start (captions keep time)."""
+        """The clip's length; an estimate if the engine cannot speak it (captions keep time)."""
         try:
             path = self.ensure(role, text)
-        except EngineUnavailable as e:
-            self.unavailable = str(e)
+        except EngineError as e:
+            self._speechless(e)
             return estimate_frames(text, self.settings.rate_wpm, pcm.RATE_HZ)
         if path not in self._frames:
             self._frames[path] = pcm.wav_frames(path)
         return self._frames[path]
 
     def load(self, role: str, text: str) -> bytes:
-        """The clip's samples; silence of the estimated length if the engine cannot start."""
+        """The clip's samples; silence of the estimated length if the engine cannot speak it."""
         try:
             return pcm.read_wav(self.ensure(role, text))
-        except EngineUnavailable as e:
-            self.unavailable = str(e)
-            return pcm.silence(self.frames(role, text))
+        except EngineError as e:
+            self._speechless(e)
+            return pcm.silence(estimate_frames(text, self.settings.rate_wpm, pcm.RATE_HZ))
+
+    def _speechless(self, e: EngineError) -> None:
+        """No speech for a line, whatever failed: the session shows it as a caption (never exits for it).
+        An engine that cannot speak at all sets `unavailable`, which the session says once ("captions
+        only"); a line it could not speak is said once, by `warn`."""
+        from ..debug import report
+
+        report(e, "no speech for a line")
+        if isinstance(e, EngineUnavailable):
+            if self.unavailable is None:
+                self.unavailable = str(e)
+        elif str(e) not in _lines_told:
+            _lines_told.add(str(e))
+            self.warn(f"companion: {str(e).removeprefix('companion: ')}; the line is shown, not spoken")
 
     def _render(self, role: str, text: str, path: Path) -> None:
         import tempfile
 
         from ..paths import private_dir
+        from .audiofile import AudioFormatError
         from .loudness import normalize
 
         private_dir(path.parent)
@@ -239,13 +261,17 @@ class ClipStore:
         voice = self.voice(role)
         engine = self.engine_for(voice)
         try:
+            if isinstance(engine, Pyttsx3Engine):
+                engine.named = self.named()  # under the lock every store shares: this render's config
             engine.render(text, Path(raw), voice, self.settings.rate_wpm, role)
-            data = pcm.trim(_as_player_format(Path(raw)), keep_frames=KEEP_SILENCE_FRAMES)
+            try:
+                data = pcm.trim(_as_player_format(Path(raw)), keep_frames=KEEP_SILENCE_FRAMES)
+            except (AudioFormatError, OSError) as e:
+                raise EngineError(f"the speech engine's audio for {text[:40]!r} cannot be read ({e})") from None
             if not data:
                 raise EngineError(f"the speech engine produced only silence for {text[:40]!r}")
             pcm.write_wav(Path(raw), normalize(data, getattr(engine, "level_dbfs", TARGET_DBFS)))
             os.replace(raw, path)  # atomic: a half-written clip is never seen
-            self.rendered += 1
         finally:
             if os.path.exists(raw):
                 os.unlink(raw)
@@ -278,25 +304,25 @@ def failed_voice_line(settings: VoiceSettings, role: str, voice: str, why: str) 
 
 
 def _as_player_format(path: Path) -> bytes:
-    """The engine's WAV as mono 16-bit 22,050 Hz, converting if it differs."""
-    try:
-        return pcm.read_wav(path)
-    except pcm.WavFormatError:
-        pass
-    import wave
+    """The engine's file as mono 16-bit 22,050 Hz, converting if it differs. WAV or AIFF (macOS's
+    engine writes AIFF whatever the name says), known by its first bytes; AudioFormatError if neither."""
+    from .audiofile import read
 
+    audio = read(path)
+    if (audio.channels, audio.width, audio.rate) == (1, pcm.SAMPLE_BYTES, pcm.RATE_HZ):
+        return audio.data
     import numpy as np
 
-    with wave.open(str(path), "rb") as w:
-        channels, width, rate = w.getnchannels(), w.getsampwidth(), w.getframerate()
-        raw = w.readframes(w.getnframes())
-    dtype = {1: np.uint8, 2: np.int16, 4: np.int32}[width]
-    samples = np.frombuffer(raw, dtype=dtype).astype(np.float64)
-    if width == 1:
+    if audio.width == 3:  # 24-bit: each sample's three bytes as the top of an int32
+        raw = np.frombuffer(audio.data, dtype=np.uint8).reshape(-1, 3)
+        samples = (np.pad(raw, ((0, 0), (1, 0))).copy().view("<i4").ravel() / 65536).astype(np.float64)
+    else:
+        samples = np.frombuffer(audio.data, dtype={1: np.uint8, 2: "<i2", 4: "<i4"}[audio.width]).astype(np.float64)
+    if audio.width == 1:
         samples = (samples - 128) * 256
-    elif width == 4:
+    elif audio.width == 4:
         samples /= 65536
-    samples = samples.reshape(-1, channels).mean(axis=1)
-    n_out = round(len(samples) * pcm.RATE_HZ / rate)
+    samples = samples.reshape(-1, audio.channels).mean(axis=1)
+    n_out = round(len(samples) * pcm.RATE_HZ / audio.rate)
     resampled = np.interp(np.linspace(0, len(samples) - 1, n_out), np.arange(len(samples)), samples)
     return np.clip(resampled, -32768, 32767).astype("<i2").tobytes()

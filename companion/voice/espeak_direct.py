@@ -102,8 +102,10 @@ def warm_up(voice: str) -> None:
         try:
             _library = _Library()
             _library.set_voice(voice)
-        except Exception:
-            pass  # render() tries again, and says why
+        except Exception as e:  # render() tries again, and says why
+            from ..debug import report
+
+            report(e, "espeak-ng could not start in the background")
 
     if _warming is None and _library is None:
         _warming = threading.Thread(target=start, daemon=True, name="espeak-warm-up")

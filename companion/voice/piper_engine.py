@@ -27,6 +27,7 @@ import os
 import sys
 import threading
 
+from ..debug import report
 from .engine import EngineError, EngineUnavailable, VoiceInfo
 from .loudness import TARGET_DBFS
 
@@ -221,6 +222,7 @@ class PiperEngine:
         try:
             chunks = _inside_the_model(lambda: list(model.synthesize(text, settings)))
         except Exception as e:  # onnxruntime and the phonemizer raise many types
+            report(e, "the natural voice could not speak")
             raise EngineError(f"the voice {voice or NATURAL!r} could not speak {text[:40]!r} "
                               f"({e.__class__.__name__}: {_clean(e)})") from None
         keep = pcm.frames_of(EDGE_KEEP_S)
@@ -288,6 +290,7 @@ def _load(voice: str, model: str, config: str):
         with open(config, encoding="utf-8") as f:
             settings = PiperConfig.from_dict(json.load(f))
     except Exception as e:  # not JSON, not UTF-8, or a key missing
+        report(e, "a voice's settings did not load")
         raise EngineError(f"the voice file {config} does not load ({e.__class__.__name__}: {_clean(e)}); "
                           f"it should be the Piper voice's settings, beside its .onnx") from None
     onnxruntime.set_default_logger_severity(4)  # its own log lines would land raw on the terminal
@@ -298,6 +301,7 @@ def _load(voice: str, model: str, config: str):
     try:
         session = onnxruntime.InferenceSession(model, sess_options=options, providers=["CPUExecutionProvider"])
     except Exception as e:  # a broken or foreign .onnx: onnxruntime's own exception types
+        report(e, "a voice file did not load")
         raise EngineError(f"the voice file {model} does not load ({e.__class__.__name__}: {_clean(e)}); "
                           f"a Piper voice is an .onnx file with its .onnx.json beside it") from None
     return PiperVoice(session=session, config=settings)
