@@ -18,7 +18,7 @@ import numpy as np
 import pyttsx3
 import pytest
 
-from companion import pcm
+from companion.playback import pcm
 from companion.voice import ClipStore, VoiceSettings, audiofile
 from companion.voice.clips import _as_player_format
 from companion.voice.engine import Pyttsx3Engine, pick_system_voices

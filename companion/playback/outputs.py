@@ -125,11 +125,12 @@ class DeviceOutput:
     def _report_underruns(self) -> None:
         """Sound that came late because the machine was too busy to feed it: a fact for whoever
         judges timing (the end-to-end tests), never a worry for the person listening."""
-        import os
         import sys
 
+        from ..debug import enabled
+
         count, self.underruns = self.underruns, 0
-        if os.environ.get("COMPANION_DEBUG"):
+        if enabled():
             try:
                 print(f"companion: debug: {count} output underruns", file=sys.stderr, flush=True)
             except (OSError, ValueError):
