@@ -7,6 +7,7 @@ from companion.playback.outputs import ClockOutput
 from companion.playback.player import Player
 from companion.playback.screen import Screen
 from companion.script import parse
+from companion.playback.record import Record
 from companion.playback.session import run
 from tests.fakes import FakeClips, FakeClock
 
@@ -42,7 +43,8 @@ def session(tmp_path, body, keys, capsys=None, journal=None, warn=print):
     output = ClockOutput(clock=clock, sleep=lambda s: (clock.sleep(s), __import__("time").sleep(0.001)),
                          step_s=0.5)
     journal = journal or Journal(tmp_path / "j.sqlite3")
-    outcome = run(player, output, screen=Screen(), keys=keys, journal=journal, sequence_id="t", title="T", warn=warn)
+    outcome = run(player, output, screen=Screen(), keys=keys, record=Record(lambda: journal, "t", "T", "play", warn=warn),
+                  warn=warn)
     return outcome, (journal.recent() or [None])[0]
 
 

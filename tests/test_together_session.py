@@ -7,7 +7,9 @@ from companion.playback.outputs import ClockOutput
 from companion.playback.player import Player
 from companion.playback.screen import Screen
 from companion.script import parse
-from companion.playback.session import CUE_NOTE, GROUNDING, WRAP_NOTE, run
+from companion.playback.record import Record
+from companion.playback.session import run
+from companion.together.session import CUE_NOTE, GROUNDING, WRAP_NOTE, Partners
 from companion.spoken import Spoken
 from companion.together.turns import Together
 from tests.fakes import FakeClips, FakeClock
@@ -54,9 +56,9 @@ def together(tmp_path, body, plan=()):
     output = ClockOutput(clock=clock, sleep=lambda s: (clock.sleep(s), time.sleep(0.001)), step_s=0.5)
     journal = Journal(tmp_path / "j.sqlite3")
     screen = Seen()
-    policy = Together(clock)
-    outcome = run(player, output, screen=screen, keys=When(screen, plan), journal=journal, sequence_id="t",
-                  title="T", mode="together", together=policy, names={"A": "Sam", "B": "Alex"}, extra={"flooded": 0})
+    policy = Partners(Together(clock), {"A": "Sam", "B": "Alex"})
+    record = Record(lambda: journal, "t", "T", "together", flooded=0)
+    outcome = run(player, output, screen=screen, keys=When(screen, plan), record=record, policy=policy)
     return outcome, journal.recent(1)[0], screen, clock
 
 
