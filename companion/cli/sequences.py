@@ -161,7 +161,7 @@ def render(name: str, out: Path, force: bool, voice: str | None, rate: int | Non
         companion render my-script.txt -o my-script.wav --rate 120
         companion render dancefloor --a Sam --b Alex -o x.wav
     """
-    from ..playback.render import render as render_wav
+    from ..playback.render import render as write_wav
     from ..playback.screen import clock
     from ..textsafe import visible
 
@@ -174,7 +174,7 @@ def render(name: str, out: Path, force: bool, voice: str | None, rate: int | Non
     if clips.unavailable:
         raise Failure(clips.unavailable, 1)
     try:
-        render_wav(timeline, clips, out)
+        write_wav(timeline, clips, out)
     except OSError as e:
         raise Failure(f"cannot write {out}: {e.strerror or e}; choose another path with -o", 1) from None
     click.echo(visible(f"Wrote {out} ({clock(timeline.seconds)}, {sequence.title})."))
