@@ -59,9 +59,12 @@ class PauseFlow:
                  now: Callable | None = None,
                  read_line: Callable[[str], str] | None = None, warn: Callable[[str], None] = print,
                  scripts: Callable[[str], object] | None = None, before_key: Callable[[], None] = lambda: None,
-                 prelude_frames: int = 0, record=None):
+                 prelude_frames: int = 0, record=None, names: dict[str, str] | None = None,
+                 speaker: str | None = None):
         """`record`: the journal row to keep (a together session's, for its break); by default the
-        pause's own, its journal opened by `journal_factory()` after the first sound."""
+        pause's own, its journal opened by `journal_factory()` after the first sound. `names` and
+        `speaker` ("A" or "B"), in a together session's break: the announcement is that partner's, in
+        their voice and with their name."""
         self.output, self.screen, self.keys = output, screen, keys
         self._clips_factory = clips_factory
         self.minutes, self.default_minutes, self.quiet = minutes, default_minutes, quiet
@@ -84,7 +87,8 @@ class PauseFlow:
         from ..spoken import Spoken
 
         # One for the whole pause: the safety line once across its phases; the values it fills.
-        self.spoken = Spoken(minutes=minutes or default_minutes, now=self.now)
+        self.spoken = Spoken(minutes=minutes or default_minutes, now=self.now, names=names)
+        self.speaker = speaker
 
     @property
     def unrecorded(self) -> str:
@@ -291,7 +295,8 @@ class PauseFlow:
         at, minutes = end.strftime("%H:%M"), (end - start).total_seconds() / 60
         opening = waits.announcement(side, at, chosen)
         cues = waits.LEAVING_CUES if side == "leaving" else waits.REACHING_CUES
-        steps = waits.wait_steps(opening, cues, minutes, Lengths(self.clips), self.quiet, waits.roles(side))
+        steps = waits.wait_steps(opening, cues, minutes, Lengths(self.clips), self.quiet,
+                                 (self.speaker,) if self.speaker else waits.roles(side))
         if side == "leaving":
             self.screen.caption(banner(opening[0], at, "back at"))
         else:

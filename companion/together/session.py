@@ -130,7 +130,7 @@ class Partners(Plain):
             if key in ("p", "P", "q", "Q"):
                 return self._stop(live)
             if key in BREAK_KEYS:
-                end = self._break(live, name, BREAK_KEYS[key] or self.break_minutes)
+                end = self._break(live, who, BREAK_KEYS[key] or self.break_minutes)
                 if end != "completed":
                     return end
                 _set_paused(cursor, was_paused)
@@ -143,7 +143,7 @@ class Partners(Plain):
             live.record.set(stage="flooded")
         return "flooded"
 
-    def _break(self, live, name: str, minutes: float) -> str:
+    def _break(self, live, who: str, minutes: float) -> str:
         """The guided pause's break, on this output, for the one who is flooded; then back to the
         sequence where it paused. Its reason: completed (back), or how the session ends."""
         from ..pause.flow import PauseFlow
@@ -154,14 +154,14 @@ class Partners(Plain):
         record.set(break_minutes=minutes)
         flow = PauseFlow(output=output, screen=live.screen, keys=live.keys, clips_factory=lambda: live.player.clips,
                          journal_factory=lambda: None, minutes=minutes, default_minutes=minutes, now=self.now,
-                         warn=live.warn, record=record)
+                         warn=live.warn, record=record, names=self.names, speaker=who)
         outcome = flow.wait("leaving", minutes)  # its stage, "break", is journalled as it begins
         if outcome != "completed":
             return outcome
         record.moment("break")
         output.attach(cursor)  # the sequence's cursor again, still paused where it was
         output.start()
-        line = COMING_BACK.format(name=name)
+        line = COMING_BACK.format(name=self.names.get(who, who))
         live.screen.caption(line)
         _say(live, line)
         return "completed"
