@@ -133,7 +133,7 @@ class PauseFlow:
             reason = q.reason
         except KeyboardInterrupt:
             reason = "interrupted"
-        except Exception as e:  # one line, never a traceback, and still journalled
+        except Exception as e:  # one line, never a traceback, and still journalled  # DEBUG
             reason, message = "error", str(e) or e.__class__.__name__
         finally:
             with interrupt.held():  # a second Ctrl-C must not cut the silence or the journal
