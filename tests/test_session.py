@@ -173,7 +173,7 @@ def test_a_record_keeps_columns_until_it_begins_then_writes_each_at_once(tmp_pat
     assert (row["side"], row["stage"], row["end_reason"]) == ("leaving", "stay", "running")
     record.moment("followed")
     record.set(stage="break")
-    assert journal.recent()[0]["stage"] == "break"  # at once, not at the end
+    assert journal.recent()[0]["stage"] == "followed > break"  # at once, the detour too, not only at the end
     record.finish("stopped", planned_s=10, played_s=5, position_s=5)
     (row,) = journal.recent()
     assert (row["stage"], row["end_reason"], row["played_s"]) == ("followed > break", "stopped", 5)

@@ -7,7 +7,7 @@ writes every column known so far; from then on `set` writes a column at once,
 so a session killed outright (SIGKILL) still keeps its side, its stage, its
 floods. `finish` records how it ended. A guided pause passes one Record
 through all its phases; a key's detours (`moment`) are named before the stage
-it ended at (`followed > done`).
+(`followed > break`, `boat > done`), in the row as soon as the stage is.
 
 Journal writes run with Ctrl-C held (a second press must not orphan a row or
 leave it `running`). A journal that cannot keep the session is said once and
@@ -46,6 +46,8 @@ class Record:
         """Columns known now; written at once if the row has begun, else when it begins."""
         self.columns.update(columns)
         if self.session_id is not None and columns:
+            if "stage" in columns:  # with the detours before it, as at the end
+                columns = dict(columns, stage=self.stage())
             try:
                 with interrupt.held():
                     self.journal.add(self.session_id, **columns)
@@ -70,7 +72,7 @@ class Record:
                 if self.journal is None:
                     return
                 self.session_id = self.journal.start(self.sequence, self.title, self.mode, output)
-                known = {k: v for k, v in self.columns.items() if v is not None}
+                known = {k: v for k, v in dict(self.columns, stage=self.stage()).items() if v is not None}
                 if known:  # now, not only at the end: a session killed outright keeps them too
                     self.journal.add(self.session_id, **known)
             except Exception as e:  # e.said: open_or_warn said why already; it still plays  # DEBUG
