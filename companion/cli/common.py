@@ -150,16 +150,18 @@ def given_names(name_a: str | None, name_b: str | None) -> dict[str, str] | None
 
 
 def play_session(sequence, cfg, text_only: bool, mode: str, keys, journal, extra: dict | None = None, *,
-                 policy=None, spoken=None):
-    """Speak `sequence` with captions; journal it (with `extra` columns); its Outcome."""
+                 policy=None, spoken=None, output=None, prelude_frames: int = 0):
+    """Speak `sequence` with captions; journal it (with `extra` columns); its Outcome. `output`: one
+    already open (the fast path's device, playing the first line: `prelude_frames`); else opened here."""
     from ..playback.outputs import open_output
     from ..playback.screen import Screen
     from ..playback.session import play
     from ..prepare import warm_later
 
     clips = clip_store(cfg)
-    outcome = play(sequence, open_output(text_only, warn), keys=keys, screen=Screen(), clips=clips,
-                   journal=lambda: journal, mode=mode, columns=extra, policy=policy, spoken=spoken, warn=warn)
+    output = output if output is not None else open_output(text_only, warn)
+    outcome = play(sequence, output, keys=keys, screen=Screen(), clips=clips, journal=lambda: journal, mode=mode,
+                   columns=extra, policy=policy, spoken=spoken, warn=warn, prelude_frames=prelude_frames)
     warm_later(clips, cfg)
     return outcome
 
