@@ -64,6 +64,10 @@ class Live:
     def cursor(self):
         return self.player.cursor
 
+    def caption_entered(self) -> None:
+        """Caption every line the sound has begun since the loop last looked."""
+        _caption_entered(self.player, self.screen)
+
 
 def play(sequence, output, *, keys: Keys, screen: Screen, clips, journal: Callable[[], object] | None = None,
          prelude_frames: int = 0, mode: str = "play", columns: dict | None = None, policy=None, spoken=None,

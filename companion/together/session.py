@@ -55,18 +55,21 @@ class Partners(Plain):
     def act(self, key, live):
         cursor = live.cursor
         event = cursor.current()
-        # A turn is held once the output has entered it (its caption is then due), never before.
-        if event is not None and event.kind == "turn" and cursor.index != self.turn_index \
-                and cursor.position > event.start:
+        if event is not None and event.kind == "turn" and cursor.index != self.turn_index:
             self.turn_index = cursor.index
-            self.together.begin_turn(event.who, (event.end - event.start) / pcm.RATE_HZ)
             _set_paused(cursor, True)  # silence, held here: the policy says when the turn ends
+            elapsed = max(0, cursor.position - event.start) / pcm.RATE_HZ  # the sound may be in it already
+            if not elapsed and event.caption:  # held before the sound entered it (it never will): caption it
+                live.caption_entered()  # the lines before it first
+                live.screen.caption(event.caption)
+            self.together.begin_turn(event.who, (event.end - event.start) / pcm.RATE_HZ, elapsed)
             self.note = ""
         actions = self.together.key(key) if key is not None else []
         actions += self.together.tick()
         for action in actions:
             if action.kind == "cue":
-                self.note = CUE_NOTE.format(s=round(max(0.0, self.together.turn.remaining())))
+                # as of when it was due (the loop may look a poll later): the lead the policy gave
+                self.note = CUE_NOTE.format(s=round(max(0.0, self.together.turn.limit - action.at)))
             elif action.kind in ("wrap", "extend", "end"):
                 self.note = WRAP_NOTE if action.kind == "wrap" else ""
                 if action.kind == "end":
