@@ -629,3 +629,49 @@ def test_a_broken_stay_of_your_own_plays_the_built_in_one(tmp_path):
     out, err = run.finish()
     assert run.proc.returncode == 130 and "Traceback" not in err
     assert "stay.txt:4:" in err and "playing the built-in 'stay' instead" in err
+
+
+class Adds(Journal):
+    """A real journal that keeps every column written after the row's start, in order."""
+
+    written: list = []
+
+    def add(self, session_id, **extra):
+        Adds.written.append(extra)
+        super().add(session_id, **extra)
+
+
+def test_the_side_and_each_stage_are_journalled_as_soon_as_known(tmp_path):
+    Adds.written = []
+    clock = FakeClock()
+    keys = Keys({"question": ["l"], "choice": ["\n"], "break": [(60, "q")]}, clock)
+    flow = PauseFlow(output=ClockOutput(clock=clock, sleep=keys.sleep, step_s=2.0), screen=Screen(), keys=keys,
+                     clips_factory=FakeClips, journal_factory=lambda: Adds(tmp_path / "j.sqlite3"),
+                     now=lambda: datetime(2026, 11, 25, 21, 20).astimezone(),
+                     scripts=lambda name: parse(HEAD + SCRIPTS[name]).steps)
+    keys.flow = flow
+    assert flow.run() == 0
+    assert Adds.written[0]["side"] == "leaving" and Adds.written[0]["stage"] == "stay"  # as the row began
+    stages = [w["stage"] for w in Adds.written if "stage" in w]
+    assert stages == ["stay", "choice", "break"]  # each written as it began, before the end
+    assert {"break_minutes": 20} in Adds.written
+
+
+def test_a_pause_killed_outright_in_stay_keeps_its_side_and_stage(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from tests.soundlab import Running
+
+    run = Running([sys.executable, "-m", "companion", "pause", "--text", "--leave"], env=dict(os.environ),
+                  stdin=subprocess.PIPE)
+    run.wait_for("You stopped. You're still here.")  # stay's first line: its row has begun
+    run.proc.send_signal(signal.SIGKILL)
+    run.finish()
+    assert run.proc.returncode == -signal.SIGKILL
+    journal = Journal(tmp_path / "xdg" / "data" / "companion" / "journal.sqlite3")
+    (row,) = journal.recent()
+    journal.close()
+    assert (row["mode"], row["side"], row["stage"], row["end_reason"]) == ("pause", "leaving", "stay", "running")

@@ -104,6 +104,7 @@ def _session_to_a_closed_pipe(tmp_path, output_name, pause):
     from companion.playback.outputs import ClockOutput
     from companion.playback.player import Player
     from companion.script import parse
+    from companion.playback.record import Record
     from companion.playback.session import run
     from tests.fakes import FakeClips, FakeClock
 
@@ -124,8 +125,8 @@ def _session_to_a_closed_pipe(tmp_path, output_name, pause):
     output = ClockOutput(clock=clock, sleep=lambda s: (clock.sleep(s), __import__("time").sleep(0.001)), step_s=0.5)
     output.name = output_name  # stands for the sound device: the session must not care how it is played
     journal = Journal(tmp_path / "j.sqlite3")
-    outcome = run(Player(steps, FakeClips()), output, screen=Screen(BrokenPipe()), keys=Keys(), journal=journal,
-                  sequence_id="t", title="T")
+    outcome = run(Player(steps, FakeClips()), output, screen=Screen(BrokenPipe()), keys=Keys(),
+                  record=Record(lambda: journal, "t", "T", "play"))
     return outcome, journal.recent()[0]
 
 

@@ -7,6 +7,7 @@ from companion.playback.outputs import ClockOutput
 from companion.playback.player import Player
 from companion.playback.screen import Screen
 from companion.script import parse
+from companion.playback.record import Record
 from companion.playback.session import run
 from tests.fakes import FakeClips, FakeClock
 
@@ -42,7 +43,8 @@ def session(tmp_path, body, keys, capsys=None, journal=None, warn=print):
     output = ClockOutput(clock=clock, sleep=lambda s: (clock.sleep(s), __import__("time").sleep(0.001)),
                          step_s=0.5)
     journal = journal or Journal(tmp_path / "j.sqlite3")
-    outcome = run(player, output, screen=Screen(), keys=keys, journal=journal, sequence_id="t", title="T", warn=warn)
+    outcome = run(player, output, screen=Screen(), keys=keys, record=Record(lambda: journal, "t", "T", "play", warn=warn),
+                  warn=warn)
     return outcome, (journal.recent() or [None])[0]
 
 
@@ -109,3 +111,86 @@ def test_ctrl_c_keeps_130_when_the_journal_could_not_keep_the_session(tmp_path):
     outcome, _ = session(tmp_path, "Hello.\n[pause 20m]\n", ScriptedKeys({5: KeyboardInterrupt}),
                          journal=Unrecorded("damaged"))
     assert outcome.reason == "interrupted" and outcome.exit_code == 130
+
+
+# -- the policies and the record, alone ------------------------------------------------------
+class FakeCursor:
+    def __init__(self):
+        self.done = []
+        self.paused = self.muted = False
+
+    def end_turn(self):
+        return False
+
+    def toggle_pause(self):
+        self.done.append("pause")
+
+    def toggle_mute(self):
+        self.done.append("mute")
+
+    def skip_line(self):
+        self.done.append("skip")
+
+    def skip_to_last(self):
+        self.done.append("bell")
+
+    def current(self):
+        return None
+
+
+class FakeLive:
+    def __init__(self):
+        self.cursor = FakeCursor()
+
+
+def test_plain_pauses_and_skips_keep_time_mutes_skips_nothing_and_rings_on_a_second_r():
+    from companion.playback.policies import READY_HINT, KeepTime, Plain
+
+    live = FakeLive()
+    plain = Plain(moments={"f": "followed"})
+    assert [plain.act(k, live) for k in (" ", "n", None, "F")] == [None, None, None, "followed"]
+    assert live.cursor.done == ["pause", "skip"] and plain.status(live) == ("", True)
+    live = FakeLive()
+    wait = KeepTime(lambda cursor: "back at 21:40", ready=True)
+    assert [wait.act(k, live) for k in (" ", "n", "r")] == [None, None, None]
+    assert live.cursor.done == ["mute"] and wait.status(live) == (READY_HINT, False)
+    wait.act("r", live)
+    assert live.cursor.done == ["mute", "bell"] and wait.status(live) == ("back at 21:40", False)
+    wait.act("r", live), wait.act("x", live), wait.act("r", live)  # another key in between: asks again
+    assert live.cursor.done == ["mute", "bell"]
+
+
+def test_a_record_keeps_columns_until_it_begins_then_writes_each_at_once(tmp_path):
+    from companion.playback.record import Record
+
+    journal = Journal(tmp_path / "j.sqlite3")
+    record = Record(lambda: journal, "pause", "A guided pause", "pause", side="leaving", stage="stay")
+    record.set(stage="stay")
+    assert journal.recent() == []  # nothing before the first sound
+    record.begin("captions")
+    record.begin("captions")  # once
+    (row,) = journal.recent()
+    assert (row["side"], row["stage"], row["end_reason"]) == ("leaving", "stay", "running")
+    record.moment("followed")
+    record.set(stage="break")
+    assert journal.recent()[0]["stage"] == "followed > break"  # at once, the detour too, not only at the end
+    record.finish("stopped", planned_s=10, played_s=5, position_s=5)
+    (row,) = journal.recent()
+    assert (row["stage"], row["end_reason"], row["played_s"]) == ("followed > break", "stopped", 5)
+
+
+def test_a_record_that_cannot_write_a_column_says_so_once(tmp_path):
+    from companion.playback.record import Record
+
+    class NoAdd(Journal):
+        def add(self, *args, **kwargs):
+            raise JournalError("cannot write the journal j.sqlite3: disk I/O error")
+
+    said = []
+    record = Record(lambda: NoAdd(tmp_path / "j.sqlite3"), "t", "T", "together", warn=said.append)
+    record.begin("captions")
+    record.set(flooded=1)
+    record.set(flooded=2)
+    assert said == ["companion: the journal could not be written (cannot write the journal j.sqlite3: disk I/O "
+                    "error)."]
+    assert record.unrecorded and record["flooded"] == 2

@@ -7,7 +7,9 @@ from companion.playback.outputs import ClockOutput
 from companion.playback.player import Player
 from companion.playback.screen import Screen
 from companion.script import parse
-from companion.playback.session import CUE_NOTE, GROUNDING, WRAP_NOTE, run
+from companion.playback.record import Record
+from companion.playback.session import run
+from companion.together.session import CUE_NOTE, GROUNDING, WRAP_NOTE, Partners
 from companion.spoken import Spoken
 from companion.together.turns import Together
 from tests.fakes import FakeClips, FakeClock
@@ -54,9 +56,9 @@ def together(tmp_path, body, plan=()):
     output = ClockOutput(clock=clock, sleep=lambda s: (clock.sleep(s), time.sleep(0.001)), step_s=0.5)
     journal = Journal(tmp_path / "j.sqlite3")
     screen = Seen()
-    policy = Together(clock)
-    outcome = run(player, output, screen=screen, keys=When(screen, plan), journal=journal, sequence_id="t",
-                  title="T", mode="together", together=policy, names={"A": "Sam", "B": "Alex"}, extra={"flooded": 0})
+    policy = Partners(Together(clock), {"A": "Sam", "B": "Alex"})
+    record = Record(lambda: journal, "t", "T", "together", flooded=0)
+    outcome = run(player, output, screen=screen, keys=When(screen, plan), record=record, policy=policy)
     return outcome, journal.recent(1)[0], screen, clock
 
 
@@ -96,4 +98,66 @@ def test_flooded_and_a_break_ends_the_session_as_stopped_at_stage_flooded(tmp_pa
                                        [("Sam: your turn", "!"), ("Which of you", "a"), ("Sam: Enter", "p")])
     assert outcome.reason == "stopped" and outcome.message == "flooded" and outcome.exit_code == 0
     assert (row["end_reason"], row["stage"], row["flooded"]) == ("stopped", "flooded", 1)
+    assert "Bye." not in screen.captions
+
+
+
+class LateOutput(ClockOutput):
+    """A clock whose first frames are read only once the loop has read a key (a device a moment late)."""
+
+    def start(self):
+        self.due = True
+
+    def late_start(self):
+        if getattr(self, "due", False):
+            self.due = False
+            super().start()
+
+
+class LateKeys(When):
+    def __init__(self, screen, output):
+        super().__init__(screen, [])
+        self.output = output
+
+    def read(self, timeout_s):
+        key = super().read(timeout_s)
+        self.output.late_start()
+        return key
+
+
+def test_a_turn_that_is_the_first_event_still_gets_its_caption(tmp_path):
+    steps = parse('+++\ntitle = "T"\nfor = "pair"\n+++\n[turn A up to 20s]\nBye.\n').steps
+    player = Player(steps, FakeClips(), Spoken(names={"A": "Sam", "B": "Alex"}))
+    clock = FakeClock()
+    output = LateOutput(clock=clock, sleep=lambda s: (clock.sleep(s), time.sleep(0.001)), step_s=0.5)
+    screen = Seen()
+    outcome = run(player, output, screen=screen, keys=LateKeys(screen, output),
+                  policy=Partners(Together(clock), {"A": "Sam", "B": "Alex"}))
+    assert outcome.reason == "completed"
+    assert screen.captions[0] == "Sam: your turn to speak. Space or Enter when done." and "Bye." in screen.captions
+
+
+def test_flooded_and_a_break_takes_the_pauses_break_inline_then_comes_back_where_it_paused(tmp_path):
+    from companion.together.session import COMING_BACK
+
+    outcome, row, screen, _ = together(tmp_path, "Hello.\n[turn A up to 60s]\nBye.\n",
+                                       [("Sam: your turn", "x"), ("Which of you", "b"), ("Alex: Enter", "1"),
+                                        (COMING_BACK.format(name="Alex"), " ")])
+    assert outcome.reason == "completed" and row["end_reason"] == "completed"
+    assert (row["flooded"], row["stage"], row["break_minutes"]) == (1, "break", 10)
+    assert 10 * 60 <= row["wait_s"] <= 11 * 60 + 5  # the break's own wait, to its bell on the whole minute
+    said = screen.captions
+    announced = next(i for i, c in enumerate(said) if c.startswith("Alex: I'm flooded. I'm not leaving you. I'll be "
+                                                                    "back at"))  # Alex's own words, in B's voice
+    back = said.index(COMING_BACK.format(name="Alex"))
+    assert said.index(GROUNDING) < announced < back < said.index("Bye.")
+    assert sum("Sam: your turn" in c for c in said) == 1  # back in the same turn, not a new one
+
+
+def test_q_in_the_inline_break_ends_the_session_at_the_break(tmp_path):
+    outcome, row, screen, _ = together(tmp_path, "Hello.\n[turn A up to 60s]\nBye.\n",
+                                       [("Sam: your turn", "x"), ("Which of you", "a"), ("Sam: Enter", "t"),
+                                        ("I'll be back at", "q")])
+    assert outcome.reason == "stopped" and outcome.message == ""
+    assert (row["end_reason"], row["stage"], row["flooded"], row["break_minutes"]) == ("stopped", "break", 1, 20)
     assert "Bye." not in screen.captions

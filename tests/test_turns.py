@@ -193,3 +193,13 @@ def test_a_new_turn_replaces_the_last(pair, clock):
 def test_a_turn_that_cannot_be_is_refused(pair, who, limit):
     with pytest.raises(ValueError):
         pair.begin_turn(who, limit)
+
+
+def test_a_turn_begun_a_moment_ago_counts_from_when_it_began(pair, clock):
+    turn = pair.begin_turn("A", 60, elapsed_s=10)  # the sound was 10 s into it when the policy took it
+    assert turn.remaining() == 50
+    clock.sleep(37.9)
+    assert pair.tick() == []
+    clock.sleep(0.2)
+    (cue,) = pair.tick()
+    assert cue.at == 1000 - 10 + 60 - 12  # a fifth of the whole turn before its limit

@@ -98,14 +98,11 @@ def load_sequence(name: str):
 
 
 def plan_sequence(sequence, clips, names: dict[str, str] | None = None):
-    from ..playback.player import Lengths
-    from ..playback.timeline import plan
+    from ..playback.render import plan
     from ..voice import EngineError
 
     try:
-        from ..spoken import Spoken
-
-        return plan(Spoken(names=names).steps(sequence.steps), Lengths(clips))  # as a session says it (placeholders filled)
+        return plan(sequence, clips, names)  # as a session says it (placeholders filled)
     except EngineError as e:
         raise Failure(str(e), 1) from None
 
@@ -152,21 +149,19 @@ def given_names(name_a: str | None, name_b: str | None) -> dict[str, str] | None
         raise Failure(f"{e} (--a NAME --b NAME)", 2) from None
 
 
-def play_session(sequence, cfg, text_only: bool, mode: str, keys, journal, extra: dict | None = None):
-    """Speak `sequence` with captions; journal it (with `extra` columns); its Outcome."""
+def play_session(sequence, cfg, text_only: bool, mode: str, keys, journal, extra: dict | None = None, *,
+                 policy=None, spoken=None, output=None, prelude_frames: int = 0):
+    """Speak `sequence` with captions; journal it (with `extra` columns); its Outcome. `output`: one
+    already open (the fast path's device, playing the first line: `prelude_frames`); else opened here."""
     from ..playback.outputs import open_output
-    from ..playback.player import Player
-    from ..prepare import warm_later
     from ..playback.screen import Screen
-    from ..playback.session import run
+    from ..playback.session import play
+    from ..prepare import warm_later
 
     clips = clip_store(cfg)
-    player = Player(sequence.steps, clips)
-    output = open_output(text_only, warn)
-    screen = Screen()
-    screen.caption(f"{sequence.title}")
-    outcome = run(player, output, screen=screen, keys=keys, journal=journal, sequence_id=sequence.id,
-                  title=sequence.title, mode=mode, warn=warn, extra=extra)
+    output = output if output is not None else open_output(text_only, warn)
+    outcome = play(sequence, output, keys=keys, screen=Screen(), clips=clips, journal=lambda: journal, mode=mode,
+                   columns=extra, policy=policy, spoken=spoken, warn=warn, prelude_frames=prelude_frames)
     warm_later(clips, cfg)
     return outcome
 

@@ -161,9 +161,7 @@ def render(name: str, out: Path, force: bool, voice: str | None, rate: int | Non
         companion render my-script.txt -o my-script.wav --rate 120
         companion render dancefloor --a Sam --b Alex -o x.wav
     """
-    from ..playback.cursor import Cursor
-    from ..playback.outputs import render_wav
-    from ..playback.player import audio_for
+    from ..playback.render import render as write_wav
     from ..playback.screen import clock
     from ..textsafe import visible
 
@@ -175,10 +173,8 @@ def render(name: str, out: Path, force: bool, voice: str | None, rate: int | Non
     timeline = plan_sequence(sequence, clips, names)
     if clips.unavailable:
         raise Failure(clips.unavailable, 1)
-    cursor = Cursor(timeline.events, fetch=lambda index, event: audio_for(event, clips))
-    cursor.planned.set()
     try:
-        render_wav(cursor, timeline.frames, out)
+        write_wav(timeline, clips, out)
     except OSError as e:
         raise Failure(f"cannot write {out}: {e.strerror or e}; choose another path with -o", 1) from None
     click.echo(visible(f"Wrote {out} ({clock(timeline.seconds)}, {sequence.title})."))

@@ -209,25 +209,13 @@ def run_together(sequence, name_a, name_b, text_only, no_rating, voice, rate, ke
 
 
 def play_together(sequence, cfg, text_only, keys, journal, names, extra):
-    """play_session with the names filled in and the turn policy in the loop."""
+    """play_session with the names filled in and the two partners' policy in the loop."""
     import time
 
-    from .common import clip_store
-    from ..playback.outputs import open_output
-    from ..playback.player import Player
-    from ..prepare import warm_later
-    from ..playback.screen import Screen
-    from ..playback.session import run
+    from .common import play_session
     from ..spoken import Spoken
+    from ..together.session import Partners
     from ..together.turns import Together
 
-    clips = clip_store(cfg)
-    player = Player(sequence.steps, clips, Spoken(names=names))
-    output = open_output(text_only, warn)
-    screen = Screen()
-    screen.caption(f"{sequence.title}")
-    outcome = run(player, output, screen=screen, keys=keys, journal=journal, sequence_id=sequence.id,
-                  title=sequence.title, mode="together", warn=warn, extra=extra,
-                  together=Together(time.monotonic), names=names)
-    warm_later(clips, cfg)
-    return outcome
+    return play_session(sequence, cfg, text_only, "together", keys, journal, extra,
+                        policy=Partners(Together(time.monotonic), names, cfg.break_minutes), spoken=Spoken(names=names))

@@ -10,10 +10,13 @@ hold-off bell plays `not-back`. One `Spoken` serves every phase, so the safety
 line is said once in the whole pause and the placeholders name its real
 minutes and return time.
 
-One journal row (mode `pause`) records the side, the pulse if taken, the
-break minutes, whether the return bell was reached and the stage reached.
+One journal row (mode `pause`, a playback.record.Record passed through every
+phase) records the side, the pulse if taken, the break minutes, whether the
+return bell was reached and the stage reached; the side and each stage are
+written as soon as they are known, so a pause killed outright keeps them.
 Everything outside is injected (output, keys, screen, clock, journal), so
-tests run a twenty-minute break in seconds.
+tests run a twenty-minute break in seconds. `wait` alone is also a together
+session's break (together/session.py), on that session's output and record.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from collections.abc import Callable
 
 from .. import interrupt
 from ..playback import pcm
+from ..playback.policies import KeepTime, Plain
 from ..playback.screen import clock
 
 QUESTION = ("Do you want to leave, or to reach?  [l/r]\n"
@@ -55,9 +59,14 @@ class PauseFlow:
                  now: Callable | None = None,
                  read_line: Callable[[str], str] | None = None, warn: Callable[[str], None] = print,
                  scripts: Callable[[str], object] | None = None, before_key: Callable[[], None] = lambda: None,
-                 prelude_frames: int = 0):
+                 prelude_frames: int = 0, record=None, names: dict[str, str] | None = None,
+                 speaker: str | None = None):
+        """`record`: the journal row to keep (a together session's, for its break); by default the
+        pause's own, its journal opened by `journal_factory()` after the first sound. `names` and
+        `speaker` ("A" or "B"), in a together session's break: the announcement is that partner's, in
+        their voice and with their name."""
         self.output, self.screen, self.keys = output, screen, keys
-        self._clips_factory, self._journal_factory = clips_factory, journal_factory
+        self._clips_factory = clips_factory
         self.minutes, self.default_minutes, self.quiet = minutes, default_minutes, quiet
         self.flooded_bpm, self.last_side, self.now = flooded_bpm, last_side, now or _local_now
         self.read_line = read_line or (lambda prompt: self.keys.line(prompt))
@@ -67,19 +76,28 @@ class PauseFlow:
         self.prelude_frames = prelude_frames  # the first line, already playing (fast.first_clip)
         self._clips = None
         self._sounding = threading.Event()  # the current phase's first sound has started
-        self.journal = None
-        self._journal_tried = False  # opened once: a journal that cannot open is said once
-        self.unrecorded = ""  # why the journal could not keep this pause, if it could not
         self._side_saved = False
-        self.session_id = None
-        self.record: dict = {"side": None, "pulse_bpm": None, "break_minutes": None, "returned": None,
-                             "stage": "question", "wait_s": None}
+        if record is None:
+            from ..playback.record import Record
+
+            record = Record(journal_factory, "pause", "A guided pause", "pause", warn=warn, side=None,
+                            pulse_bpm=None, break_minutes=None, returned=None, stage="question", wait_s=None)
+        self.record = record
         self.played_s = self.position_s = self.planned_s = 0.0
         from ..spoken import Spoken
 
         # One for the whole pause: the safety line once across its phases; the values it fills.
-        self.spoken = Spoken(minutes=minutes or default_minutes, now=self.now)
-        self.moments: list[str] = []  # the sequences a key went to (boat, followed, not-back), for the journal
+        self.spoken = Spoken(minutes=minutes or default_minutes, now=self.now, names=names)
+        self.speaker = speaker
+
+    @property
+    def unrecorded(self) -> str:
+        """Why the journal could not keep this pause, if it could not."""
+        return self.record.unrecorded
+
+    @property
+    def session_id(self):
+        return self.record.session_id
 
     @property
     def spoke(self) -> bool:
@@ -99,7 +117,7 @@ class PauseFlow:
         reason, message = "completed", ""
         try:
             if side is not None:  # as the journal will say, if it ends before any sound
-                self.record["side"], self.record["stage"] = side, FIRST[side]
+                self.record.set(side=side, stage=FIRST[side])
             if interrupted():
                 raise KeyboardInterrupt
             if pulse_first:
@@ -109,13 +127,13 @@ class PauseFlow:
                 side = self.ask_side()
                 if side == "boat":
                     side, first = "leaving", "boat"
-            self.record["side"] = side
+            self.record.set(side=side)  # written at once if a pulse count began the row
             reason = self.sides(side, first)
         except Quit as q:
             reason = q.reason
         except KeyboardInterrupt:
             reason = "interrupted"
-        except Exception as e:  # one line, never a traceback, and still journalled
+        except Exception as e:  # one line, never a traceback, and still journalled  # DEBUG
             reason, message = "error", str(e) or e.__class__.__name__
         finally:
             with interrupt.held():  # a second Ctrl-C must not cut the silence or the journal
@@ -133,7 +151,7 @@ class PauseFlow:
     def sides(self, side: str, first: str | None = None) -> str:
         first = first or FIRST[side]
         if first != FIRST[side]:
-            self.moments.append(first)
+            self.record.moment(first)
         if side == "reaching":  # sit names the time the hold-off ends: set from now, as the partner's break was
             from ..spoken import return_time
 
@@ -147,21 +165,21 @@ class PauseFlow:
             if minutes is None:
                 return self.stay_in_the_room()
         minutes = minutes or self.default_minutes
-        self.record["break_minutes"] = minutes
+        self.record.set(break_minutes=minutes)
         outcome = self.wait(side, minutes)
         if outcome != "completed":
             return outcome
-        self.record["returned"] = True
+        self.record.set(returned=True)
         keys = {NOT_BACK_KEY: "not-back"} if side == "reaching" else None
         if keys:
             self.screen.caption(f"(If they're not back, press {NOT_BACK_KEY}.)")
-        outcome = self.phase(self.sequence_steps(AFTER[side]), stage=AFTER[side], moment_keys=keys,
-                             note=_not_back_hint if keys else None, times=True)
+        outcome = self.phase(self.sequence_steps(AFTER[side]), stage=AFTER[side],
+                             policy=Plain(_not_back_hint if keys else None, keys, times=True))
         if outcome == "not-back":
-            self.moments.append("not-back")
+            self.record.moment("not-back")
             outcome = self.phase(self.sequence_steps("not-back"), stage="not-back")
         if outcome == "completed":
-            self.record["stage"] = "done"
+            self.record.set(stage="done")
         return outcome
 
     def stay_in_the_room(self) -> str:
@@ -174,7 +192,7 @@ class PauseFlow:
         last_side = self.last_side() if callable(self.last_side) else self.last_side
         last = SIDES.get((last_side or "")[:1])
         enter = f"  Enter  {'leave' if last == 'leaving' else 'reach'}, as last time\n" if last else ""
-        self.record["stage"] = "question"
+        self.record.set(stage="question")
         self.screen.caption(QUESTION.format(enter=enter))
         self.before_key()
         while True:
@@ -197,7 +215,7 @@ class PauseFlow:
         if not self.keys.active:
             return self.default_minutes
         self.screen.caption(BREAK_CHOICE.format(default=self.default_minutes))
-        self.record["stage"] = "choice"
+        self.record.set(stage="choice")
         while True:
             key = self.key()
             if key in ("\n", "\r"):
@@ -240,18 +258,18 @@ class PauseFlow:
                 path = builtin
         return steps(path, self._sounding)
 
-    def phase(self, steps, stage: str, note=None, keep_time: bool = False, ready_key: bool = False,
-              moment_keys: dict[str, str] | None = None, times: bool | None = None) -> str:
-        """Play `steps` to the shared output; returns the session's reason (see session.run for the rest)."""
+    def phase(self, steps, stage: str, policy=None) -> str:
+        """Play `steps` to the shared output, with `policy` (what keys do: playback.policies), as the
+        journal's `stage`; returns the session's reason (see session.run for the rest)."""
         from ..playback.player import Player
         from ..playback.session import run
 
-        self.record["stage"] = stage
+        self.record.set(stage=stage)  # written now if the row has begun: a kill keeps where it got to
         player = Player(steps, self.clips, self.spoken)
         prelude, self.prelude_frames = self.prelude_frames, 0
-        outcome = run(player, self.output, screen=self.screen, keys=self.keys, journal=None, warn=self.warn,
-                      note=note, keep_output=True, on_started=self._started, prelude_frames=prelude,
-                      keep_time=keep_time, ready_key=ready_key, moment_keys=moment_keys, times=times)
+        outcome = run(player, self.output, screen=self.screen, keys=self.keys, record=self.record, policy=policy,
+                      warn=self.warn, keep_output=True, on_started=self._started, prelude_frames=prelude,
+                      finish=False)
         self.played_s += outcome.played_s
         self.position_s = outcome.position_s
         self.planned_s += outcome.planned_s
@@ -277,7 +295,8 @@ class PauseFlow:
         at, minutes = end.strftime("%H:%M"), (end - start).total_seconds() / 60
         opening = waits.announcement(side, at, chosen)
         cues = waits.LEAVING_CUES if side == "leaving" else waits.REACHING_CUES
-        steps = waits.wait_steps(opening, cues, minutes, Lengths(self.clips), self.quiet, waits.roles(side))
+        steps = waits.wait_steps(opening, cues, minutes, Lengths(self.clips), self.quiet,
+                                 (self.speaker,) if self.speaker else waits.roles(side))
         if side == "leaving":
             self.screen.caption(banner(opening[0], at, "back at"))
         else:
@@ -295,11 +314,11 @@ class PauseFlow:
         moment = {FOLLOWED_KEY: "followed"} if side == "leaving" else None
         try:
             while True:
-                outcome = self.phase(steps, stage=WAIT_STAGE[side], note=countdown, keep_time=True, ready_key=True,
-                                     moment_keys=moment)
+                outcome = self.phase(steps, stage=WAIT_STAGE[side],
+                                     policy=KeepTime(countdown, moments=moment, ready=True))
                 if outcome != "followed":
                     return outcome
-                self.moments.append("followed")
+                self.record.moment("followed")
                 outcome = self.phase(self.sequence_steps("followed"), stage="followed")
                 if outcome != "completed":
                     return outcome
@@ -310,14 +329,14 @@ class PauseFlow:
                                          True)
                 self.screen.caption(banner(opening[0], at, "back at"))
         finally:  # how long the wait really lasted: r can end it early, q or Ctrl-C cut it
-            self.record["wait_s"] = round(self.played_s - played_before, 1)
+            self.record.set(wait_s=round(self.played_s - played_before, 1))
 
     def pulse(self) -> None:
         from .pulse import bpm, count_note, count_steps, parse_count, verdict
 
-        self.record["stage"] = "pulse"
+        self.record.set(stage="pulse")
         steps = count_steps()
-        outcome = self.phase(steps, stage="pulse", note=count_note, keep_time=True)  # n must not skip the count
+        outcome = self.phase(steps, stage="pulse", policy=KeepTime(count_note))  # n must not skip the count
         if outcome != "completed":
             raise Quit(outcome)
         beats = None
@@ -334,7 +353,7 @@ class PauseFlow:
             except ValueError as e:
                 self.screen.caption(str(e))
         rate = bpm(beats)
-        self.record["pulse_bpm"] = rate
+        self.record.set(pulse_bpm=rate)
         from ..script import Speak
 
         said = verdict(rate, self.flooded_bpm, self.minutes or self.default_minutes)
@@ -344,56 +363,27 @@ class PauseFlow:
 
     # -- the journal ------------------------------------------------------------------
     def _started(self) -> None:
-        """After the first sound of a phase: let the parse go on; remember the side and
-        write the journal row, once (none of it may delay the first word)."""
+        """After the first sound of a phase: let the parse go on; remember the side, once (none of it
+        may delay the first word). The session then begins the journal row (once)."""
         self._sounding.set()
-        with interrupt.held():  # Ctrl-C between the row's start and its id would orphan the row
-            self._start_row()
-
-    def _start_row(self) -> None:
         if self.record["side"] and not self._side_saved:  # once known (a pulse count may come first)
             from ..state import save
 
-            save(side=self.record["side"])
+            with interrupt.held():
+                save(side=self.record["side"])
             self._side_saved = True
-        if not self._journal_tried:
-            self._journal_tried = True
-            self.journal = self._journal_factory()
-            if self.journal is not None:
-                try:
-                    self.session_id = self.journal.start("pause", "A guided pause", "pause", self.output.name)
-                except Exception as e:  # e.said: open_or_warn said why already
-                    self.unrecorded = str(e)
-                    if not getattr(e, "said", False):
-                        from ..journal import UNRECORDED
-
-                        self.warn(f"{UNRECORDED}{e}")
-                    self.journal = None
 
     def _finish(self, reason: str) -> None:
-        if self.session_id is None:
-            self._started_late()
-        if self.journal is None or self.session_id is None:
-            return
-        try:
-            record = dict(self.record)
-            if self.moments:  # where the keys went, in order, before the stage it ended at
-                stages = [*self.moments, record["stage"]]
-                record["stage"] = " > ".join(s for i, s in enumerate(stages) if i == 0 or s != stages[i - 1])
-            if record["returned"] is None and record["side"] is not None:
-                record["returned"] = False
-            self.journal.finish(self.session_id, reason=reason, planned_s=self.planned_s, played_s=self.played_s,
-                                position_s=self.position_s, **record)
-            self.journal.close()
-        except Exception as e:  # the row stays `unfinished` in the log
-            self.unrecorded = str(e)
-            self.warn(f"companion: the journal could not record how this session ended ({e}).")
-
-    def _started_late(self) -> None:
-        """A pause ended before any sound (q at the question): still one row."""
-        if self.record["side"] is None and self.record["pulse_bpm"] is None:
-            return  # nothing happened worth keeping
-        self._started()
+        record = self.record
+        if not record.begun:
+            if record["side"] is None and record["pulse_bpm"] is None:
+                return  # ended before any sound, with nothing worth keeping (q at the question)
+            self._started()  # still one row
+            record.begin(self.output.name)
+        if record["returned"] is None and record["side"] is not None:
+            record.columns["returned"] = False  # written by finish
+        record.finish(reason, planned_s=self.planned_s, played_s=self.played_s, position_s=self.position_s)
+        record.close()
 
 
 def _not_back_hint(cursor) -> str:

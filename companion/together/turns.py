@@ -73,12 +73,13 @@ class Together:
         self.paused = False  # flooded, until resume()
         self.turn: Turn | None = None
 
-    def begin_turn(self, who: str, limit_s: float) -> Turn:
+    def begin_turn(self, who: str, limit_s: float, elapsed_s: float = 0.0) -> Turn:
+        """A turn of `limit_s` seconds, begun `elapsed_s` ago (the sound reached it a moment before)."""
         if who not in ("A", "B", "both"):
             raise ValueError(f"a turn is A's, B's or both, not {who!r}")
         if not limit_s > 0:
             raise ValueError(f"a turn's limit must be more than 0 s, not {limit_s!r}")
-        self.turn = Turn(self, who, float(limit_s))
+        self.turn = Turn(self, who, float(limit_s), max(0.0, float(elapsed_s)))
         return self.turn
 
     def key(self, key: str) -> list[Action]:
@@ -114,11 +115,10 @@ class Together:
 class Turn:
     """One turn: speaking, then wrapping (past the limit, A's or B's only), then ended."""
 
-    def __init__(self, owner: Together, who: str, limit_s: float):
-        now = owner.clock()
+    def __init__(self, owner: Together, who: str, limit_s: float, elapsed_s: float = 0.0):
         self.owner, self.who = owner, who
-        self.start = now
-        self.limit = now + limit_s  # moves on with extensions and with time spent flooded
+        self.start = owner.clock() - elapsed_s
+        self.limit = self.start + limit_s  # moves on with extensions and with time spent flooded
         self.cue_at = self.limit - cue_lead(limit_s)
         self.cued = False
         self.extensions = 0
