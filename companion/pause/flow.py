@@ -25,6 +25,7 @@ import threading
 from collections.abc import Callable
 
 from .. import interrupt
+from ..debug import report
 from ..playback import pcm
 from ..playback.policies import KeepTime, Plain
 from ..playback.screen import clock
@@ -133,7 +134,8 @@ class PauseFlow:
             reason = q.reason
         except KeyboardInterrupt:
             reason = "interrupted"
-        except Exception as e:  # one line, never a traceback, and still journalled  # DEBUG
+        except Exception as e:  # one line, never a traceback, and still journalled
+            report(e)
             reason, message = "error", str(e) or e.__class__.__name__
         finally:
             with interrupt.held():  # a second Ctrl-C must not cut the silence or the journal

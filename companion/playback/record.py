@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .. import interrupt
+from ..debug import report
 
 
 class Record:
@@ -51,7 +52,8 @@ class Record:
             try:
                 with interrupt.held():
                     self.journal.add(self.session_id, **columns)
-            except Exception as e:  # said once; the row keeps what it had  # DEBUG
+            except Exception as e:  # said once; the row keeps what it had
+                report(e)
                 self.unrecorded = str(e)
                 if not self._said_write:
                     self._said_write = True
@@ -75,7 +77,8 @@ class Record:
                 known = {k: v for k, v in dict(self.columns, stage=self.stage()).items() if v is not None}
                 if known:  # now, not only at the end: a session killed outright keeps them too
                     self.journal.add(self.session_id, **known)
-            except Exception as e:  # e.said: open_or_warn said why already; it still plays  # DEBUG
+            except Exception as e:  # e.said: open_or_warn said why already; it still plays
+                report(e)
                 self.unrecorded = str(e)
                 if not getattr(e, "said", False):
                     from ..journal import UNRECORDED
@@ -103,7 +106,8 @@ class Record:
             with interrupt.held():
                 self.journal.finish(self.session_id, reason=reason, planned_s=planned_s, played_s=played_s,
                                     position_s=position_s, **columns)
-        except Exception as e:  # the row stays `unfinished` in the log  # DEBUG
+        except Exception as e:  # the row stays `unfinished` in the log
+            report(e)
             self.unrecorded = str(e)
             self.warn(f"companion: the journal could not record how this session ended ({e}).")
 
@@ -112,5 +116,6 @@ class Record:
         if self.journal is not None:
             try:
                 self.journal.close()
-            except Exception:  # DEBUG
+            except Exception as e:
+                report(e)
                 pass

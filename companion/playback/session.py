@@ -28,6 +28,7 @@ from collections import namedtuple
 from collections.abc import Callable
 
 from .. import interrupt
+from ..debug import report
 from . import pcm
 from .policies import Plain
 from .player import Player
@@ -114,7 +115,8 @@ def run(player: Player, output, *, screen: Screen, keys: Keys, record=None, poli
         reason, message = policy.ended(reason)
     except KeyboardInterrupt:
         reason = "interrupted"
-    except Exception as e:  # one line, never a traceback, and still journalled  # DEBUG
+    except Exception as e:  # one line, never a traceback, and still journalled
+        report(e)
         reason, message = "error", str(e)
     finally:
         with interrupt.held():  # a second Ctrl-C must not cut the silence or the journal

@@ -19,6 +19,7 @@ pause of your own sets it to "flooded" ("break > flooded" after a break).
 
 from __future__ import annotations
 
+from ..debug import report
 from ..playback import pcm
 from ..playback.policies import Plain
 from ..playback.screen import clock
@@ -195,7 +196,8 @@ def _say(live, text: str) -> None:
         events = plan([Speak(line=1, text=text)], Lengths(live.player.clips)).events
         line = Cursor(events)
         line.audio[0] = audio_for(events[0], live.player.clips)
-    except Exception:  # no voice: the caption says it  # DEBUG
+    except Exception as e:  # no voice: the caption says it
+        report(e)
         return
     line.planned.set()
     output.attach(line)
