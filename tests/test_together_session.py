@@ -1,5 +1,6 @@
 """The session loop of two partners: the turn policy's timing, notes and "I'm flooded", on a fake clock."""
 
+import threading
 import time
 
 from companion.journal import Journal
@@ -35,6 +36,15 @@ class When:
 
     def __init__(self, screen, plan):
         self.screen, self.plan, self.active = screen, list(plan), True
+        self.polled = threading.Event()  # the loop has looked at the keys since the clock last moved
+
+    def tick(self, clock, seconds):
+        """The output's step of the fake clock, in lockstep with the loop: a loaded machine that
+        delays the loop must not let the turn's clock run on without it (at most 0.2 s of real
+        time is waited, so an ending loop never holds the output)."""
+        self.polled.wait(0.2)
+        self.polled.clear()
+        clock.sleep(seconds)
 
     def __enter__(self):
         return self
@@ -44,6 +54,7 @@ class When:
 
     def read(self, timeout_s):
         time.sleep(0.001)
+        self.polled.set()
         if self.plan and any(self.plan[0][0] in c for c in self.screen.captions):
             return self.plan.pop(0)[1]
         return None
@@ -53,12 +64,13 @@ def together(tmp_path, body, plan=()):
     steps = parse('+++\ntitle = "T"\nfor = "pair"\n+++\n' + body).steps
     player = Player(steps, FakeClips(), Spoken(names={"A": "Sam", "B": "Alex"}))
     clock = FakeClock()
-    output = ClockOutput(clock=clock, sleep=lambda s: (clock.sleep(s), time.sleep(0.001)), step_s=0.5)
-    journal = Journal(tmp_path / "j.sqlite3")
     screen = Seen()
+    keys = When(screen, plan)
+    output = ClockOutput(clock=clock, sleep=lambda s: keys.tick(clock, s), step_s=0.5)
+    journal = Journal(tmp_path / "j.sqlite3")
     policy = Partners(Together(clock), {"A": "Sam", "B": "Alex"})
     record = Record(lambda: journal, "t", "T", "together", flooded=0)
-    outcome = run(player, output, screen=screen, keys=When(screen, plan), record=record, policy=policy)
+    outcome = run(player, output, screen=screen, keys=keys, record=record, policy=policy)
     return outcome, journal.recent(1)[0], screen, clock
 
 

@@ -203,6 +203,7 @@ def session_with_console_keys(tmp_path, keys):
     from companion.journal import Journal
     from companion.playback.outputs import ClockOutput
     from companion.playback.player import Player
+    from companion.playback.record import Record
     from companion.playback.screen import Screen
     from companion.playback.session import run
     from companion.script import parse
@@ -212,8 +213,8 @@ def session_with_console_keys(tmp_path, keys):
     clock = FakeClock()
     output = ClockOutput(clock=clock, sleep=lambda s: (clock.sleep(s), time.sleep(0.001)), step_s=0.5)
     journal = Journal(tmp_path / "j.sqlite3")
-    outcome = run(Player(steps, FakeClips()), output, screen=Screen(), keys=keys, journal=journal, sequence_id="t",
-                  title="T")
+    outcome = run(Player(steps, FakeClips()), output, screen=Screen(), keys=keys,
+                  record=Record(lambda: journal, "t", "T", "play"))
     return outcome, journal.recent()[0]
 
 
