@@ -82,10 +82,9 @@ def _sweep(root: Path, older_than_s: float = 600) -> None:
 
 def _utterances():
     from .library import builtin_scripts
-    from .pause.flow import STAYING
-    from .pause.pulse import INSTRUCTIONS, verdict
-    from .pause.waits import LEAVING_CUES, REACHING_CUES, announcement, back_to_the_break
+    from .lines import KEYS, said
     from .script import parse_file
+    from .spoken import Spoken
     from .playback.timeline import BREATH_CUES
 
     seen = set()
@@ -95,18 +94,22 @@ def _utterances():
             seen.add((role, text))
             yield role, text
 
+    spoken = Spoken()  # the help line too; a line naming a time is rendered when it is said
     for path in builtin_scripts().values():
-        from .spoken import Spoken  # the help line too; a line naming a time is rendered when it is said
-
-        for step in Spoken().steps(s for s in parse_file(path).steps if not getattr(s, "template", False)):
+        for step in spoken.steps(s for s in parse_file(path).steps if not getattr(s, "template", False)):
             if step.kind == "speak":
                 yield from add(step.role, step.text)
             elif step.kind == "turn" and step.prompt:
                 yield from add("guide", step.prompt)
-    for text in (*BREATH_CUES, *LEAVING_CUES, *REACHING_CUES, *INSTRUCTIONS, *announcement("leaving", "")[1:],
-                 *announcement("reaching", "")[1:], *back_to_the_break("")[1:], *verdict(200)[1:], *verdict(60)[1:],
-                 *STAYING):
+    # The lines the pause says itself (scripts/_spoken.toml): each one that names only the break's
+    # minutes, in the configured length; the ones naming a time or a heart rate when they are said.
+    minutes = spoken.values()["minutes"]
+    for text in BREATH_CUES:
         yield from add("guide", text)
+    for key, (_, _, role) in KEYS.items():
+        if key != "safety":  # the scripts' [safety] said it
+            for text in said(key, minutes=minutes):
+                yield from add(role, text)
 
 
 def warm_later(clips, config) -> None:
