@@ -90,7 +90,7 @@ def check_text(text: str, source: str, partial: bool = False) -> tuple[dict, lis
 
             near = get_close_matches(key, KEYS, 1)
             seen.update(near)  # a misspelt key is one error, not two
-            problems.append((*_where(text, key), f"an unknown key '{key}'",
+            problems.append((*where(text, key), f"an unknown key '{key}'",
                              f"'{near[0]}'" if near else "one of " + ", ".join(KEYS)))
             continue
         lines = _check_value(text, key, value, problems)
@@ -98,7 +98,7 @@ def check_text(text: str, source: str, partial: bool = False) -> tuple[dict, lis
             found[key] = lines
     for key in KEYS:
         if not partial and key not in seen:
-            problems.append((*_where(text, key), f"no '{key}'", _example(key)))
+            problems.append((*where(text, key), f"no '{key}'", _example(key)))
     problems.sort(key=lambda p: (p[0], p[1]))
     return found, problems
 
@@ -123,20 +123,20 @@ def _check_value(text: str, key: str, value, problems: list):
     count, allowed, _ = KEYS[key]
     if count == LINE:
         if not isinstance(value, str):
-            problems.append((*_where(text, key), f"{_kind(value)} in '{key}'", f'{_example(key)}: one line in quotes'))
+            problems.append((*where(text, key), f"{_kind(value)} in '{key}'", f'{_example(key)}: one line in quotes'))
             return None
         return value if _check_line(text, key, value, allowed, problems) else None
     if not isinstance(value, list) or not value:
         found = "an empty list" if value == [] else _kind(value)
-        problems.append((*_where(text, key), f"{found} in '{key}'", f"{_example(key)}: a list of lines in quotes"))
+        problems.append((*where(text, key), f"{found} in '{key}'", f"{_example(key)}: a list of lines in quotes"))
         return None
     if count and len(value) != count:
-        problems.append((*_where(text, key), f"{len(value)} lines in '{key}'", f"exactly {count}"))
+        problems.append((*where(text, key), f"{len(value)} lines in '{key}'", f"exactly {count}"))
         return None
     good = True
     for item in value:
         if not isinstance(item, str):
-            problems.append((*_where(text, key), f"{_kind(item)} in '{key}'", "a line in quotes"))
+            problems.append((*where(text, key), f"{_kind(item)} in '{key}'", "a line in quotes"))
             good = False
         elif not _check_line(text, key, item, allowed, problems):
             good = False
@@ -147,25 +147,23 @@ def _check_line(text: str, key: str, line: str, allowed: tuple[str, ...], proble
     from .spoken import TemplateError, scan
     from .textsafe import MAX_SPOKEN_CHARS
 
-    row, column = _where(text, key, line)
+    offset, found, expected = 0, "", ""
     bad = _CONTROL.search(line)
     if bad:
-        problems.append((row, column + bad.start(), f"a control character or a line break in '{key}'",
-                         "one line of plain words"))
-        return False
-    if not re.search(r"\w", line):
-        problems.append((row, column, f"a line without words in '{key}'", "words to speak"))
-        return False
-    if len(line) > MAX_SPOKEN_CHARS:
-        problems.append((row, column, f"a line of {len(line):,} characters in '{key}'",
-                         f"at most {MAX_SPOKEN_CHARS} (split it into two lines)"))
-        return False
-    try:
-        scan(line, allowed)
-    except TemplateError as e:
-        problems.append((row, column + e.offset, f"{e.found} in '{key}'", e.expected))
-        return False
-    return True
+        offset, found, expected = bad.start(), "a control character or a line break", "one line of plain words"
+    elif not re.search(r"\w", line):
+        found, expected = "a line without words", "words to speak"
+    elif len(line) > MAX_SPOKEN_CHARS:
+        found, expected = f"a line of {len(line):,} characters", f"at most {MAX_SPOKEN_CHARS} (split it into two lines)"
+    else:
+        try:
+            scan(line, allowed)
+        except TemplateError as e:
+            offset, found, expected = e.offset, e.found, e.expected
+    if found:  # located only now: a good file is read without searching it
+        row, column = where(text, key, line)
+        problems.append((row, column + offset, f"{found} in '{key}'", expected))
+    return not found
 
 
 def _kind(value) -> str:
@@ -173,7 +171,7 @@ def _kind(value) -> str:
             float: "a number"}.get(type(value), "a date or time")
 
 
-def _where(text: str, key: str, needle: str | None = None) -> tuple[int, int]:
+def where(text: str, key: str, needle: str | None = None) -> tuple[int, int]:
     """(line, column) of `key`'s assignment, or of `needle` (a line it holds) at or after it; (1, 1) if unseen.
 
     tomllib gives no positions: the key is found by following the file's table headers."""
@@ -193,11 +191,12 @@ def _where(text: str, key: str, needle: str | None = None) -> tuple[int, int]:
             break
     if at is None:
         return parent
-    if needle:
-        for number in range(at[0], len(rows) + 1):
-            column = rows[number - 1].find(needle)
-            if column >= 0:
-                return number, column + 1
+    if needle:  # as written, or up to its first character TOML writes as an escape
+        for part in dict.fromkeys((needle, re.split(r'[\x00-\x1f\x7f-\x9f"\\]', needle)[0])):
+            for number in range(at[0], len(rows) + 1):
+                column = rows[number - 1].find(part) if len(part) >= 8 or part == needle else -1
+                if column >= 0:
+                    return number, column + 1
     return at
 
 

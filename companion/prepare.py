@@ -23,7 +23,12 @@ def fingerprint(clips) -> str:
     from .library import builtin_scripts
     from .voice.clips import FORMAT
 
+    from .lines import shipped_path, user_path
+
     scripts = [(name, p.stat().st_size, p.stat().st_mtime_ns) for name, p in builtin_scripts().items()]
+    for path in (shipped_path(), Path(user_path())):  # the lines the pause says itself, as they are now
+        if path.is_file():
+            scripts.append((str(path), path.stat().st_size, path.stat().st_mtime_ns))
     # The voices asked for: one found unknown is spoken as the default, the same way each time; and
     # each role's clip key (engine, the voice's identity, rate), so a new voice package prepares again.
     identity = [FORMAT, clips.engine.name, clips.engine.driver, [clips.wanted(r) for r in ("guide", "A", "B")],
