@@ -68,7 +68,7 @@ def user_path() -> str:
 
 
 # -- reading and checking -----------------------------------------------------------------
-def check_text(text: str, source: str, partial: bool = False) -> tuple[dict, list]:
+def check_text(text: str, partial: bool = False) -> tuple[dict, list]:
     """(every key's lines as written, problems as (line, column, found, expected)) for a file's text.
 
     `partial`: a user's file may hold only the keys it changes; the shipped one holds them all."""
@@ -218,7 +218,7 @@ def load_file(path, partial: bool = False) -> dict:
     except (OSError, UnicodeDecodeError) as e:
         raise LinesError(source, [(1, 1, f"a file that cannot be read ({getattr(e, 'strerror', '') or e})",
                                    "a readable UTF-8 file")]) from None
-    found, problems = check_text(text, source, partial)
+    found, problems = check_text(text, partial)
     if problems:
         raise LinesError(source, problems)
     return found

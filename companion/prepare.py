@@ -45,7 +45,7 @@ def is_ready(clips) -> bool:
     return stamp.get("fingerprint") == fingerprint(clips)
 
 
-def count(clips) -> int:
+def count() -> int:
     """How many clips the built-in sequences and the pause speak."""
     return sum(1 for _ in _utterances())
 

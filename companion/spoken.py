@@ -127,10 +127,9 @@ def _say_digits(text: str) -> str:
 
 
 class Help:
-    """The help line: `spoken` (digits one by one), `shown` on screen; `configured`: set by the user."""
+    """The help line: `spoken` (digits one by one), `shown` on screen."""
 
     def __init__(self, setting=None, zone: str | None = None):
-        self.configured = setting is not None
         if setting is None:
             number = emergency_number(zone)
             self.short = f"call {number}, the emergency number" if number else "call your local emergency number"

@@ -20,7 +20,7 @@ def test_the_shipped_file_is_the_one_read_and_holds_every_key_valid():
     assert lines.shipped_path().resolve() == SHIPPED
     checked = check_file(SHIPPED)
     assert checked.errors == [] and checked.warnings == []
-    found, problems = lines.check_text(SHIPPED.read_text(encoding="utf-8"), str(SHIPPED))
+    found, problems = lines.check_text(SHIPPED.read_text(encoding="utf-8"))
     assert problems == [] and set(found) == set(lines.KEYS)
     count = sum(1 if isinstance(held, str) else len(held) for held in found.values())
     assert len(checked.sequence.steps) == count  # every line, shown and playable with example values
@@ -99,7 +99,7 @@ def test_each_problem_is_one_located_line(home, old, new, at, found, expected):
 
 def test_the_column_points_at_the_bad_placeholder():
     text = shipped_with("until {return_time}.", "until {at}.")
-    (problem,) = lines.check_text(text, "x.toml")[1]
+    (problem,) = lines.check_text(text)[1]
     row = text.split("\n")[problem[0] - 1]
     assert row[problem[1] - 1:].startswith("{at}")
 
@@ -108,10 +108,10 @@ def test_the_shipped_file_must_hold_every_key_a_users_may_hold_some(home):
     import re
 
     text = re.sub(r"\ncues = \[.*?\]\n", "\n", SHIPPED.read_text(encoding="utf-8"), count=1, flags=re.S)
-    found, problems = lines.check_text(text, "x.toml")
+    found, problems = lines.check_text(text)
     assert [p[2] for p in problems] == ["no 'pause.break.cues'"]
     assert problems[0][0] == row_of(text, "[pause.break]")  # where it belongs
-    assert lines.check_text(text, "x.toml", partial=True)[1] == []
+    assert lines.check_text(text, partial=True)[1] == []
     mine = home / "config" / "companion" / "scripts"
     mine.mkdir(parents=True)
     (mine / "_spoken.toml").write_text('[pause]\nstaying = ["Stay. Feet down."]\n', encoding="utf-8")

@@ -8,7 +8,6 @@ line while later lines are still being rendered.
 
 from __future__ import annotations
 
-import bisect
 from collections import namedtuple
 from collections.abc import Iterable, Iterator
 
@@ -127,11 +126,6 @@ class Timeline:
     @property
     def seconds(self) -> float:
         return self.frames / RATE_HZ
-
-    def index_at(self, position: int) -> int:
-        """Index of the event playing at `position` (frames); len(events) at the end."""
-        starts = [e.start for e in self.events]
-        return max(0, bisect.bisect_right(starts, position) - 1) if position < self.frames else len(self.events)
 
     def to_dicts(self) -> list[dict]:
         return [e._asdict() for e in self.events]

@@ -100,7 +100,7 @@ def _check_lines(text: str, path: Path) -> Checked:
 
     source = str(path)
     partial = path.resolve() != shipped_path().resolve()  # a user's file replaces only the keys it holds
-    found, problems = check_text(text, source, partial)
+    found, problems = check_text(text, partial)
     checked = Checked(None, [ScriptError(source, *problem) for problem in problems])
     if not problems:
         steps = [Speak(line=where(text, key, line)[0], text=fill(line, EXAMPLE), role=KEYS[key][2])
