@@ -20,6 +20,7 @@ import re
 import sys
 
 FILE = "_spoken.toml"
+MAX_BYTES = 100_000  # the shipped file is about 4,000
 LINE = 1  # a key holding one line; a key holding a list says how many it needs (0: one or more)
 # Every key: its shape, the placeholders its lines may use, and the voice that says them
 # (`you`: the listener's own words, modelled for them to say).
@@ -211,13 +212,19 @@ _shipped: dict = {}
 
 def load_file(path, partial: bool = False) -> dict:
     """Every key's lines in the file at `path`; LinesError says, located, what is wrong."""
+    import stat
+
     source = str(path)
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # reading a pipe would wait for ever
+            raise LinesError(source, [(1, 1, "a folder, a device or a pipe", "a file of lines")])
         with open(path, encoding="utf-8") as f:
-            text = f.read(1_000_001)
+            text = f.read(MAX_BYTES + 1)
     except (OSError, UnicodeDecodeError) as e:
         raise LinesError(source, [(1, 1, f"a file that cannot be read ({getattr(e, 'strerror', '') or e})",
                                    "a readable UTF-8 file")]) from None
+    if len(text) > MAX_BYTES:
+        raise LinesError(source, [(1, 1, "a file over 100,000 characters", "a file of lines")])
     found, problems = check_text(text, partial)
     if problems:
         raise LinesError(source, problems)

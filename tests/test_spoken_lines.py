@@ -164,3 +164,19 @@ def test_the_first_words_path_does_not_read_the_data(home):
                           cwd=Path(__file__).resolve().parent.parent, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "'companion.pause.fast'" in done.stdout and "companion.lines" not in done.stdout
+
+
+@pytest.mark.parametrize("make, found", [
+    (lambda p: p.mkdir(), "a folder, a device or a pipe"),
+    (lambda p: os.mkfifo(p), "a folder, a device or a pipe"),  # never read: it would wait for ever
+    (lambda p: p.write_bytes(b'[pause]\nstaying = ["\xff"]\n'), "a file that cannot be read"),
+    (lambda p: p.write_text("# " + "x" * 100_001), "a file over 100,000 characters"),
+])
+def test_a_users_file_that_cannot_be_read_falls_back_too(home, make, found):
+    mine = home / "config" / "companion" / "scripts"
+    mine.mkdir(parents=True)
+    make(mine / "_spoken.toml")
+    said = []
+    assert lines.lines(warn=said.append)["pause.staying"][0] == "You're staying. Keep your feet on the floor."
+    (message,) = said
+    assert f"_spoken.toml:1:1: found {found}" in message
