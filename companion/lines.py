@@ -1,6 +1,6 @@
 """The lines a session speaks itself, as data: scripts/_spoken.toml.
 
-The safety line and the guided pause's fixed lines (the break's announcement and
+The safety line, the words over a [breathe], and the guided pause's fixed lines (the break's announcement and
 cues, the pulse count's instructions and verdicts, the answer to staying) live
 there beside the scripts, so a coach edits words, not code. `check` validates the
 file at file:line:column as it does a script; `prepare` renders every line from
@@ -26,6 +26,7 @@ LINE = 1  # a key holding one line; a key holding a list says how many it needs 
 # (`you`: the listener's own words, modelled for them to say).
 KEYS = {
     "safety": (LINE, (), "guide"),
+    "breathe.cues": (3, (), "guide"),
     "pause.staying": (0, (), "guide"),
     "pause.break.yours": (LINE, ("return_time", "minutes"), "you"),
     "pause.break.announcement": (0, ("return_time", "minutes"), "guide"),

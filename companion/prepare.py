@@ -90,7 +90,6 @@ def _utterances():
     from .lines import KEYS, said
     from .script import parse_file
     from .spoken import Spoken
-    from .playback.timeline import BREATH_CUES
 
     seen = set()
 
@@ -109,8 +108,6 @@ def _utterances():
     # The lines the pause says itself (scripts/_spoken.toml): each one that names only the break's
     # minutes, in the configured length; the ones naming a time or a heart rate when they are said.
     minutes = spoken.values()["minutes"]
-    for text in BREATH_CUES:
-        yield from add("guide", text)
     for key, (_, _, role) in KEYS.items():
         if key != "safety":  # the scripts' [safety] said it
             for text in said(key, minutes=minutes):

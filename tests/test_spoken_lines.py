@@ -77,7 +77,8 @@ def row_of(text: str, part: str) -> int:
     ("\n[pause.pulse]\n", "\n[pause.pulse\n", "[pause.pulse", "invalid TOML", 'key = "words"'),
     ('"Press gently until you feel the beat.",\n', "", "instructions = [", "3 lines in 'pause.pulse.instructions'",
      "exactly 4"),
-    ("cues = [", "cuess = [", "cuess = [", "an unknown key 'pause.break.cuess'", "'pause.break.cues'"),
+    ("cues = [\n", "cuess = [\n", "cuess = [", "an unknown key 'pause.break.cuess'", "'pause.break.cues'"),
+    ('"Hold", ', "", "cues = [", "2 lines in 'breathe.cues'", "exactly 3"),
     ("Let your hands rest.", "Let your hands rest.\\u001b[2J", "Let your hands rest.",
      "a control character or a line break in 'pause.hold-off.cues'", "one line of plain words"),
     ('staying = [\n', 'staying = [\n    "' + "w" * 601 + '",\n', "w" * 601,
@@ -107,7 +108,7 @@ def test_the_column_points_at_the_bad_placeholder():
 def test_the_shipped_file_must_hold_every_key_a_users_may_hold_some(home):
     import re
 
-    text = re.sub(r"\ncues = \[.*?\]\n", "\n", SHIPPED.read_text(encoding="utf-8"), count=1, flags=re.S)
+    text = re.sub(r"\ncues = \[\n.*?\]\n", "\n", SHIPPED.read_text(encoding="utf-8"), count=1, flags=re.S)
     found, problems = lines.check_text(text)
     assert [p[2] for p in problems] == ["no 'pause.break.cues'"]
     assert problems[0][0] == row_of(text, "[pause.break]")  # where it belongs
@@ -180,3 +181,34 @@ def test_a_users_file_that_cannot_be_read_falls_back_too(home, make, found):
     assert lines.lines(warn=said.append)["pause.staying"][0] == "You're staying. Keep your feet on the floor."
     (message,) = said
     assert f"_spoken.toml:1:1: found {found}" in message
+
+
+HEAD = '+++\ntitle = "T"\n+++\n'
+
+
+def test_a_breath_says_the_words_of_the_data(home):
+    from companion.playback.player import Lengths
+    from companion.playback.timeline import plan
+    from companion.script import parse
+    from tests.fakes import FakeClips
+
+    mine = home / "config" / "companion" / "scripts"
+    mine.mkdir(parents=True)
+    (mine / "_spoken.toml").write_text('[breathe]\ncues = ["In now", "Wait", "Out slowly"]\n', encoding="utf-8")
+    steps = parse(HEAD + "[breathe in 4 hold 2 out 6 x2]\n", sounds=frozenset()).steps
+    events = plan(steps, Lengths(FakeClips())).events
+    assert [e.text for e in events] == ["In now", "Wait", "Out slowly", "", "", ""]  # said in the first cycle
+    assert events[3].caption == "In now  2/2"
+
+
+def test_a_built_in_file_that_cannot_be_read_is_an_error_where_a_script_needs_it(home, monkeypatch, tmp_path):
+    from companion.script import check
+
+    broken = tmp_path / "_spoken.toml"
+    broken.write_text(shipped_with("Hold", "Hold {"), encoding="utf-8")
+    monkeypatch.setattr(lines, "shipped_path", lambda: broken)
+    monkeypatch.setattr(lines, "_shipped", {})
+    monkeypatch.setattr(lines, "_cache", {})
+    checked = check(HEAD + "Hello.\n[breathe in 4 out 6]\n[safety]\n", sounds=frozenset())
+    assert [(e.line, e.column) for e in checked.errors] == [(5, 2), (6, 2)]
+    assert all(f"{broken}:" in e.found and "a lone '{'" in e.found for e in checked.errors)

@@ -312,7 +312,14 @@ def _directive(text: str, number: int, column: int, source: str, sounds: frozens
             raise fail(f"'[{inner}]'", "[bell] or [bell soft]", 1)
         return [Bell(line=number, soft=args.strip() == "soft")]
     if name == "breathe":
-        return [_breathe(args, number, fail)]
+        step = _breathe(args, number, fail)
+        try:  # its words are data: read now, so playing it never waits for them
+            from ..playback.timeline import breath_cues
+
+            breath_cues()
+        except ValueError as e:
+            raise ScriptError(source, number, name_col, str(e), "readable breath cues; reinstall companion") from None
+        return [step]
     if name == "sound":
         match = re.fullmatch(r"\s*(\S+)\s+(.+)", args)
         if not match:
