@@ -21,9 +21,8 @@ STAMP = "prepared.json"
 
 def fingerprint(clips) -> str:
     from .library import builtin_scripts
-    from .voice.clips import FORMAT
-
     from .lines import shipped_path, user_path
+    from .voice.clips import FORMAT
 
     scripts = [(name, p.stat().st_size, p.stat().st_mtime_ns) for name, p in builtin_scripts().items()]
     for path in (shipped_path(), Path(user_path())):  # the lines the pause says itself, as they are now
@@ -109,9 +108,8 @@ def _utterances():
     # minutes, in the configured length; the ones naming a time or a heart rate when they are said.
     minutes = spoken.values()["minutes"]
     for key, (_, _, role) in KEYS.items():
-        if key != "safety":  # the scripts' [safety] said it
-            for text in said(key, minutes=minutes):
-                yield from add(role, text)
+        for text in said(key, minutes=minutes):
+            yield from add(role, text)
 
 
 def warm_later(clips, config) -> None:
