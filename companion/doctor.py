@@ -237,7 +237,7 @@ def _cache() -> Check:
         clips.check_voices()  # an unknown voice is spoken, and cached, as the default
     except EngineError:
         pass  # the speech engine check says why
-    todo, total = missing(clips), count(clips)
+    todo, total = missing(clips), count()
     done = total - len(todo)
     share = f"{done} of {total} clips ready ({100 * done // max(1, total)}%)"
     if todo:

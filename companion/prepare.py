@@ -21,9 +21,13 @@ STAMP = "prepared.json"
 
 def fingerprint(clips) -> str:
     from .library import builtin_scripts
+    from .lines import shipped_path, user_path
     from .voice.clips import FORMAT
 
     scripts = [(name, p.stat().st_size, p.stat().st_mtime_ns) for name, p in builtin_scripts().items()]
+    for path in (shipped_path(), Path(user_path())):  # the lines the pause says itself, as they are now
+        if path.is_file():
+            scripts.append((str(path), path.stat().st_size, path.stat().st_mtime_ns))
     # The voices asked for: one found unknown is spoken as the default, the same way each time; and
     # each role's clip key (engine, the voice's identity, rate), so a new voice package prepares again.
     identity = [FORMAT, clips.engine.name, clips.engine.driver, [clips.wanted(r) for r in ("guide", "A", "B")],
@@ -40,7 +44,7 @@ def is_ready(clips) -> bool:
     return stamp.get("fingerprint") == fingerprint(clips)
 
 
-def count(clips) -> int:
+def count() -> int:
     """How many clips the built-in sequences and the pause speak."""
     return sum(1 for _ in _utterances())
 
@@ -82,11 +86,9 @@ def _sweep(root: Path, older_than_s: float = 600) -> None:
 
 def _utterances():
     from .library import builtin_scripts
-    from .pause.flow import STAYING
-    from .pause.pulse import INSTRUCTIONS, verdict
-    from .pause.waits import LEAVING_CUES, REACHING_CUES, announcement, back_to_the_break
+    from .lines import KEYS, said
     from .script import parse_file
-    from .playback.timeline import BREATH_CUES
+    from .spoken import Spoken
 
     seen = set()
 
@@ -95,18 +97,19 @@ def _utterances():
             seen.add((role, text))
             yield role, text
 
+    spoken = Spoken()  # the help line too; a line naming a time is rendered when it is said
     for path in builtin_scripts().values():
-        from .spoken import Spoken  # the help line too; a line naming a time is rendered when it is said
-
-        for step in Spoken().steps(s for s in parse_file(path).steps if not getattr(s, "template", False)):
+        for step in spoken.steps(s for s in parse_file(path).steps if not getattr(s, "template", False)):
             if step.kind == "speak":
                 yield from add(step.role, step.text)
             elif step.kind == "turn" and step.prompt:
                 yield from add("guide", step.prompt)
-    for text in (*BREATH_CUES, *LEAVING_CUES, *REACHING_CUES, *INSTRUCTIONS, *announcement("leaving", "")[1:],
-                 *announcement("reaching", "")[1:], *back_to_the_break("")[1:], *verdict(200)[1:], *verdict(60)[1:],
-                 *STAYING):
-        yield from add("guide", text)
+    # The lines the pause says itself (scripts/_spoken.toml): each one that names only the break's
+    # minutes, in the configured length; the ones naming a time or a heart rate when they are said.
+    minutes = spoken.values()["minutes"]
+    for key, (_, _, role) in KEYS.items():
+        for text in said(key, minutes=minutes):
+            yield from add(role, text)
 
 
 def warm_later(clips, config) -> None:

@@ -18,7 +18,6 @@ import os
 import re
 
 PLACEHOLDERS = ("minutes", "return_time", "help", "A", "B")
-SPOKEN_FILE = "_spoken.toml"
 # {{ and }} are literal braces; {name} a placeholder; a lone brace is an error.
 FIELD = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
 # The partners' names when a session has none (`play`, `show` without --a/--b).
@@ -54,22 +53,29 @@ class TemplateError(ValueError):
         self.found, self.offset, self.expected = found, offset, expected
 
 
-def scan(text: str) -> tuple[bool, str]:
+def scan(text: str, allowed: tuple[str, ...] = PLACEHOLDERS) -> tuple[bool, str]:
     """(is a template, text): a line with no placeholder comes back with its braces unescaped;
-    a template comes back as written. TemplateError on an unknown name or a lone brace."""
+    a template comes back as written. TemplateError on a name not `allowed` or a lone brace."""
     template = False
     for match in FIELD.finditer(text):
         token = match.group()
         if token in ("{{", "}}"):
             continue
         if token in ("{", "}"):
-            raise TemplateError(f"a lone '{token}'", match.start(), "'{{' or '}}' for a brace, or a placeholder such as {minutes}")
+            raise TemplateError(f"a lone '{token}'", match.start(), "'{{' or '}}' for a brace" +
+                                (f", or a placeholder such as {{{allowed[0]}}}" if allowed else ""))
         name = match.group(1)
-        if name not in PLACEHOLDERS:
+        if name not in allowed:
             raise TemplateError(f"an unknown placeholder '{{{name}}}'", match.start(),
-                                "one of " + ", ".join(f"{{{p}}}" for p in PLACEHOLDERS))
+                                "one of " + ", ".join(f"{{{p}}}" for p in allowed) if allowed else
+                                "no placeholder in this line ('{{' and '}}' for braces)")
         template = True
     return (True, text) if template else (False, text.replace("{{", "{").replace("}}", "}"))
+
+
+def names(text: str) -> set[str]:
+    """The placeholders a (checked) line names."""
+    return {m.group(1) for m in FIELD.finditer(text) if m.group(1)}
 
 
 def fill(text: str, values: dict[str, str]) -> str:
@@ -77,29 +83,11 @@ def fill(text: str, values: dict[str, str]) -> str:
 
 
 # -- the safety line's words, kept once as data -----------------------------------------
-def spoken_path():
-    from .paths import builtin
-
-    return builtin("scripts") / SPOKEN_FILE
-
-
 def safety_text() -> str:
-    """The safety line from scripts/_spoken.toml; ValueError says what is wrong with that file."""
-    import tomllib
+    """The safety line from scripts/_spoken.toml (see lines.py); ValueError says what is wrong with that file."""
+    from .lines import raw
 
-    from .textsafe import MAX_SPOKEN_CHARS
-
-    path = spoken_path()
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
-        raise ValueError(f"{path} cannot be read ({e})") from None
-    text = data.get("safety")
-    if not isinstance(text, str) or not re.search(r"\w", text) or "\n" in text:
-        raise ValueError(f"{path} has no safety = \"...\" line of words")
-    if len(text) > MAX_SPOKEN_CHARS or re.search(r"[\x00-\x1f\x7f-\x9f{}]", text):
-        raise ValueError(f"{path}: its safety line is too long, or holds a control character or a brace")
-    return text.strip()
+    return raw("safety").strip()
 
 
 # -- where help is -------------------------------------------------------------------------
@@ -139,10 +127,9 @@ def _say_digits(text: str) -> str:
 
 
 class Help:
-    """The help line: `spoken` (digits one by one), `shown` on screen; `configured`: set by the user."""
+    """The help line: `spoken` (digits one by one), `shown` on screen."""
 
     def __init__(self, setting=None, zone: str | None = None):
-        self.configured = setting is not None
         if setting is None:
             number = emergency_number(zone)
             self.short = f"call {number}, the emergency number" if number else "call your local emergency number"

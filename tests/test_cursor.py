@@ -162,3 +162,49 @@ def test_a_line_begun_in_the_quiet_stays_quiet_when_the_cues_come_back():
     assert first == rest == bytes(50 * S)  # no half a sentence without its caption
     cursor.read(1080)
     assert cursor.read(20) == tone(5, 20)  # the next line is heard again
+
+
+def test_the_loader_drops_a_clip_the_cursor_skipped_while_it_was_fetched():
+    # The loader fetches the first line; the test skips past it before the fetch returns. The clip
+    # must not be kept: the cursor lets audio go only as it plays through, so it would stay for good.
+    import threading
+
+    from companion.playback.player import Player
+    from companion.script import Speak
+    from tests.fakes import FakeClips
+
+    fetching, release = threading.Event(), threading.Event()
+
+    class BlockingClips(FakeClips):
+        def load(self, role, text):
+            if text == "First line.":
+                fetching.set()
+                assert release.wait(30), "the test never released the fetch"
+            return super().load(role, text)
+
+    player = Player([Speak(line=1, text="First line."), Speak(line=2, text="Second line.")], BlockingClips())
+    cursor = player.cursor
+    player.start()
+    try:
+        assert fetching.wait(30)  # the loader is inside the first line's fetch
+        assert cursor.planned.wait(30)  # both lines placed (their lengths need no fetch)
+        second = next(i for i, e in enumerate(cursor.events) if e.text == "Second line.")
+        cursor.skip_line()
+        assert cursor.position == cursor.events[second].start
+        release.set()
+        with cursor.moved:  # the loader goes on to the line the cursor is at
+            assert cursor.moved.wait_for(lambda: second in cursor.audio, timeout=30)
+        assert list(cursor.audio) == [second] and player.error is None
+    finally:
+        release.set()
+        player.stop()
+
+
+def test_keep_holds_audio_only_for_an_event_not_yet_played_through():
+    cursor = ready_cursor()
+    assert cursor.keep(0, Audio(tone(1, 100))) and 0 in cursor.audio
+    cursor.skip_line()  # to "two", at 1180
+    assert not cursor.keep(2, Audio(b""))  # the turn, passed by the skip
+    assert cursor.keep(4, Audio(tone(5, 20))) and set(cursor.audio) == {0, 4}
+    cursor.read(1)  # playing moves past the first: it is let go
+    assert set(cursor.audio) == {4}

@@ -42,8 +42,15 @@ FIRST = {"leaving": "stay", "reaching": "sit"}
 AFTER = {"leaving": "return", "reaching": "soften-leaving"}
 WAIT_STAGE = {"leaving": "break", "reaching": "hold-off"}
 FOLLOWED_KEY, NOT_BACK_KEY = "f", "w"
-STAYING = ("You're staying. Keep your feet on the floor.",
-           "Let the out-breath be the long one. You can still ask for a break later.")
+
+
+def __getattr__(name: str):
+    """STAYING, the answer to staying: data (scripts/_spoken.toml), read when first asked for."""
+    if name == "STAYING":
+        from ..lines import said
+
+        return tuple(said("pause.staying"))
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Quit(Exception):
@@ -185,9 +192,10 @@ class PauseFlow:
         return outcome
 
     def stay_in_the_room(self) -> str:
+        from ..lines import said
         from ..script import Speak
 
-        return self.phase([Speak(line=1, text=t) for t in STAYING], stage="stayed")
+        return self.phase([Speak(line=1, text=t) for t in said("pause.staying")], stage="stayed")
 
     # -- questions ------------------------------------------------------------------
     def ask_side(self) -> str | None:

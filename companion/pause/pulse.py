@@ -10,20 +10,33 @@ COUNT_S = 15
 FLOODED_BPM = 100  # the threshold couples researchers use; 80 for a trained athlete (config)
 COUNT_RANGE = (5, 60)  # beats in 15 s: 20 to 240 a minute
 
-INSTRUCTIONS = (
-    "Let's check if your body is flooded.",
-    "Put two fingers on the inside of your wrist, below your thumb.",
-    "Press gently until you feel the beat.",
-    "At the first bell, start counting. Stop at the second bell.",
-)
+# The words are data (scripts/_spoken.toml, [pause.pulse]); the time after each instruction is not.
+AFTER_S = (0, 5, 5, 3)
+
+
+def instructions() -> tuple[str, ...]:
+    """The four lines before the count."""
+    from ..lines import said
+
+    return tuple(said("pause.pulse.instructions"))
+
+
+def __getattr__(name: str):
+    """INSTRUCTIONS, read from the data when first asked for."""
+    if name == "INSTRUCTIONS":
+        return instructions()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def count_steps() -> list:
     """The spoken guidance, then two soft bells whose onsets are COUNT_S apart."""
     bell_s = assets.frames(assets.BELL_SOFT) / RATE_HZ
-    return [Speak(line=1, text=INSTRUCTIONS[0]), Speak(line=2, text=INSTRUCTIONS[1]), Pause(line=2, seconds=5),
-            Speak(line=3, text=INSTRUCTIONS[2]), Pause(line=3, seconds=5), Speak(line=4, text=INSTRUCTIONS[3]),
-            Pause(line=4, seconds=3), Bell(line=5, soft=True, caption=START), Pause(line=5, seconds=COUNT_S - bell_s),
+    steps: list = []
+    for line, (text, after_s) in enumerate(zip(instructions(), AFTER_S), 1):
+        steps.append(Speak(line=line, text=text))
+        if after_s:
+            steps.append(Pause(line=line, seconds=after_s))
+    return [*steps, Bell(line=5, soft=True, caption=START), Pause(line=5, seconds=COUNT_S - bell_s),
             Bell(line=6, soft=True, caption=STOP)]
 
 
@@ -47,12 +60,11 @@ def bpm(beats: int) -> int:
 
 def verdict(rate_bpm: int, flooded_bpm: int = FLOODED_BPM, break_minutes: float = 20) -> list[str]:
     """What to say about a heart rate, plainly; `break_minutes`: the break the settings give."""
-    if rate_bpm > flooded_bpm:
-        return [f"About {rate_bpm} beats a minute. Your body is flooded.",
-                "Nobody listens well like this. Not you, and not your partner.",
-                f"Take a break before you talk again. {break_minutes:g} minutes is a good start."]
-    return [f"About {rate_bpm} beats a minute. That's under the flooding line.",
-            "You may still feel a lot. Go on when you're ready."]
+    from ..lines import said
+    from ..spoken import words
+
+    return said(f"pause.pulse.{'flooded' if rate_bpm > flooded_bpm else 'calm'}", bpm=rate_bpm,
+                minutes=words(break_minutes))
 
 
 def parse_count(text: str) -> int:

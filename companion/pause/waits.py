@@ -1,4 +1,5 @@
-"""The break and the hold-off wait, as plain script steps. Pure.
+"""The break and the hold-off wait, as plain script steps. Pure, but for the words, which are data
+(scripts/_spoken.toml, read through lines.py).
 
 The bell rings exactly `minutes` after the wait begins: the pauses between
 the spoken cues are computed from the real lengths of the spoken lines.
@@ -13,41 +14,50 @@ from ..playback.timeline import plan
 CUE_EVERY_S = 5 * 60
 QUIET_END_S = 60  # no cue in the last minute: the bell is the next thing heard
 
-LEAVING_CUES = (
-    "Still on your break. Let the out-breath be the long one.",
-    "Feet on the ground. Nothing needs deciding now.",
-    "If the fight replays in your head, notice it. Come back to your breath.",
-    "Your body is settling, even if it doesn't feel like it yet.",
-)
-REACHING_CUES = (
-    "Still holding off. Let your hands rest.",
-    "The urge to reach may be loud. You don't have to obey it.",
-    "Their silence may be a body that's too full. It isn't proof.",
-    "Breathe out slowly. You can wait, and still love them.",
-)
+# The lines themselves are data (scripts/_spoken.toml): a leaving side's wait is the break, a
+# reaching side's the hold-off.
+TABLE = {"leaving": "pause.break", "reaching": "pause.hold-off"}
+
+
+def cues(side: str) -> tuple[str, ...]:
+    """The lines said every few minutes of the wait, in turn."""
+    from ..lines import said
+
+    return tuple(said(f"{TABLE[side]}.cues"))
 
 
 def announcement(side: str, at: str, minutes: float | None = None) -> list[str]:
-    """The spoken opening of the wait; `at` is the return time, e.g. 21:40; `minutes`, the break chosen.
+    """The spoken opening of the wait; `at` is the return time, e.g. 21:40; `minutes`, the break chosen
+    (without it, a line naming the minutes is left out).
 
     On the leaving side the first line is the listener's own words to the partner (see `roles`)."""
-    if side == "leaving":
-        length = [f"A break of {minutes:g} minutes."] if minutes else []
-        return [f"I'm flooded. I'm not leaving you. I'll be back at {at}.", *length,
-                "Go somewhere you can be alone. Walk, sit, drink some water.",
-                "You don't have to think about the fight. I'll ring a bell when it's time."]
-    return [f"You're holding off until {at}. No texts, no calls, no following.",
-            "Stay with your own body for now. I'll ring a bell when it's time."]
+    from ..lines import said
+    from ..spoken import words
+
+    values = {"return_time": at, "minutes": words(minutes) if minutes else None}
+    yours = said("pause.break.yours", **values) if side == "leaving" else []
+    return [*yours, *said(f"{TABLE[side]}.announcement", **values)]
 
 
 def roles(side: str) -> tuple[str, ...]:
-    """Whose voice says each line of the announcement: the leaving side's first line is said for you."""
+    """Whose voice says each line of the announcement: the leaving side's first line is said for you
+    (pause.break.yours in the data)."""
     return ("you",) if side == "leaving" else ()
 
 
 def back_to_the_break(at: str) -> list[str]:
     """After `followed`, the wait goes on to the same bell."""
-    return [f"Back to your break. The bell still rings at {at}.", "Let the out-breath be the long one."]
+    from ..lines import said
+
+    return said("pause.break.back", return_time=at)
+
+
+def __getattr__(name: str):
+    """LEAVING_CUES and REACHING_CUES, read from the data when first asked for."""
+    side = {"LEAVING_CUES": "leaving", "REACHING_CUES": "reaching"}.get(name)
+    if side is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return cues(side)
 
 
 def wait_steps(opening: list[str], cues: tuple[str, ...], minutes: float, lengths, quiet: bool = False,

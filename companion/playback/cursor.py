@@ -132,6 +132,16 @@ class Cursor:
             self._last_entered = 0
             self._current()
 
+    # -- called by the loader ----------------------------------------------------
+    def keep(self, index: int, audio: Audio) -> bool:
+        """Hold `audio`, fetched for event `index`, unless playback moved past that event while it
+        was fetched (a skip): then it is dropped, since nothing would let it go. True if kept."""
+        with self._lock:
+            if index < self.index or self.events[index].end <= self.position:
+                return False
+            self.audio[index] = audio
+            return True
+
     def ready(self) -> bool:
         """Is there something to play right away (or nothing at all, ever)?"""
         if self.index < len(self.events):

@@ -132,7 +132,8 @@ class Player:
                     pending = index, event
                     break
             if pending is not None:
-                cursor.audio[pending[0]] = audio_for(pending[1], self.clips)
+                index, event = pending
+                cursor.keep(index, audio_for(event, self.clips))  # under the cursor's lock: a skip may have passed it
                 with cursor.moved:
                     cursor.moved.notify_all()  # the session may be waiting to start the sound
                 continue

@@ -1,4 +1,5 @@
-"""Sequence + clip lengths -> timed events with absolute start offsets. Pure.
+"""Sequence + clip lengths -> timed events with absolute start offsets. Pure, but for the words
+over a breath, which are data (breath_cues).
 
 Offsets and lengths are integer frames at pcm.RATE_HZ, counted from the start
 of the sequence, so nothing accumulates rounding error over an hour. The
@@ -8,14 +9,12 @@ line while later lines are still being rendered.
 
 from __future__ import annotations
 
-import bisect
 from collections import namedtuple
 from collections.abc import Iterable, Iterator
 
 from .pcm import RATE_HZ, frames_of
 
 LINE_GAP_S = 0.4  # the breath between two spoken lines
-BREATH_CUES = ("Breathe in", "Hold", "Breathe out")
 
 
 _EventFields = namedtuple("Event", "kind start frames caption line role text asset who", defaults=("", 0, "", "", "", ""))
@@ -94,9 +93,10 @@ def _raw(step, lengths: Lengths) -> Iterator[tuple[str, int, dict]]:
         name = "bell-soft" if step.soft else "bell"
         yield "bell", lengths.asset(name), dict(line=line, asset=name, caption=step.caption)
     elif kind == "breathe":
+        cues = breath_cues()
         for cycle in range(1, step.cycles + 1):
             count = f"  {cycle}/{step.cycles}"
-            phases = [("breath-in", step.in_s, BREATH_CUES[0]), ("", step.hold_s, BREATH_CUES[1]), ("breath-out", step.out_s, BREATH_CUES[2])]
+            phases = [("breath-in", step.in_s, cues[0]), ("", step.hold_s, cues[1]), ("breath-out", step.out_s, cues[2])]
             for asset, seconds, cue in phases:
                 if seconds > 0:
                     yield "breath", frames_of(seconds), dict(caption=cue + count, line=line, asset=asset,
@@ -114,6 +114,14 @@ def _raw(step, lengths: Lengths) -> Iterator[tuple[str, int, dict]]:
         raise ValueError(f"unknown step kind {kind!r}")
 
 
+def breath_cues() -> tuple[str, ...]:
+    """The words over a breath's in, hold and out: data (scripts/_spoken.toml), read once, by the
+    parse of the script's [breathe] (so a session's first word never waits for them here)."""
+    from ..lines import said
+
+    return tuple(said("breathe.cues"))
+
+
 class Timeline:
     """A planned sequence: its events in order, and its length in frames."""
 
@@ -127,11 +135,6 @@ class Timeline:
     @property
     def seconds(self) -> float:
         return self.frames / RATE_HZ
-
-    def index_at(self, position: int) -> int:
-        """Index of the event playing at `position` (frames); len(events) at the end."""
-        starts = [e.start for e in self.events]
-        return max(0, bisect.bisect_right(starts, position) - 1) if position < self.frames else len(self.events)
 
     def to_dicts(self) -> list[dict]:
         return [e._asdict() for e in self.events]

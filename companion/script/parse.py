@@ -87,7 +87,27 @@ def check_file(path: str | Path, sounds: frozenset[str] | None = None) -> Checke
         line = raw.count(b"\n", 0, e.start) + 1
         column = e.start - (raw.rfind(b"\n", 0, e.start) + 1) + 1
         return _failed(source, line, column, f"invalid UTF-8 (byte 0x{raw[e.start]:02x})", "a file saved as UTF-8")
+    if path.suffix == ".toml":
+        return _check_lines(text, path)
     return check(text, source=source, id=path.stem, sounds=sounds)
+
+
+def _check_lines(text: str, path: Path) -> Checked:
+    """A file of the lines a session speaks itself (scripts/_spoken.toml, or the user's own), checked;
+    valid, its lines as a sequence with example values filled in, so `show` and `play` let a coach hear them."""
+    from ..lines import EXAMPLE, KEYS, check_text, shipped_path, where
+    from ..spoken import fill
+
+    source = str(path)
+    partial = path.resolve() != shipped_path().resolve()  # a user's file replaces only the keys it holds
+    found, problems = check_text(text, partial)
+    checked = Checked(None, [ScriptError(source, *problem) for problem in problems])
+    if not problems:
+        steps = [Speak(line=where(text, key, line)[0], text=fill(line, EXAMPLE), role=KEYS[key][2])
+                 for key, held in found.items() for line in ((held,) if isinstance(held, str) else held)]
+        checked.sequence = Sequence(id=path.stem, source=source, title="Lines a session speaks itself",
+                                    steps=tuple(steps))
+    return checked
 
 
 def check(text: str, source: str = "<script>", id: str = "script", sounds: frozenset[str] | None = None) -> Checked:
@@ -292,7 +312,14 @@ def _directive(text: str, number: int, column: int, source: str, sounds: frozens
             raise fail(f"'[{inner}]'", "[bell] or [bell soft]", 1)
         return [Bell(line=number, soft=args.strip() == "soft")]
     if name == "breathe":
-        return [_breathe(args, number, fail)]
+        step = _breathe(args, number, fail)
+        try:  # its words are data: read now, so playing it never waits for them
+            from ..playback.timeline import breath_cues
+
+            breath_cues()
+        except ValueError as e:
+            raise ScriptError(source, number, name_col, str(e), "readable breath cues; reinstall companion") from None
+        return [step]
     if name == "sound":
         match = re.fullmatch(r"\s*(\S+)\s+(.+)", args)
         if not match:
