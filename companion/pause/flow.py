@@ -133,6 +133,13 @@ class PauseFlow:
         first = first or FIRST[side]
         if first != FIRST[side]:
             self.moments.append(first)
+        # -- break agreement hook (together/agreement.py): its length is the default, its words come before the break
+        from ..together.agreement import for_pause
+
+        agreed = for_pause(self.warn)  # None: none kept (a damaged one is said in one line)
+        if agreed is not None and self.minutes is None:
+            self.default_minutes = self.spoken.minutes = agreed.minutes
+        # -- end of the hook
         if side == "reaching":  # sit names the time the hold-off ends: set from now, as the partner's break was
             from ..spoken import return_time
 
@@ -147,6 +154,11 @@ class PauseFlow:
                 return self.stay_in_the_room()
         minutes = minutes or self.default_minutes
         self.record["break_minutes"] = minutes
+        said = agreed.steps() if agreed is not None and side == "leaving" else []  # break agreement hook: its words
+        if said:
+            outcome = self.phase(said, stage="agreement")
+            if outcome != "completed":
+                return outcome
         outcome = self.wait(side, minutes)
         if outcome != "completed":
             return outcome

@@ -62,7 +62,9 @@ def check_minutes(value) -> int:
     import re
 
     low, high = MINUTES_RANGE
-    text = str(value).strip() if isinstance(value, (int, str)) and not isinstance(value, bool) else ""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ValueError(f"the break's length is not a whole number of minutes; type one from {low} to {high}")
+    text = str(value).strip()
     match = re.fullmatch(r"(\d{1,4})\s*(?:m|mins?|minutes?)?\.?", text, re.IGNORECASE)
     if not text:
         raise ValueError(f"no number of minutes was typed; type one from {low} to {high}, such as 20")
@@ -206,33 +208,32 @@ def steps(lines: list[tuple[str, str]], bell: bool = False) -> list:
 
 
 class ForPause:
-    """What a guided pause takes from a kept agreement: the break's length, and the lines to say."""
+    """What a guided pause takes from a kept agreement: the break's length now (before the first
+    word), the lines to say only when they are due (reading their wording costs a few ms)."""
 
-    __slots__ = ("minutes", "lines")
+    __slots__ = ("agreement", "minutes", "warn")
 
-    def __init__(self, minutes: int, lines: list[tuple[str, str]]):
-        self.minutes, self.lines = minutes, lines
+    def __init__(self, agreement: Agreement, warn):
+        self.agreement, self.minutes, self.warn = agreement, agreement.minutes, warn
 
     def steps(self) -> list:
-        return steps(self.lines)
+        """The guide's lines before the break; [] (with one line said) if its wording cannot be read."""
+        try:
+            return steps(pause_lines(self.agreement))
+        except Exception as e:  # the length still holds; only the words are not said
+            self.warn(f"companion: the agreement's words cannot be said ({e}); its {self.minutes} minutes still hold")
+            return []
 
 
 def for_pause(warn) -> ForPause | None:
     """The kept agreement, for a guided pause; None when there is none. Never raises: a damaged
-    file or wording gets one line (`warn`), and the pause goes on as it would without."""
+    file gets one line (`warn`), and the pause goes on as it would without one."""
     try:
         agreement = load()
     except Exception as e:
         warn(f"companion: {e}")
         return None
-    if agreement is None:
-        return None
-    try:
-        lines = pause_lines(agreement)
-    except Exception as e:  # the length still holds; only the words are not said
-        warn(f"companion: the agreement's words cannot be said ({e}); its {agreement.minutes} minutes still hold")
-        lines = []
-    return ForPause(agreement.minutes, lines)
+    return None if agreement is None else ForPause(agreement, warn)
 
 
 # -- kept, privately -----------------------------------------------------------------------------
