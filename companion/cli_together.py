@@ -296,7 +296,7 @@ def make_agreement(names: dict[str, str], keys, cfg, text_only: bool) -> None:
     except OSError as e:
         raise Failure(f"the agreement could not be kept in {kept.path()} ({e.strerror or e}); "
                       "check that folder is yours and writable, then run companion together agreement again", 1)
-    click.echo(visible(f"Kept. companion together --agreement shows it; companion pause keeps to it."))
+    click.echo("Kept. companion together --agreement shows it; companion pause keeps to it.")
     say_back(made, cfg, text_only, keys)
 
 
