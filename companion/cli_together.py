@@ -246,7 +246,7 @@ def play_together(sequence, cfg, text_only, keys, journal, names, extra):
 
 # -- the break agreement: typed at the end of its sequence, said back, kept (together/agreement.py) --
 AGREEMENT = "agreement"
-TYPE_IT = "Type your agreement, so it's kept: one line each. Enter keeps the one in brackets."
+TYPE_IT = "Type your agreement, so it's kept: one line for each part. Enter alone keeps last time's."
 
 
 def show_kept_agreement(as_json: bool) -> None:
