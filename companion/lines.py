@@ -1,7 +1,7 @@
 """The lines a session speaks itself, as data: scripts/_spoken.toml.
 
-The safety line, the words over a [breathe], and the guided pause's fixed lines (the break's announcement and
-cues, the pulse count's instructions and verdicts, the answer to staying) live
+The safety line, the words over a [breathe], the guided pause's fixed lines (the break's announcement and
+cues, the pulse count's instructions and verdicts, the answer to staying) and the break agreement's live
 there beside the scripts, so a coach edits words, not code. `check` validates the
 file at file:line:column as it does a script; `prepare` renders every line from
 it without knowing the pause. A file of the same name in the user's scripts
@@ -37,9 +37,22 @@ KEYS = {
     "pause.pulse.instructions": (4, (), "guide"),
     "pause.pulse.flooded": (0, ("bpm", "minutes"), "guide"),
     "pause.pulse.calm": (0, ("bpm", "minutes"), "guide"),
+    # The break agreement, said back once typed and before a pause's break (together/agreement.py).
+    "agreement.agreed": (LINE, (), "guide"),
+    "agreement.word": (LINE, ("word",), "guide"),
+    "agreement.minutes": (LINE, ("minutes",), "guide"),
+    "agreement.place": (LINE, ("name", "place"), "guide"),
+    "agreement.sentence": (LINE, ("name", "sentence"), "guide"),
+    "agreement.same_sentence": (LINE, ("sentence",), "guide"),
+    "agreement.way_back": (LINE, ("way_back",), "guide"),
+    "agreement.closing": (LINE, (), "guide"),
+    "agreement.kept": (LINE, (), "guide"),
+    "agreement.pause": (LINE, (), "guide"),
 }
 # What `check` fills in to show (and `play`) the lines as they would be said.
-EXAMPLE = {"minutes": "20", "return_time": "21:40", "bpm": "112"}
+EXAMPLE = {"minutes": "20", "return_time": "21:40", "bpm": "112", "word": "Anchor", "name": "Sam",
+           "place": "a walk around the block", "sentence": "I'm flooded. I'm not leaving you.",
+           "way_back": "We sit quietly for a minute first."}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _TOML_AT = re.compile(r"\(at line (\d+), column (\d+)\)")
 

@@ -133,9 +133,12 @@ def partners(names, before, after) -> list[dict]:
 @click.option("--b", "name_b", metavar="NAME", help="Partner B's name.")
 @click.option("--text", "text_only", is_flag=True, help="Captions only, no sound.")
 @click.option("--no-rating", is_flag=True, help="Skip the 0-10 distress ratings.")
+@click.option("--agreement", "show_agreement", is_flag=True,
+              help="Show the break agreement you made (companion together agreement), and play nothing.")
+@click.option("--json", "as_json", is_flag=True, help="With --agreement: as JSON (null when there is none).")
 @voice_option
 @rate_option
-def together(name, name_a, name_b, text_only, no_rating, voice, rate) -> None:
+def together(name, name_a, name_b, text_only, no_rating, show_agreement, as_json, voice, rate) -> None:
     """Two of you, one paired sequence: turns to speak, rated before and after.
 
     \b
@@ -150,10 +153,16 @@ def together(name, name_a, name_b, text_only, no_rating, voice, rate) -> None:
         companion together
         companion together dancefloor --a Sam --b Alex
         companion together repair --no-rating
+        companion together --agreement
     """
-    from .common import load_sequence
+    if show_agreement or as_json:
+        if not show_agreement:
+            raise Failure("--json goes with --agreement: companion together --agreement --json", 2)
+        show_kept_agreement(as_json)
+        return
     from ..journal import open_or_warn
     from ..playback.screen import Keys
+    from .common import load_sequence
 
     keys = Keys()
     journal = open_or_warn(warn)
@@ -187,6 +196,8 @@ def run_together(sequence, name_a, name_b, text_only, no_rating, voice, rate, ke
         exit_with(outcome)
     after = {}
     flooded = outcome.message == "flooded"  # a break chosen: no questions now, the break first
+    if sequence.id == AGREEMENT and outcome.reason == "completed":
+        make_agreement(names, keys, cfg, text_only or outcome.output == "captions")
     if not no_rating and not flooded and outcome.reason in ("completed", "stopped"):
         try:
             after = rate_both(names, AFTER, keys)
@@ -219,3 +230,121 @@ def play_together(sequence, cfg, text_only, keys, journal, names, extra):
 
     return play_session(sequence, cfg, text_only, "together", keys, journal, extra,
                         policy=Partners(Together(time.monotonic), names, cfg.break_minutes), spoken=Spoken(names=names))
+
+
+# -- the break agreement: typed at the end of its sequence, said back, kept (together/agreement.py) --
+AGREEMENT = "agreement"
+TYPE_IT = "Type your agreement, so it's kept: one line for each part. Enter alone keeps last time's."
+
+
+def show_kept_agreement(as_json: bool) -> None:
+    """`together --agreement`: the kept agreement, or one line on how to make one (exit 0 either way)."""
+    import json
+
+    from ..textsafe import visible
+    from ..together import agreement as kept
+
+    try:
+        made = kept.load()
+    except kept.AgreementError as e:  # damaged: said in one line, treated as none
+        warn(f"companion: {e}")
+        made = None
+    if as_json:
+        click.echo(json.dumps(made.to_dict() if made else None, indent=1, ensure_ascii=False))
+    elif made is None:
+        click.echo(f"No break agreement is kept yet; {kept.HOW_TO_MAKE}")
+    else:
+        click.echo(visible("\n".join(kept.shown(made)), newlines=True))
+
+
+def make_agreement(names: dict[str, str], keys, cfg, text_only: bool) -> None:
+    """Ask the five things (Enter keeps last time's), keep them, and have the guide say them back.
+    Ctrl-C while typing: exit 130 and nothing kept; the file is replaced whole or not at all."""
+    from datetime import date
+
+    from .. import interrupt
+    from ..together import agreement as kept
+
+    try:
+        old = kept.load()
+    except kept.AgreementError as e:
+        warn(f"companion: {e}")
+        old = None
+    offered = kept_values(old, names)
+    click.echo(TYPE_IT)
+    try:
+        values = {key: ask_field(key, names, offered.get(key), keys) for key, _, _ in kept.FIELDS}
+        made = kept.Agreement(names, made=date.today().isoformat(), **values)
+        with interrupt.held():  # a Ctrl-C now waits for the file to be whole
+            kept.save(made)
+    except KeyboardInterrupt:
+        warn("\nStopped. The agreement is not kept; nothing was changed.")
+        sys.exit(130)
+    except OSError as e:
+        raise Failure(f"the agreement could not be kept in {kept.path()} ({e.strerror or e}); "
+                      "check that folder is yours and writable, then run companion together agreement again", 1)
+    click.echo("Kept. companion together --agreement shows it; companion pause keeps to it.")
+    say_back(made, cfg, text_only, keys)
+
+
+def kept_values(old, names: dict[str, str]) -> dict:
+    """Last time's answers, offered again: a partner's own only to the partner of the same name."""
+    if old is None:
+        return {}
+    offered = {"word": old.word, "minutes": old.minutes, "way_back": old.way_back}
+    for label, name in names.items():
+        was = next((k for k, n in old.names.items() if n.casefold() == name.casefold()), None)
+        if was is not None:
+            offered[f"place_{label}"] = getattr(old, f"place_{was}")
+            offered[f"sentence_{label}"] = getattr(old, f"sentence_{was}")
+    return offered
+
+
+def ask_field(key: str, names: dict[str, str], offered, keys):
+    """One field, asked until it is good; Enter (or the end of the input) keeps the one offered."""
+    from ..textsafe import visible
+    from ..together import agreement as kept
+
+    prompt = kept.question(key, names) + (f" (Enter: {visible(str(offered))})" if offered is not None else "") + ": "
+    while True:
+        try:
+            answer = keys.line(prompt)
+        except EOFError:
+            if offered is not None:
+                return offered
+            what = kept.NAMED.get(key, "the break's length").format(**names)
+            raise Failure(f"nothing was typed for {what}, so the agreement is not kept; "
+                          "type it at the prompt: companion together agreement", 2) from None
+        if not answer.strip() and offered is not None:
+            return offered
+        try:
+            return kept.check_field(key, answer, names)
+        except ValueError as e:
+            warn(visible(f"companion: {e}"))
+
+
+def say_back(made, cfg, text_only: bool, keys) -> None:
+    """The guide says the agreement back, captioned, then a soft bell (not a session of its own in the journal)."""
+    from ..playback.outputs import open_output
+    from ..playback.screen import Screen
+    from ..playback.session import Steps, play
+    from ..spoken import Spoken
+    from ..textsafe import visible
+    from ..together import agreement as kept
+    from .common import clip_store
+
+    try:
+        steps = kept.steps(kept.said_back(made), bell=True)
+    except ValueError as e:  # the wording cannot be read: shown, not said
+        warn(f"companion: {e}")
+        click.echo(visible("\n".join(kept.shown(made)), newlines=True))
+        return
+    outcome = play(Steps("agreement", "Your agreement", steps), open_output(text_only, warn), keys=keys,
+                   screen=Screen(), clips=clip_store(cfg), journal=None, mode="together",
+                   spoken=Spoken(names=made.names), warn=warn)
+    if outcome.reason == "interrupted":
+        warn("Stopped. The agreement is kept.")
+        sys.exit(130)
+    if outcome.reason == "error":
+        warn(f"companion: {outcome.message}")
+        click.echo(visible("\n".join(kept.shown(made)), newlines=True))

@@ -161,6 +161,13 @@ class PauseFlow:
         first = first or FIRST[side]
         if first != FIRST[side]:
             self.record.moment(first)
+        # -- break agreement hook (together/agreement.py): its length is the default, its words come before the break
+        from ..together.agreement import for_pause
+
+        agreed = for_pause(self.warn)  # None: none kept (a damaged one is said in one line)
+        if agreed is not None and self.minutes is None:
+            self.default_minutes = self.spoken.minutes = agreed.minutes
+        # -- end of the hook
         if side == "reaching":  # sit names the time the hold-off ends: set from now, as the partner's break was
             from ..spoken import return_time
 
@@ -175,6 +182,11 @@ class PauseFlow:
                 return self.stay_in_the_room()
         minutes = minutes or self.default_minutes
         self.record.set(break_minutes=minutes)
+        said = agreed.steps() if agreed is not None and side == "leaving" else []  # break agreement hook: its words
+        if said:
+            outcome = self.phase(said, stage="agreement")
+            if outcome != "completed":
+                return outcome
         outcome = self.wait(side, minutes)
         if outcome != "completed":
             return outcome
@@ -342,26 +354,15 @@ class PauseFlow:
             self.record.set(wait_s=round(self.played_s - played_before, 1))
 
     def pulse(self) -> None:
-        from .pulse import bpm, count_note, count_steps, parse_count, verdict
+        from .pulse import ask_beats, bpm, count_note, count_steps, verdict
 
         self.record.set(stage="pulse")
-        steps = count_steps()
-        outcome = self.phase(steps, stage="pulse", policy=KeepTime(count_note))  # n must not skip the count
+        outcome = self.phase(count_steps(), stage="pulse", policy=KeepTime(count_note))  # n must not skip the count
         if outcome != "completed":
             raise Quit(outcome)
-        beats = None
-        while beats is None:
-            try:
-                answer = self.read_line("How many beats did you count? (q to end) ")
-            except EOFError:
-                self.screen.caption("")
-                raise Quit("stopped") from None
-            if answer.strip().lower() == "q":
-                raise Quit("stopped")
-            try:
-                beats = parse_count(answer)
-            except ValueError as e:
-                self.screen.caption(str(e))
+        beats = ask_beats(self.read_line, self.screen.caption)
+        if beats is None:
+            raise Quit("stopped")
         rate = bpm(beats)
         self.record.set(pulse_bpm=rate)
         from ..script import Speak

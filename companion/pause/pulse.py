@@ -77,3 +77,19 @@ def parse_count(text: str) -> int:
         raise ValueError(f"{beats} beats in {COUNT_S} seconds would be {bpm(beats)} a minute; "
                          f"check the count and type it again, or q to end.")
     return beats
+
+
+def ask_beats(read_line, caption) -> int | None:
+    """The count, asked until it is one (`caption` says what was wrong); None: q, or no more input."""
+    while True:
+        try:
+            answer = read_line("How many beats did you count? (q to end) ")
+        except EOFError:
+            caption("")
+            return None
+        if answer.strip().lower() == "q":
+            return None
+        try:
+            return parse_count(answer)
+        except ValueError as e:
+            caption(str(e))
