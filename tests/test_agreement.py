@@ -93,9 +93,10 @@ def test_a_pause_says_the_word_and_both_sentences_with_the_said_backs_own_lines(
 
 
 def test_the_wording_lives_beside_the_safety_line():
-    from companion.spoken import safety_text, spoken_path
+    from companion.lines import shipped_path
+    from companion.spoken import safety_text
 
-    text = spoken_path().read_text(encoding="utf-8")
+    text = shipped_path().read_text(encoding="utf-8")
     assert "[agreement]" in text and 'same_sentence = "You both say: {sentence}"' in text
     assert safety_text().startswith("Feeling overwhelmed")  # the table after it leaves it whole
     assert set(kept.words()) >= {"agreed", "word", "sentence", "pause", "kept"}
