@@ -93,6 +93,10 @@ def test_partners_and_flooded_are_kept_and_read_back_as_a_list(home):
     j.close()
     assert row["partners"] == people and row["flooded"] == 1
     assert together_words(row) == "together · Sam 6 → 3 · Alex 7 → ? · flooded 1×"
+    assert together_words(dict(row, stage="break", break_minutes=20)) == \
+        "together · Sam 6 → 3 · Alex 7 → ? · flooded 1× · a break of 20 min"
+    assert together_words(dict(row, stage="break > flooded", break_minutes=20)).endswith(
+        "flooded 1× · a break of 20 min · ended for a break")
 
 
 def test_an_export_with_partners_imports_again():

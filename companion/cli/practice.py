@@ -241,7 +241,11 @@ def together_words(entry: dict) -> str:
                             for p in entry.get("partners") or [] if isinstance(p, dict)]
     if entry.get("flooded"):
         words.append(f"flooded {entry['flooded']}×")
-    if entry.get("stage") == "flooded":
+    stages = (entry.get("stage") or "").split(" > ")
+    if "break" in stages:  # the guided pause's break, taken there and then
+        minutes = entry.get("break_minutes")
+        words.append(f"a break of {minutes:g} min" if isinstance(minutes, (int, float)) else "a break")
+    if stages[-1] == "flooded":
         words.append("ended for a break")
     return " · ".join(words)
 
