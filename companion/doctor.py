@@ -17,7 +17,7 @@ def checks() -> Iterator[Check]:
         try:
             yield check()
         except Exception as e:  # a check that breaks is a finding too, never a traceback
-            from .config import visible
+            from .textsafe import visible
             from .debug import report
 
             report(e)
@@ -37,7 +37,8 @@ def _config():
 
 
 def _settings() -> Check:
-    from .config import ConfigError, default_path, load, visible
+    from .config import ConfigError, default_path, load
+    from .textsafe import visible
 
     try:
         cfg = load()
@@ -50,7 +51,7 @@ def _settings() -> Check:
 
 def _help() -> Check:
     """Where help is, said after the safety line: the config's `help`, else the local emergency number."""
-    from .config import visible
+    from .textsafe import visible
     from .spoken import Help, time_zone
 
     cfg, _ = _config()
@@ -62,7 +63,8 @@ def _help() -> Check:
 
 
 def _voices() -> Check:
-    from .config import line_of, shown, visible
+    from .config import line_of, shown
+    from .textsafe import visible
     from .voice import EngineError
     from .voice.engine import shared_engine
 
@@ -249,6 +251,6 @@ def _cache() -> Check:
 
 
 def _spoken(clips) -> str:
-    from .config import visible
+    from .textsafe import visible
 
     return visible(", ".join(f"{role} {clips.voice(role)}" for role in ("guide", "A", "B")))

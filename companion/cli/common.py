@@ -46,6 +46,7 @@ def load_config(voice: str | None = None, rate: int | None = None):
     (A typo in a flag was typed a moment ago, and is fixed at once; an unknown
     voice in config.toml only falls back to the default, with one line.)"""
     from .. import config
+    from ..textsafe import visible
 
     try:
         cfg = config.load().with_overrides(voice, rate)
@@ -64,7 +65,7 @@ def load_config(voice: str | None = None, rate: int | None = None):
         if piper_engine.is_piper_voice(voice):
             model = os.path.expanduser(voice)
             if not (os.path.isfile(model) and os.path.isfile(model + ".json")):
-                raise Failure(f"--voice {config.visible(voice)}: no such Piper voice; a Piper voice is an .onnx file "
+                raise Failure(f"--voice {visible(voice)}: no such Piper voice; a Piper voice is an .onnx file "
                               "with its .onnx.json beside it", 2)
             return cfg
         from ..voice.engine import EngineError, shared_engine

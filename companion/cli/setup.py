@@ -24,7 +24,8 @@ def voices(show_all: bool) -> None:
         companion play stay --voice gmw/en-gb-x-rp
         companion play stay --voice ~/voices/en_GB-alba-medium.onnx
     """
-    from ..config import line_of, shown, visible
+    from ..config import line_of, shown
+    from ..textsafe import visible
     from ..voice import EngineError
     from ..voice.clips import ROLE_NAMES
     from ..voice.engine import known_voice
@@ -62,7 +63,7 @@ def voices(show_all: bool) -> None:
 
 def _natural_voices(roles: dict[str, list[str]]) -> None:
     """The natural voice first (the guide's by default), then any Piper voice files the config names."""
-    from ..config import visible
+    from ..textsafe import visible
     from ..voice import piper_engine
 
     used = roles.get(piper_engine.NATURAL)

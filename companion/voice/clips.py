@@ -285,7 +285,8 @@ def unknown_voice_line(settings: VoiceSettings, role: str, voice: str) -> str:
     name = ROLE_NAMES.get(role, role)
     where = ""
     if settings.source:
-        from ..config import line_of, visible
+        from ..config import line_of
+        from ..textsafe import visible
 
         where = f"{visible(settings.source)}:{line_of(settings.source, role)}: "
     from ..config import shown
