@@ -112,35 +112,14 @@ def progress(as_json: bool) -> None:
         companion progress
         companion progress --json
     """
-    from datetime import datetime
-
-    from ..journal import default_path  # not SQLite: that only when the kept figures cannot answer
-    from ..paths import cache_dir
+    from ..journal import JournalError
     from ..practice import report as practice
-    from ..textsafe import visible
 
     cfg = load_config()
-    today = practice.daily.day_of(datetime.now(), cfg.day_ends_min)
-    folder = cache_dir()
-    key = practice.report_key(default_path(), cfg.day_ends_min, cfg.show_streaks, today)
-    report = practice.cached_report(folder, key)  # the journal unchanged since: no SQLite to open
-    if report is None:
-        from ..journal import JournalError
-
-        try:
-            figures = _read(lambda journal: journal.practice_figures(cfg.day_ends_min, practice.calendar_start(today)))
-        except JournalError as e:
-            raise Failure(str(e), 1) from None
-        report = practice.progress(figures, today, cfg.show_streaks, cfg.day_ends_min)
-        practice.keep_report(folder, key, report)
-    if as_json:
-        click.echo(json.dumps(report, indent=1))
-    elif not report["sessions"]:
-        click.echo("No daily practice yet. Start today's with: companion daily")
-        if practice.together_lines(report):
-            click.echo(visible("\n".join(["", *practice.together_lines(report)]), newlines=True))
-    else:
-        click.echo(visible("\n".join(practice.progress_lines(report) + ["", *practice.together_lines(report)]).rstrip(), newlines=True))
+    try:
+        click.echo(practice.shown(cfg, as_json))
+    except JournalError as e:
+        raise Failure(str(e), 1) from None
 
 
 def _date(context, parameter, value):

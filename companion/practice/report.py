@@ -1,8 +1,9 @@
 """`companion daily` and `companion progress`: a short practice each day, rated
 0-10 before and after, and what the weeks show.
 
-The choices and sums are in daily.py (pure); this module reads the library
-and the journal, asks the ratings and runs the session.
+The choices and sums are in schedule.py (pure); this module reads the library
+and the journal, asks the ratings, and makes the progress report (`shown`:
+what `progress` prints, with or without Click).
 """
 
 from __future__ import annotations
@@ -239,3 +240,37 @@ def progress_lines(report: dict) -> list[str]:
         lines.append(f"{w['week_of']}  {w['sessions']:>8}  {w['completed']:>4}  {number(w['distress_before']):>6}  "
                      f"{number(w['distress_after']):>5}  {number(w['change'], True):>6}  {bar}")
     return lines
+
+
+def shown(cfg, as_json: bool) -> str:
+    """What `companion progress [--json]` prints, from the kept figures or the journal (opened
+    read-only); journal.JournalError says why the journal cannot be read. Without Click, so that
+    `progress` can answer from __main__ as fast as `companion --version` (see fast/progress.py)."""
+    import json
+    from datetime import datetime
+
+    from ..journal import default_path  # not SQLite: that only when the kept figures cannot answer
+    from ..paths import cache_dir
+    from ..textsafe import visible
+
+    today = daily.day_of(datetime.now(), cfg.day_ends_min)
+    folder = cache_dir()
+    key = report_key(default_path(), cfg.day_ends_min, cfg.show_streaks, today)
+    report = cached_report(folder, key)  # the journal unchanged since: no SQLite to open
+    if report is None:
+        from ..journal import Journal
+
+        journal = Journal(write=False)  # no folder made, nothing chmodded or written
+        try:
+            figures = journal.practice_figures(cfg.day_ends_min, calendar_start(today))
+        finally:
+            journal.close()
+        report = progress(figures, today, cfg.show_streaks, cfg.day_ends_min)
+        keep_report(folder, key, report)
+    if as_json:
+        return json.dumps(report, indent=1)
+    together = together_lines(report)
+    if not report["sessions"]:
+        return visible("\n".join(["No daily practice yet. Start today's with: companion daily",
+                                   *(["", *together] if together else [])]), newlines=True)
+    return visible("\n".join(progress_lines(report) + ["", *together]).rstrip(), newlines=True)
