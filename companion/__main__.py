@@ -40,17 +40,33 @@ def main() -> None:
     if pausing:
         _pause(args, interrupt)
     portaudio = _play(args, interrupt) if playing else None  # returns only for Click's way
+    device = None
     try:
         try:
+            if args[:1] == ["daily"] and not {"-h", "--help", "--text"} & set(args):
+                # The device opens, and the session's modules load, while the rating is asked:
+                # the first word after Enter waits for neither (see fast/early.py).
+                from .fast.early import open_soon
+
+                device = open_soon()
             interrupt.install()
             interrupt.check()  # pressed while the fast path looked for the first line: nothing began
             from .cli.app import main as click_main
 
+            # PortAudio's start-up points stderr at /dev/null (sounddevice does): a line said meanwhile would
+            # be lost, so Click begins once it is done (it ran beside the imports above).
+            if portaudio is not None:
+                portaudio.join(timeout=5)
+            if device is not None:
+                device.started_up.wait(timeout=5)
+
             click_main()
         finally:
             interrupt.hold()  # ending anyway: a late press (or one retried, see interrupt.py) must not raise
-            if portaudio is not None:
-                portaudio.join(timeout=5)  # never exit inside PortAudio's start-up (see _pause)
+            if portaudio is not None:  # never exit inside PortAudio's start-up (see _exit)
+                portaudio.join(timeout=5)
+            if device is not None:
+                device.close()  # the same, and closed if no session took it
     except KeyboardInterrupt:  # before a session, or between two steps: nothing is journalled half-way
         _say("Stopped.")
         sys.exit(130)

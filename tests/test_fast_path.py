@@ -195,3 +195,32 @@ def test_play_begins_with_its_first_line_at_once_and_goes_on_as_play_does(sound_
     (row,) = journal_rows(home)
     assert (row["sequence"], row["mode"], row["output"], row["end_reason"]) == ("stay", "play", "device", "interrupted")
     assert 5.0 < row["played_s"] < 10.0
+
+
+def test_daily_opens_the_device_while_the_rating_is_asked_and_its_session_plays_on_it(sound_server, recorder, home):
+    from tests.soundlab import Running
+    from tests.test_e2e import journal_rows
+
+    env = sound_server.env | home
+    proc = Running([sys.executable, "-m", "companion", "daily", "--any"], env=env, stdin=subprocess.PIPE, cwd=ROOT)
+    proc.wait_for("Today's practice")
+    sent = proc.write("5\n")
+    recorder.wait_until_heard(after=sent)
+    proc.proc.send_signal(signal.SIGINT)
+    out, err = proc.finish()
+    assert proc.proc.returncode == 130 and err == "Stopped.\n", err
+    (row,) = journal_rows(home)
+    assert (row["mode"], row["output"], row["distress_before"], row["end_reason"]) == ("daily", "device", 5, "interrupted")
+
+
+def test_what_daily_says_as_it_starts_is_not_lost_while_portaudio_starts(sound_server, home):
+    # sounddevice points stderr at /dev/null while PortAudio starts, in the thread opening the device.
+    Path(home["XDG_DATA_HOME"]).write_text("a file where the data folder goes")
+    from tests.soundlab import Running
+
+    proc = Running([sys.executable, "-m", "companion", "daily", "--any"], env=sound_server.env | home,
+                   stdin=subprocess.PIPE, cwd=ROOT)
+    proc.wait_for("Today's practice")
+    proc.proc.send_signal(signal.SIGINT)
+    out, err = proc.finish()
+    assert err.startswith("companion: this session will not be recorded"), err

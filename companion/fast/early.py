@@ -26,6 +26,9 @@ class EarlyOutput:
         self.output = None
         self.problem = None
         self._thread = None
+        # Set once PortAudio has started: until then sounddevice points stderr (fd 2) at /dev/null, and a
+        # line the main thread writes there is lost (`daily` waits for it before it says anything).
+        self.started_up = threading.Event()
         if now:
             self.start()
 
@@ -41,6 +44,8 @@ class EarlyOutput:
             from ..debug import report
 
             report(e, "importing sounddevice")
+        finally:
+            self.started_up.set()
         from ..playback.outputs import DeviceOutput, NoDevice
 
         try:
@@ -76,3 +81,41 @@ class EarlyOutput:
 
             self.output = ClockOutput()
         return self.output
+
+
+# -- daily: the device and the session's modules while the rating is asked ----------------------------
+WARM_MODULES = ("companion.playback.player", "companion.playback.session", "companion.voice.clips",
+                "companion.journal", "companion.prepare")
+_soon: EarlyOutput | None = None
+
+
+def open_soon() -> EarlyOutput:
+    """Open the sound device, and import what a session needs, in a thread from now on; the session
+    takes the device with `take` (its first word then waits on neither). `close` it on the way out."""
+    global _soon
+    _soon = _Warming(False, now=True)
+    return _soon
+
+
+def take():
+    """The device opened by `open_soon` (once), or None: then the caller opens one."""
+    global _soon
+    early, _soon = _soon, None
+    if early is None:
+        return None
+    early.open()
+    return early.output  # None if it could not open: the caller's attempt says why
+
+
+class _Warming(EarlyOutput):
+    def _open(self) -> None:
+        super()._open()
+        import importlib
+
+        for name in WARM_MODULES:
+            try:
+                importlib.import_module(name)
+            except Exception as e:  # the session imports it again, and says what is wrong
+                from ..debug import report
+
+                report(e, f"importing {name} early")
