@@ -96,14 +96,25 @@ def test_anything_unusual_goes_the_ordinary_way(home, argv):
     assert play.plan(argv) is None
 
 
-def test_your_own_script_of_that_name_goes_the_ordinary_way(home):
+MINE = '+++\ntitle = "Mine"\n+++\nYou stopped. You\'re still here.\n[pause 1s]\nMine.\n'
+
+
+def test_your_own_script_plays_its_first_line_early_once_prepare_has_seen_it_parse(home):
     from companion.fast import play
 
-    indexed()
     scripts = Path(home["XDG_CONFIG_HOME"]) / "companion" / "scripts"
     scripts.mkdir()
-    (scripts / "stay.txt").write_text('+++\ntitle = "Mine"\n+++\nYou stopped. You\'re still here.\n[pause 1x]\n')
-    assert play.plan(["stay"]) is None  # it may not parse: then play must play nothing, and say why
+    mine = scripts / "stay.txt"  # yours first, as always: it replaces the built-in
+    mine.write_text(MINE.replace("[pause 1s]", "[pause 1x]"))
+    indexed()  # the first line is the built-in's, so its clip is cached
+    assert play.plan(["stay"]) is None  # it does not parse: play must say so and play nothing
+    mine.write_text(MINE)
+    assert play.plan(["stay"]) is None  # changed since prepare looked: not known to parse
+    indexed()
+    found = play.plan(["stay"])
+    assert found is not None and found.script == str(mine)
+    mine.write_text(MINE.replace("[pause 1s]", "[pause 1x]") + "\n")  # an edit, even one that breaks it
+    assert play.plan(["stay"]) is None
 
 
 def test_a_changed_config_or_no_index_means_no_prelude(home):
@@ -224,3 +235,28 @@ def test_what_daily_says_as_it_starts_is_not_lost_while_portaudio_starts(sound_s
     proc.proc.send_signal(signal.SIGINT)
     out, err = proc.finish()
     assert err.startswith("companion: this session will not be recorded"), err
+
+
+def test_ctrl_c_as_the_first_line_sounds_silences_it_at_once_and_is_journalled(sound_server, recorder, home):
+    # The press comes as the prelude plays, while the session is still loading (Click, pydantic): it is
+    # held, silences the line, and the session ends at once as interrupted, in the journal.
+    from tests.test_e2e import journal_rows, timeline
+
+    env = sound_server.env | home
+    timeline("stay", env)
+    indexed()
+    launched = time.monotonic()
+    proc = subprocess.Popen([sys.executable, "-m", "companion", "play", "stay"], env=env, cwd=ROOT,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    recorder.wait_until_heard(after=launched)
+    pressed = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    time.sleep(0.5)
+    recorder.stop()
+    assert (proc.returncode, err) == (130, "Stopped.\n"), err
+    heard = [(a, b) for a, b in recorder.segments() if b > launched]
+    assert heard and heard[-1][1] < pressed + 0.3, heard  # silent within a few callbacks of the press
+    (row,) = journal_rows(home)
+    assert (row["sequence"], row["mode"], row["end_reason"]) == ("stay", "play", "interrupted")
+    assert row["played_s"] < 5.0  # the first line at most (the prelude counts as played once begun)

@@ -146,3 +146,43 @@ def guide_row(clips) -> str | None:
         return None
     paths = [config_file(), *ENGINE_FILES, *voice_dependencies(clips)]
     return "\t".join([GUIDE, prefix, str(clips.root), *(f for p in paths for f in (p, stat(p)))])
+
+
+# -- your own scripts: checked by the last `prepare`, so their first line can play before the parse --------
+SCRIPT = "*script"  # a row: a script of yours that parsed, with its stat and the parser's
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def parser_files() -> list[str]:
+    """The code that decides whether a script is valid: a script checked by another version is not."""
+    folder = os.path.join(_PACKAGE, "script")
+    try:
+        names = sorted(n for n in os.listdir(folder) if n.endswith(".py"))
+    except OSError:
+        names = []
+    return [os.path.join(folder, n) for n in names] + [os.path.join(_PACKAGE, "textsafe.py")]
+
+
+def checked(script: str) -> bool:
+    """Did the index's writer parse `script`, as it is now, without an error? (Else play must parse it
+    before anything sounds: an invalid script plays nothing.)"""
+    for fields in rows():
+        if fields[0] == SCRIPT and len(fields) % 2 == 0 and os.path.normpath(fields[1]) == os.path.normpath(script):
+            return unchanged(fields[2:], [script, *parser_files()])
+    return False
+
+
+def script_rows() -> list[str]:
+    """A row for each of your own scripts that parses now (called by `prepare`, through pause.first_words)."""
+    from ..library import user_scripts
+    from ..script import ScriptError, parse_file
+
+    found = []
+    for path in user_scripts().values():
+        try:
+            parse_file(path)
+        except (ScriptError, OSError):
+            continue
+        paths = [str(path), *parser_files()]
+        found.append("\t".join([SCRIPT, str(path), *(f for p in paths for f in (p, stat(p)))]))
+    return found

@@ -1,7 +1,7 @@
 """`companion play NAME`: the first line on the device before Click, pydantic or numpy load.
 
 The name is resolved as library.resolve does (your own scripts first, then
-the built-in ones), the script's first line found by a light scan
+the built-in ones; yours only once `prepare` has seen them parse), the script's first line found by a light scan
 (first_line.py), and its clip read from the cache by the index's guide row
 (first_words.py). It starts on the device as a prelude; the session then
 imports, parses and journals as `companion play` always does, and begins
@@ -38,14 +38,18 @@ def builtin_script(name: str) -> str | None:
 
 
 def script_for(name: str) -> str | None:
-    """The built-in script a plain `name` plays, or None: a path, a name of your own scripts (it may
-    not parse, and play must then play nothing), or no such sequence are the ordinary path's."""
+    """The script a plain `name` plays (yours first, as library.resolve), or None for the ordinary path: a
+    path, no such sequence, or a script of yours that the last `prepare` did not see parse (it may not,
+    and then play must say so and play nothing)."""
     from ..paths import user_dir
 
     if not name or any(c in name for c in "./\\~") or name.startswith("-") or not name.isprintable():
         return None
-    if os.path.lexists(os.path.join(user_dir("config"), "scripts", name + ".txt")):
-        return None
+    yours = os.path.join(user_dir("config"), "scripts", name + ".txt")
+    if os.path.lexists(yours):
+        from .first_words import checked
+
+        return yours if os.path.isfile(yours) and checked(yours) else None
     return builtin_script(name)
 
 

@@ -176,4 +176,5 @@ def write(clips) -> None:
     guide = index.guide_row(clips)  # any session's first line (fast/first_words.py)
     if guide is not None:
         rows.append(guide)
+    rows += index.script_rows()  # your own scripts that parse, so `play` may begin them before parsing
     write_private(clips.root / INDEX, "".join(row + "\n" for row in rows))  # whole or not at all, 0600
