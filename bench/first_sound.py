@@ -191,20 +191,20 @@ def main() -> None:
                                                               ignore_cleanup_errors=True) as tmp_name:
         tmp = Path(tmp_name)
         warm_home, cold_home = tmp / "warm", tmp / "cold"
-        plan = show_json("stay", server.env | user_dirs(warm_home))  # renders every clip: warm
-        index(server.env | user_dirs(warm_home))
+        warm = user_dirs(warm_home)  # once: writing config.toml again would make the index stale
+        plan = show_json("stay", server.env | warm)  # renders every clip: warm
+        index(server.env | warm)
         first = next(e for e in plan["events"] if e["kind"] == "speech")
         (tmp / "raw_player.py").write_text(RAW_PLAYER)
         candidates = {
-            "a  companion play stay, warm": lambda i: (companion_cmd("play", "stay"), user_dirs(warm_home)),
+            "a  companion play stay, warm": lambda i: (companion_cmd("play", "stay"), warm),
             # A fresh, empty cache every run; the journal dir is kept, as a user's would be.
             "b  companion play stay, cold": lambda i: (companion_cmd("play", "stay"),
                                                        user_dirs(cold_home, cache=tmp / f"cold-cache-{i}")),
             "c  bare sounddevice player": lambda i: ([sys.executable, str(tmp / "raw_player.py"), first["clip"]], {}),
             "d  espeak-ng": lambda i: (["espeak-ng", "-v", "gmw/en-us", "-s", "140", first["text"]], {}),
             # --rate (the default's value, so the same clips) sends it Click's way: the path before the fast one.
-            "e  play --rate 140, warm": lambda i: (companion_cmd("play", "stay", "--rate", "140"),
-                                                   user_dirs(warm_home)),
+            "e  play --rate 140, warm": lambda i: (companion_cmd("play", "stay", "--rate", "140"), warm),
         }
         names = list(candidates)
         runs = []  # (name, launch time)
@@ -216,7 +216,7 @@ def main() -> None:
                     cmd, dirs = candidates[name](i)
                     runs.append((name, launch_and_stop(cmd, server.env | dirs, listener)))
             steps = {}  # warm and cold, each timed step by step
-            for name, dirs in (("warm", user_dirs(warm_home)),
+            for name, dirs in (("warm", warm),
                                ("cold", user_dirs(cold_home, cache=tmp / "cold-cache-steps"))):
                 launched, marks = step_run(server, dirs, tmp, listener)
                 runs.append((f"steps {name}", launched))

@@ -39,7 +39,8 @@ def main() -> None:
         sys.exit(130)
     if pausing:
         _pause(args, interrupt)
-    portaudio = _play(args, interrupt) if playing else None  # returns only for Click's way
+    if playing:
+        _play(args, interrupt)  # returns only for Click's way
     device = None
     try:
         try:
@@ -50,22 +51,18 @@ def main() -> None:
 
                 device = open_soon()
             interrupt.install()
-            interrupt.check()  # pressed while the fast path looked for the first line: nothing began
+            interrupt.check()  # pressed while play's fast path looked for its first line: nothing began
             from .cli.app import main as click_main
 
             # PortAudio's start-up points stderr at /dev/null (sounddevice does): a line said meanwhile would
             # be lost, so Click begins once it is done (it ran beside the imports above).
-            if portaudio is not None:
-                portaudio.join(timeout=5)
             if device is not None:
                 device.started_up.wait(timeout=5)
 
             click_main()
         finally:
             interrupt.hold()  # ending anyway: a late press (or one retried, see interrupt.py) must not raise
-            if portaudio is not None:  # never exit inside PortAudio's start-up (see _exit)
-                portaudio.join(timeout=5)
-            if device is not None:
+            if device is not None:  # never exit inside PortAudio's start-up (see _exit)
                 device.close()  # the same, and closed if no session took it
     except KeyboardInterrupt:  # before a session, or between two steps: nothing is journalled half-way
         _say("Stopped.")
@@ -79,14 +76,13 @@ def _say(message: str) -> None:
         pass  # the terminal has gone: nobody to tell
 
 
-def _play(args: list[str], interrupt):
+def _play(args: list[str], interrupt) -> None:
     """`companion play` with its first line cached: the session, with that line played at once; never
-    returns. Otherwise (fast/play.py's plan says None) it returns the thread starting PortAudio,
-    and Click's way plays, exactly as before."""
-    import threading
+    returns. Otherwise (fast/play.py's plan says None) it returns, and Click's way plays, exactly as
+    before."""
+    from .fast.early import EarlyOutput
 
-    portaudio = threading.Thread(target=_import_sounddevice, daemon=True)
-    portaudio.start()  # PortAudio's start-up (C) runs while the first line is found
+    early = EarlyOutput(False, now=True)  # PortAudio starts (C) and the device opens while the line is found
     from .fast import play
 
     try:
@@ -96,23 +92,20 @@ def _play(args: list[str], interrupt):
 
         report(e, "the fast path of play")
         prelude = None
-    if prelude is None:
-        return portaudio
-    from .fast.early import EarlyOutput
-
-    early = EarlyOutput(False, now=True)
-    try:
-        code = play.run(prelude, early)
-    except KeyboardInterrupt:  # between two steps, before the session or after it: nothing half-journalled
-        _say("Stopped.")
-        code = 130
-    finally:
-        interrupt.hold()  # ending anyway: a late press must not raise on the way out
-        early.close()
-    if code == -1:  # no device opened after all: Click's way says why
-        interrupt.install()
-        return portaudio
-    _exit(code, portaudio)
+    code = -1
+    if prelude is not None:
+        try:
+            code = play.run(prelude, early)
+        except KeyboardInterrupt:  # between two steps, before the session or after it: nothing half-journalled
+            _say("Stopped.")
+            code = 130
+        finally:
+            interrupt.hold()  # ending anyway: a late press must not raise on the way out
+    # Closed before Click's way opens its own; and PortAudio has started by then (while it starts,
+    # sounddevice points stderr at /dev/null: a line Click said meanwhile would be lost).
+    early.close()
+    if code != -1:
+        _exit(code, None)
 
 
 def _exit(code: int, portaudio) -> None:
