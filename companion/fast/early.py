@@ -29,6 +29,7 @@ class EarlyOutput:
         # Set once PortAudio has started: until then sounddevice points stderr (fd 2) at /dev/null, and a
         # line the main thread writes there is lost (`daily` waits for it before it says anything).
         self.started_up = threading.Event()
+        self._hushed = False  # Ctrl-C came while the device was opening: it opens silent
         if now:
             self.start()
 
@@ -49,9 +50,13 @@ class EarlyOutput:
         from ..playback.outputs import DeviceOutput, NoDevice
 
         try:
-            self.output = DeviceOutput()
+            output = DeviceOutput()
         except NoDevice as e:
             self.problem = str(e)
+            return
+        self.output = output
+        if self._hushed:  # silence() ran before there was an output to silence (a signal handler, meanwhile)
+            output.silence()
 
     def open(self) -> None:
         self.start()
@@ -68,6 +73,7 @@ class EarlyOutput:
 
     def silence(self) -> None:
         """Ctrl-C before the flow runs (called in a signal handler: it must not block)."""
+        self._hushed = True
         if self.output is not None:
             self.output.silence()
 

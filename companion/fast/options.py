@@ -16,13 +16,14 @@ class UsageError(ValueError):
     """Bad arguments: one line, exit 2."""
 
 
-class Option(namedtuple("Option", "param flag kind value range metavar help group",
-                        defaults=(None, None, None, "", None))):
+class Option(namedtuple("Option", "param flag kind value range metavar help group wants",
+                        defaults=(None, None, None, "", None, None))):
     """One option: `param` is the keyword the command receives.
 
     kind: "flag" (True when given), "value" (`value` when given; with a
     `group`, the one option of the group the person chose), "float", "int"
-    or "str" (takes an argument; numbers within `range`, inclusive).
+    or "str" (takes an argument; numbers within `range`, inclusive); `wants`: what its
+    argument is, in an error ("a number of minutes").
     """
 
     __slots__ = ()
@@ -33,7 +34,7 @@ class Option(namedtuple("Option", "param flag kind value range metavar help grou
 
     @property
     def needs(self) -> str:
-        return {"float": "a number", "int": "a whole number"}.get(self.kind, f"a value ({self.metavar})")
+        return self.wants or {"float": "a number", "int": "a whole number"}.get(self.kind, f"a value ({self.metavar})")
 
     def convert(self, text: str):
         """The argument's value; UsageError (naming the option) if it is not one."""
@@ -56,7 +57,7 @@ COMMANDS = {
     "pause": (
         Option("side", "--leave", "value", "leaving", help="Skip the question: I want to leave.", group=SIDES),
         Option("side", "--reach", "value", "reaching", help="Skip the question: I want to reach.", group=SIDES),
-        Option("minutes", "--minutes", "float", range=(1, 180), metavar="N",
+        Option("minutes", "--minutes", "float", range=(1, 180), metavar="N", wants="a number of minutes",
                help="The break, or the hold-off wait, in minutes, from 1 to 180 (default 20; config: [pause] minutes)."),
         Option("quiet", "--quiet", "flag", help="No spoken breathing cues during the wait."),
         Option("text", "--text", "flag", help="Captions only, no sound."),

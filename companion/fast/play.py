@@ -12,6 +12,7 @@ ordinary path (Click) runs instead, exactly as without this file.
 from __future__ import annotations
 
 import os
+import sys
 
 from .options import UsageError, parse
 
@@ -96,7 +97,7 @@ def run(prelude: Plan, early) -> int:
     early.output.play_prelude(prelude.samples)
     import click
 
-    from ..cli.common import exit_with, load_config, load_sequence, session_signals, warn
+    from ..cli.common import exit_with, load_config, load_sequence, session_signals
 
     try:
         sequence = load_sequence(prelude.name)
@@ -111,6 +112,14 @@ def run(prelude: Plan, early) -> int:
         return e.exit_code
     except SystemExit as e:
         return e.code if isinstance(e.code, int) else 1
+    except Exception as e:  # one line, never a traceback (run_session journals what it plays)
+        from ..debug import report
+        from ..textsafe import visible
+
+        early.silence()
+        report(e, "play after its first line")
+        print(visible(f"companion: {e}", newlines=True), file=sys.stderr)
+        return 1
     return 0
 
 
