@@ -3,10 +3,11 @@
 Candidates, 5 runs each, interleaved run by run (and the order rotated every
 round) so that load on this shared machine falls on all of them alike:
 
-  a  companion play stay, clips already cached (warm)
+  a  companion play stay, clips already cached and indexed (warm: the fast path, fast/play.py)
   b  companion play stay, a fresh empty cache every run (cold)
   c  a bare sounddevice player of the same first clip (the floor for Python + PortAudio)
   d  espeak-ng speaking the same first line (the floor for speech at all)
+  e  companion play stay --rate 140, warm: the same clips by the ordinary path (Click, pydantic first)
 
 One recorder listens for the whole bench; each run is stopped as soon as its
 sound is seen in the recording, and the exact onset is taken afterwards from
@@ -168,22 +169,42 @@ def step_run(server, dirs: dict, tmp: Path, listener) -> tuple[float, list]:
     return launched, json.loads(marks_file.read_text()) if marks_file.exists() else []
 
 
+INDEX = """
+from companion.config import load
+from companion.pause.first_words import write
+from companion.voice.clips import user_store
+write(user_store(load().voices))  # the index `prepare` writes: each first line's clip, and the guide's key
+"""
+
+
+def index(env) -> None:
+    """The cache's first-words index, as `companion prepare` leaves it (without rendering the whole library)."""
+    done = subprocess.run([sys.executable, "-c", INDEX], env=env, cwd=ROOT, capture_output=True, text=True,
+                          timeout=600)
+    if done.returncode != 0:
+        raise RuntimeError(f"writing the first-words index failed: {done.stderr.strip()}")
+
+
 def main() -> None:
     print("== time to first sound (ms from launch to the first onset heard on the monitor) ==")
     with SoundServer() as server, tempfile.TemporaryDirectory(prefix="companion-bench-",
                                                               ignore_cleanup_errors=True) as tmp_name:
         tmp = Path(tmp_name)
         warm_home, cold_home = tmp / "warm", tmp / "cold"
-        plan = show_json("stay", server.env | user_dirs(warm_home))  # renders every clip: warm
+        warm = user_dirs(warm_home)  # once: writing config.toml again would make the index stale
+        plan = show_json("stay", server.env | warm)  # renders every clip: warm
+        index(server.env | warm)
         first = next(e for e in plan["events"] if e["kind"] == "speech")
         (tmp / "raw_player.py").write_text(RAW_PLAYER)
         candidates = {
-            "a  companion play stay, warm": lambda i: (companion_cmd("play", "stay"), user_dirs(warm_home)),
+            "a  companion play stay, warm": lambda i: (companion_cmd("play", "stay"), warm),
             # A fresh, empty cache every run; the journal dir is kept, as a user's would be.
             "b  companion play stay, cold": lambda i: (companion_cmd("play", "stay"),
                                                        user_dirs(cold_home, cache=tmp / f"cold-cache-{i}")),
             "c  bare sounddevice player": lambda i: ([sys.executable, str(tmp / "raw_player.py"), first["clip"]], {}),
             "d  espeak-ng": lambda i: (["espeak-ng", "-v", "gmw/en-us", "-s", "140", first["text"]], {}),
+            # --rate (the default's value, so the same clips) sends it Click's way: the path before the fast one.
+            "e  play --rate 140, warm": lambda i: (companion_cmd("play", "stay", "--rate", "140"), warm),
         }
         names = list(candidates)
         runs = []  # (name, launch time)
@@ -195,7 +216,7 @@ def main() -> None:
                     cmd, dirs = candidates[name](i)
                     runs.append((name, launch_and_stop(cmd, server.env | dirs, listener)))
             steps = {}  # warm and cold, each timed step by step
-            for name, dirs in (("warm", user_dirs(warm_home)),
+            for name, dirs in (("warm", warm),
                                ("cold", user_dirs(cold_home, cache=tmp / "cold-cache-steps"))):
                 launched, marks = step_run(server, dirs, tmp, listener)
                 runs.append((f"steps {name}", launched))
@@ -221,13 +242,14 @@ def main() -> None:
         print(f"{name:<32}{ms(median(values)):>8}{ms(min(values)):>8}{ms(max(values)):>8}   "
               + " ".join(ms(v) for v in values))
     raw = median(results[names[2]])
-    print(f"ratio to the bare player (c): a {median(results[names[0]]) / raw:.1f}x, "
-          f"b {median(results[names[1]]) / raw:.1f}x")
+    print(f"ratio to the bare player (c): a {median(results[names[0]]) / raw:.2f}x (target: 1.3x at most), "
+          f"b {median(results[names[1]]) / raw:.2f}x, e {median(results[names[4]]) / raw:.2f}x")
     if rec.overflowed():
         print("(the recorder reported an overflow: onsets may be off by a block or more)")
 
     # Where companion's time goes: each step's time from launch, warm and cold.
-    print("companion play stay, step by step (one run each, ms from launch; the wrapper pre-imports, adding a little):")
+    print("companion play stay by the ordinary path (Click), step by step (one run each, ms from launch; "
+          "the wrapper pre-imports, adding a little):")
     print(f"{'':>6}{'warm':>7}{'cold':>7}")
     cold = {what: t - steps["cold"][0] for t, what in steps["cold"][1]}
     for t, what in steps["warm"][1]:

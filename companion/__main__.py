@@ -1,7 +1,9 @@
 """`python -m companion` and the `companion` console script.
 
 `companion pause` skips Click altogether (see companion/pause/fast.py): in
-the middle of a fight, every import is time before the first word.
+the middle of a fight, every import is time before the first word. So does
+the first line of `companion play NAME` (companion/fast/play.py), when its
+clip is cached; anything else goes through Click.
 """
 
 import sys
@@ -10,8 +12,10 @@ import sys
 def _import_sounddevice() -> None:
     try:
         import sounddevice  # noqa: F401  (PortAudio starts up here, in C)
-    except Exception:
-        pass  # opening the device later says what is wrong, in one line
+    except Exception as e:  # opening the device later says what is wrong, in one line
+        from .debug import report
+
+        report(e, "importing sounddevice")
 
 
 def main() -> None:
@@ -20,6 +24,7 @@ def main() -> None:
     os.umask(0o077)  # whatever the user's umask, nothing companion creates is open to others
     args = sys.argv[1:]
     pausing = args[:1] == ["pause"] and not {"-h", "--help"} & set(args)
+    playing = args[:1] == ["play"] and not {"-h", "--help", "--text"} & set(args)
     try:
         from . import interrupt
 
@@ -28,18 +33,37 @@ def main() -> None:
             interrupt.hold()  # until the pause can journal a Ctrl-C (see pause/fast.py)
         elif args[:1] in (["play"], ["daily"]):
             interrupt.catch_hangups()  # a kill while the session starts ends it as Ctrl-C does, not half-way
+            if playing:
+                interrupt.hold()  # while the first line is found (remembered: see below)
     except KeyboardInterrupt:  # the very first moment: nothing started, nothing to journal
         sys.exit(130)
     if pausing:
         _pause(args, interrupt)
+    if playing:
+        _play(args, interrupt)  # returns only for Click's way
+    device = None
     try:
         try:
+            if args[:1] == ["daily"] and not {"-h", "--help", "--text"} & set(args):
+                # The device opens, and the session's modules load, while the rating is asked:
+                # the first word after Enter waits for neither (see fast/early.py).
+                from .fast.early import open_soon
+
+                device = open_soon()
             interrupt.install()
+            interrupt.check()  # pressed while play's fast path looked for its first line: nothing began
             from .cli.app import main as click_main
+
+            # PortAudio's start-up points stderr at /dev/null (sounddevice does): a line said meanwhile would
+            # be lost, so Click begins once it is done (it ran beside the imports above).
+            if device is not None:
+                device.started_up.wait(timeout=5)
 
             click_main()
         finally:
             interrupt.hold()  # ending anyway: a late press (or one retried, see interrupt.py) must not raise
+            if device is not None:  # never exit inside PortAudio's start-up (see _exit)
+                device.close()  # the same, and closed if no session took it
     except KeyboardInterrupt:  # before a session, or between two steps: nothing is journalled half-way
         _say("Stopped.")
         sys.exit(130)
@@ -50,6 +74,57 @@ def _say(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
     except (OSError, ValueError):
         pass  # the terminal has gone: nobody to tell
+
+
+def _play(args: list[str], interrupt) -> None:
+    """`companion play` with its first line cached: the session, with that line played at once; never
+    returns. Otherwise (fast/play.py's plan says None) it returns, and Click's way plays, exactly as
+    before."""
+    from .fast.early import EarlyOutput
+
+    early = EarlyOutput(False, now=True)  # PortAudio starts (C) and the device opens while the line is found
+    from .fast import play
+
+    try:
+        prelude = play.plan(args[1:])
+    except Exception as e:  # a bug in the fast path must never cost the session: Click's way
+        from .debug import report
+
+        report(e, "the fast path of play")
+        prelude = None
+    code = -1
+    if prelude is not None:
+        try:
+            code = play.run(prelude, early)
+        except KeyboardInterrupt:  # between two steps, before the session or after it: nothing half-journalled
+            _say("Stopped.")
+            code = 130
+        finally:
+            interrupt.hold()  # ending anyway: a late press must not raise on the way out
+    # Closed before Click's way opens its own; and PortAudio has started by then (while it starts,
+    # sounddevice points stderr at /dev/null: a line Click said meanwhile would be lost).
+    early.close()
+    if code != -1:
+        _exit(code, None)
+
+
+def _exit(code: int, portaudio) -> None:
+    """Out without the interpreter's tear-down: daemon threads may still be
+    inside espeak-ng, and tearing down around threads in C code crashed
+    (SIGSEGV). The journal is committed and the terminal restored by now."""
+    if portaudio is not None:
+        # Never exit inside PortAudio's start-up: its JACK probe holds a lock
+        # in /dev/shm/jack_db-UID, and a process that dies holding it hangs
+        # every later PortAudio program on the machine (seen here).
+        portaudio.join(timeout=5)
+    import os
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass  # a closed pipe: nothing more can be said
+    os._exit(code)
 
 
 def _pause(args: list[str], interrupt) -> None:
@@ -70,23 +145,7 @@ def _pause(args: list[str], interrupt) -> None:
     except KeyboardInterrupt:
         code = 130
     interrupt.hold()  # ending anyway: a late press must not raise on the way out
-    if portaudio is not None:
-        # Never exit inside PortAudio's start-up: its JACK probe holds a lock
-        # in /dev/shm/jack_db-UID, and a process that dies holding it hangs
-        # every later PortAudio program on the machine (seen here).
-        portaudio.join(timeout=5)
-    # Out without the interpreter's tear-down: daemon threads may still be
-    # inside espeak-ng, and tearing down around threads in C code crashed
-    # (SIGSEGV). The journal is committed and the terminal restored by now.
-    import os
-
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):
-            pass  # a closed pipe: nothing more can be said
-
-    os._exit(code)
+    _exit(code, portaudio)
 
 
 if __name__ == "__main__":

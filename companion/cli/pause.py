@@ -7,15 +7,11 @@ import sys
 
 import click
 
+from ..fast.options import click_options
+
 
 @click.command()
-@click.option("--leave", "side", flag_value="leaving", help="Skip the question: I want to leave.")
-@click.option("--reach", "side", flag_value="reaching", help="Skip the question: I want to reach.")
-@click.option("--minutes", type=click.FloatRange(1, 180), metavar="N",
-              help="The break, or the hold-off wait, in minutes (default 20; config: [pause] minutes).")
-@click.option("--quiet", is_flag=True, help="No spoken breathing cues during the wait.")
-@click.option("--text", is_flag=True, help="Captions only, no sound.")
-@click.option("--pulse", is_flag=True, help="First count your pulse: am I flooded?")
+@click_options("pause")
 def pause(side: str | None, minutes: float | None, quiet: bool, text: bool, pulse: bool) -> None:
     """A guided pause in the middle of a conflict.
 

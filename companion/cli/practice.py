@@ -11,15 +11,13 @@ import sys
 
 import click
 
+from ..fast.options import click_options
+
 from .common import Failure, exit_with, load_config, play_session, session_signals, warn
 
 
 @click.command()
-@click.option("--leave", "side", flag_value="leaving", help="Practices for the one who wants to leave.")
-@click.option("--reach", "side", flag_value="reaching", help="Practices for the one who wants to reach.")
-@click.option("--any", "side", flag_value="any", help="Any daily practice (the default until a pause names your side).")
-@click.option("--text", "text_only", is_flag=True, help="Captions only, no sound.")
-@click.option("--no-rating", is_flag=True, help="Skip the 0-10 distress ratings.")
+@click_options("daily")
 def daily(side: str | None, text_only: bool, no_rating: bool) -> None:
     """Today's short practice, rated 0-10 for distress before and after.
 

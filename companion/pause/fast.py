@@ -12,48 +12,11 @@ from __future__ import annotations
 import sys
 import threading
 
+from ..fast.early import EarlyOutput as DeviceSoon
 
-class EarlyOutput:
-    """The sound device, opening in a thread.
 
-    Importing sounddevice is mostly PortAudio starting up, in C, with the
-    interpreter lock released, so the rest of the start-up runs beside it.
-    (The full parse of the script must not: see first_line.steps.) Not beside
-    the question, though: its Python half would hold the question back, and a
-    person reads the question before pressing a key. Opened, not started: a
-    stream started before the first word is ready would queue a buffer of
-    silence ahead of it.
-    """
-
-    def __init__(self, text_only: bool, now: bool):
-        self.text_only = text_only
-        self.output = None
-        self.problem = None
-        self._thread = None
-        if now:
-            self.start()
-
-    def start(self) -> None:
-        if not self.text_only and self._thread is None:
-            self._thread = threading.Thread(target=self._open, daemon=True, name="open-device")
-            self._thread.start()
-
-    def _open(self) -> None:
-        try:  # PortAudio starts here (or __main__ started it: then wait for it) before anything is imported beside it
-            import sounddevice  # noqa: F401
-        except Exception:
-            pass  # DeviceOutput says what is wrong
-        from ..playback.outputs import DeviceOutput, NoDevice
-
-        try:
-            self.output = DeviceOutput()
-        except NoDevice as e:
-            self.problem = str(e)
-
-    def open(self) -> None:
-        self.start()
-        if self._thread is not None:
-            self._thread.join()
+class EarlyOutput(DeviceSoon):
+    """The device opening in a thread (fast/early.py), and the pause's two first lines."""
 
     def open_and_warm(self) -> None:
         """With the question on screen: open the device, and render both sides'
@@ -68,30 +31,6 @@ class EarlyOutput:
                     render(side)
 
         threading.Thread(target=warm, daemon=True, name="first-lines").start()
-
-    def close(self) -> None:
-        """Silence, and let PortAudio finish starting: a process that exits inside
-        its start-up leaves a lock behind that hangs every later PortAudio program."""
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        if self.output is not None:
-            self.output.stop()
-
-    def silence(self) -> None:
-        """Ctrl-C before the flow runs (called in a signal handler: it must not block)."""
-        if self.output is not None:
-            self.output.silence()
-
-    def get(self, warn):
-        """The device, or (once, with one line saying why) a captions-only clock."""
-        self.open()
-        if self.output is None:
-            if self.problem:
-                warn(f"No sound device could be opened ({self.problem}); going on with captions only.")
-            from ..playback.outputs import ClockOutput
-
-            self.output = ClockOutput()
-        return self.output
 
 
 def main(argv: list[str]) -> int:

@@ -1,4 +1,4 @@
-"""The first word of a pause, by the shortest path there is.
+"""The first word of a pause, by the shortest path there is (any session's: fast/first_words.py).
 
 `companion prepare` writes first-words.tsv in the cache: for each side, the
 clip of the first line of its sequence, and the size and time of every file
@@ -27,25 +27,15 @@ from __future__ import annotations
 import os
 import sys
 
+from ..fast import first_words as index
 from ..paths import user_dir
 
-INDEX = "first-words.tsv"
+INDEX = index.INDEX
 FIRST = {"leaving": "stay", "reaching": "sit"}
 
 
-def _stat(path: str) -> str:
-    try:
-        st = os.stat(path)
-        return f"{st.st_size}:{st.st_mtime_ns}"
-    except OSError:
-        return "-"
-
-
-# How clips are made (the clip format, the engine's defaults): an upgrade rewrites
-# these files, and the index must not outlive the clips it was made with.
-_VOICE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "voice")
-ENGINE_FILES = [os.path.join(_VOICE, name)
-                for name in ("clips.py", "engine.py", "espeak_direct.py", "piper_engine.py", "loudness.py")]
+_stat = index.stat
+ENGINE_FILES = list(index.ENGINE_FILES)  # the pause's rows check these (a test points them elsewhere)
 SHIPPED = "first-words"  # in audio/: {side}.wav and keys.tsv, made by audio/make_first_words.py
 
 
@@ -98,7 +88,7 @@ def render(side: str) -> bytes:
         from ..config import load
         from ..library import resolve
         from ..voice.clips import user_store
-        from .first_line import first_spoken_line
+        from ..fast.first_line import first_spoken_line
 
         first = first_spoken_line(resolve(FIRST[side]).read_text(encoding="utf-8"))
         if first is None:
@@ -113,7 +103,10 @@ def render(side: str) -> bytes:
         finally:
             clips.engine.direct_first = False  # the clip may have been cached: then nothing rendered
         return b"" if clips.unavailable else samples
-    except Exception:
+    except Exception as e:
+        from ..debug import report
+
+        report(e, "the pause's first line")
         return b""  # the ordinary path will try again, and say what is wrong
 
 
@@ -161,26 +154,13 @@ def shipped(clips, side: str, text: str) -> bytes:
     return samples
 
 
-def _voice_dependencies(clips) -> list[str]:
-    """What the guide's clip depends on beyond companion's files: a Piper voice's model, settings and
-    piper's code; or, when the natural voice is not installed, the folders an install would change
-    (installing it makes it the guide's voice)."""
-    from ..voice import piper_engine
-
-    voice = clips.voice("guide")
-    if piper_engine.is_piper_voice(voice):
-        model, config = piper_engine._files(voice)
-        code = piper_engine._package_dir("piper")
-        return [model, config, os.path.join(code, "voice.py") if code else os.path.join(os.curdir, "piper")]
-    if piper_engine.natural_installed():
-        return []
-    return sorted({entry for entry in sys.path if entry.endswith("-packages") and os.path.isdir(entry)})
+_voice_dependencies = index.voice_dependencies
 
 
 def write(clips) -> None:
     """Record the first clip of each side (called by `companion prepare`)."""
     from ..library import resolve
-    from .first_line import first_spoken_line
+    from ..fast.first_line import first_spoken_line
 
     from ..paths import write_private
 
@@ -193,4 +173,8 @@ def write(clips) -> None:
         if clip is not None and clip.exists():
             paths = [*_dependencies(script), *_voice_dependencies(clips)]
             rows.append("\t".join([side, str(clip), script, *(f for p in paths for f in (p, _stat(p)))]))
+    guide = index.guide_row(clips)  # any session's first line (fast/first_words.py)
+    if guide is not None:
+        rows.append(guide)
+    rows += index.script_rows()  # your own scripts that parse, so `play` may begin them before parsing
     write_private(clips.root / INDEX, "".join(row + "\n" for row in rows))  # whole or not at all, 0600

@@ -1,17 +1,18 @@
 """`companion pause` options, parsed without Click on the hot path.
 
 Click takes about 20 ms to import; the question must be on screen within
-100 ms of launch. The Click command in cli.py declares the same options for
-`--help` and documentation; a test keeps the two in step.
+100 ms of launch. Both Click's command (cli/pause.py) and this parser are
+built from one table (fast/options.py), so they cannot drift.
 """
 
 from __future__ import annotations
 
-MINUTES_RANGE = (1, 180)
+from ..fast.options import COMMANDS, UsageError, parse
 
+__all__ = ["UsageError", "PauseOptions", "parse_args", "FLAGS", "VALUED"]
 
-class UsageError(ValueError):
-    pass
+FLAGS = {o.flag: (o.param, True if o.kind == "flag" else o.value) for o in COMMANDS["pause"] if not o.takes_argument}
+VALUED = {o.flag: o.param for o in COMMANDS["pause"] if o.takes_argument}
 
 
 class PauseOptions:
@@ -33,35 +34,6 @@ class PauseOptions:
         return "PauseOptions(" + ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__) + ")"
 
 
-FLAGS = {"--leave": ("side", "leaving"), "--reach": ("side", "reaching"), "--quiet": ("quiet", True),
-         "--text": ("text", True), "--pulse": ("pulse", True)}
-VALUED = {"--minutes": "minutes"}
-
-
 def parse_args(argv: list[str]) -> PauseOptions:
-    options = PauseOptions()
-    args = list(argv)
-    while args:
-        arg = args.pop(0)
-        name, _, inline = arg.partition("=")
-        if arg in FLAGS:
-            attribute, value = FLAGS[arg]
-            if attribute == "side" and options.side not in (None, value):
-                raise UsageError("--leave and --reach cannot be used together")
-            setattr(options, attribute, value)
-        elif name in VALUED:
-            value = inline if inline else (args.pop(0) if args else "")
-            options.minutes = parse_minutes(value)
-        else:
-            raise UsageError(f"no such option: {arg} (see companion pause --help)")
-    return options
-
-
-def parse_minutes(value: str) -> float:
-    try:
-        minutes = float(value)
-    except ValueError:
-        raise UsageError(f"--minutes needs a number of minutes, not {value!r}") from None
-    if not MINUTES_RANGE[0] <= minutes <= MINUTES_RANGE[1]:
-        raise UsageError(f"--minutes must be from {MINUTES_RANGE[0]} to {MINUTES_RANGE[1]}, not {value}")
-    return minutes
+    values, _ = parse("pause", argv)
+    return PauseOptions(**values)

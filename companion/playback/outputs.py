@@ -216,6 +216,11 @@ class ClockOutput:
 def open_output(text_only: bool, warn: Callable[[str], None]):
     """The sound device, or captions only: with --text, or when no device opens."""
     if not text_only:
+        from ..fast.early import take
+
+        early = take()  # `daily` opened it while the rating was asked
+        if early is not None:
+            return early
         try:
             return DeviceOutput()
         except NoDevice as e:

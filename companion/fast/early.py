@@ -1,0 +1,127 @@
+"""The sound device, opening in a thread while a session's first line is found.
+
+Shared by the fast paths of `pause` and `play` (and `daily`, whose device
+opens while the rating is asked).
+"""
+
+from __future__ import annotations
+
+import threading
+
+
+class EarlyOutput:
+    """The sound device, opening in a thread.
+
+    Importing sounddevice is mostly PortAudio starting up, in C, with the
+    interpreter lock released, so the rest of the start-up runs beside it.
+    (The full parse of the script must not: see first_line.steps.) Not beside
+    the question, though: its Python half would hold the question back, and a
+    person reads the question before pressing a key. Opened, not started: a
+    stream started before the first word is ready would queue a buffer of
+    silence ahead of it.
+    """
+
+    def __init__(self, text_only: bool, now: bool):
+        self.text_only = text_only
+        self.output = None
+        self.problem = None
+        self._thread = None
+        # Set once PortAudio has started: until then sounddevice points stderr (fd 2) at /dev/null, and a
+        # line the main thread writes there is lost (`daily` waits for it before it says anything).
+        self.started_up = threading.Event()
+        self._hushed = False  # Ctrl-C came while the device was opening: it opens silent
+        if now:
+            self.start()
+
+    def start(self) -> None:
+        if not self.text_only and self._thread is None:
+            self._thread = threading.Thread(target=self._open, daemon=True, name="open-device")
+            self._thread.start()
+
+    def _open(self) -> None:
+        try:  # PortAudio starts here (or __main__ started it: then wait for it) before anything is imported beside it
+            import sounddevice  # noqa: F401
+        except Exception as e:  # DeviceOutput says what is wrong
+            from ..debug import report
+
+            report(e, "importing sounddevice")
+        finally:
+            self.started_up.set()
+        from ..playback.outputs import DeviceOutput, NoDevice
+
+        try:
+            output = DeviceOutput()
+        except NoDevice as e:
+            self.problem = str(e)
+            return
+        self.output = output
+        if self._hushed:  # silence() ran before there was an output to silence (a signal handler, meanwhile)
+            output.silence()
+
+    def open(self) -> None:
+        self.start()
+        if self._thread is not None:
+            self._thread.join()
+
+    def close(self) -> None:
+        """Silence, and let PortAudio finish starting: a process that exits inside
+        its start-up leaves a lock behind that hangs every later PortAudio program."""
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        if self.output is not None:
+            self.output.stop()
+
+    def silence(self) -> None:
+        """Ctrl-C before the flow runs (called in a signal handler: it must not block)."""
+        self._hushed = True
+        if self.output is not None:
+            self.output.silence()
+
+    def get(self, warn):
+        """The device, or (once, with one line saying why) a captions-only clock."""
+        self.open()
+        if self.output is None:
+            if self.problem:
+                warn(f"No sound device could be opened ({self.problem}); going on with captions only.")
+            from ..playback.outputs import ClockOutput
+
+            self.output = ClockOutput()
+        return self.output
+
+
+# -- daily: the device and the session's modules while the rating is asked ----------------------------
+WARM_MODULES = ("companion.playback.player", "companion.playback.session", "companion.voice.clips",
+                "companion.journal", "companion.prepare")
+_soon: EarlyOutput | None = None
+
+
+def open_soon() -> EarlyOutput:
+    """Open the sound device, and import what a session needs, in a thread from now on; the session
+    takes the device with `take` (its first word then waits on neither). `close` it on the way out."""
+    global _soon
+    _soon = _Warming(False, now=True)
+    return _soon
+
+
+def take():
+    """The device opened by `open_soon` (once), or None: then the caller opens one."""
+    global _soon
+    early, _soon = _soon, None
+    if early is None:
+        return None
+    early.open()
+    return early.output  # None if it could not open: the caller's attempt says why
+
+
+class _Warming(EarlyOutput):
+    def _open(self) -> None:
+        super()._open()
+        import importlib
+
+        for name in WARM_MODULES:
+            try:
+                importlib.import_module(name)
+            except Exception as e:  # the session imports it again, and says what is wrong
+                from ..debug import report
+
+                report(e, f"importing {name} early")

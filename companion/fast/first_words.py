@@ -1,0 +1,188 @@
+"""Any session's first word from the cache, found with `os.stat` alone.
+
+A clip's cache key is the SHA-256 of everything that changes its sound: the
+engine, the voice's identity, the rate, the level, and the text. All but the
+text are known only after importing the voice modules, reading the config
+and asking the engine (tens of ms). So `companion prepare` (and a session
+that found no row) records them once in the cache's index, first-words.tsv,
+as the key's prefix for the guide, with the size and time of every file they
+depend on (the config, the code that makes clips, the guide's voice files).
+While none of those changed, the key of any line the guide speaks is that
+prefix plus the text, hashed here: a script's first line, found by a light
+scan (first_line.py), plays without Click, pydantic, numpy or the engine.
+Anything that does not match exactly means: take the ordinary path.
+
+The pause's own rows (each side's first clip) are in the same file
+(pause/first_words.py).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from ..paths import user_dir
+
+INDEX = "first-words.tsv"
+GUIDE = "*guide"  # the row of the guide's key prefix (never a side's name)
+
+# How clips are made (the clip format, the engine's defaults): an upgrade rewrites
+# these files, and the index must not outlive the clips it was made with.
+_VOICE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "voice")
+ENGINE_FILES = [os.path.join(_VOICE, name)
+                for name in ("clips.py", "engine.py", "espeak_direct.py", "piper_engine.py", "loudness.py")]
+
+try:  # as voice/clips.py: the interpreter's own SHA-256, without loading OpenSSL (~3 ms)
+    from _sha256 import sha256 as _sha256
+except ImportError:
+    try:
+        from _sha2 import sha256 as _sha256
+    except ImportError:
+        from hashlib import sha256 as _sha256
+
+
+def stat(path: str) -> str:
+    try:
+        st = os.stat(path)
+        return f"{st.st_size}:{st.st_mtime_ns}"
+    except OSError:
+        return "-"
+
+
+def config_file() -> str:
+    return os.path.join(user_dir("config"), "config.toml")
+
+
+def rows() -> list[list[str]]:
+    """The index's rows, split into fields; [] without one."""
+    try:
+        with open(os.path.join(user_dir("cache"), "clips", INDEX), encoding="utf-8") as f:
+            return [line.rstrip("\n").split("\t") for line in f]
+    except (OSError, ValueError):
+        return []
+
+
+def unchanged(pairs: list[str], required: list[str]) -> bool:
+    """Every (path, stat) of `pairs` is as recorded, and they cover `required`."""
+    paths = pairs[0::2]
+    return set(required) <= set(paths) and all(stat(p) == s for p, s in zip(paths, pairs[1::2]))
+
+
+def key(prefix: str, text: str) -> str:
+    """ClipStore.key's digest: repr of its identity list, whose last item is the text."""
+    return _sha256(f"{prefix}, {text!r}]".encode()).hexdigest()
+
+
+def guide_clip(text: str) -> str | None:
+    """The cached clip of `text` in the guide's voice, if the index is current and it is rendered."""
+    if not sys.platform.startswith("linux"):
+        return None  # the stats and paths are only tested here
+    for fields in rows():
+        if fields[0] == GUIDE and len(fields) >= 3 and len(fields) % 2 == 1:
+            prefix, root, pairs = fields[1], fields[2], fields[3:]
+            if not unchanged(pairs, [config_file(), *ENGINE_FILES]):
+                return None
+            digest = key(prefix, text)
+            path = os.path.join(root, digest[:2], f"{digest}.wav")
+            return path if os.path.isfile(path) else None
+    return None
+
+
+def read_wav(path: str) -> bytes:
+    """The samples of a clip in the player's format, or b"" (then the ordinary path decides)."""
+    import wave
+
+    try:
+        with wave.open(path, "rb") as w:
+            if (w.getnchannels(), w.getsampwidth(), w.getframerate()) != (1, 2, 22050):
+                return b""
+            return w.readframes(w.getnframes())
+    except (OSError, EOFError, wave.Error):
+        return b""
+
+
+def voice_dependencies(clips) -> list[str]:
+    """What the guide's clip depends on beyond companion's files: a Piper voice's model, settings and
+    piper's code; or, when the natural voice is not installed, the folders an install would change
+    (installing it makes it the guide's voice)."""
+    from ..voice import piper_engine
+
+    voice = clips.voice("guide")
+    if piper_engine.is_piper_voice(voice):
+        model, config = piper_engine._files(voice)
+        code = piper_engine._package_dir("piper")
+        return [model, config, os.path.join(code, "voice.py") if code else os.path.join(os.curdir, "piper")]
+    if piper_engine.natural_installed():
+        return []
+    return sorted({entry for entry in sys.path if entry.endswith("-packages") and os.path.isdir(entry)})
+
+
+def key_prefix(clips, role: str = "guide") -> str | None:
+    """repr of ClipStore.key's identity for `role` without the text, if it gives the store's keys.
+
+    None while the role falls back from the voice asked for (the session then
+    says so), or if ClipStore.key has changed how it is made (then the fast
+    path is off until this follows it: tests/test_fast_path.py says so)."""
+    from ..voice import clips as made, piper_engine
+
+    voice = clips.voice(role)
+    if voice != clips.wanted(role):
+        return None
+    engine = clips.engine_for(voice)
+    if engine is clips.engine:
+        identity = [made.FORMAT, engine.name, engine.driver, voice, clips.settings.rate_wpm,
+                    made.ESPEAK_PITCH.get(role), made.TARGET_DBFS]
+    else:
+        identity = [made.FORMAT, piper_engine.identity(voice), clips.settings.rate_wpm]
+    prefix = repr(identity)[:-1]
+    probe = "The key's probe, with 'quotes' and \"more\"."
+    return prefix if key(prefix, probe) == clips.key(role, probe) else None
+
+
+def guide_row(clips) -> str | None:
+    """The index's row for the guide's key prefix, or None if there is none to give."""
+    prefix = key_prefix(clips)
+    if prefix is None or "\t" in prefix or "\n" in prefix:
+        return None
+    paths = [config_file(), *ENGINE_FILES, *voice_dependencies(clips)]
+    return "\t".join([GUIDE, prefix, str(clips.root), *(f for p in paths for f in (p, stat(p)))])
+
+
+# -- your own scripts: checked by the last `prepare`, so their first line can play before the parse --------
+SCRIPT = "*script"  # a row: a script of yours that parsed, with its stat and the parser's
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def parser_files() -> list[str]:
+    """The code that decides whether a script is valid: a script checked by another version is not."""
+    folder = os.path.join(_PACKAGE, "script")
+    try:
+        names = sorted(n for n in os.listdir(folder) if n.endswith(".py"))
+    except OSError:
+        names = []
+    return [os.path.join(folder, n) for n in names] + [os.path.join(_PACKAGE, "textsafe.py")]
+
+
+def checked(script: str) -> bool:
+    """Did the index's writer parse `script`, as it is now, without an error? (Else play must parse it
+    before anything sounds: an invalid script plays nothing.)"""
+    for fields in rows():
+        if fields[0] == SCRIPT and len(fields) % 2 == 0 and os.path.normpath(fields[1]) == os.path.normpath(script):
+            return unchanged(fields[2:], [script, *parser_files()])
+    return False
+
+
+def script_rows() -> list[str]:
+    """A row for each of your own scripts that parses now (called by `prepare`, through pause.first_words)."""
+    from ..library import user_scripts
+    from ..script import ScriptError, parse_file
+
+    found = []
+    for path in user_scripts().values():
+        try:
+            parse_file(path)
+        except (ScriptError, OSError):
+            continue
+        paths = [str(path), *parser_files()]
+        found.append("\t".join([SCRIPT, str(path), *(f for p in paths for f in (p, stat(p)))]))
+    return found

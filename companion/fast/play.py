@@ -1,0 +1,145 @@
+"""`companion play NAME`: the first line on the device before Click, pydantic or numpy load.
+
+The name is resolved as library.resolve does (your own scripts first, then
+the built-in ones; yours only once `prepare` has seen them parse), the script's first line found by a light scan
+(first_line.py), and its clip read from the cache by the index's guide row
+(first_words.py). It starts on the device as a prelude; the session then
+imports, parses and journals as `companion play` always does, and begins
+after the prelude. Anything unusual returns None from `plan`, and the
+ordinary path (Click) runs instead, exactly as without this file.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from .options import UsageError, parse
+
+MAX_SCRIPT_BYTES = 1 << 20  # as the parser's limit: a bigger file is the parser's to refuse
+
+
+class Plan:
+    """What the prelude plays, and what the session after it needs."""
+
+    __slots__ = ("name", "script", "samples")
+
+    def __init__(self, name: str, script: str, samples: bytes):
+        self.name, self.script, self.samples = name, script, samples
+
+
+def builtin_script(name: str) -> str | None:
+    """The built-in script `name`, as paths.builtin finds it (without pathlib)."""
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    for root in (os.path.join(package, "_data", "scripts"), os.path.join(os.path.dirname(package), "scripts")):
+        if os.path.isdir(root):
+            path = os.path.join(root, name + ".txt")
+            return path if os.path.isfile(path) else None
+    return None
+
+
+def script_for(name: str) -> str | None:
+    """The script a plain `name` plays (yours first, as library.resolve), or None for the ordinary path: a
+    path, no such sequence, or a script of yours that the last `prepare` did not see parse (it may not,
+    and then play must say so and play nothing)."""
+    from ..paths import user_dir
+
+    if not name or any(c in name for c in "./\\~") or name.startswith("-") or not name.isprintable():
+        return None
+    yours = os.path.join(user_dir("config"), "scripts", name + ".txt")
+    if os.path.lexists(yours):
+        from .first_words import checked
+
+        return yours if os.path.isfile(yours) and checked(yours) else None
+    return builtin_script(name)
+
+
+def plan(argv: list[str]) -> Plan | None:
+    """The prelude of `companion play ARGV`, or None for the ordinary path."""
+    try:
+        values, words = parse("play", argv, positional=1)
+    except UsageError:
+        return None  # --help, an unknown option, a bad value: Click says it as it always has
+    if values["text_only"] or values["voice"] is not None or values["rate"] is not None:
+        return None  # no device, or another voice or pace than the index's
+    name = words[0] if words else "stay"
+    script = script_for(name)
+    if script is None:
+        return None
+    from .first_line import first_spoken_line, front_matter
+    from .first_words import guide_clip, read_wav
+
+    try:
+        if os.path.getsize(script) > MAX_SCRIPT_BYTES:
+            return None
+        with open(script, encoding="utf-8") as f:
+            text = f.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+    if any("pair" in line for line in front_matter(text)):
+        return None  # two partners: names and ratings come first (together's way)
+    first = first_spoken_line(text)
+    clip = guide_clip(first.text) if first is not None else None
+    samples = read_wav(clip) if clip else b""
+    return Plan(name, script, samples) if samples else None
+
+
+def run(prelude: Plan, early) -> int:
+    """Play `prelude` on `early`'s device, then the session as `companion play` does; the exit code."""
+    from .. import interrupt
+
+    # Until the session runs, Ctrl-C silences the prelude and is remembered: the session
+    # then ends at once as interrupted, and journals it (see interrupt.py).
+    interrupt.hold(early.silence)
+    early.open()
+    if early.output is None or interrupt.pressed.is_set():
+        return -1  # no device after all: the ordinary path says why, once
+    early.output.play_prelude(prelude.samples)
+    import click
+
+    from ..cli.common import exit_with, load_config, load_sequence, session_signals
+
+    try:
+        sequence = load_sequence(prelude.name)
+        cfg = load_config()
+        if sequence.for_ == "pair":  # pragma: no cover - the scan of the front matter keeps pairs out
+            raise RuntimeError(f"{prelude.script}: a paired sequence on the fast path")
+        session_signals()
+        exit_with(session(sequence, cfg, early.output, len(prelude.samples) // 2))
+    except click.ClickException as e:
+        early.silence()
+        e.show()
+        return e.exit_code
+    except SystemExit as e:
+        return e.code if isinstance(e.code, int) else 1
+    except Exception as e:  # one line, never a traceback (run_session journals what it plays)
+        from ..debug import report
+        from ..textsafe import visible
+
+        early.silence()
+        report(e, "play after its first line")
+        print(visible(f"companion: {e}", newlines=True), file=sys.stderr)
+        return 1
+    return 0
+
+
+def session(sequence, cfg, output, prelude_frames: int):
+    """The session after the prelude: cli.common.play_session's steps, on the open device.
+
+    The one call into the session path (re-point it with play_session when that takes an output)."""
+    from ..cli.common import clip_store, warn
+    from ..journal import open_or_warn
+    from ..playback.player import Player
+    from ..playback.screen import Keys, Screen
+    from ..playback.session import run as run_session
+    from ..prepare import warm_later
+
+    keys, journal = Keys(), open_or_warn(warn)
+    clips = clip_store(cfg)
+    player = Player(sequence.steps, clips)
+    screen = Screen()
+    screen.caption(f"{sequence.title}")
+    outcome = run_session(player, output, screen=screen, keys=keys, journal=journal, sequence_id=sequence.id,
+                          title=sequence.title, mode="play", warn=warn, prelude_frames=prelude_frames)
+    warm_later(clips, cfg)
+    return outcome

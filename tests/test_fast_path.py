@@ -1,0 +1,262 @@
+"""`companion play NAME` by the fast path: a built-in's first line from the cache (the index's guide row),
+before Click, pydantic or numpy; anything unusual the ordinary way; the session after it as play's."""
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ESPEAK_GUIDE
+
+ROOT = Path(__file__).resolve().parent.parent
+HEAVY = ("numpy", "pydantic", "click", "sqlite3", "pathlib", "tomllib", "re", "platformdirs", "pyttsx3")
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    env = {f"XDG_{name}_HOME": str(tmp_path / name.lower()) for name in ("CACHE", "DATA", "CONFIG")}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    (tmp_path / "config" / "companion").mkdir(parents=True)
+    (tmp_path / "config" / "companion" / "config.toml").write_text(ESPEAK_GUIDE)
+    return env
+
+
+def first_text(name: str) -> str:
+    from companion.fast.first_line import first_spoken_line
+    from companion.library import resolve
+
+    return first_spoken_line(resolve(name).read_text(encoding="utf-8")).text
+
+
+def indexed(names=("stay",)):
+    """The cache as `prepare` leaves it, for these sequences' first lines: their clips and the index."""
+    from companion.config import load
+    from companion.pause import first_words
+    from companion.voice.clips import user_store
+
+    clips = user_store(load().voices)
+    for name in names:
+        clips.ensure("guide", first_text(name))
+    first_words.write(clips)
+    return clips
+
+
+TEXTS = ["You stopped. You're still here.", "It's \"quoted\" and 'single', a back\\slash, ünïcödé, 21:40.", "x"]
+
+
+def test_the_index_gives_the_clip_stores_own_keys_in_espeak_ngs_voice(home):
+    from companion.config import load
+    from companion.fast.first_words import key, key_prefix
+    from companion.voice.clips import user_store
+
+    clips = user_store(load().voices)
+    prefix = key_prefix(clips)
+    assert prefix is not None and "gmw/en-us" in prefix
+    assert [key(prefix, text) for text in TEXTS] == [clips.key("guide", text) for text in TEXTS]
+
+
+def test_the_index_gives_the_clip_stores_own_keys_in_the_natural_voice(home):
+    from companion.fast.first_words import key, key_prefix
+    from companion.paths import cache_dir
+    from companion.voice import ClipStore, VoiceSettings
+    from companion.voice.piper_engine import NATURAL
+
+    clips = ClipStore(cache_dir() / "clips", VoiceSettings())
+    assert clips.voice("guide") == NATURAL
+    prefix = key_prefix(clips)
+    assert prefix is not None and "piper" in prefix
+    assert [key(prefix, text) for text in TEXTS] == [clips.key("guide", text) for text in TEXTS]
+
+
+def test_play_finds_a_builtins_first_line_in_the_cache(home):
+    from companion.fast import play
+    from companion.playback import pcm
+
+    clips = indexed(["stay", "sit"])
+    for argv, name in ((["stay"], "stay"), ([], "stay"), (["sit"], "sit")):
+        found = play.plan(argv)
+        assert found is not None and found.name == name
+        assert found.samples == pcm.read_wav(clips.path("guide", first_text(name)))
+
+
+@pytest.mark.parametrize("argv", [
+    ["stay", "--text"], ["stay", "--voice", "gmw/en-us"], ["stay", "--rate", "140"], ["--help"], ["stay", "-h"],
+    ["stay", "--nope"], ["stay", "sit"], ["--rate"], ["./stay.txt"], [str(ROOT / "scripts" / "stay.txt")],
+    ["stya"], ["dancefloor"], ["stay.txt"], ["~/stay"], [""],
+])
+def test_anything_unusual_goes_the_ordinary_way(home, argv):
+    from companion.fast import play
+
+    indexed(["stay", "dancefloor"])  # every first line there is cached: what sends it Click's way is the argument
+    assert play.plan(["stay"]) is not None
+    assert play.plan(argv) is None
+
+
+MINE = '+++\ntitle = "Mine"\n+++\nYou stopped. You\'re still here.\n[pause 1s]\nMine.\n'
+
+
+def test_your_own_script_plays_its_first_line_early_once_prepare_has_seen_it_parse(home):
+    from companion.fast import play
+
+    scripts = Path(home["XDG_CONFIG_HOME"]) / "companion" / "scripts"
+    scripts.mkdir()
+    mine = scripts / "stay.txt"  # yours first, as always: it replaces the built-in
+    mine.write_text(MINE.replace("[pause 1s]", "[pause 1x]"))
+    indexed()  # the first line is the built-in's, so its clip is cached
+    assert play.plan(["stay"]) is None  # it does not parse: play must say so and play nothing
+    mine.write_text(MINE)
+    assert play.plan(["stay"]) is None  # changed since prepare looked: not known to parse
+    indexed()
+    found = play.plan(["stay"])
+    assert found is not None and found.script == str(mine)
+    mine.write_text(MINE.replace("[pause 1s]", "[pause 1x]") + "\n")  # an edit, even one that breaks it
+    assert play.plan(["stay"]) is None
+
+
+def test_a_changed_config_or_no_index_means_no_prelude(home):
+    from companion.fast import play
+
+    assert play.plan(["stay"]) is None  # no index yet
+    indexed()
+    assert play.plan(["stay"]) is not None
+    config = Path(home["XDG_CONFIG_HOME"]) / "companion" / "config.toml"
+    config.write_text(ESPEAK_GUIDE + "rate = 120\n")  # another pace: another clip
+    assert play.plan(["stay"]) is None
+
+
+def test_the_index_is_ignored_once_the_code_that_makes_clips_changes(home, monkeypatch, tmp_path):
+    from companion.fast import first_words, play
+
+    engine = tmp_path / "engine.py"
+    engine.write_text("FORMAT = 5\n")
+    monkeypatch.setattr(first_words, "ENGINE_FILES", [str(engine)])
+    indexed()
+    assert play.plan(["stay"]) is not None
+    engine.write_text("FORMAT = 6\n")  # a new release: clips are made another way
+    assert play.plan(["stay"]) is None
+
+
+def test_the_prelude_path_imports_nothing_heavy(home):
+    indexed()
+    probe = f"""
+import sys
+from companion import interrupt
+from companion.fast import early, play
+found = play.plan(["stay"])
+print(len(found.samples) > 0)
+print(sorted(m for m in {HEAVY!r} if m in sys.modules))
+"""
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:2] == ["True", "[]"]
+
+
+@pytest.mark.parametrize("debug", ["", "1"])
+def test_a_bug_in_the_fast_path_costs_nothing_and_shows_with_companion_debug(home, debug):
+    probe = """
+import sys
+from companion.fast import play
+def broken(argv):
+    raise RuntimeError("a bug in the fast path")
+play.plan = broken
+sys.argv = ["companion", "play", "stya"]
+from companion.__main__ import main
+main()
+"""
+    env = dict(home, PATH="/usr/bin:/bin", COMPANION_DEBUG=debug)
+    done = subprocess.run([sys.executable, "-c", probe], env=env, cwd=ROOT, capture_output=True, text=True,
+                          timeout=60, stdin=subprocess.DEVNULL)
+    said = "companion: no sequence named 'stya'; did you mean 'stay'?"  # Click's way answered
+    assert done.returncode == 2 and done.stderr.splitlines()[-1].startswith(said), done.stderr
+    if debug:
+        assert "companion: debug: the fast path of play" in done.stderr and "RuntimeError: a bug" in done.stderr
+    else:
+        assert len(done.stderr.splitlines()) == 1
+
+
+# -- end to end ------------------------------------------------------------------------------------------
+def test_play_begins_with_its_first_line_at_once_and_goes_on_as_play_does(sound_server, recorder, home):
+    from tests.test_e2e import assert_boundaries, journal_rows, sounding, timeline
+
+    env = sound_server.env | home
+    plan = timeline("stay", env)  # renders stay's clips
+    indexed()
+    from companion.fast import play
+
+    assert play.plan(["stay"]) is not None  # this run takes the fast path
+    launched = time.monotonic()
+    proc = subprocess.Popen([sys.executable, "-m", "companion", "play", "stay"], env=env, cwd=ROOT,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(max(0.0, recorder.wait_until_heard(after=launched) + 6.3 - time.monotonic()))  # its first 6 s
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    recorder.stop()
+    assert (proc.returncode, err) == (130, "Stopped.\n")
+    assert out.startswith("Staying when your body says leave\nYou stopped. You're still here.\n")
+    heard = recorder.segments()
+    planned = [span for span in sounding(plan["events"]) if span[1] < 6.0]
+    offset = heard[0][0] - planned[0][0]
+    assert offset - launched < 1.0
+    # the first line, played ahead of the player, is heard once, and the lines after it on the planned timeline
+    assert_boundaries([(a - offset, b - offset) for a, b in heard][: len(planned)], planned)
+    (row,) = journal_rows(home)
+    assert (row["sequence"], row["mode"], row["output"], row["end_reason"]) == ("stay", "play", "device", "interrupted")
+    assert 5.0 < row["played_s"] < 10.0
+
+
+def test_daily_opens_the_device_while_the_rating_is_asked_and_its_session_plays_on_it(sound_server, recorder, home):
+    from tests.soundlab import Running
+    from tests.test_e2e import journal_rows
+
+    env = sound_server.env | home
+    proc = Running([sys.executable, "-m", "companion", "daily", "--any"], env=env, stdin=subprocess.PIPE, cwd=ROOT)
+    proc.wait_for("Today's practice")
+    sent = proc.write("5\n")
+    recorder.wait_until_heard(after=sent)
+    proc.proc.send_signal(signal.SIGINT)
+    out, err = proc.finish()
+    assert proc.proc.returncode == 130 and err == "Stopped.\n", err
+    (row,) = journal_rows(home)
+    assert (row["mode"], row["output"], row["distress_before"], row["end_reason"]) == ("daily", "device", 5, "interrupted")
+
+
+def test_what_daily_says_as_it_starts_is_not_lost_while_portaudio_starts(sound_server, home):
+    # sounddevice points stderr at /dev/null while PortAudio starts, in the thread opening the device.
+    Path(home["XDG_DATA_HOME"]).write_text("a file where the data folder goes")
+    from tests.soundlab import Running
+
+    proc = Running([sys.executable, "-m", "companion", "daily", "--any"], env=sound_server.env | home,
+                   stdin=subprocess.PIPE, cwd=ROOT)
+    proc.wait_for("Today's practice")
+    proc.proc.send_signal(signal.SIGINT)
+    out, err = proc.finish()
+    assert err.startswith("companion: this session will not be recorded"), err
+
+
+def test_ctrl_c_as_the_first_line_sounds_silences_it_at_once_and_is_journalled(sound_server, recorder, home):
+    # The press comes as the prelude plays, while the session is still loading (Click, pydantic): it is
+    # held, silences the line, and the session ends at once as interrupted, in the journal.
+    from tests.test_e2e import journal_rows, timeline
+
+    env = sound_server.env | home
+    timeline("stay", env)
+    indexed()
+    launched = time.monotonic()
+    proc = subprocess.Popen([sys.executable, "-m", "companion", "play", "stay"], env=env, cwd=ROOT,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    recorder.wait_until_heard(after=launched)
+    pressed = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    time.sleep(0.5)
+    recorder.stop()
+    assert (proc.returncode, err) == (130, "Stopped.\n"), err
+    heard = [(a, b) for a, b in recorder.segments() if b > launched]
+    assert heard and heard[-1][1] < pressed + 0.3, heard  # silent within a few callbacks of the press
+    (row,) = journal_rows(home)
+    assert (row["sequence"], row["mode"], row["end_reason"]) == ("stay", "play", "interrupted")
+    assert row["played_s"] < 5.0  # the first line at most (the prelude counts as played once begun)
