@@ -124,22 +124,10 @@ def run(prelude: Plan, early) -> int:
 
 
 def session(sequence, cfg, output, prelude_frames: int):
-    """The session after the prelude: cli.common.play_session's steps, on the open device.
-
-    The one call into the session path (re-point it with play_session when that takes an output)."""
-    from ..cli.common import clip_store, warn
+    """The session after the prelude: play's own, on the open device."""
+    from ..cli.common import play_session, warn
     from ..journal import open_or_warn
-    from ..playback.player import Player
-    from ..playback.screen import Keys, Screen
-    from ..playback.session import run as run_session
-    from ..prepare import warm_later
+    from ..playback.screen import Keys
 
-    keys, journal = Keys(), open_or_warn(warn)
-    clips = clip_store(cfg)
-    player = Player(sequence.steps, clips)
-    screen = Screen()
-    screen.caption(f"{sequence.title}")
-    outcome = run_session(player, output, screen=screen, keys=keys, journal=journal, sequence_id=sequence.id,
-                          title=sequence.title, mode="play", warn=warn, prelude_frames=prelude_frames)
-    warm_later(clips, cfg)
-    return outcome
+    return play_session(sequence, cfg, False, "play", Keys(), open_or_warn(warn), output=output,
+                        prelude_frames=prelude_frames)
