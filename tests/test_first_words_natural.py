@@ -12,7 +12,7 @@ import pytest
 from companion.playback import pcm
 from companion.library import resolve
 from companion.pause import first_words
-from companion.pause.first_line import first_spoken_line
+from companion.fast.first_line import first_spoken_line
 from companion.paths import builtin
 from companion.voice import ClipStore, VoiceSettings
 from companion.voice.loudness import loudness_dbfs

@@ -14,7 +14,7 @@ from companion.journal import Journal
 from companion.library import resolve
 from companion.playback.outputs import ClockOutput
 from companion.pause import waits
-from companion.pause.first_line import first_spoken_line, steps
+from companion.fast.first_line import first_spoken_line, steps
 from companion.pause.flow import PauseFlow
 from companion.pause.options import FLAGS, VALUED, PauseOptions, UsageError, parse_args
 from companion.pause.pulse import bpm, parse_count, verdict
@@ -444,7 +444,7 @@ from companion.pause import fast, flow
 from companion.playback import session, outputs, player, screen
 from companion import state, config, paths
 from companion.library import resolve
-from companion.pause.first_line import steps
+from companion.fast.first_line import steps
 from companion.playback.timeline import iter_events
 from tests.fakes import FakeClips
 first = next(iter_events(steps(resolve("stay")), player.Lengths(FakeClips())))

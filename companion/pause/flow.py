@@ -265,7 +265,7 @@ class PauseFlow:
         if self.scripts is not None:
             return self.scripts(name)
         from ..library import builtin_scripts, resolve
-        from .first_line import steps
+        from ..fast.first_line import steps
 
         self._sounding.clear()
         path = resolve(name)
