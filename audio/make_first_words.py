@@ -27,7 +27,7 @@ def main() -> None:
     from companion.library import resolve
     from companion.pause.first_line import first_spoken_line
     from companion.pause.first_words import FIRST
-    from companion.voice import ClipStore, VoiceSettings
+    from companion.voice.clips import ClipStore, VoiceSettings
     from companion.voice.piper_engine import NATURAL
 
     OUT_DIR.mkdir(exist_ok=True)

@@ -39,6 +39,8 @@ def main() -> None:
         sys.exit(130)
     if pausing:
         _pause(args, interrupt)
+    if args[:1] == ["progress"]:
+        _progress(args)  # returns only for Click's way
     if playing:
         _play(args, interrupt)  # returns only for Click's way
     device = None
@@ -106,6 +108,30 @@ def _play(args: list[str], interrupt) -> None:
     early.close()
     if code != -1:
         _exit(code, None)
+
+
+def _progress(args: list[str]) -> None:
+    """`companion progress [--json]` without Click (fast/progress.py); returns only for Click's way."""
+    from .fast.progress import main as progress
+
+    try:
+        code = progress(args[1:])
+    except KeyboardInterrupt:
+        code = 130
+    if code is not None:
+        if code == 1 and _stdout_gone():
+            import os
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the flush at exit must not fail again
+        sys.exit(code)
+
+
+def _stdout_gone() -> bool:
+    try:
+        sys.stdout.flush()
+        return False
+    except (OSError, ValueError):
+        return True
 
 
 def _exit(code: int, portaudio) -> None:

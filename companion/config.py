@@ -24,7 +24,7 @@ from collections import namedtuple
 from pathlib import Path
 
 from .textsafe import visible
-from .voice.clips import VoiceSettings
+from .voice.settings import VoiceSettings
 
 RATE_RANGE = (80, 400)
 MAX_BYTES = 1 << 20  # a real config is a few hundred bytes; more is not a config

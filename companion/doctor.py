@@ -65,7 +65,7 @@ def _help() -> Check:
 def _voices() -> Check:
     from .config import line_of, shown
     from .textsafe import visible
-    from .voice import EngineError
+    from .voice.engine import EngineError
     from .voice.engine import shared_engine
 
     cfg, readable = _config()
@@ -97,7 +97,7 @@ def _voices() -> Check:
 
 
 def _speech() -> Check:
-    from .voice import EngineError, Pyttsx3Engine
+    from .voice.engine import EngineError, Pyttsx3Engine
 
     engine = Pyttsx3Engine()
     with tempfile.TemporaryDirectory() as folder:
@@ -116,7 +116,8 @@ def _natural() -> Check:
     """The natural voice: installed, loads, and speaks (with how long each took)."""
     import time
 
-    from .voice import EngineError, piper_engine
+    from .voice import piper_engine
+    from .voice.engine import EngineError
 
     if not piper_engine.natural_installed():
         return True, "natural voice", 'not installed, so the guide speaks with espeak-ng; to add it: ' \
@@ -230,7 +231,7 @@ def _sounds() -> Check:
 
 def _cache() -> Check:
     from .prepare import count, is_ready, missing
-    from .voice import EngineError
+    from .voice.engine import EngineError
     from .voice.clips import user_store
 
     cfg, readable = _config()

@@ -34,7 +34,7 @@ def recorder(sound_server):
 @pytest.fixture(scope="session")
 def warm_clips(tmp_path_factory):
     """A real clip store (pyttsx3 + espeak-ng) in a private cache, shared by the session."""
-    from companion.voice import ClipStore, VoiceSettings
+    from companion.voice.clips import ClipStore, VoiceSettings
 
     return ClipStore(tmp_path_factory.mktemp("cache") / "clips", VoiceSettings())
 

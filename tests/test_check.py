@@ -190,7 +190,7 @@ def test_visible_keeps_line_breaks_only_when_asked():
 
 
 def test_the_engine_refuses_a_line_longer_than_a_script_may_hold(tmp_path):
-    from companion.voice import EngineError
+    from companion.voice.engine import EngineError
     from companion.voice.engine import Pyttsx3Engine
 
     with pytest.raises(EngineError, match="at most 600"):

@@ -62,7 +62,7 @@ def test_the_index_gives_the_clip_stores_own_keys_in_espeak_ngs_voice(home):
 def test_the_index_gives_the_clip_stores_own_keys_in_the_natural_voice(home):
     from companion.fast.first_words import key, key_prefix
     from companion.paths import cache_dir
-    from companion.voice import ClipStore, VoiceSettings
+    from companion.voice.clips import ClipStore, VoiceSettings
     from companion.voice.piper_engine import NATURAL
 
     clips = ClipStore(cache_dir() / "clips", VoiceSettings())

@@ -14,7 +14,7 @@ from companion.library import resolve
 from companion.pause import first_words
 from companion.fast.first_line import first_spoken_line
 from companion.paths import builtin
-from companion.voice import ClipStore, VoiceSettings
+from companion.voice.clips import ClipStore, VoiceSettings
 from companion.voice.loudness import loudness_dbfs
 from companion.voice.piper_engine import NATURAL, PiperEngine
 

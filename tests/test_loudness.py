@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from companion.playback import pcm
-from companion.voice import ClipStore, VoiceSettings
+from companion.voice.clips import ClipStore, VoiceSettings
 from companion.voice import loudness
 from companion.voice.loudness import CEILING_DBFS, SILENT, TARGET_DBFS, loudness_dbfs, normalize, peak_dbfs
 from companion.voice.piper_engine import NATURAL, PiperEngine

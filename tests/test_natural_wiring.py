@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from companion.playback import pcm
 from companion.cli.app import cli
-from companion.voice import ClipStore, VoiceSettings
+from companion.voice.clips import ClipStore, VoiceSettings
 from companion.voice import clips as clips_module
 from companion.voice import piper_engine
 from companion.voice.engine import ESPEAK_DEFAULTS
@@ -83,7 +83,7 @@ def test_voices_lists_the_natural_voice_first_as_the_guides():
 
 
 def test_a_natural_key_loads_nothing_heavy():
-    code = ("import sys; from pathlib import Path; from companion.voice import ClipStore, VoiceSettings\n"
+    code = ("import sys; from pathlib import Path; from companion.voice.clips import ClipStore, VoiceSettings\n"
             "ClipStore(Path('/nonexistent'), VoiceSettings()).path('guide', 'You are here.')\n"
             "print(sorted(m for m in ('piper', 'onnxruntime', 'pyttsx3') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)

@@ -25,6 +25,7 @@ ARGVS = {
     "daily": [[], ["--leave"], ["--reach"], ["--any"], ["--leave", "--reach"], ["--any", "--reach"],
               ["--leave", "--any"], ["--any", "--any"], ["--text", "--no-rating"], ["--no-rating=1"], ["--other"],
               ["today"]],
+    "progress": [[], ["--json"], ["--json", "--json"], ["--json=1"], ["--jsn"], ["week"]],
 }
 
 
@@ -52,7 +53,7 @@ def by_table(command: str, argv: list[str]):
 
 
 def test_every_session_command_is_in_the_table_and_tested():
-    assert set(COMMANDS) == set(ARGVS) == {"pause", "play", "daily"}
+    assert set(COMMANDS) == set(ARGVS) == {"pause", "play", "daily", "progress"}
 
 
 @pytest.mark.parametrize("command, argv", [(c, a) for c, argvs in ARGVS.items() for a in argvs])

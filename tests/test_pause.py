@@ -490,7 +490,7 @@ def prepared_index(xdg):
     from companion.playback import pcm
     from companion.pause import first_words
     from companion.paths import cache_dir
-    from companion.voice import ClipStore, VoiceSettings
+    from companion.voice.clips import ClipStore, VoiceSettings
 
     clips = ClipStore(cache_dir() / "clips", VoiceSettings())
     for side, name in first_words.FIRST.items():

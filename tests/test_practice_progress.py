@@ -73,3 +73,27 @@ def test_forget_removes_the_kept_figures(home):
     CliRunner().invoke(cli, ["forget", "--all", "--yes"], catch_exceptions=False)
     assert not (home / "cache" / "companion" / "progress.json").exists()
     assert progress()["sessions"] == 0
+
+
+@pytest.mark.parametrize("args", [["progress", "--json"], ["progress"]])
+def test_progress_answers_without_click_and_says_what_clicks_command_says(home, args):
+    import os
+
+    a_practice()
+    program = ("import atexit, sys\n"
+               "atexit.register(lambda: print('CLICK' if 'click' in sys.modules else 'NO CLICK', file=sys.stderr))\n"
+               f"sys.argv = ['companion', *{args!r}]\n"
+               "from companion.__main__ import main\nmain()\n")
+    done = subprocess.run([sys.executable, "-c", program], env=dict(os.environ), capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0 and done.stderr.strip() == "NO CLICK", done.stderr
+    through_click = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert done.stdout == through_click.output
+
+
+def test_progress_with_an_option_the_table_does_not_know_is_clicks_usage_error(home):
+    import os
+
+    done = subprocess.run([sys.executable, "-m", "companion", "progress", "--jsn"], env=dict(os.environ),
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "Did you mean '--json'?" in done.stderr and "Traceback" not in done.stderr

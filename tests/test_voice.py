@@ -47,7 +47,7 @@ def median_f0(samples, rate=22050):
 def test_the_three_roles_sound_different(tmp_path):
     import numpy as np
 
-    from companion.voice import ClipStore, VoiceSettings
+    from companion.voice.clips import ClipStore, VoiceSettings
 
     clips = ClipStore(tmp_path, VoiceSettings())
     f0 = {role: median_f0(np.frombuffer(clips.load(role, "I am here with you, and I am staying."), "<i2").astype(float))
@@ -119,7 +119,7 @@ def config_file(tmp_path, text='background_prepare = false\n[voices]\nguide = "g
 
 
 def test_an_unknown_voice_falls_back_to_the_default_and_the_clip_is_keyed_by_the_default(tmp_path, fresh_voices):
-    from companion.voice import ClipStore, VoiceSettings
+    from companion.voice.clips import ClipStore, VoiceSettings
 
     source = config_file(tmp_path)
     said = []
@@ -133,7 +133,7 @@ def test_an_unknown_voice_falls_back_to_the_default_and_the_clip_is_keyed_by_the
 
 
 def test_the_line_is_said_once_a_process_and_no_store_tries_the_bad_voice_again(tmp_path, fresh_voices):
-    from companion.voice import ClipStore, VoiceSettings
+    from companion.voice.clips import ClipStore, VoiceSettings
 
     settings = VoiceSettings(None, "nope/nope", source=str(config_file(tmp_path)))
     said = []
@@ -145,7 +145,7 @@ def test_the_line_is_said_once_a_process_and_no_store_tries_the_bad_voice_again(
 
 
 def test_a_cached_clip_of_a_chosen_voice_is_played_without_listing_voices(tmp_path, fresh_voices):
-    from companion.voice import ClipStore, VoiceSettings
+    from companion.voice.clips import ClipStore, VoiceSettings
 
     settings = VoiceSettings("gmw/en-gb-x-rp")
     ClipStore(tmp_path, settings).load("guide", "You are here.")
@@ -185,7 +185,7 @@ class FakeEngine:
 
 
 def test_check_voices_finds_every_unknown_voice_before_any_render(tmp_path, fresh_voices):
-    from companion.voice import ClipStore, VoiceSettings
+    from companion.voice.clips import ClipStore, VoiceSettings
 
     engine, said = FakeEngine(ESPEAK_DEFAULTS.values()), []
     clips = ClipStore(tmp_path, VoiceSettings("bad-guide", "gmw/en-us+f3", "bad-b"), engine=engine, warn=said.append)
@@ -195,7 +195,7 @@ def test_check_voices_finds_every_unknown_voice_before_any_render(tmp_path, fres
 
 
 def test_an_unknown_default_is_an_error_not_a_loop(tmp_path, fresh_voices):
-    from companion.voice import ClipStore, VoiceSettings
+    from companion.voice.clips import ClipStore, VoiceSettings
 
     # A's default is the engine's own (the guide's is the natural voice, which speaks anyway).
     said = []

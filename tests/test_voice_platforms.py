@@ -19,7 +19,8 @@ import pyttsx3
 import pytest
 
 from companion.playback import pcm
-from companion.voice import ClipStore, VoiceSettings, audiofile
+from companion.voice import audiofile
+from companion.voice.clips import ClipStore, VoiceSettings
 from companion.voice.clips import _as_player_format
 from companion.voice.engine import Pyttsx3Engine, pick_system_voices
 

@@ -100,7 +100,7 @@ def load_sequence(name: str):
 
 def plan_sequence(sequence, clips, names: dict[str, str] | None = None):
     from ..playback.render import plan
-    from ..voice import EngineError
+    from ..voice.engine import EngineError
 
     try:
         return plan(sequence, clips, names)  # as a session says it (placeholders filled)

@@ -95,7 +95,7 @@ def daily(side: str | None, text_only: bool, no_rating: bool) -> None:
 
 
 @click.command()
-@click.option("--json", "as_json", is_flag=True, help="As JSON.")
+@click_options("progress")
 def progress(as_json: bool) -> None:
     """Daily practice over the weeks: a calendar, streaks, distress before and after.
 

@@ -26,7 +26,7 @@ def voices(show_all: bool) -> None:
     """
     from ..config import line_of, shown
     from ..textsafe import visible
-    from ..voice import EngineError
+    from ..voice.engine import EngineError
     from ..voice.clips import ROLE_NAMES
     from ..voice.engine import known_voice
 
@@ -96,7 +96,7 @@ def prepare(quiet: bool, background: bool) -> None:
 
     from ..paths import private_dir
     from ..prepare import prepare as run_prepare
-    from ..voice import EngineError
+    from ..voice.engine import EngineError
 
     if background and hasattr(os, "nice"):  # Windows: its creation flags already set a low priority
         os.nice(10)

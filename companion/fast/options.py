@@ -1,4 +1,4 @@
-"""The options of the session commands (pause, play, daily), as data.
+"""The options of the commands that answer before Click (pause, play, daily, progress), as data.
 
 One table serves both parsers: Click's decorators are built from it (for
 --help, completion and every other way in), and the fast parser reads it to
@@ -76,6 +76,9 @@ COMMANDS = {
                help="Any daily practice (the default until a pause names your side).", group=SIDES),
         TEXT,
         Option("no_rating", "--no-rating", "flag", help="Skip the 0-10 distress ratings."),
+    ),
+    "progress": (
+        Option("as_json", "--json", "flag", help="As JSON."),
     ),
 }
 

@@ -1,6 +1,3 @@
-"""Voices: speech engines and the cache of rendered clips."""
-
-from .clips import ClipStore, VoiceSettings
-from .engine import EngineError, EngineUnavailable, Pyttsx3Engine, VoiceInfo
-
-__all__ = ["ClipStore", "VoiceSettings", "EngineError", "EngineUnavailable", "Pyttsx3Engine", "VoiceInfo"]
+"""Voices: the speech engines (engine.py: pyttsx3; piper_engine.py: the natural voice), one
+level (loudness.py), the cache of rendered clips (clips.py) and the settings (settings.py).
+No imports here: reading the settings must not load an engine."""

@@ -25,6 +25,7 @@ from . import piper_engine
 from .engine import (ESPEAK_PITCH, EngineError, EngineUnavailable, Pyttsx3Engine, UnknownVoice, estimate_frames,
                      shared_engine)
 from .loudness import TARGET_DBFS
+from .settings import VoiceSettings
 
 FORMAT = 5  # bump when rendering, trimming or the key changes (5: engines per role, one loudness)
 KEEP_SILENCE_FRAMES = pcm.frames_of(0.02)
@@ -37,16 +38,6 @@ except ImportError:  # Python 3.12+ names it _sha2; hashlib everywhere else
         from _sha2 import sha256 as _sha256
     except ImportError:
         from hashlib import sha256 as _sha256
-
-
-class VoiceSettings(namedtuple("VoiceSettings", "guide A B rate_wpm source you", defaults=(None, None, None, 140, None, None))):
-    """Which voice speaks each role (guide, A, B, you: words modelled for the listener), and how fast (immutable); `source`: the
-    config file they were read from, named when one of them turns out to be unknown."""
-
-    __slots__ = ()
-
-    def voice(self, role: str) -> str | None:
-        return getattr(self, role)
 
 
 # Voices found unknown in this process: spoken as the role's default from then on, by every
