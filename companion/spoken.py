@@ -182,7 +182,10 @@ class Spoken:
 
                 config = load()
                 minutes, setting = config.break_minutes, getattr(config, "help", None)
-            except Exception:  # a broken config is said elsewhere; the defaults still speak
+            except Exception as e:  # a broken config is said elsewhere; the defaults still speak
+                from .debug import report
+
+                report(e, "reading the config for a placeholder")
                 minutes, setting = 20, None
             if self.minutes is None:
                 self.minutes = minutes

@@ -11,6 +11,8 @@ import sys
 
 import click
 
+from ..debug import report
+
 from ..fast.options import click_options
 
 from .common import Failure, exit_with, load_config, play_session, session_signals, warn
@@ -83,6 +85,7 @@ def daily(side: str | None, text_only: bool, no_rating: bool) -> None:
             try:
                 journal.add(outcome.session_id, distress_after=after)
             except Exception as e:
+                report(e)
                 warn(f"companion: the journal could not be written ({e}); this rating is not kept.")
                 outcome = outcome._replace(unrecorded=str(e))  # so the exit code says so
     try:

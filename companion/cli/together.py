@@ -10,6 +10,8 @@ import sys
 
 import click
 
+from ..debug import report
+
 from .common import Failure, exit_with, load_config, rate_option, session_signals, voice_option, warn
 
 BEFORE = "{name}, how much distress do you feel right now, from 0 (calm) to 10 (the worst)? Enter to skip: "
@@ -48,8 +50,8 @@ def choose(pairs: dict, journal, keys) -> object:
     try:
         for row in reversed(journal.recent(None, mode="together")):
             last[row["sequence"]] = row["started_at"]
-    except Exception:  # a journal that cannot be read only loses the suggestion
-        pass
+    except Exception as e:  # a journal that cannot be read only loses the suggestion
+        report(e)
     ids = list(pairs)
     suggest = suggested(ids, last)
     click.echo(visible("\n".join(menu_lines(pairs, suggest)), newlines=True))
@@ -208,6 +210,7 @@ def run_together(sequence, name_a, name_b, text_only, no_rating, voice, rate, ke
             try:
                 journal.add(outcome.session_id, partners=partners_text(partners(names, before, after)))
             except Exception as e:
+                report(e)
                 warn(f"companion: the journal could not be written ({e}); these ratings are not kept.")
                 outcome = outcome._replace(unrecorded=str(e))
     for label in ("A", "B"):

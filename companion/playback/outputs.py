@@ -53,6 +53,9 @@ class DeviceOutput:
             self.stream = sd.RawOutputStream(samplerate=pcm.RATE_HZ, channels=1, dtype="int16",
                                              latency=latency_s, callback=self._callback)
         except Exception as e:  # PortAudioError, or ValueError when there is no default device
+            from ..debug import report
+
+            report(e, "opening the sound device")
             reason = str(e).splitlines()[0] if str(e) else e.__class__.__name__
             if "device -1" in reason:  # PortAudio's words for "there is no default output"
                 reason = "no sound card or sound server was found"
@@ -116,8 +119,10 @@ class DeviceOutput:
         try:
             self.stream.abort()
             self.stream.close()
-        except Exception:
-            pass
+        except Exception as e:  # a device already gone: silent is what was wanted
+            from ..debug import report
+
+            report(e, "closing the sound device")
         self.done.set()
         if self.underruns:
             self._report_underruns()

@@ -106,6 +106,9 @@ class Player:
             try:
                 work()
             except BaseException as e:  # surfaced by the session as one line
+                from ..debug import report
+
+                report(e, "a player thread")
                 self.error = e
                 self.stop()
         return run

@@ -217,6 +217,9 @@ class ForPause:
         try:
             return steps(pause_lines(self.agreement))
         except Exception as e:  # the length still holds; only the words are not said
+            from ..debug import report
+
+            report(e)
             self.warn(f"companion: the agreement's words cannot be said ({e}); its {self.minutes} minutes still hold")
             return []
 
@@ -226,7 +229,10 @@ def for_pause(warn) -> ForPause | None:
     file gets one line (`warn`), and the pause goes on as it would without one."""
     try:
         agreement = load()
-    except Exception as e:
+    except Exception as e:  # a damaged agreement is none, said in one line
+        from ..debug import report
+
+        report(e)
         warn(f"companion: {e}")
         return None
     return None if agreement is None else ForPause(agreement, warn)

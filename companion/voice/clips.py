@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import threading
-from collections import namedtuple
 from pathlib import Path
 
 from ..playback import pcm
