@@ -158,7 +158,7 @@ def test_prepare_renders_every_line_it_can_from_the_data_alone(home):
 
 def test_the_first_words_path_does_not_read_the_data(home):
     code = ("import sys\n"
-            "from companion.pause import fast, first_line, first_words\n"
+            "from companion.pause import fast, first_words\nfrom companion.fast import first_line\n"
             "first_words.read('leaving')\n"
             "print(sorted(m for m in sys.modules if m.startswith('companion')))\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ),

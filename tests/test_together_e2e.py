@@ -52,9 +52,15 @@ def test_together_in_a_terminal_names_both_rates_both_and_a_key_ends_a_turn(soun
     after_key = [s for s in heard if pressed < s[0] and s[1] < ended]
     assert len(before_turn) >= 2, heard  # the guide, then A's line in A's voice
     assert len(after_key) >= 2, heard  # the soft bell, then B's line in B's voice (then the guide)
-    guide, a_line, b_line = heard_samples(recorder, before_turn[0]), heard_samples(recorder, before_turn[-2]), \
-        heard_samples(recorder, after_key[1])  # "Hello Sam and Alex.", A's line, B's line (after the soft bell)
-    pitch = {who: median_pitch_hz([line], RATE_HZ) for who, line in (("guide", guide), ("A", a_line), ("B", b_line))}
+    # The guide's three lines: the first sound, the prompt (the last before the turn) and "That is all." (the last);
+    # A's and B's lines are cut by the planned timeline from the second before each (a bell ringing
+    # out, or a short gap, may join or split the segments around them).
+    speech = [e for e in planned["events"] if e["kind"] == "speech"]
+    a_s, b_s = (next(e["seconds"] for e in speech if e["role"] == role) for role in ("A", "B"))
+    guide = [heard_samples(recorder, segment) for segment in (before_turn[0], before_turn[-1], after_key[-1])]
+    a_line = heard_samples(recorder, (before_turn[-1][0] - 1.0 - a_s, before_turn[-1][0] - 1.0))
+    b_line = heard_samples(recorder, (after_key[-1][0] - 1.0 - b_s, after_key[-1][0] - 1.0))
+    pitch = {who: median_pitch_hz(lines, RATE_HZ) for who, lines in (("guide", guide), ("A", [a_line]), ("B", [b_line]))}
     for one, other in (("A", "B"), ("A", "guide"), ("B", "guide")):  # three voices, told apart by their pitch
         assert max(pitch[one], pitch[other]) / min(pitch[one], pitch[other]) > 1.15, pitch
     turn_s = next(e["seconds"] for e in planned["events"] if e["kind"] == "turn")
