@@ -46,9 +46,9 @@ def main() -> None:
     device = None
     try:
         try:
-            if args[:1] == ["daily"] and not {"-h", "--help", "--text"} & set(args):
-                # The device opens, and the session's modules load, while the rating is asked:
-                # the first word after Enter waits for neither (see fast/early.py).
+            if args[:1] in (["daily"], ["together"]) and not {"-h", "--help", "--text", "--agreement"} & set(args):
+                # The device opens, and the session's modules load, while the ratings (and together's
+                # names) are asked: the first word after Enter waits for neither (see fast/early.py).
                 from .fast.early import open_soon
 
                 device = open_soon()

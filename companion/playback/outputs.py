@@ -223,7 +223,7 @@ def open_output(text_only: bool, warn: Callable[[str], None]):
     if not text_only:
         from ..fast.early import take
 
-        early = take()  # `daily` opened it while the rating was asked
+        early = take()  # `daily` or `together` opened it while the ratings were asked
         if early is not None:
             return early
         try:
