@@ -8,7 +8,6 @@ a byte at a time, as on POSIX, so nothing after a key is read ahead.
 
 from __future__ import annotations
 
-import os
 import time
 
 from .screen import KeysBase
@@ -77,11 +76,7 @@ class WindowsKeys(KeysBase):
     def _pipe_key(self) -> str | None:
         if self.pipe and not _waiting(self.fd):
             return None
-        data = os.read(self.fd, 1)
-        if not data:  # end of input: no more keys, stop polling
-            self.active = False
-            return None
-        return data.decode("latin-1")
+        return self._byte_key()
 
 
 def _waiting(fd: int) -> bool:

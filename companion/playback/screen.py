@@ -176,6 +176,14 @@ class KeysBase:
             self.fd, self.tty, self.pipe, self.active = -1, False, False, False
         self._depth = 0
 
+    def _byte_key(self) -> str | None:
+        """The next byte as a key (one is waiting); None at the end of input, which stops the polling."""
+        data = os.read(self.fd, 1)
+        if not data:
+            self.active = False
+            return None
+        return data.decode("latin-1")
+
     def _line_from_pipe(self, prompt: str) -> str:
         """A byte at a time, so no key after the line is read ahead; echoed as a terminal would."""
         sys.stdout.write(prompt)
@@ -267,8 +275,4 @@ class PosixKeys(KeysBase):
         ready, _, _ = select.select([self.fd], [], [], timeout_s)
         if not ready:
             return None
-        data = os.read(self.fd, 1)
-        if not data:  # end of input: no more keys, stop polling
-            self.active = False
-            return None
-        return data.decode("latin-1")
+        return self._byte_key()
