@@ -69,8 +69,6 @@ def _run(options, early: EarlyOutput) -> int:
             if early.output is not None:
                 early.output.play_prelude(samples)
                 prelude = samples
-                if interrupt.pressed.is_set():  # pressed while the device opened: its silence found none
-                    early.silence()
     from ..playback.screen import Keys, Screen
 
     screen, keys = Screen(), Keys()
