@@ -119,19 +119,7 @@ def _progress(args: list[str]) -> None:
     except KeyboardInterrupt:
         code = 130
     if code is not None:
-        if code == 1 and _stdout_gone():
-            import os
-
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the flush at exit must not fail again
         sys.exit(code)
-
-
-def _stdout_gone() -> bool:
-    try:
-        sys.stdout.flush()
-        return False
-    except (OSError, ValueError):
-        return True
 
 
 def _exit(code: int, portaudio) -> None:

@@ -30,7 +30,10 @@ def main(argv: list[str]) -> int | None:
     try:
         print(text)
         sys.stdout.flush()
-    except BrokenPipeError:  # the reader has gone (`| head`): nothing more can be said
+    except BrokenPipeError:  # the reader has gone (`| head`): nothing more can be said,
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # and the flush at exit must not fail again
         return 1
     return 0
 
