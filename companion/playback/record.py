@@ -118,4 +118,3 @@ class Record:
                 self.journal.close()
             except Exception as e:
                 report(e)
-                pass
