@@ -81,8 +81,6 @@ class KeepTime(Plain):
     def act(self, key, live):
         if key is None:
             return None
-        if key.lower() in self.moments:
-            return self.moments[key.lower()]
         if key in ("r", "R") and self.ready:
             if time.monotonic() < self._armed_until:
                 self._armed_until = 0.0
