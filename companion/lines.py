@@ -37,6 +37,10 @@ KEYS = {
     "pause.pulse.instructions": (4, (), "guide"),
     "pause.pulse.flooded": (0, ("bpm", "minutes"), "guide"),
     "pause.pulse.calm": (0, ("bpm", "minutes"), "guide"),
+    # Together: "I'm flooded" pauses the sequence with this line; after the inline break, the one
+    # who took it is welcomed back (together/session.py).
+    "together.grounding": (LINE, (), "guide"),
+    "together.coming_back": (LINE, ("name",), "guide"),
     # The break agreement, said back once typed and before a pause's break (together/agreement.py).
     "agreement.agreed": (LINE, (), "guide"),
     "agreement.word": (LINE, ("word",), "guide"),

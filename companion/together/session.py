@@ -20,6 +20,7 @@ pause of your own sets it to "flooded" ("break > flooded" after a break).
 from __future__ import annotations
 
 from ..debug import report
+from ..lines import raw, said
 from ..playback import pcm
 from ..playback.policies import Plain
 from ..playback.screen import clock
@@ -27,13 +28,10 @@ from ..playback.screen import clock
 CUE_NOTE = "about {s} seconds left"
 WRAP_NOTE = "finish your sentence · space: done · m: more"
 TURN_NOTE = "{left} left · space or Enter: done · m: more · x: I'm flooded"
-GROUNDING = ("Let's stop here for a moment. Feet on the floor. Breathe out slowly. "
-             "Nobody has to say anything now.")
 FLOODED_WHO = "Which of you is flooded? a: {A} · b: {B}"
 FLOODED_OFFER = ("{name}: Enter to go on when you are both ready · t: a break of {minutes:g} minutes now, "
                  "then back here (1-6: 10 to 60 minutes) · p: stop here, for a guided pause of your own")
 OFFER_HINT = "Enter: go on · t: a break, then back · p: stop"
-COMING_BACK = "{name}, welcome back. One slow breath out, both of you. We'll go on where we stopped."
 BREAK_KEYS = {"t": None, "T": None, **{str(n): 10 * n for n in range(1, 7)}}  # None: the default length
 POLL_S = 0.05
 
@@ -108,8 +106,9 @@ class Partners(Plain):
         cursor, screen, keys = live.cursor, live.screen, live.keys
         was_paused = cursor.paused
         _set_paused(cursor, True)
-        screen.caption(GROUNDING)
-        _say(live, GROUNDING)
+        grounding = raw("together.grounding")
+        screen.caption(grounding)
+        _say(live, grounding)
         screen.caption(FLOODED_WHO.format(A=self.names.get("A", "A"), B=self.names.get("B", "B")))
         who = None
         while who is None:
@@ -165,7 +164,7 @@ class Partners(Plain):
         record.moment("break")
         output.attach(cursor)  # the sequence's cursor again, still paused where it was
         output.start()
-        line = COMING_BACK.format(name=self.names.get(who, who))
+        (line,) = said("together.coming_back", name=self.names.get(who, who))
         live.screen.caption(line)
         _say(live, line)
         return "completed"
@@ -207,3 +206,11 @@ def _say(live, text: str) -> None:
             time.sleep(POLL_S)
     finally:
         output.attach(session_cursor)
+
+
+def __getattr__(name: str):
+    """GROUNDING and COMING_BACK (a template: {name}): data (scripts/_spoken.toml), read when asked for."""
+    key = {"GROUNDING": "together.grounding", "COMING_BACK": "together.coming_back"}.get(name)
+    if key is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return raw(key)
