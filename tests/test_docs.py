@@ -15,6 +15,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 DOCS = sorted((ROOT / "docs").glob("*.md"))
+FOLDER_READMES = [ROOT / "bench" / "README.md", ROOT / "audio" / "README.md"]
 MAX_README_LINES = 300
 
 LINK = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)\)")  # [text](target), not images
@@ -57,7 +58,7 @@ def test_the_docs_exist_and_the_readme_links_each():
     assert named <= linked, f"README.md does not link {sorted(named - linked)}"
 
 
-@pytest.mark.parametrize("page", [README, *DOCS], ids=lambda p: str(p.relative_to(ROOT)))
+@pytest.mark.parametrize("page", [README, *DOCS, *FOLDER_READMES], ids=lambda p: str(p.relative_to(ROOT)))
 def test_every_relative_link_resolves_to_a_file_in_the_repository(page):
     broken = []
     for target in filter(relative, links(page)):
