@@ -51,6 +51,13 @@ def test_the_readme_is_short_enough_to_read():
     assert len(lines) <= MAX_README_LINES, f"README.md has {len(lines)} lines; move detail to docs/"
 
 
+def test_the_readme_s_first_screen_speaks_to_a_person_not_of_internals():
+    first_screen = "\n".join(README.read_text(encoding="utf-8").splitlines()[:50]).lower()
+    internals = [word for word in ("msvcrt", "aiff", "pyttsx3", "portaudio", "onnxruntime", "sqlite", "pydantic")
+                 if word in first_screen]
+    assert not internals, f"README.md's first screen names {internals}; that belongs in docs/"
+
+
 def test_the_docs_exist_and_the_readme_links_each():
     named = {"design.md", "voices.md", "scripts.md", "journal.md", "platforms.md", "testing.md"}
     assert named <= {p.name for p in DOCS}
