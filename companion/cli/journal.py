@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 
 import click
@@ -56,7 +57,9 @@ def export(file: Path, as_csv: bool, force: bool) -> None:
     except JournalError as e:
         raise Failure(str(e), 1) from None
     if (file.exists() or file.is_symlink()) and not force:
-        if not click.confirm(f"{file} exists; overwrite it?", default=False):
+        if not all(stream is not None and stream.isatty() for stream in (sys.stdin, sys.stderr)):
+            raise Failure(f"{file} exists; add --force to overwrite it, or choose another name", 1)  # nobody to ask
+        if not click.confirm(f"{file} exists; overwrite it?", default=False, err=True):
             raise Failure(f"{file} was left as it was; choose another name, or add --force", 1)
     as_csv = as_csv or _as_csv(file)
     temporary = file.with_name(f".{file.name}.{os.getpid()}.tmp")
