@@ -20,10 +20,11 @@ def _as_csv(path: Path) -> bool:
 
 
 @click.command("export")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path), required=False)
 @click.option("--csv", "as_csv", is_flag=True, help="As CSV (also when FILE ends in .csv); JSON otherwise.")
 @click.option("--force", is_flag=True, help="Overwrite FILE without asking.")
-def export(file: Path, as_csv: bool, force: bool) -> None:
+@click.option("--schema", is_flag=True, help="Print the JSON Schema of an export (a list of sessions), and write nothing.")
+def export(file: Path | None, as_csv: bool, force: bool, schema: bool) -> None:
     """Write every session to FILE, as `companion log --json` shows it.
 
     \b
@@ -35,7 +36,15 @@ def export(file: Path, as_csv: bool, force: bool) -> None:
     \b
         companion export journal.json
         companion export --csv journal.csv
+        companion export --schema
     """
+    if schema:
+        from ..journal.transfer import schema as export_schema
+
+        click.echo(json.dumps(export_schema(), indent=1, ensure_ascii=False))
+        return
+    if file is None:
+        raise click.UsageError("Missing argument 'FILE'.")
     from .practice import _read
     from ..journal import COLUMNS, Journal, JournalError, default_path
 
@@ -106,7 +115,8 @@ def import_(file: Path) -> None:
     """
     import csv
 
-    from ..journal import Journal, JournalError, check_session
+    from ..journal import Journal, JournalError
+    from ..journal.transfer import check_session
 
     try:
         text = file.read_text(encoding="utf-8-sig")
@@ -124,6 +134,8 @@ def import_(file: Path) -> None:
                 raise ValueError("expected a JSON array of sessions, as `companion export` writes")
     except (ValueError, csv.Error) as e:
         raise Failure(f"{file}: {str(e).splitlines()[0][:200]}; nothing was imported", 1) from None
+    except RecursionError:  # arrays nested thousands deep: no export holds more than two levels
+        raise Failure(f"{file}: values nested too deeply for an export; nothing was imported", 1) from None
     sessions = []
     for n, raw in enumerate(rows, 1):
         try:
