@@ -164,3 +164,224 @@ def test_random_json_into_import_is_never_a_traceback(home, document, as_text):
     assert result.exit_code in (0, 1), result.output
     assert result.output.count("\n") == 1 and "Traceback" not in result.output
     assert all(c in string.printable or ord(c) > 0x9f for c in result.output)
+
+
+# -- config.toml -------------------------------------------------------------------------------
+from companion.config import ConfigError, load  # noqa: E402
+
+
+@pytest.mark.parametrize("text, said", [
+    ("rate = 9\n", ":1: rate = 9; expected a whole number of words a minute from 80 to 400"),
+    ('\n\nrate = "fast"\n', ":3: rate = 'fast'; expected a whole number of words a minute"),
+    ("rate = true\n", ":1: rate = True; expected a whole number"),
+    ("colour = 1\n", ":1: unknown setting 'colour'; expected rate, background_prepare, help, day_ends"),
+    ("voices = 3\n", ":1: voices = 3; expected a [voices] table"),
+    ('[voices]\nguide = "  "\n', ":2: voices.guide = '  '; expected a voice id in quotes"),
+    ('[voices]\nC = "x"\n', ":2: unknown voice role 'C'; expected guide, A, B or you"),
+    ("[pause]\nminutes = 0\n", ":2: pause.minutes = 0; expected a number of minutes from 1 to 180"),
+    ("[pause]\nminutes = nan\n", ":2: pause.minutes = nan; expected a number of minutes from 1 to 180"),
+    ("[pause]\nflooded_bpm = 100.5\n", ":2: pause.flooded_bpm = 100.5; expected a whole number of beats"),
+    ("[pause]\nbreak = 20\n", ":2: unknown setting 'pause.break'; expected flooded_bpm or minutes"),
+    ('day_ends = "4am"\n', ":1: day_ends = '4am'; expected a time of day \"HH:MM\""),
+    ('show_streaks = "no"\n', ":1: show_streaks = 'no'; expected true or false"),
+    ("background_prepare = 0\n", ":1: background_prepare = 0; expected true or false"),
+    ('help = "' + "x" * 201 + '"\n', ":1: help = 'xxxxxxxx"),
+    ("rate = 9\ncolour = 1\n", ":2: unknown setting 'colour'"),  # an unknown key is said first
+])
+def test_each_bad_setting_is_one_line_naming_the_line_the_key_and_what_was_expected(tmp_path, text, said):
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}{said}") and "\n" not in message, message
+    assert "validation error" not in message and "pydantic" not in message
+
+
+def test_every_setting_read():
+    from companion.config_model import ConfigFile
+
+    assert set(ConfigFile.model_fields) == {"help", "background_prepare", "rate", "voices", "pause", "day_ends",
+                                            "show_streaks"}
+    assert all(field.description for field in ConfigFile.model_fields.values())
+
+
+def test_a_full_config_gives_its_settings(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('rate = 180\nbackground_prepare = false\nday_ends = "03:30"\nshow_streaks = false\n'
+                    'help = "Call 116 123"\n[voices]\nguide = "g"\nA = "a"\nB = "b"\nyou = "y"\n'
+                    "[pause]\nflooded_bpm = 80\nminutes = 25.5\n")
+    cfg = load(path)
+    assert cfg.voices == ("g", "a", "b", 180, str(path), "y")
+    assert (cfg.flooded_bpm, cfg.break_minutes, cfg.background_prepare, cfg.day_ends_min, cfg.show_streaks,
+            cfg.help) == (80, 25.5, False, 210, False, "Call 116 123")
+
+
+toml_keys = st.sampled_from(["rate", "help", "voices", "pause", "day_ends", "show_streaks", "background_prepare",
+                             "guide", "minutes", "flooded_bpm", "x"])
+toml_values = st.recursive(st.booleans() | st.integers() | st.floats() | st.text(max_size=12),
+                           lambda inner: st.lists(inner, max_size=3) | st.dictionaries(toml_keys, inner, max_size=3),
+                           max_leaves=6)
+
+
+def toml_text(data: dict) -> str:
+    """`data` as TOML (inline tables), or as near as the values allow."""
+    def value(v):
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, float):
+            return {"nan": "nan", "inf": "inf", "-inf": "-inf"}.get(repr(v), repr(v))
+        if isinstance(v, str):
+            return json.dumps(v)
+        if isinstance(v, list):
+            return "[" + ", ".join(value(x) for x in v) + "]"
+        if isinstance(v, dict):
+            return "{" + ", ".join(f"{json.dumps(k)} = {value(x)}" for k, x in v.items()) + "}"
+        return str(v)
+
+    return "".join(f"{json.dumps(k)} = {value(v)}\n" for k, v in data.items())
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.dictionaries(toml_keys, toml_values, max_size=4))
+def test_random_toml_is_settings_or_one_line(tmp_path_factory, data):
+    path = tmp_path_factory.mktemp("cfg") / "config.toml"
+    path.write_text(toml_text(data))
+    try:
+        cfg = load(path)
+    except ConfigError as e:
+        assert str(e).startswith(str(path)) and "\n" not in str(e) and len(str(e)) < 400 + len(str(path)), str(e)
+    else:
+        assert 80 <= cfg.voices.rate_wpm <= 400 and 1 <= cfg.break_minutes <= 180
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from(list('[]{}="\'\n =.,#abcrate0123456789truefalse\\u\x00\x1b')),
+                    max_size=60))
+def test_random_text_as_config_is_settings_or_one_line(tmp_path_factory, text):
+    path = tmp_path_factory.mktemp("cfg") / "config.toml"
+    path.write_text(text)
+    try:
+        load(path)
+    except ConfigError as e:
+        assert "\n" not in str(e) and "\x1b" not in str(e)
+
+
+# -- the user's config, checked once a change -----------------------------------------------------
+def modules_after(code: str, env: dict) -> list[str]:
+    import subprocess
+    import sys
+
+    probe = f"import sys\n{code}\nprint(sorted(m for m in ('pydantic', 'tomllib', 'companion.config_model') " \
+            "if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip().splitlines()
+
+
+def test_the_users_config_is_checked_once_then_read_without_pydantic(home):
+    import os
+    import stat
+
+    path = home / "config" / "companion" / "config.toml"
+    path.parent.mkdir(parents=True)
+    path.write_text("rate = 180\n")
+    env = dict(os.environ)
+    read = "from companion.config import load; print(load().voices.rate_wpm)"
+    assert modules_after(read, env) == ["180", "['companion.config_model', 'pydantic', 'tomllib']"]  # checked
+    assert modules_after(read, env) == ["180", "[]"]  # kept: no pydantic, no TOML parser
+    kept = home / "cache" / "companion" / "config-checked.json"
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    mtime = path.stat().st_mtime_ns
+    path.write_text("rate = 190\n")  # the same size, and (on a coarse clock) perhaps the same time
+    os.utime(path, ns=(mtime, mtime))
+    assert modules_after(read, env)[0] == "190"
+
+
+def test_a_bad_config_is_said_the_same_from_the_kept_answer(home):
+    import os
+
+    path = home / "config" / "companion" / "config.toml"
+    path.parent.mkdir(parents=True)
+    path.write_text("\nrate = 9\n")
+    said = ("from companion.config import load, ConfigError\n"
+            "try: load()\nexcept ConfigError as e: print(e)")
+    first = modules_after(said, dict(os.environ))
+    again = modules_after(said, dict(os.environ))
+    assert first[0] == again[0] == f"{path}:2: rate = 9; expected a whole number of words a minute from 80 to 400"
+    assert again[1] == "[]"
+
+
+def test_a_damaged_kept_answer_is_checked_again(home):
+    path = home / "config" / "companion" / "config.toml"
+    path.parent.mkdir(parents=True)
+    path.write_text("rate = 180\n")
+    assert load().voices.rate_wpm == 180
+    kept = home / "cache" / "companion" / "config-checked.json"
+    whole = json.loads(kept.read_text())
+    for damage in ("{", "[]", '{"path": 1}', json.dumps(dict(whole, answer={"settings": 5})),
+                   json.dumps(dict(whole, answer={"settings": {"rate": 180}})), json.dumps(dict(whole, answer=[]))):
+        kept.write_text(damage)
+        assert load().voices.rate_wpm == 180
+
+
+def test_progress_with_a_config_imports_no_pydantic(home):
+    import os
+
+    path = home / "config" / "companion" / "config.toml"
+    path.parent.mkdir(parents=True)
+    path.write_text('day_ends = "03:00"\n')
+    load()  # checked once, as the first command after an edit does
+    code = "from companion.fast.progress import main\nmain(['--json'])"
+    found = modules_after(code, dict(os.environ))
+    assert found[-1] == "[]" and json.loads("\n".join(found[:-1])) is not None
+
+
+# -- a script's front matter ---------------------------------------------------------------------
+from companion.script.parse import FRONT_KEYS, check as check_script, parse as parse_script  # noqa: E402
+from companion.script.errors import ScriptErrors  # noqa: E402
+from companion.script.model import FrontMatter  # noqa: E402
+
+
+@pytest.mark.parametrize("front, where, said", [
+    ('title = "T"\nfor = "everyone"\n', "3:1", "found for = 'everyone'; expected for to be one of \"leaving\""),
+    ('title = "T"\nmoment = 3\n', "3:1", "found moment = 3; expected moment to be one of \"conflict\""),
+    ('title = "T"\nminutes = true\n', "3:1", "found minutes = True; expected minutes to be a number of minutes"),
+    ('title = "T"\nminutes = 1000\n', "3:1", "found minutes = 1000; expected minutes to be a number"),
+    ('title = "T"\nminutes = nan\n', "3:1", "found minutes = nan; expected minutes to be a number"),
+    ('title = "T"\nsummary = 5\n', "3:1", "found summary = 5; expected summary to be a string in quotes"),
+    ('title = "  "\n', "2:1", "found title = '  '; expected title to be a non-empty string in quotes"),
+    ('title = "T\\u001b[2J"\n', "2:1", "found a control character U+001B in the title; expected the title as"),
+    ('title = "T"\nfor_ = "pair"\n', "3:1", "found unknown key 'for_'; expected one of for, minutes, moment"),
+    ('for = "pair"\n', "1:1", "found no title in the front matter"),
+])
+def test_each_bad_front_matter_value_is_one_located_line(front, where, said):
+    with pytest.raises(ScriptErrors) as caught:
+        parse_script("+++\n" + front + "+++\nHi.\n", source="mine.txt", sounds=frozenset())
+    message = str(caught.value)
+    assert message.startswith(f"mine.txt:{where}: {said}") and "\n" not in message, message
+
+
+def test_every_bad_key_is_said_once():
+    checked = check_script('+++\ntitle = 5\nfor = "x"\nmoment = "y"\nextra = 1\n+++\nHi.\n', sounds=frozenset())
+    assert [(e.line, e.found.split(" ")[0]) for e in checked.errors] == \
+        [(2, "title"), (3, "for"), (4, "moment"), (5, "unknown")]
+
+
+def test_the_front_matter_is_the_sequences_own_fields():
+    from companion.script.model import Sequence
+
+    assert set(FrontMatter.model_fields) < set(Sequence.model_fields)
+    assert FRONT_KEYS == {"title", "for", "moment", "summary", "minutes"}
+    assert all(field.description for field in FrontMatter.model_fields.values())
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.dictionaries(st.sampled_from(["title", "for", "moment", "summary", "minutes", "x"]), toml_values,
+                            max_size=4))
+def test_random_front_matter_is_a_sequence_or_located_lines(data):
+    checked = check_script("+++\n" + toml_text(data) + "+++\nHi.\n", source="f.txt", sounds=frozenset())
+    if checked.sequence is None:
+        assert checked.errors and all("\n" not in str(e) and str(e).startswith("f.txt:") for e in checked.errors)
+    else:
+        assert checked.sequence.title.strip() and checked.sequence.for_ in ("leaving", "reaching", "both", "pair")
