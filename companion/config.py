@@ -63,9 +63,8 @@ def default_path() -> Path:
 
 def load(path: Path | None = None) -> Config:
     """The settings in `path` (default: the user's), or the defaults if absent; ConfigError if the
-    file is wrong. The model (config_model.ConfigFile) checks the file. The user's own file is
-    checked once a change and the answer kept in the cache, so the pause and `progress` read their
-    settings without importing pydantic and tomllib (about 60 ms here; `--version` takes 30)."""
+    file is wrong. The model (config_model.ConfigFile) checks the file; the user's own, once a
+    change (checked.py): the pause and `progress` read it without pydantic or tomllib."""
     own = path is None
     path = path or default_path()
     try:
@@ -82,14 +81,18 @@ def load(path: Path | None = None) -> Config:
         text = path.read_text(encoding="utf-8-sig")  # -sig: an editor may have saved a byte-order mark
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(f"{path}: cannot read it ({e}); fix or delete the file") from None
-    kept = _recall(path, text) if own else None
-    if kept is not None:
-        try:
-            return _answered(path, kept)
-        except ConfigError:
-            raise
-        except (KeyError, TypeError, ValueError, AttributeError):
-            pass  # a kept answer damaged: checked again
+    key, code = {"path": str(path), "text": text}, ("config.py", "config_model.py")
+    if own:
+        from . import checked
+
+        kept = checked.recall("config", key, code)
+        if kept is not None:
+            try:
+                return _answered(path, kept)
+            except ConfigError:
+                raise
+            except (KeyError, TypeError, ValueError, AttributeError):
+                pass  # a kept answer damaged: checked again
     from .config_model import check
 
     try:
@@ -97,7 +100,7 @@ def load(path: Path | None = None) -> Config:
     except ConfigError as e:
         answer = {"error": str(e)}
     if own:
-        _keep(path, text, answer)
+        checked.keep("config", key, code, answer)
     return _answered(path, answer)
 
 
@@ -114,45 +117,6 @@ def _settings(path: Path, values: dict) -> Config:
     return Config(VoiceSettings(voices["guide"], voices["A"], voices["B"], values["rate"], str(path), voices["you"]),
                   path, pause["flooded_bpm"], pause["minutes"], values["background_prepare"],
                   int(hours) * 60 + int(minutes), values["show_streaks"], values["help"])
-
-
-# -- the last check's answer, kept until the file (or the code that checks it) changes ---------------
-CHECKED = "config-checked.json"  # in the cache folder: the file's path and text, the code's stamp, the answer
-
-
-def _rules() -> list:
-    """A stamp of the code that checks the file: after an upgrade it is checked again."""
-    here = os.path.dirname(__file__)
-    return [[info.st_mtime_ns, info.st_size] for info in
-            (os.stat(os.path.join(here, name)) for name in ("config.py", "config_model.py"))]
-
-
-def _recall(path: Path, text: str) -> dict | None:
-    import json
-
-    from .paths import user_dir
-
-    try:
-        with open(os.path.join(user_dir("cache"), CHECKED), encoding="utf-8") as f:
-            kept = json.load(f)
-        if kept["path"] == str(path) and kept["text"] == text and kept["rules"] == _rules():
-            return kept["answer"]
-    except (OSError, ValueError, KeyError, TypeError):
-        pass  # none yet, or unreadable: checked again
-    return None
-
-
-def _keep(path: Path, text: str, answer: dict) -> None:
-    import json
-
-    from .paths import cache_dir, private_dir, write_private
-
-    try:
-        private_dir(cache_dir())
-        write_private(cache_dir() / CHECKED, json.dumps({"path": str(path), "text": text, "rules": _rules(),
-                                                         "answer": answer}, ensure_ascii=False))
-    except OSError:
-        pass  # a cache that cannot be written: checked again next time
 
 
 def line_of(path: Path | str, key: str) -> int:

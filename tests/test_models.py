@@ -290,7 +290,7 @@ def test_the_users_config_is_checked_once_then_read_without_pydantic(home):
     read = "from companion.config import load; print(load().voices.rate_wpm)"
     assert modules_after(read, env) == ["180", "['companion.config_model', 'pydantic', 'tomllib']"]  # checked
     assert modules_after(read, env) == ["180", "[]"]  # kept: no pydantic, no TOML parser
-    kept = home / "cache" / "companion" / "config-checked.json"
+    kept = home / "cache" / "companion" / "checked-config.json"
     assert stat.S_IMODE(kept.stat().st_mode) == 0o600
     mtime = path.stat().st_mtime_ns
     path.write_text("rate = 190\n")  # the same size, and (on a coarse clock) perhaps the same time
@@ -317,7 +317,7 @@ def test_a_damaged_kept_answer_is_checked_again(home):
     path.parent.mkdir(parents=True)
     path.write_text("rate = 180\n")
     assert load().voices.rate_wpm == 180
-    kept = home / "cache" / "companion" / "config-checked.json"
+    kept = home / "cache" / "companion" / "checked-config.json"
     whole = json.loads(kept.read_text())
     for damage in ("{", "[]", '{"path": 1}', json.dumps(dict(whole, answer={"settings": 5})),
                    json.dumps(dict(whole, answer={"settings": {"rate": 180}})), json.dumps(dict(whole, answer=[]))):
@@ -385,3 +385,89 @@ def test_random_front_matter_is_a_sequence_or_located_lines(data):
         assert checked.errors and all("\n" not in str(e) and str(e).startswith("f.txt:") for e in checked.errors)
     else:
         assert checked.sequence.title.strip() and checked.sequence.for_ in ("leaving", "reaching", "both", "pair")
+
+
+# -- the break agreement ---------------------------------------------------------------------------
+from companion.together import agreement as kept_agreement  # noqa: E402
+from companion.together.agreement import Agreement, AgreementError  # noqa: E402
+
+AGREED = {"version": 1, "made": "2026-11-30", "names": {"A": "Sam", "B": "Alex"}, "word": "Anchor", "minutes": 30,
+          "places": {"A": "the park", "B": "the kitchen"}, "sentences": {"A": "I'm flooded", "B": "I need air"},
+          "way_back": "We sit quietly first"}
+
+
+def kept_file(home, data) -> "Path":  # noqa: F821
+    path = kept_agreement.path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(data if isinstance(data, str) else json.dumps(data))
+    return path
+
+
+@pytest.mark.parametrize("change, said", [
+    ({"word": "  "}, "the signal word is empty; type a few words"),
+    ({"minutes": 500}, "500 minutes is outside 5 to 180"),
+    ({"minutes": [30]}, "the break's length is not a whole number of minutes"),
+    ({"places": {"A": "the park"}}, "it lacks 'places.B'"),
+    ({"places": "the park"}, "it is not an agreement"),
+    ({"sentences": {"A": "x" * 161, "B": "y"}}, "Sam's sentence is longer than 160 characters"),
+    ({"places": {"A": "a", "B": "the \x1b[2Jkitchen"}}, "where Alex goes holds a control character"),
+    ({"names": {"A": "Sam", "B": "sam"}}, "the two names are the same"),
+    ({"names": ["Sam", "Alex"]}, "it is not an agreement"),
+    ({"way_back": None}, "the way back is empty"),
+])
+def test_each_damaged_agreement_is_one_line_naming_the_file_and_what(home, change, said):
+    path = kept_file(home, AGREED | change)
+    with pytest.raises(AgreementError) as caught:
+        kept_agreement.load()
+    message = str(caught.value)
+    assert message.startswith(f"the kept agreement {path} is damaged ({said}") and "\n" not in message, message
+    assert "\x1b" not in message and "validation error" not in message
+
+
+def test_a_missing_field_is_named():
+    with pytest.raises(AgreementError, match=r"^it lacks 'way_back'$"):
+        Agreement.from_dict({k: v for k, v in AGREED.items() if k != "way_back"})
+
+
+def test_a_hand_edited_agreement_is_cleaned_as_a_typed_one(home):
+    kept_file(home, AGREED | {"word": "  Anchor  ", "minutes": "45 min", "colour": "red"})
+    found = kept_agreement.load()
+    assert (found.word, found.minutes) == ("Anchor", 45)
+    assert kept_agreement.load() == found  # not as kept: checked each time, the same answer
+
+
+def test_a_pause_reads_a_kept_agreement_without_pydantic(home):
+    import os
+
+    kept_agreement.save(Agreement(AGREED["names"], made=AGREED["made"], word="Anchor", minutes=30,
+                                  place_A="the park", place_B="the kitchen", sentence_A="I'm flooded",
+                                  sentence_B="I need air", way_back="We sit quietly first"))
+    probe = "from companion.together.agreement import for_pause\nprint(for_pause(print).minutes)"
+    assert modules_after(probe, dict(os.environ)) == ["30", "[]"]  # as saved: known to the model already
+    kept_file(home, AGREED | {"minutes": 45})  # changed by hand: checked again, once
+    assert modules_after(probe, dict(os.environ)) == ["45", "['pydantic']"]
+    assert modules_after(probe, dict(os.environ)) == ["45", "[]"]
+    cache = (home / "cache" / "companion" / "checked-agreement.json").read_text()
+    assert "Anchor" not in cache and "kitchen" not in cache  # the words are kept in one place only
+
+
+def test_a_damaged_agreement_is_said_the_same_from_the_kept_answer(home):
+    import os
+
+    kept_file(home, AGREED | {"minutes": 2})
+    probe = ("from companion.together.agreement import load, AgreementError\n"
+             "try: load()\nexcept AgreementError as e: print(e)")
+    first, again = modules_after(probe, dict(os.environ)), modules_after(probe, dict(os.environ))
+    assert first[0] == again[0] and "2 minutes is outside 5 to 180" in again[0] and again[1] == "[]"
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(changes=st.dictionaries(st.sampled_from(list(AGREED) + ["x"]), json_values, max_size=3))
+def test_random_agreement_files_are_an_agreement_or_one_line(home, changes):
+    kept_file(home, AGREED | changes)
+    try:
+        found = kept_agreement.load()
+    except AgreementError as e:
+        assert "\n" not in str(e) and str(e).startswith("the kept agreement "), str(e)
+    else:
+        assert 5 <= found.minutes <= 180 and found.word.strip()
