@@ -26,7 +26,6 @@ from pathlib import Path
 from .textsafe import visible
 from .voice.settings import VoiceSettings
 
-RATE_RANGE = (80, 400)
 MAX_BYTES = 1 << 20  # a real config is a few hundred bytes; more is not a config
 SHOWN_CHARS = 60  # of a value echoed in an error line
 
@@ -93,12 +92,13 @@ def load(path: Path | None = None) -> Config:
                 raise
             except (KeyError, TypeError, ValueError, AttributeError):
                 pass  # a kept answer damaged: checked again
-    from .config_model import check
+    from .config_model import Problem, check
 
     try:
-        answer = {"settings": check(path, text)}
-    except ConfigError as e:
-        answer = {"error": str(e)}
+        answer = {"settings": check(text)}
+    except Problem as p:  # said here, where the file is known
+        where = f"{path}:{line_of(path, p.key)}" if p.key else str(path)
+        answer = {"error": str(ConfigError(f"{where}: " + p.said.replace("{value}", shown(p.value))))}
     if own:
         checked.keep("config", key, code, answer)
     return _answered(path, answer)

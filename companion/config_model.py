@@ -1,21 +1,19 @@
 """config.toml's shape: one pydantic model (ConfigFile), the documentation of every setting.
 
 Each field's description is what an error line says was expected. `check` turns the file's text
-into the settings' values, or one ConfigError line: file:line, the key, its value, what was expected.
-Imported only when the file changed since it was last checked (config.py keeps the answer), so
-the pause and `progress` read their settings without pydantic.
+into the settings' values, or a Problem: the key, its value, what was expected (config.py says it in
+one line, with the file and line). Imported only when the file changed since it was last checked
+(checked.py keeps the answer), so the pause and `progress` read their settings without pydantic.
 """
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
-from .config import RATE_RANGE, ConfigError, line_of, shown
-
+RATE_RANGE = (80, 400)
 VOICE_ID = "a voice id in quotes (see `companion voices`)"
 YES_NO = "true or false"
 
@@ -69,33 +67,42 @@ class ConfigFile(BaseModel):
 
 
 TABLES = {"voices": Voices, "pause": PauseSettings}
-UNKNOWN = {(): ("unknown setting {}", "rate, background_prepare, help, day_ends, show_streaks, [voices] or [pause]"),
-           ("voices",): ("unknown voice role {}", "guide, A, B or you"),
-           ("pause",): ("unknown setting {}", "flooded_bpm or minutes")}
+UNKNOWN = {(): ("unknown setting {value}", "rate, background_prepare, help, day_ends, show_streaks, [voices] or [pause]"),
+           ("voices",): ("unknown voice role {value}", "guide, A, B or you"),
+           ("pause",): ("unknown setting {value}", "flooded_bpm or minutes")}
 
 
-def check(path: Path, text: str) -> dict:
-    """The settings `text` (the file at `path`) gives, as ConfigFile's values; ConfigError (one line) if none."""
+class Problem(ValueError):
+    """What is wrong: `said`, with "{value}" where the value goes (bounded and escaped by config.shown),
+    and the key whose line it is on (None: the file as a whole)."""
+
+    def __init__(self, said: str, value=None, key: str | None = None):
+        super().__init__(said)
+        self.said, self.value, self.key = said, value, key
+
+
+def check(text: str) -> dict:
+    """The settings config.toml's `text` gives, as ConfigFile's values; a Problem if none."""
     import tomllib
 
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{path}: invalid TOML ({e}); fix the line or delete the file") from None
+        raise Problem(f"invalid TOML ({e}); fix the line or delete the file") from None
     except ValueError as e:  # a number too long to convert
-        raise ConfigError(f"{path}: invalid TOML ({str(e).split(':')[0]}); fix the line or delete the file") from None
+        raise Problem(f"invalid TOML ({str(e).split(':')[0]}); fix the line or delete the file") from None
     except RecursionError:  # tables or arrays nested hundreds deep
-        raise ConfigError(f"{path}: invalid TOML (nested too deeply); fix the file or delete it") from None
+        raise Problem("invalid TOML (nested too deeply); fix the file or delete it") from None
     try:
         return ConfigFile.model_validate(data).model_dump()
     except ValidationError as e:
-        raise ConfigError(_said(e, path, data)) from None
+        raise _first(e, data) from None
     except RecursionError:  # a value nested deep, below what TOML refuses
-        raise ConfigError(f"{path}: a value is nested too deeply; fix the file or delete it") from None
+        raise Problem("a value is nested too deeply; fix the file or delete it") from None
 
 
-def _said(error: ValidationError, path: Path, data: dict) -> str:
-    """The first problem as one line: an unknown key first (the top level's, then a table's), then by field."""
+def _first(error: ValidationError, data: dict) -> Problem:
+    """The first problem: an unknown key first (the top level's, then a table's), then by field."""
     order = list(ConfigFile.model_fields)
     problems = sorted(error.errors(), key=lambda p: (p["type"] != "extra_forbidden", len(p["loc"]),
                                                      order.index(p["loc"][0]) if p["loc"][0] in order else -1))
@@ -104,10 +111,10 @@ def _said(error: ValidationError, path: Path, data: dict) -> str:
     if problem["type"] == "extra_forbidden":
         what, expected = UNKNOWN[tuple(loc[:-1])]
         named = loc[-1] if loc[:-1] != ["pause"] else "pause." + loc[-1]
-        return f"{path}:{line_of(path, loc[-1])}: {what.format(shown(named))}; expected {expected}"
+        return Problem(f"{what}; expected {expected}", named, loc[-1])
     if loc[0] in TABLES and len(loc) > 1:  # a key in a table: voices.guide, pause.minutes
         key, field = f"{loc[0]}.{loc[1]}", TABLES[loc[0]].model_fields[loc[1]]
         value = data[loc[0]].get(loc[1])
     else:  # a top-level key (a union's member, help's, adds a part to loc)
         key, field, value = loc[0], ConfigFile.model_fields[loc[0]], data.get(loc[0])
-    return f"{path}:{line_of(path, key.split('.')[-1])}: {key} = {shown(value)}; expected {field.description}"
+    return Problem(f"{key} = {{value}}; expected {field.description}", value, key.split(".")[-1])
