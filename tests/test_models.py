@@ -471,3 +471,37 @@ def test_random_agreement_files_are_an_agreement_or_one_line(home, changes):
         assert "\n" not in str(e) and str(e).startswith("the kept agreement "), str(e)
     else:
         assert 5 <= found.minutes <= 180 and found.word.strip()
+
+
+def pause_imports(env: dict) -> tuple[str, list[str]]:
+    """`pause --leave --text` until its first caption, then Ctrl-C: (that caption, the modules imported)."""
+    import signal
+    import subprocess
+    import sys
+
+    process = subprocess.Popen([sys.executable, "-X", "importtime", "-m", "companion", "pause", "--leave", "--text"],
+                               env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    try:
+        first = process.stdout.readline()
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=120)
+    finally:
+        process.kill()
+    return first, [line.split("|")[-1].strip() for line in err.splitlines() if line.startswith("import time:")]
+
+
+def test_a_pause_with_a_config_and_an_agreement_imports_no_pydantic_once_they_are_checked(home):
+    import os
+
+    from tests.conftest import ESPEAK_GUIDE
+
+    path = home / "config" / "companion" / "config.toml"
+    path.parent.mkdir(parents=True)
+    path.write_text(ESPEAK_GUIDE)
+    kept_file(home, AGREED)
+    first, imported = pause_imports(dict(os.environ))
+    assert first == "You stopped. You're still here.\n" and "pydantic" in imported  # each checked, once
+    first, imported = pause_imports(dict(os.environ))
+    assert first == "You stopped. You're still here.\n"
+    assert "pydantic" not in imported and "tomllib" not in imported
