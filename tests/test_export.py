@@ -176,3 +176,10 @@ def test_each_kind_of_bad_value_is_one_line(home, monkeypatch, field, value, sai
     result = invoke("import", str(file))
     assert result.exit_code == 1 and result.output.count("\n") == 1 and said in result.output, result.output
     assert "session 1 (id 1)" in result.output
+
+
+def test_importing_a_file_that_cannot_be_read_is_one_line(home):
+    result = invoke("import", str(home / "missing.json"))
+    assert result.exit_code == 1 and result.output.count("\n") == 1
+    assert result.output.startswith(f"companion: cannot read {home / 'missing.json'}: ") and \
+        result.output.endswith("; nothing was imported\n")

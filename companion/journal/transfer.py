@@ -8,6 +8,7 @@ import re
 import sqlite3
 import uuid
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
@@ -141,6 +142,65 @@ def _shown(value, text: bool) -> str:
     number = r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?|[-+]?(nan|inf)"
     shown = value if text and isinstance(value, str) and re.fullmatch(number, value, re.IGNORECASE) else repr(value)
     return shown if len(shown) <= SHOWN_CHARS else shown[:SHOWN_CHARS - 1] + "…"
+
+
+def read_export(file: Path) -> list[dict]:
+    """Every session in an export file (CSV if its name ends in .csv or its text does not begin as
+    JSON), each checked by ExportRow, as rows to insert; ValueError, one line naming the file and the
+    row (its line in CSV, its place in JSON, and its id), if the file or any row is wrong."""
+    import csv
+    import json
+
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as e:
+        raise ValueError(f"cannot read {file}: {getattr(e, 'strerror', None) or e}") from None
+    try:
+        if is_csv(file) or not text.lstrip().startswith(("[", "{")):
+            rows, first_line = list(csv.DictReader(text.splitlines())), 2
+            if rows and None in rows[0]:
+                raise ValueError("a row has more values than the header has names")
+        else:
+            rows, first_line = json.loads(text), None
+            if not isinstance(rows, list):
+                raise ValueError("expected a JSON array of sessions, as `companion export` writes")
+    except (ValueError, csv.Error) as e:
+        raise ValueError(f"{file}: {str(e).splitlines()[0][:200]}") from None
+    except RecursionError:  # arrays nested thousands deep: no export holds more than two levels
+        raise ValueError(f"{file}: values nested too deeply for an export") from None
+    sessions = []
+    for n, raw in enumerate(rows, 1):
+        try:
+            if isinstance(raw, dict) and None in raw:
+                raise ValueError("has more values than the header has names")
+            sessions.append(check_session(raw, text=first_line is not None))
+        except ValueError as e:
+            where = f"line {first_line + n - 1}" if first_line else f"session {n}"
+            ident = f" (id {raw.get('id')})" if isinstance(raw, dict) and raw.get("id") not in (None, "") else ""
+            raise ValueError(f"{file}: {where}{ident} {e}") from None
+    return sessions
+
+
+def write_export(f, sessions: list[dict], as_csv: bool) -> None:
+    """Sessions (as the journal gives them) into the open text file `f`: JSON, or CSV (what read_export reads)."""
+    import json
+
+    if as_csv:
+        import csv
+
+        writer = csv.DictWriter(f, fieldnames=COLUMNS)
+        writer.writeheader()
+        for s in sessions:
+            writer.writerow({k: ("" if v is None else str(v).lower() if isinstance(v, bool)
+                                 else json.dumps(v, ensure_ascii=False) if isinstance(v, list) else v)
+                             for k, v in s.items()})  # a together's partners: JSON, as stored
+    else:
+        json.dump(sessions, f, indent=1, ensure_ascii=False)
+        f.write("\n")
+
+
+def is_csv(file: Path) -> bool:
+    return file.suffix.lower() == ".csv"
 
 
 def import_sessions(journal, sessions: list[dict]) -> tuple[int, int]:
