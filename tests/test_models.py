@@ -505,3 +505,17 @@ def test_a_pause_with_a_config_and_an_agreement_imports_no_pydantic_once_they_ar
     first, imported = pause_imports(dict(os.environ))
     assert first == "You stopped. You're still here.\n"
     assert "pydantic" not in imported and "tomllib" not in imported
+
+
+def test_a_cache_that_cannot_be_written_only_means_checking_again(tmp_path, monkeypatch):
+    (tmp_path / "cache").write_text("a file where the cache folder goes")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    path = tmp_path / "config" / "companion" / "config.toml"
+    path.parent.mkdir(parents=True)
+    path.write_text("rate = 9\n")
+    for _ in range(2):
+        with pytest.raises(ConfigError, match=r"config.toml:1: rate = 9; expected"):
+            load()
+    path.write_text("rate = 200\n")
+    assert load().voices.rate_wpm == 200
