@@ -26,7 +26,6 @@ from pathlib import Path
 from .textsafe import visible
 from .voice.settings import VoiceSettings
 
-RATE_RANGE = (80, 400)
 MAX_BYTES = 1 << 20  # a real config is a few hundred bytes; more is not a config
 SHOWN_CHARS = 60  # of a value echoed in an error line
 
@@ -62,12 +61,15 @@ def default_path() -> Path:
 
 
 def load(path: Path | None = None) -> Config:
-    """The settings in `path` (default: the user's), or the defaults if absent."""
+    """The settings in `path` (default: the user's), or the defaults if absent; ConfigError if the
+    file is wrong. The model (config_model.ConfigFile) checks the file; the user's own, once a
+    change (checked.py): the pause and `progress` read it without pydantic or tomllib."""
+    own = path is None
     path = path or default_path()
     try:
         info = os.stat(path)
     except FileNotFoundError:
-        return Config(path=path)  # the usual case, and on the pause's hot path: no TOML parser needed
+        return Config(path=path)  # the usual case, and on the pause's hot path: nothing to read
     except OSError as e:
         raise ConfigError(f"{path}: cannot read it ({e.strerror or e}); fix or delete the file") from None
     if not stat.S_ISREG(info.st_mode):  # a folder, or a pipe that would never end
@@ -78,85 +80,43 @@ def load(path: Path | None = None) -> Config:
         text = path.read_text(encoding="utf-8-sig")  # -sig: an editor may have saved a byte-order mark
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(f"{path}: cannot read it ({e}); fix or delete the file") from None
-    import tomllib
+    key, code = {"path": str(path), "text": text}, ("config.py", "config_model.py")
+    if own:
+        from . import checked
+
+        kept = checked.recall("config", key, code)
+        if kept is not None:
+            try:
+                return _answered(path, kept)
+            except ConfigError:
+                raise
+            except (KeyError, TypeError, ValueError, AttributeError):
+                pass  # a kept answer damaged: checked again
+    from .config_model import Problem, check
 
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{path}: invalid TOML ({e}); fix the line or delete the file") from None
-    except ValueError as e:  # a number too long to convert
-        raise ConfigError(f"{path}: invalid TOML ({str(e).split(':')[0]}); fix the line or delete the file") from None
-    except RecursionError:  # tables or arrays nested hundreds deep
-        raise ConfigError(f"{path}: invalid TOML (nested too deeply); fix the file or delete it") from None
-
-    def bad(key: str, expected: str) -> ConfigError:
-        line = line_of(path, key.split(".")[-1])
-        return ConfigError(f"{path}:{line}: {key} = {shown(data_get(key))}; expected {expected}")
-
-    def data_get(key: str):
-        node = data
-        for part in key.split("."):
-            node = node.get(part) if isinstance(node, dict) else None
-        return node
-
-    unknown = set(data) - {"rate", "voices", "pause", "background_prepare", "help"} - set(PRACTICE_KEYS)
-    if unknown:
-        key = sorted(unknown)[0]
-        raise ConfigError(f"{path}:{line_of(path, key)}: unknown setting {shown(key)}; "
-                          "expected rate, background_prepare, help, day_ends, show_streaks, [voices] or [pause]")
-    # help: where help is (a crisis line, an emergency number), shown and said after the safety line.
-    help_setting = data.get("help")
-    if help_setting is not None and not (
-            (isinstance(help_setting, int) and not isinstance(help_setting, bool) and help_setting >= 0)
-            or (isinstance(help_setting, str) and re.search(r"\w", help_setting) and len(help_setting) <= 200
-                and help_setting.isprintable() and not re.search(r"[{}]", help_setting))):
-        raise bad("help", 'a number or a sentence of up to 200 characters, e.g. help = "Call 988, the crisis line"')
-    background = data.get("background_prepare", True)
-    if not isinstance(background, bool):
-        raise bad("background_prepare", "true or false")
-    rate = data.get("rate", 140)
-    if not isinstance(rate, int) or isinstance(rate, bool) or not RATE_RANGE[0] <= rate <= RATE_RANGE[1]:
-        raise bad("rate", f"a whole number of words a minute from {RATE_RANGE[0]} to {RATE_RANGE[1]}")
-    voices = data.get("voices", {})
-    if not isinstance(voices, dict):
-        raise bad("voices", "a [voices] table")
-    for role, value in voices.items():
-        if role not in ("guide", "A", "B", "you"):
-            raise ConfigError(f"{path}:{line_of(path, role)}: unknown voice role {shown(role)}; expected guide, A, B or you")
-        if not isinstance(value, str) or not value.strip():
-            raise bad(f"voices.{role}", "a voice id in quotes (see `companion voices`)")
-    pause = data.get("pause", {})
-    if not isinstance(pause, dict):
-        raise bad("pause", "a [pause] table")
-    for key in set(pause) - {"flooded_bpm", "minutes"}:
-        raise ConfigError(f"{path}:{line_of(path, key)}: unknown setting {shown('pause.' + key)}; "
-                          "expected flooded_bpm or minutes")
-    flooded = pause.get("flooded_bpm", 100)
-    if not isinstance(flooded, int) or isinstance(flooded, bool) or not 40 <= flooded <= 200:
-        raise bad("pause.flooded_bpm", "a whole number of beats a minute from 40 to 200 (100; 80 for an athlete)")
-    minutes = pause.get("minutes", 20)
-    if not isinstance(minutes, int | float) or isinstance(minutes, bool) or not 1 <= minutes <= 180:
-        raise bad("pause.minutes", "a number of minutes from 1 to 180")
-    return Config(VoiceSettings(voices.get("guide"), voices.get("A"), voices.get("B"), rate, str(path),
-                                voices.get("you")),
-                  path, flooded, minutes, background, *practice_keys(data, bad), help_setting)
+        answer = {"settings": check(text)}
+    except Problem as p:  # said here, where the file is known
+        where = f"{path}:{line_of(path, p.key)}" if p.key else str(path)
+        answer = {"error": str(ConfigError(f"{where}: " + p.said.replace("{value}", shown(p.value))))}
+    if own:
+        checked.keep("config", key, code, answer)
+    return _answered(path, answer)
 
 
-# -- daily practice: when the day ends, and whether streaks are shown --------------------------------
-PRACTICE_KEYS = ("day_ends", "show_streaks")  # day_ends = "04:00": a practice at 00:30 counts for the evening
+def _answered(path: Path, answer: dict) -> Config:
+    if "error" in answer:
+        raise ConfigError(answer["error"])
+    return _settings(path, answer["settings"])
 
 
-def practice_keys(data: dict, bad) -> tuple[int, bool]:
-    """(minutes after midnight the day ends, show streaks?) from the top level of config.toml."""
-    ends = data.get("day_ends", "04:00")
-    found = re.fullmatch(r"([01]\d|2[0-3]):([0-5]\d)", ends) if isinstance(ends, str) else None
-    if not found:
-        raise bad("day_ends", 'a time of day "HH:MM", e.g. "04:00" (a practice before it counts for the day before)')
-    show = data.get("show_streaks", True)
-    if not isinstance(show, bool):
-        raise bad("show_streaks", "true or false")
-    return int(found[1]) * 60 + int(found[2]), show
-# -- end of daily practice's keys --------------------------------------------------------------------
+def _settings(path: Path, values: dict) -> Config:
+    """The settings in force, from ConfigFile's values (checked now, or kept from the last check)."""
+    voices, pause = values["voices"], values["pause"]
+    hours, minutes = values["day_ends"].split(":")
+    return Config(VoiceSettings(voices["guide"], voices["A"], voices["B"], values["rate"], str(path), voices["you"]),
+                  path, pause["flooded_bpm"], pause["minutes"], values["background_prepare"],
+                  int(hours) * 60 + int(minutes), values["show_streaks"], values["help"])
 
 
 def line_of(path: Path | str, key: str) -> int:

@@ -100,13 +100,27 @@ def test_a_bad_row_is_named_and_nothing_of_the_file_is_imported(home, monkeypatc
     assert invoke("log", "--json").output.strip() == "[]"
 
 
-def test_export_asks_before_overwriting(home):
+def test_export_over_a_file_with_nobody_to_ask_names_force_and_leaves_it(home):
     some_sessions(1)
     file = home / "all.json"
     file.write_text("keep me")
-    result = invoke("export", str(file), stdin="n\n")
+    result = invoke("export", str(file), stdin="y\n")  # piped: not a terminal, so nobody is asked
     assert result.exit_code == 1 and file.read_text() == "keep me"
+    assert result.output == f"companion: {file} exists; add --force to overwrite it, or choose another name\n"
     assert invoke("export", str(file), "--force").exit_code == 0 and json.loads(file.read_text())
+
+
+def test_export_over_a_file_without_a_terminal_is_one_line_not_aborted(home):
+    import subprocess
+    import sys
+
+    some_sessions(1)
+    file = home / "all.json"
+    file.write_text("keep me")
+    done = subprocess.run([sys.executable, "-m", "companion", "export", str(file)], stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stdout, file.read_text()) == (1, "", "keep me")
+    assert done.stderr.splitlines() == [f"companion: {file} exists; add --force to overwrite it, or choose another name"]
 
 
 def backups_hold(home, uid):
@@ -162,3 +176,10 @@ def test_each_kind_of_bad_value_is_one_line(home, monkeypatch, field, value, sai
     result = invoke("import", str(file))
     assert result.exit_code == 1 and result.output.count("\n") == 1 and said in result.output, result.output
     assert "session 1 (id 1)" in result.output
+
+
+def test_importing_a_file_that_cannot_be_read_is_one_line(home):
+    result = invoke("import", str(home / "missing.json"))
+    assert result.exit_code == 1 and result.output.count("\n") == 1
+    assert result.output.startswith(f"companion: cannot read {home / 'missing.json'}: ") and \
+        result.output.endswith("; nothing was imported\n")

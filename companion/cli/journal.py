@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 
 import click
@@ -14,15 +15,12 @@ import click
 from .common import Failure
 
 
-def _as_csv(path: Path) -> bool:
-    return path.suffix.lower() == ".csv"
-
-
 @click.command("export")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path), required=False)
 @click.option("--csv", "as_csv", is_flag=True, help="As CSV (also when FILE ends in .csv); JSON otherwise.")
 @click.option("--force", is_flag=True, help="Overwrite FILE without asking.")
-def export(file: Path, as_csv: bool, force: bool) -> None:
+@click.option("--schema", is_flag=True, help="Print the JSON Schema of an export (a list of sessions), and write nothing.")
+def export(file: Path | None, as_csv: bool, force: bool, schema: bool) -> None:
     """Write every session to FILE, as `companion log --json` shows it.
 
     \b
@@ -34,9 +32,17 @@ def export(file: Path, as_csv: bool, force: bool) -> None:
     \b
         companion export journal.json
         companion export --csv journal.csv
+        companion export --schema
     """
+    if schema:
+        from ..journal.transfer import schema as export_schema
+
+        click.echo(json.dumps(export_schema(), indent=1, ensure_ascii=False))
+        return
+    if file is None:
+        raise click.UsageError("Missing argument 'FILE'.")
     from .practice import _read
-    from ..journal import COLUMNS, Journal, JournalError, default_path
+    from ..journal import Journal, JournalError, default_path
 
     try:
         if default_path().exists():  # migrated first where it can be, so each uid is kept, not made up
@@ -56,25 +62,17 @@ def export(file: Path, as_csv: bool, force: bool) -> None:
     except JournalError as e:
         raise Failure(str(e), 1) from None
     if (file.exists() or file.is_symlink()) and not force:
-        if not click.confirm(f"{file} exists; overwrite it?", default=False):
+        if not all(stream is not None and stream.isatty() for stream in (sys.stdin, sys.stderr)):
+            raise Failure(f"{file} exists; add --force to overwrite it, or choose another name", 1)  # nobody to ask
+        if not click.confirm(f"{file} exists; overwrite it?", default=False, err=True):
             raise Failure(f"{file} was left as it was; choose another name, or add --force", 1)
-    as_csv = as_csv or _as_csv(file)
+    from ..journal.transfer import is_csv, write_export
+
     temporary = file.with_name(f".{file.name}.{os.getpid()}.tmp")
     try:
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            if as_csv:
-                import csv
-
-                writer = csv.DictWriter(f, fieldnames=COLUMNS)
-                writer.writeheader()
-                for s in sessions:
-                    writer.writerow({k: ("" if v is None else str(v).lower() if isinstance(v, bool)
-                                         else json.dumps(v, ensure_ascii=False) if isinstance(v, list) else v)
-                                     for k, v in s.items()})  # a together's partners: JSON, as stored
-            else:
-                json.dump(sessions, f, indent=1, ensure_ascii=False)
-                f.write("\n")
+            write_export(f, sessions, as_csv or is_csv(file))
         os.chmod(temporary, 0o600)
         os.replace(temporary, file)
     except OSError as e:
@@ -101,36 +99,13 @@ def import_(file: Path) -> None:
         companion import journal.json
         companion import partner.csv
     """
-    import csv
-
-    from ..journal import Journal, JournalError, check_session
+    from ..journal import Journal, JournalError
+    from ..journal.transfer import read_export
 
     try:
-        text = file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as e:
-        raise Failure(f"cannot read {file}: {getattr(e, 'strerror', None) or e}", 1) from None
-    try:
-        if _as_csv(file) or not text.lstrip().startswith(("[", "{")):
-            rows, first_line = list(csv.DictReader(text.splitlines())), 2
-            if rows and None in rows[0]:
-                raise ValueError("a row has more values than the header has names")
-            text_values = True
-        else:
-            rows, first_line, text_values = json.loads(text), None, False
-            if not isinstance(rows, list):
-                raise ValueError("expected a JSON array of sessions, as `companion export` writes")
-    except (ValueError, csv.Error) as e:
-        raise Failure(f"{file}: {str(e).splitlines()[0][:200]}; nothing was imported", 1) from None
-    sessions = []
-    for n, raw in enumerate(rows, 1):
-        try:
-            if isinstance(raw, dict) and None in raw:
-                raise ValueError("has more values than the header has names")
-            sessions.append(check_session(raw, text=text_values))
-        except ValueError as e:
-            where = f"line {first_line + n - 1}" if first_line else f"session {n}"
-            ident = f" (id {raw.get('id')})" if isinstance(raw, dict) and raw.get("id") not in (None, "") else ""
-            raise Failure(f"{file}: {where}{ident} {e}; nothing was imported", 1) from None
+        sessions = read_export(file)
+    except ValueError as e:
+        raise Failure(f"{e}; nothing was imported", 1) from None
     try:
         journal = Journal()
         try:

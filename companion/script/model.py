@@ -6,9 +6,13 @@ kept so that later stages (captions, errors) can point back at the script.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+import re
+from typing import Annotated, Literal, Union, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
+
+from ..textsafe import MAX_SUMMARY_CHARS, MAX_TITLE_CHARS
 
 Role = Literal["guide", "A", "B", "you"]  # you: a line modelled for the listener to say
 For = Literal["leaving", "reaching", "both", "pair"]
@@ -85,16 +89,46 @@ class Sound(_Step):
 Step = Annotated[Union[Speak, Pause, Bell, Breathe, Turn, Sound], Field(discriminator="kind")]
 
 
-class Sequence(BaseModel):
-    """A whole script: its front matter and its steps, in order."""
+def _one_line(limit: int):
+    """A title's or summary's check: at most `limit` characters, plain text on one line."""
+    def checked(text: str) -> str:
+        if len(text) > limit:
+            raise PydanticCustomError("too_long", "at most {limit} characters", {"limit": limit})
+        bad = _ONE_LINE_CONTROL.search(text)
+        if bad:  # would reach the terminal as an escape code
+            raise PydanticCustomError("control_character", "a control character", {"char": bad.group()})
+        return text
+    return AfterValidator(checked)
+
+
+def _not_blank(text: str) -> str:
+    if not text.strip():
+        raise ValueError("blank")
+    return text.strip()
+
+
+_ONE_LINE_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # newlines and tabs too
+
+
+class FrontMatter(BaseModel):
+    """A script's front matter: the TOML between its two +++ lines. Only `title` is required.
+    Each field's description is what an error in a script says was expected."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
+    title: Annotated[str, _one_line(MAX_TITLE_CHARS), AfterValidator(_not_blank)] = Field(
+        strict=True, description="a non-empty string in quotes")
+    for_: For = Field(default="both", alias="for", description="one of " + ", ".join(f'"{v}"' for v in get_args(For)))
+    moment: Moment | None = Field(default=None, description="one of " + ", ".join(f'"{v}"' for v in get_args(Moment)))
+    summary: Annotated[str, _one_line(MAX_SUMMARY_CHARS)] = Field(default="", strict=True,
+                                                                  description="a string in quotes")
+    minutes: float | None = Field(default=None, ge=0, lt=1000, allow_inf_nan=False, strict=True,
+                                  description="a number of minutes")
+
+
+class Sequence(FrontMatter):
+    """A whole script: its front matter and its steps, in order."""
+
     id: str
     source: str
-    title: str = Field(min_length=1)
-    for_: For = Field(default="both", alias="for")
-    moment: Moment | None = None
-    summary: str = ""
-    minutes: float | None = Field(default=None, ge=0)
     steps: tuple[Step, ...]

@@ -16,25 +16,22 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from ..textsafe import MAX_SPOKEN_CHARS, MAX_SUMMARY_CHARS, MAX_TITLE_CHARS
+from ..textsafe import MAX_SPOKEN_CHARS
 from .durations import DurationError, parse_duration
 from .errors import ScriptError, ScriptErrors, ScriptWarning
-from .model import Bell, Breathe, Pause, Sequence, Sound, Speak, Turn
+from .model import Bell, Breathe, FrontMatter, Pause, Sequence, Sound, Speak, Turn
 from ..spoken import TemplateError, safety_text, scan
 
 MAX_BYTES = 1_000_000
 NATURAL_PAUSE_S = 1.2
 FENCE = "+++"
-FRONT_KEYS = {"title", "for", "moment", "minutes", "summary"}
-FOR_VALUES = ("leaving", "reaching", "both", "pair")
-MOMENT_VALUES = ("conflict", "daily", "together")
+FRONT_KEYS = {field.alias or name for name, field in FrontMatter.model_fields.items()}
 DIRECTIVES = ("pause", "bell", "breathe", "turn", "sound", "safety")
 BREATH_PHASE_S = (2.0, 10.0)  # the bundled breath tones are 10 s long
 LIMITS_S = {"pause": 2 * 3600.0, "sound": 2 * 3600.0, "turn": 30 * 60.0}
 # Control characters (C0 but tab, DEL, C1) would reach espeak-ng as-is (a NUL cuts the text
 # short) and the terminal as escape codes.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_ONE_LINE_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # a title or summary: newlines and tabs too
 _SPEAKABLE = re.compile(r"\w")
 _TOML_AT = re.compile(r"\(at line (\d+), column (\d+)\)")
 
@@ -178,31 +175,33 @@ def _front_matter(lines: list[str], source: str, errors: list[ScriptError]) -> t
     def fail(key: str, found: str, expected: str) -> None:
         errors.append(ScriptError(source, *where(key), found, expected))
 
-    for key in [key for key in data if key not in FRONT_KEYS]:
-        fail(key, f"unknown key '{key}'", f"one of {', '.join(sorted(FRONT_KEYS))}")
-        del data[key]
-    if "title" not in data:
-        errors.append(ScriptError(source, 1, 1, "no title in the front matter", 'a line title = "..." between the +++ lines'))
-    checks = {
-        "title": (lambda v: isinstance(v, str) and v.strip(), "a non-empty string in quotes"),
-        "summary": (lambda v: isinstance(v, str), "a string in quotes"),
-        "for": (lambda v: v in FOR_VALUES, "one of " + ", ".join(f'"{v}"' for v in FOR_VALUES)),
-        "moment": (lambda v: v in MOMENT_VALUES, "one of " + ", ".join(f'"{v}"' for v in MOMENT_VALUES)),
-        "minutes": (lambda v: isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v < 1000, "a number of minutes"),
-    }
-    limits = {"title": MAX_TITLE_CHARS, "summary": MAX_SUMMARY_CHARS}
-    for key, value in data.items():
-        ok, expected = checks[key]
-        if not ok(value):
-            fail(key, f"{key} = {_clip(_repr(value))}", f"{key} to be {expected}")
-        elif key in limits and len(value) > limits[key]:
-            fail(key, f"a {key} of {len(value):,} characters", f"at most {limits[key]} characters")
-        elif key in limits and _ONE_LINE_CONTROL.search(value):
-            bad = _ONE_LINE_CONTROL.search(value)
-            fail(key, f"a control character U+{ord(bad.group()):04X} in the {key}", f"the {key} as plain text on one line")
-    if "title" in data and isinstance(data["title"], str):
-        data["title"] = data["title"].strip()
-    return data, end + 1
+    try:
+        return FrontMatter.model_validate(data, by_alias=True, by_name=False).model_dump(), end + 1
+    except ValidationError as e:
+        problems = e.errors()
+    except RecursionError:  # a value nested deep, below what TOML refuses
+        fail(next(iter(data)), "values nested too deeply for the front matter", expected_toml)
+        return {}, end + 1
+    said = set()
+    for problem in problems:  # in the front matter's order: errors are sorted by line after the body's
+        key = str(problem["loc"][0])
+        if key in said:
+            continue  # one line a key
+        said.add(key)
+        if problem["type"] == "extra_forbidden":
+            fail(key, f"unknown key '{key}'", f"one of {', '.join(sorted(FRONT_KEYS))}")
+        elif problem["type"] == "missing":
+            errors.append(ScriptError(source, 1, 1, "no title in the front matter",
+                                      'a line title = "..." between the +++ lines'))
+        elif problem["type"] == "too_long":
+            fail(key, f"a {key} of {len(problem['input']):,} characters", f"at most {problem['ctx']['limit']} characters")
+        elif problem["type"] == "control_character":
+            fail(key, f"a control character U+{ord(problem['ctx']['char']):04X} in the {key}",
+                 f"the {key} as plain text on one line")
+        else:
+            field = FrontMatter.model_fields["for_" if key == "for" else key]
+            fail(key, f"{key} = {_clip(_repr(data[key]))}", f"{key} to be {field.description}")
+    return {}, end + 1
 
 
 def _repr(value) -> str:

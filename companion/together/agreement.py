@@ -8,27 +8,16 @@ back in the guide's voice, and kept in a private file in the data folder.
 break's default and says its word and sentences before the break (`for_pause`).
 
 Pure but for `load`/`save` and the words' file. Light on purpose: the pause calls
-`for_pause` (no pydantic until its steps are asked for, no dataclasses).
+`for_pause` before its first word; the kept file's shape is agreement_model.KeptAgreement (pydantic),
+whose answer `load` keeps until the file changes.
 """
 
 from __future__ import annotations
 
+from .agreement_fields import (FIELDS, LIMITS, MINUTES_RANGE, NAMED, VERSION,  # noqa: F401 (the agreement's own)
+                               check_field, check_minutes, question)
+
 FILE = "agreement.json"
-VERSION = 1
-MINUTES_RANGE = (5, 180)
-# key, what is asked (names filled in), the longest answer
-FIELDS = (
-    ("word", "The signal word for I'm flooded", 30),
-    ("minutes", "How long a break lasts, in minutes ({low}-{high})", 3),
-    ("place_A", "Where {A} goes for a break", 80),
-    ("place_B", "Where {B} goes for a break", 80),
-    ("sentence_A", "What {A} says before going", 160),
-    ("sentence_B", "What {B} says before going", 160),
-    ("way_back", "The way back: what you do first when the break ends", 200),
-)
-LIMITS = {key: limit for key, _, limit in FIELDS}
-NAMED = {"word": "the signal word", "place_A": "where {A} goes", "place_B": "where {B} goes",
-         "sentence_A": "{A}'s sentence", "sentence_B": "{B}'s sentence", "way_back": "the way back"}
 HOW_TO_MAKE = "make one together: companion together agreement"
 
 
@@ -36,63 +25,23 @@ class AgreementError(ValueError):
     """The kept file cannot be read or holds something no agreement would."""
 
 
-# -- one field ------------------------------------------------------------------------
-def question(key: str, names: dict[str, str]) -> str:
-    text = next(q for k, q, _ in FIELDS if k == key)
-    return text.format(low=MINUTES_RANGE[0], high=MINUTES_RANGE[1], **names)
-
-
-def check_field(key: str, value, names: dict[str, str]):
-    """The field's value, cleaned (minutes as an int); ValueError saying what is wrong and how to fix it."""
-    if key == "minutes":
-        return check_minutes(value)
-    what = NAMED[key].format(**names)
-    text = " ".join(str(value if value is not None else "").split())  # one line, single spaces
-    if not text:
-        raise ValueError(f"{what} is empty; type a few words")
-    if not str(value).replace("\t", " ").isprintable():
-        raise ValueError(f"{what} holds a control character; type words only")
-    if len(text) > LIMITS[key]:
-        raise ValueError(f"{what} is longer than {LIMITS[key]} characters; say it shorter")
-    return text
-
-
-def check_minutes(value) -> int:
-    """A whole number of minutes in MINUTES_RANGE ("30", "30 min" and 30 alike)."""
-    import re
-
-    low, high = MINUTES_RANGE
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise ValueError(f"the break's length is not a whole number of minutes; type one from {low} to {high}")
-    text = str(value).strip()
-    match = re.fullmatch(r"(\d{1,4})\s*(?:m|mins?|minutes?)?\.?", text, re.IGNORECASE)
-    if not text:
-        raise ValueError(f"no number of minutes was typed; type one from {low} to {high}, such as 20")
-    if match is None:
-        said = f"'{text}'" if text and text.isprintable() and len(text) <= 20 else "that"
-        raise ValueError(f"{said} is not a whole number of minutes; type one from {low} to {high}, such as 20")
-    minutes = int(match.group(1))
-    if not low <= minutes <= high:
-        raise ValueError(f"{minutes} minutes is outside {low} to {high}; type a number from {low} to {high}")
-    return minutes
-
-
 # -- the whole agreement --------------------------------------------------------------------
 class Agreement:
-    """The seven fields, the partners' names when it was made, and the day it was made."""
+    """The seven fields, the partners' names when it was made, and the day it was made.
+    Made only from what the model (agreement_model.KeptAgreement) accepted."""
 
     __slots__ = ("names", "word", "minutes", "place_A", "place_B", "sentence_A", "sentence_B", "way_back", "made")
 
     def __init__(self, names: dict[str, str], made: str = "", **fields):
-        from ..spoken import check_names
+        """ValueError (one line) if any field is wrong: see check_field."""
+        flat = {key: fields[key] for key, _, _ in FIELDS if key in fields}
+        self._set(_model_checked({"made": made, "names": names, **_nested(flat)}))
 
-        self.names = check_names(names.get("A", ""), names.get("B", ""))
-        missing = [key for key, _, _ in FIELDS if key not in fields]
-        if missing:
-            raise ValueError(f"{NAMED.get(missing[0], 'the break length').format(**self.names)} is missing")
-        for key, _, _ in FIELDS:
-            setattr(self, key, check_field(key, fields[key], self.names))
-        self.made = str(made)
+    def _set(self, kept: dict) -> None:
+        self.names = dict(kept["names"])
+        self.word, self.minutes, self.way_back, self.made = kept["word"], kept["minutes"], kept["way_back"], kept["made"]
+        self.place_A, self.place_B = kept["places"]["A"], kept["places"]["B"]
+        self.sentence_A, self.sentence_B = kept["sentences"]["A"], kept["sentences"]["B"]
 
     def fields(self) -> dict:
         return {key: getattr(self, key) for key, _, _ in FIELDS}
@@ -101,23 +50,39 @@ class Agreement:
         return isinstance(other, Agreement) and (self.names, self.fields()) == (other.names, other.fields())
 
     def to_dict(self) -> dict:
-        """As kept, and as `--agreement --json` shows it."""
+        """As kept, and as `--agreement --json` shows it (agreement_model.KeptAgreement's shape)."""
         return {"version": VERSION, "made": self.made, "names": dict(self.names), "word": self.word,
                 "minutes": self.minutes, "places": {"A": self.place_A, "B": self.place_B},
                 "sentences": {"A": self.sentence_A, "B": self.sentence_B}, "way_back": self.way_back}
 
     @classmethod
     def from_dict(cls, data) -> Agreement:
-        """ValueError (AgreementError) for anything that is not a kept agreement."""
+        """AgreementError (one line) for anything that is not a kept agreement."""
         try:
-            places, sentences = data["places"], data["sentences"]
-            return cls(data["names"], made=data.get("made", ""), word=data["word"], minutes=data["minutes"],
-                       place_A=places["A"], place_B=places["B"], sentence_A=sentences["A"],
-                       sentence_B=sentences["B"], way_back=data["way_back"])
-        except (KeyError, TypeError, AttributeError) as e:
-            raise AgreementError(f"it lacks {e}" if isinstance(e, KeyError) else "it is not an agreement") from None
+            return cls._trusted(_model_checked(data))
         except ValueError as e:
             raise AgreementError(str(e)) from None
+
+    @classmethod
+    def _trusted(cls, kept: dict) -> Agreement:
+        """From the model's values (or a file the model found to be exactly them)."""
+        agreement = cls.__new__(cls)
+        agreement._set(kept)
+        return agreement
+
+
+def _nested(flat: dict) -> dict:
+    """place_A, sentence_B...: as kept, in pairs."""
+    nested = {key: flat[key] for key in ("word", "minutes", "way_back") if key in flat}
+    for pair, key in (("places", "place"), ("sentences", "sentence")):
+        nested[pair] = {side: flat[f"{key}_{side}"] for side in ("A", "B") if f"{key}_{side}" in flat}
+    return nested
+
+
+def _model_checked(data) -> dict:
+    from .agreement_model import checked
+
+    return checked(data)
 
 
 def shown(agreement: Agreement) -> list[str]:
@@ -246,7 +211,8 @@ def path():
 
 
 def load() -> Agreement | None:
-    """The kept agreement; None if there is none; AgreementError (one line, with what to do) if damaged."""
+    """The kept agreement; None if there is none; AgreementError (one line, with what to do) if damaged.
+    Checked by the model once a change (checked.py): the pause reads it again without pydantic."""
     import json
 
     where = path()
@@ -258,11 +224,42 @@ def load() -> Agreement | None:
         raise AgreementError(f"the kept agreement {where} cannot be read ({getattr(e, 'strerror', None) or e}); "
                              f"{HOW_TO_MAKE}") from None
     try:
-        return Agreement.from_dict(json.loads(text))
-    except ValueError as e:  # JSONDecodeError, AgreementError
-        reason = "it is not JSON" if isinstance(e, json.JSONDecodeError) else str(e)
-        raise AgreementError(f"the kept agreement {where} is damaged ({reason}); it is ignored; "
-                             f"{HOW_TO_MAKE} again") from None
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return _damaged(where, "it is not JSON")
+    from .. import checked
+
+    key = _key(where, text)
+    answer = checked.recall("agreement", key, CHECKING_CODE)
+    if answer == "as kept":  # the model found the file to be exactly its own values
+        try:
+            return Agreement._trusted(data)
+        except (KeyError, TypeError, AttributeError):
+            pass  # not what was checked after all: checked again
+    elif isinstance(answer, dict) and isinstance(answer.get("damaged"), str):
+        return _damaged(where, answer["damaged"])
+    try:
+        values = _model_checked(data)
+    except ValueError as e:
+        checked.keep("agreement", key, CHECKING_CODE, {"damaged": str(e)})
+        return _damaged(where, str(e))
+    if values == data:  # as save() writes it; a hand-edited file (extra spaces, say) is checked each time
+        checked.keep("agreement", key, CHECKING_CODE, "as kept")
+    return Agreement._trusted(values)
+
+
+def _key(where, text: str) -> dict:
+    """What the kept answer is for: the file, and a digest of its text (the words stay in one place)."""
+    import hashlib
+
+    return {"path": str(where), "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()}
+
+
+CHECKING_CODE = ("together/agreement.py", "together/agreement_fields.py", "together/agreement_model.py", "spoken.py")
+
+
+def _damaged(where, reason: str):
+    raise AgreementError(f"the kept agreement {where} is damaged ({reason}); it is ignored; {HOW_TO_MAKE} again")
 
 
 def save(agreement: Agreement) -> None:
@@ -271,6 +268,9 @@ def save(agreement: Agreement) -> None:
 
     from ..paths import private_dir, write_private
 
-    where = path()
+    from .. import checked
+
+    where, text = path(), json.dumps(agreement.to_dict(), indent=1, ensure_ascii=False) + "\n"
     private_dir(where.parent)
-    write_private(where, json.dumps(agreement.to_dict(), indent=1, ensure_ascii=False) + "\n")
+    write_private(where, text)
+    checked.keep("agreement", _key(where, text), CHECKING_CODE, "as kept")  # the model's values: the next pause reads it at once
