@@ -473,17 +473,25 @@ def test_random_agreement_files_are_an_agreement_or_one_line(home, changes):
         assert 5 <= found.minutes <= 180 and found.word.strip()
 
 
-def pause_imports(env: dict) -> tuple[str, list[str]]:
-    """`pause --leave --text` until its first caption, then Ctrl-C: (that caption, the modules imported)."""
+def pause_imports(env: dict, kept=()) -> tuple[str, list[str]]:
+    """`pause --leave --text` until its first caption and until the `kept` answers are in the cache, then
+    Ctrl-C: (that caption, the modules imported). The agreement may be checked after the first caption."""
     import signal
     import subprocess
     import sys
+    import time
+    from pathlib import Path
 
     process = subprocess.Popen([sys.executable, "-X", "importtime", "-m", "companion", "pause", "--leave", "--text"],
                                env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True)
     try:
         first = process.stdout.readline()
+        cache = Path(env["XDG_CACHE_HOME"]) / "companion"
+        waited = time.monotonic()
+        while not all((cache / f"checked-{name}.json").exists() for name in kept) and process.poll() is None:
+            assert time.monotonic() - waited < 120, f"the pause kept no answer for {kept} in {cache}"
+            time.sleep(0.02)
         process.send_signal(signal.SIGINT)
         _, err = process.communicate(timeout=120)
     finally:
@@ -500,7 +508,7 @@ def test_a_pause_with_a_config_and_an_agreement_imports_no_pydantic_once_they_ar
     path.parent.mkdir(parents=True)
     path.write_text(ESPEAK_GUIDE)
     kept_file(home, AGREED)
-    first, imported = pause_imports(dict(os.environ))
+    first, imported = pause_imports(dict(os.environ), kept=("config", "agreement"))
     assert first == "You stopped. You're still here.\n" and "pydantic" in imported  # each checked, once
     first, imported = pause_imports(dict(os.environ))
     assert first == "You stopped. You're still here.\n"
