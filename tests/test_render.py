@@ -285,3 +285,33 @@ print(sorted(m for m in ("soundfile", "numpy", "cffi") if m in sys.modules))
 """
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and done.stdout == "[]\n", done.stderr
+
+
+def test_overwriting_with_force_leaves_both_files_private(home, tmp_path):
+    for name in ("notes.mp3", "notes.srt"):
+        (tmp_path / name).write_text("old")
+        os.chmod(tmp_path / name, 0o644)
+    assert render("mine.txt", "-o", "notes.mp3", "--force").exit_code == 0
+    for name in ("notes.mp3", "notes.srt"):
+        assert os.stat(tmp_path / name).st_mode & 0o777 == 0o600 and (tmp_path / name).read_bytes() != b"old"
+
+
+def test_a_render_stopped_half_way_leaves_the_file_as_it_was_and_nothing_beside_it(tmp_path):
+    from companion.playback.cursor import Audio, Cursor
+    from companion.playback.render import write
+    from companion.playback.timeline import Event
+
+    events = [Event("bell", 0, 30000), Event("bell", 30000, 30000)]
+
+    def fetch(index, event):
+        if index == 1:
+            raise KeyboardInterrupt  # Ctrl-C while the second half is prepared
+        return Audio(b"\x10\x00" * event.frames)
+
+    cursor = Cursor(events, fetch=fetch)
+    cursor.planned.set()
+    (tmp_path / "out.flac").write_text("precious")
+    with pytest.raises(KeyboardInterrupt):
+        write(cursor, 60000, tmp_path / "out.flac", {"title": "x"}, block=4096)
+    assert cursor.position > 4096  # it had begun writing
+    assert [p.name for p in tmp_path.iterdir()] == ["out.flac"] and (tmp_path / "out.flac").read_text() == "precious"

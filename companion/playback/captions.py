@@ -45,9 +45,7 @@ def _one_line(text: str) -> str:
 
 
 def write(timeline, out: Path, kind: str) -> None:
-    """The captions of `timeline` to `out` as `kind` ("srt" or "vtt"), private (0600). OSError if it cannot."""
-    import os
+    """The captions of `timeline` to `out` as `kind` ("srt" or "vtt"): private (0600), whole or not at all."""
+    from ..paths import write_private
 
-    text = (srt if kind == "srt" else vtt)(cues(timeline))
-    with open(os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as f:
-        f.write(text)
+    write_private(out, (srt if kind == "srt" else vtt)(cues(timeline)))

@@ -57,8 +57,30 @@ def render(timeline, clips, out: Path, tags: dict[str, str] | None = None) -> No
 def write(cursor, total_frames: int, out: Path, tags: dict[str, str], block: int = 8192) -> None:
     """The cursor's first `total_frames` to `out`, block by block (bounded memory).
 
-    The file is opened here, not by libsndfile: a new one is private (0600) whatever the umask,
-    and a path that cannot be opened fails before any encoder is made."""
+    Written beside `out` and moved over it once whole: private (0600) from its first byte whatever
+    the umask, and a render that fails or is stopped leaves `out` as it was, with nothing half-made
+    beside it. A device or a pipe (not a regular file) is written into, never replaced."""
+    import os
+    import tempfile
+
+    container, codec, rate = format_of(out)
+    if os.path.exists(out) and not os.path.isfile(out):
+        fd, temporary = os.open(out, os.O_WRONLY), None
+    else:
+        fd, temporary = tempfile.mkstemp(prefix=".tmp", dir=os.path.dirname(out) or ".")
+    try:
+        _encode(cursor, total_frames, fd, container, codec, rate, tags, block)
+        if temporary:
+            os.replace(temporary, out)
+    except BaseException:  # Ctrl-C included
+        if temporary:
+            os.unlink(temporary)
+        raise
+
+
+def _encode(cursor, total_frames: int, fd: int, container: str, codec: str, rate: int | None, tags: dict[str, str],
+            block: int) -> None:
+    """libsndfile writes the cursor's frames to `fd` (and closes it); OSError if it cannot."""
     import os
 
     import numpy as np
@@ -66,14 +88,11 @@ def write(cursor, total_frames: int, out: Path, tags: dict[str, str], block: int
 
     from .pcm import RATE_HZ
 
-    container, codec, rate = format_of(out)
-    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         f = soundfile.SoundFile(fd, "w", samplerate=rate or RATE_HZ, channels=1, format=container, subtype=codec,
                                 closefd=True)
-    except Exception as e:  # libsndfile without this codec
+    except Exception as e:  # a libsndfile built without this codec
         os.close(fd)
-        _remove(out)
         raise OSError(f"libsndfile cannot write {container} {codec} ({e})") from None
     try:
         with f:
@@ -90,15 +109,4 @@ def write(cursor, total_frames: int, out: Path, tags: dict[str, str], block: int
             if resampler:
                 f.write(resampler.flush())
     except soundfile.SoundFileError as e:  # a full disk, as libsndfile says it
-        _remove(out)
         raise OSError(str(e)) from None
-    except BaseException:  # Ctrl-C included: no half-made file left behind
-        _remove(out)
-        raise
-
-
-def _remove(out: Path) -> None:
-    import os
-
-    if os.path.isfile(out):  # never a device such as /dev/null
-        os.unlink(out)
