@@ -45,7 +45,7 @@ def plan(sequence, clips, names: dict[str, str] | None = None):
 
 def render(timeline, clips, out: Path, tags: dict[str, str] | None = None) -> None:
     """Write `timeline` to `out` on the same timeline as play, in the format its extension names,
-    with `tags` (title, album, ...). OSError if it cannot; a half-written file is removed."""
+    with `tags` (title, album, ...). OSError if it cannot; then `out` is as it was."""
     from .cursor import Cursor
     from .player import audio_for
 
