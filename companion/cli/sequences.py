@@ -145,43 +145,78 @@ def _silent_caption(event) -> str:
 @click.command()
 @click.argument("name", metavar="NAME|PATH", shell_complete=complete_name)
 @click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="The WAV file to write.")
-@click.option("--force", is_flag=True, help="Overwrite the -o file if it exists, without asking.")
+              help="The file to write; its extension picks the format: .wav, .flac, .ogg, .opus or .mp3.")
+@click.option("--captions", type=click.Choice(["srt", "vtt", "none"]), default="srt", show_default=True,
+              help="A caption file beside it (same name, .srt or .vtt): where each spoken line is.")
+@click.option("--force", is_flag=True, help="Overwrite the -o file (and its captions) if they exist, without asking.")
 @voice_option
 @rate_option
 @names_options
-def render(name: str, out: Path, force: bool, voice: str | None, rate: int | None, name_a: str | None,
-           name_b: str | None) -> None:
-    """Write a whole sequence to one WAV file, on the same timeline as play.
+def render(name: str, out: Path, captions: str, force: bool, voice: str | None, rate: int | None,
+           name_a: str | None, name_b: str | None) -> None:
+    """Write a whole sequence to one audio file, on the same timeline as play.
+
+    The title and the sequence's name go into the file's tags. A partner's
+    turn is silence of its full length. Beside the audio, a caption file
+    shows where each spoken line is, on a phone's player too.
 
     Examples:
 
     \b
-        companion render stay -o stay.wav
-        companion render my-script.txt -o my-script.wav --rate 120
-        companion render dancefloor --a Sam --b Alex -o x.wav
+        companion render stay -o stay.mp3          and stay.srt beside it
+        companion render night -o night.ogg --captions vtt
+        companion render my-script.txt -o my-script.flac --rate 120
+        companion render dancefloor --a Sam --b Alex -o x.wav --captions none
     """
-    from ..playback.render import render as write_wav
+    from ..playback import captions as caption_file
+    from ..playback.render import UnknownFormat, format_of
+    from ..playback.render import render as write_audio
     from ..playback.screen import clock
     from ..textsafe import visible
 
     names = given_names(name_a, name_b)
     sequence = load_sequence(name)
     cfg = load_config(voice, rate)
-    _may_write(out, sequence.source, force)
+    paths = (out,) if captions == "none" else (out, out.with_suffix(f".{captions}"))
+    for path in paths:
+        _not_the_script(path, sequence.source)
+    try:
+        format_of(out)
+    except UnknownFormat as e:
+        raise Failure(str(e), 2) from None
+    for path in paths:
+        _may_write(path, force)
+    beside = paths[1] if len(paths) > 1 else None
     clips = clip_store(cfg)
     timeline = plan_sequence(sequence, clips, names)
     if clips.unavailable:
         raise Failure(clips.unavailable, 1)
+    written = out
     try:
-        write_wav(timeline, clips, out)
+        write_audio(timeline, clips, out, {"title": sequence.title, "album": sequence.id, "artist": "companion"})
+        if beside:
+            written = beside
+            caption_file.write(timeline, beside, captions)
     except OSError as e:
-        raise Failure(f"cannot write {out}: {e.strerror or e}; choose another path with -o", 1) from None
-    click.echo(visible(f"Wrote {out} ({clock(timeline.seconds)}, {sequence.title})."))
+        raise Failure(f"cannot write {written}: {e.strerror or e}; choose another path with -o", 1) from None
+    also = f" and {beside}" if beside else ""
+    click.echo(visible(f"Wrote {out}{also} ({clock(timeline.seconds)}, {sequence.title})."))
 
 
-def _may_write(out: Path, source: Path, force: bool) -> None:
-    """Before any rendering: the folder exists, the script is never overwritten, another file only if asked."""
+def _not_the_script(out: Path, source: Path) -> None:
+    """Whatever else is asked, never write over the script being rendered (a link to it included)."""
+    import os
+
+    try:
+        same = os.path.samefile(out, source)
+    except OSError:  # not there yet (or unreadable): not the script
+        same = False
+    if same:
+        raise Failure(f"{out} is the script being rendered; choose another file with -o", 2)
+
+
+def _may_write(out: Path, force: bool) -> None:
+    """Before any rendering: the folder exists, and another file is overwritten only if asked."""
     import os
 
     folder = out.parent
@@ -189,12 +224,6 @@ def _may_write(out: Path, source: Path, force: bool) -> None:
         raise Failure(f"cannot write {out}: there is no folder {folder}; create it, or choose another path with -o", 2)
     if not os.path.exists(out):
         return
-    try:
-        same = os.path.samefile(out, source)
-    except OSError:
-        same = False
-    if same:
-        raise Failure(f"{out} is the script being rendered; choose another file with -o", 2)
     if force or not os.path.isfile(out):  # a device such as /dev/null is written, not replaced
         return
     if not all(stream is not None and stream.isatty() for stream in (sys.stdin, sys.stderr)):

@@ -1,4 +1,4 @@
-"""Where the cursor's frames go: the sound device, a WAV file, or nowhere.
+"""Where the cursor's frames go: the sound device, or nowhere (a file: render.py).
 
 The sound device is the default. Captions-only (`--text`, or no device) uses
 the same cursor driven by a clock, so timing and journalling are identical.
@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import threading
 import time
-import wave
 
 from . import pcm
 
 if False:  # annotations only: cursor, pathlib (with urllib, ipaddress: 5 ms) would slow the pause's first word
     from collections.abc import Callable
-    from pathlib import Path
 
     from .cursor import Cursor
 
@@ -232,18 +230,3 @@ def open_output(text_only: bool, warn: Callable[[str], None]):
             warn(f"No sound device could be opened ({e}); going on with captions only.")
     return ClockOutput()
 
-
-def render_wav(cursor: Cursor, total_frames: int, out: Path, block: int = 8192) -> None:
-    """Write the whole timeline to `out`, block by block (bounded memory).
-
-    The file is opened here, not by `wave`: a new one is private (0600) whatever
-    the umask, and a path that cannot be opened fails cleanly (wave.open would
-    leave a half-made writer whose __del__ complains at exit)."""
-    import os
-
-    with open(os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as f, wave.open(f, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(pcm.SAMPLE_BYTES)
-        w.setframerate(pcm.RATE_HZ)
-        while cursor.position < total_frames:
-            w.writeframes(cursor.read(min(block, total_frames - cursor.position)))
