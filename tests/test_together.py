@@ -238,3 +238,22 @@ def test_a_together_row_exports_and_imports_again(home, name):
     assert result.exit_code == 0, result.output
     (row,) = json.loads(invoke("log", "--json").output)
     assert row["partners"] == people and row["flooded"] == 2
+
+
+@pytest.mark.parametrize("columns", [40, 80, 120])
+def test_the_menu_wraps_between_words_at_any_width(home, columns, monkeypatch):
+    from companion.cli.together import pair_sequences
+
+    pairs = pair_sequences()
+    suggest = suggested(list(pairs), {})  # as on a new home
+    whole = menu_lines(pairs, suggest)
+    rows = menu_lines(pairs, suggest, columns - 1)
+    assert all(len(row) <= columns - 1 for row in rows), [r for r in rows if len(r) > columns - 1]
+    assert " ".join(rows).split() == " ".join(whole).split()  # every word whole, in order
+    assert [r for r in rows if r.lstrip()[:1].isdigit()] == [r for r in rows if r.startswith("  ") and
+                                                             r[2].isdigit()]  # a new entry only at its number
+    assert len(rows) > len(whole)  # it did wrap (the longest entry is over 200 characters)
+    monkeypatch.setenv("COLUMNS", str(columns))
+    shown = invoke("together").output  # as the terminal gets it
+    menu = shown[:shown.index("companion: no sequence chosen")].splitlines()
+    assert all(len(row) < columns for row in menu) and " ".join(menu).split() == " ".join(whole).split()

@@ -31,17 +31,35 @@ def suggested(ids: list[str], last: dict[str, str]) -> str:
     return never[0] if never else min(ids, key=lambda i: last[i])
 
 
-def menu_lines(pairs: dict, suggest: str) -> list[str]:
+def menu_lines(pairs: dict, suggest: str, width: int | None = None) -> list[str]:
+    """The menu, each entry wrapped between words within `width` columns (under its own text)."""
     lines = ["Which sequence, together?"]
     for number, (script_id, sequence) in enumerate(pairs.items(), 1):
         minutes = f", about {sequence.minutes:g} min" if sequence.minutes else ""
         mark = "  (suggested)" if script_id == suggest else ""
         lines.append(f"  {number}  {script_id}{minutes}{mark}: {sequence.summary or sequence.title}")
-    return lines
+    if not width:
+        return lines
+    from ..textsafe import visible
+
+    return [row for line in lines for row in _wrapped(visible(line), width)]  # wrapped as it will be shown
+
+
+def _wrapped(line: str, width: int) -> list[str]:
+    """`line` in rows of at most `width` columns, broken only between words (a word longer than a
+    row stands alone), the rows after the first indented under the entry's name."""
+    import re
+    import textwrap
+
+    indent = " " * len(re.match(r"\s*(\d+\s+)?", line).group())
+    return textwrap.wrap(line, max(width, len(indent) + 10), subsequent_indent=indent, break_long_words=False,
+                         break_on_hyphens=False) or [line]
 
 
 def choose(pairs: dict, journal, keys) -> object:
     """Offer the paired sequences, one key each; Enter takes the suggested one."""
+    import shutil
+
     from ..textsafe import visible
 
     if not pairs:
@@ -54,7 +72,8 @@ def choose(pairs: dict, journal, keys) -> object:
         report(e)
     ids = list(pairs)
     suggest = suggested(ids, last)
-    click.echo(visible("\n".join(menu_lines(pairs, suggest)), newlines=True))
+    width = shutil.get_terminal_size((80, 24)).columns - 1  # not the last column: a terminal wraps there
+    click.echo(visible("\n".join(menu_lines(pairs, suggest, width)), newlines=True))
     prompt = f"1-{len(ids)}, Enter for {suggest}, q to leave: "
     for _ in range(3):
         if keys.tty:
