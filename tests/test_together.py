@@ -56,10 +56,10 @@ def test_names_fill_placeholders_and_name_the_speaker_in_captions():
     captions = [e.caption for e in iter_events(steps, Fixed())]
     texts = [getattr(s, "text", "") for s in steps]
     assert "Hello Sam and Alex." in texts
-    assert "Sam: I feel tight." in captions and "Alex: I hear you." in captions
+    assert "For example, in Sam's voice: \"I feel tight.\"" in captions and "For example, in Alex's voice: \"I hear you.\"" in captions
     assert "Sam: your turn to speak. Space or Enter when done." in captions
     plain = [e.caption for e in iter_events(list(Spoken().steps(sequence.steps)), Fixed())]
-    assert "A: I feel tight." in plain and "Hello Partner A and Partner B." in plain
+    assert "For example, in Partner A's voice: \"I feel tight.\"" in plain and "Hello Partner A and Partner B." in plain
 
 
 # -- the menu ---------------------------------------------------------------------------------
@@ -166,13 +166,13 @@ def test_together_over_pipes_names_ratings_a_turn_ended_by_a_key_and_one_row(hom
     run.send("7\n")
     run.wait_for("Sam: your turn to speak")
     run.send(" ")  # ends the 30 s turn early
-    run.wait_for("Alex: I hear you.")
+    run.wait_for("For example, in Alex's voice: \"I hear you.\"")
     run.wait_for("Sam, and now")
     run.send("3\n")
     run.wait_for("Alex, and now")
     run.send("4\n")
     assert run.finish() == 0, run.seen
-    assert "Hello Sam and Alex." in run.seen and "Sam: I feel tight." in run.seen
+    assert "Hello Sam and Alex." in run.seen and "For example, in Sam's voice: \"I feel tight.\"" in run.seen
     rows = json.loads(invoke("log", "--json").output)
     assert len(rows) == 1 and rows[0]["mode"] == "together" and rows[0]["flooded"] == 0
     assert rows[0]["partners"] == [{"name": "Sam", "distress_before": 6, "distress_after": 3},
@@ -211,8 +211,8 @@ def test_play_of_a_pair_script_asks_the_names(home):
 
 def test_render_and_show_with_names(home):
     shown = invoke("show", pair_script(home), "--a", "Sam", "--b", "Alex")
-    assert shown.exit_code == 0 and "Sam: I feel tight." in shown.output and "Hello Sam and Alex." in shown.output
-    assert "Alex: I hear you." in shown.output
+    assert shown.exit_code == 0 and "For example, in Sam's voice: \"I feel tight.\"" in shown.output and "Hello Sam and Alex." in shown.output
+    assert "For example, in Alex's voice: \"I hear you.\"" in shown.output
     bad = invoke("show", pair_script(home), "--a", "Sam")
     assert bad.exit_code == 2 and "give both names" in bad.output
     out = home / "x.wav"
@@ -220,7 +220,7 @@ def test_render_and_show_with_names(home):
     assert rendered.exit_code == 0, rendered.output
     assert out.stat().st_size > 44
     as_json = json.loads(invoke("show", "dancefloor", "--a", "Sam", "--b", "Alex", "--json").output)
-    assert any(e["caption"].startswith("Sam: ") for e in as_json["events"] if e["caption"])
+    assert any(e["caption"].startswith("For example, in Sam's voice: ") for e in as_json["events"] if e["caption"])
 
 
 @pytest.mark.parametrize("name", ["all.json", "all.csv"])

@@ -31,12 +31,12 @@ def test_together_in_a_terminal_names_both_rates_both_and_a_key_ends_a_turn(soun
         keys(tmux, session, "7", "Enter")
         rated = time.monotonic()
         screen = wait_for(tmux, session, "Sam: your turn to speak")
-        assert "Hello Sam and Alex." in screen and "Sam: My chest goes tight." in screen
+        assert "Hello Sam and Alex." in screen and "For example, in Sam's voice: \"My chest goes tight.\"" in screen
         turn_seen = time.monotonic()
         wait_for(tmux, session, "left · space or Enter: done")  # the turn policy's countdown
         keys(tmux, session, "Space")
         pressed = time.monotonic()
-        wait_for(tmux, session, "Alex: I hear you.")
+        wait_for(tmux, session, "For example, in Alex's voice: \"I hear you.\"")
         wait_for(tmux, session, "Sam, and now")
         ended = time.monotonic()
         keys(tmux, session, "3", "Enter")
@@ -95,7 +95,7 @@ def test_im_flooded_in_a_terminal_speaks_a_grounding_line_and_ends_for_a_break(s
         wait_for(tmux, session, "Alex: Enter to go on")
         keys(tmux, session, "p")
         screen = wait_for(tmux, session, "EXIT=")
-        assert "EXIT=0" in screen and "companion pause --leave" in screen and "Alex: I hear you." not in screen
+        assert "EXIT=0" in screen and "companion pause --leave" in screen and "For example, in Alex's voice: \"I hear you.\"" not in screen
     finally:
         subprocess.run(tmux + ["kill-server"], capture_output=True)
     (row,) = journal_rows(home)
