@@ -257,3 +257,21 @@ def test_the_menu_wraps_between_words_at_any_width(home, columns, monkeypatch):
     shown = invoke("together").output  # as the terminal gets it
     menu = shown[:shown.index("companion: no sequence chosen")].splitlines()
     assert all(len(row) < columns for row in menu) and " ".join(menu).split() == " ".join(whole).split()
+
+
+def test_a_turns_prompt_says_the_names_when_they_are_known():
+    from companion.playback.timeline import iter_events
+
+    class Fixed:
+        def speech(self, role, text):
+            return 100
+
+        def asset(self, name):
+            return 100
+
+    sequence = parse(PAIR.replace("[turn A up to 30s]", "[turn A up to 30s] {A}, you go first. {B}, listen."))
+    named = [e.text for e in iter_events(Spoken(names={"A": "Sam", "B": "Alex"}).steps(sequence.steps), Fixed())
+             if e.kind == "speech" and e.role == "guide"]
+    assert "Sam, you go first. Alex, listen." in named
+    plain = [e.text for e in iter_events(Spoken().steps(sequence.steps), Fixed()) if e.kind == "speech"]
+    assert "Partner A, you go first. Partner B, listen." in plain  # no names (show, render): the labels, in words
