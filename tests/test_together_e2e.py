@@ -133,3 +133,35 @@ def test_the_menu_in_a_terminal_takes_one_key_and_enter_keeps_the_remembered_nam
         subprocess.run(tmux + ["kill-server"], capture_output=True)
     rows = journal_rows(home)
     assert [r["sequence"] for r in rows] == ["together", "dancefloor"] and rows[1]["end_reason"] == "stopped"
+
+
+def level_db(samples: bytes) -> float:
+    """Mean power of the voiced 50 ms windows (within 20 dB of the loudest), in dBFS."""
+    x = np.frombuffer(samples, dtype="<i2").astype(np.float64)
+    size = RATE_HZ // 20
+    power = (x[: len(x) // size * size].reshape(-1, size) ** 2).mean(axis=1) / 32768.0 ** 2
+    return float(10 * np.log10(power[power > power.max() / 100].mean()))
+
+
+def test_a_turns_time_warning_is_heard_softly_in_the_silent_turn(sound_server, recorder, home):
+    env = sound_server.env | home
+    timeline(SCRIPT, env)
+    session = "warning"
+    tmux = in_tmux(env, ["together", str(SCRIPT), "--a", "Sam", "--b", "Alex", "--no-rating"], session)
+    try:
+        wait_for(tmux, session, "left · space or Enter: done")  # the turn has begun: silence, held
+        turn_seen = time.monotonic()
+        wait_for(tmux, session, "about 4 seconds left")  # a fifth of its 20 s before the limit
+        warned = recorder.wait_until_heard(after=turn_seen + 1.0)  # said, not only shown
+        wait_for(tmux, session, "finish your sentence")
+        screen = wait_for(tmux, session, "EXIT=")
+        assert "EXIT=0" in screen
+    finally:
+        subprocess.run(tmux + ["kill-server"], capture_output=True)
+    recorder.stop()
+    heard = recorder.segments()
+    warning = next(s for s in heard if s[0] >= warned - 0.05)
+    guide = heard[0]  # "Hello Sam and Alex."
+    assert warning[1] - warning[0] > 0.5, heard  # words, not a click
+    soft, full = level_db(heard_samples(recorder, warning)), level_db(heard_samples(recorder, guide))
+    assert soft < full - 5, (soft, full)  # the guide's voice, well under the guide
