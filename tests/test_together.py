@@ -72,9 +72,21 @@ def test_the_suggestion_is_one_never_done_else_the_oldest():
 def test_the_menu_has_a_key_summary_and_minutes_each(home):
     result = invoke("together")  # CliRunner's stdin holds nothing: the menu, then one line
     assert result.exit_code == 2 and "no sequence chosen" in result.output
-    for number, name in enumerate(["agreement", "checkin", "dancefloor", "repair", "reunion", "soft-start"], 1):
+    names = ["agreement", "both-flooded", "checkin", "dancefloor", "repair", "reunion", "soft-start"]
+    for number, name in enumerate(names, 1):
         assert f"  {number}  {name}, about " in result.output
     assert "(suggested)" in result.output.splitlines()[1]
+
+
+def test_a_sequence_for_mid_fight_is_never_the_suggestion(home):
+    from companion.journal import Journal
+
+    journal = Journal()  # the user's
+    journal.start("agreement", "Agreement", "together", "captions")  # done once: the next never done is next
+    journal.close()
+    result = invoke("together")
+    suggested_row = next(row for row in result.output.splitlines() if "(suggested)" in row)
+    assert "checkin" in suggested_row and "both-flooded" not in suggested_row
 
 
 def test_a_sequence_not_for_a_pair_is_refused(home):

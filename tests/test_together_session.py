@@ -344,3 +344,16 @@ def test_both_flooded_that_cannot_be_read_is_said_and_the_ready_question_follows
     outcome, row, screen, _ = together(tmp_path, "Hello.\n[turn A up to 60s]\nBye.\n", plan, scripts=missing)
     assert outcome.reason == "completed"
     assert any("both-flooded cannot be played" in c for c in screen.captions) and "Bye." in screen.captions
+
+
+def test_the_real_both_flooded_sends_you_apart_to_its_time_then_asks_if_both_are_ready(tmp_path):
+    from companion.together.session import APART
+
+    start = FakeClock().now
+    plan = [("Sam: your turn", "x"), ("Which of you", "c"), (READY, "\n"), (READY, " ")]
+    outcome, row, screen, clock = together(tmp_path, "Hello.\n[turn A up to 60s]\nBye.\n", plan)  # the library's
+    assert outcome.reason == "completed" and (row["flooded"], row["stage"]) == (1, "both-flooded")
+    said = screen.captions
+    apart = next(i for i, c in enumerate(said) if c.startswith(APART.split("{")[0]))
+    assert said.index("Both of you flooded at once") < apart < said.index(READY) < said.index("Bye.")
+    assert clock.now - start >= 15 * 60  # the wait to the time it named (20 minutes from its first {return_time})

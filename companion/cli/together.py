@@ -71,7 +71,8 @@ def choose(pairs: dict, journal, keys) -> object:
     except Exception as e:  # a journal that cannot be read only loses the suggestion
         report(e)
     ids = list(pairs)
-    suggest = suggested(ids, last)
+    practice = [i for i in ids if getattr(pairs[i], "moment", None) != "conflict"]  # not one for mid-fight
+    suggest = suggested(practice or ids, last)
     width = shutil.get_terminal_size((80, 24)).columns - 1  # not the last column: a terminal wraps there
     click.echo(visible("\n".join(menu_lines(pairs, suggest, width)), newlines=True))
     prompt = f"1-{len(ids)}, Enter for {suggest}, q to leave: "

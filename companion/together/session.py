@@ -46,6 +46,8 @@ READY = "Are you both ready to go on? Enter: we're ready · p: stop here"
 READY_HINT = "Enter: both ready · p: stop"
 BREAK_KEYS = {"t": None, "T": None, **{str(n): 10 * n for n in range(1, 7)}}  # None: the default length
 BOTH_FLOODED = "both-flooded"
+APART = "Apart until {at}: a soft bell rings then. Come back here when it does."
+APART_HINT = "back at {at} · {left} left · r twice: we're both back now · q: end"
 POLL_S = 0.05
 
 
@@ -258,13 +260,39 @@ class Partners(Plain):
         if live.record is not None:
             live.record.set(stage=BOTH_FLOODED)
         live.screen.caption(title)
-        player = Player(steps, live.player.clips, Spoken(minutes=self.break_minutes, now=self.now, names=self.names))
+        spoken = Spoken(minutes=self.break_minutes, now=self.now, names=self.names)
+        player = Player(steps, live.player.clips, spoken)
         outcome = run(player, live.output, screen=live.screen, keys=live.keys, record=live.record, warn=live.warn,
                       keep_output=True, finish=False)
         if outcome.reason != "completed":
             return outcome.reason
+        if spoken.at is not None:  # it sent you apart until a time it named: a bell rings then
+            end = self._apart(live, spoken)
+            if end != "completed":
+                return end
         self._back(live)
         return self._ready(live, was_paused)
+
+    def _apart(self, live, spoken) -> str:
+        """The quiet wait to the time `both-flooded` named, then the soft bell (r twice: back sooner)."""
+        from ..playback.player import Player
+        from ..playback.policies import KeepTime
+        from ..playback.session import run
+        from ..script.model import Bell, Pause
+
+        at = spoken.at.strftime("%H:%M")
+        left_s = (spoken.at - spoken.now()).total_seconds()
+        if left_s <= 0:
+            return "completed"
+        live.screen.caption(APART.format(at=at))
+        bell_at = round(left_s * pcm.RATE_HZ)
+
+        def countdown(cursor) -> str:
+            return APART_HINT.format(at=at, left=clock(max(0, bell_at - cursor.position) / pcm.RATE_HZ))
+
+        player = Player([Pause(line=1, seconds=left_s), Bell(line=1, soft=True)], live.player.clips, spoken)
+        return run(player, live.output, screen=live.screen, keys=live.keys, record=live.record, warn=live.warn,
+                   keep_output=True, finish=False, policy=KeepTime(countdown, ready=True)).reason
 
     def _back(self, live) -> None:
         """The sequence's output again (through the voice, with sound), still paused where it was."""
