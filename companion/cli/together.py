@@ -167,7 +167,9 @@ def together(name, name_a, name_b, text_only, no_rating, show_agreement, as_json
     Without NAME it offers the paired sequences and suggests the one you did
     longest ago. It asks your names once (A, then B) and remembers them.
     Keys in a turn: space or Enter: done · m: more time · x or !: I'm flooded
-    (the sequence pauses; a short grounding line; then go on or take a break).
+    (the sequence pauses; a short grounding line; then go on or take a break;
+    both of you flooded: both-flooded, there and then). After a break the guide
+    asks whether you are both ready (Enter).
 
     Examples:
 
