@@ -41,8 +41,8 @@ KEYS = {
     # who took it is welcomed back (together/session.py).
     "together.grounding": (LINE, (), "guide"),
     "together.coming_back": (LINE, ("name",), "guide"),
-    "together.turn.time_left": (LINE, ("seconds",), "guide"),
-    "together.ready.question": (LINE, (), "guide"),
+    "together.time_left": (LINE, ("seconds",), "guide"),
+    "together.ready": (LINE, (), "guide"),
     # The break agreement, said back once typed and before a pause's break (together/agreement.py).
     "agreement.agreed": (LINE, (), "guide"),
     "agreement.word": (LINE, ("word",), "guide"),

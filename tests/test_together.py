@@ -12,7 +12,7 @@ import pytest
 from companion import journal as journal_module
 from companion.practice import report as practice
 from companion.cli.practice import together_words
-from companion.cli.together import menu_lines, suggested
+from companion.cli.together import menu_lines, shown_menu, suggested
 from companion.script.parse import parse
 from companion.spoken import Spoken, check_names
 from tests.test_cli import home, invoke  # noqa: F401  (the fixture)
@@ -259,7 +259,7 @@ def test_the_menu_wraps_between_words_at_any_width(home, columns, monkeypatch):
     pairs = pair_sequences()
     suggest = suggested(list(pairs), {})  # as on a new home
     whole = menu_lines(pairs, suggest)
-    rows = menu_lines(pairs, suggest, columns - 1)
+    rows = shown_menu(pairs, suggest, columns - 1)
     assert all(len(row) <= columns - 1 for row in rows), [r for r in rows if len(r) > columns - 1]
     assert " ".join(rows).split() == " ".join(whole).split()  # every word whole, in order
     assert [r for r in rows if r.lstrip()[:1].isdigit()] == [r for r in rows if r.startswith("  ") and

@@ -285,7 +285,7 @@ def test_a_turns_time_warning_is_said_softly_in_the_held_turn_and_shown(tmp_path
 
     outcome, row, screen, output = together(tmp_path, "Hello.\n[turn A up to 20s]\nBye.\n", device=True)
     assert outcome.reason == "completed" and CUE_NOTE.format(s=4) in screen.notes
-    (warning,) = said("together.turn.time_left", seconds=4)
+    (warning,) = said("together.time_left", seconds=4)
     at = said_in(output, warning, gain_of(SOFT_DB))
     assert at is not None and said_in(output, warning) is None  # heard, and only at the soft level
     assert said_in(output, "Hello.") < at < said_in(output, "Bye.")
@@ -296,10 +296,10 @@ def test_after_a_break_the_guide_asks_if_both_are_ready_and_waits_for_the_key(tm
     from companion.together.session import COMING_BACK
 
     plan = [("Sam: your turn", "x"), ("Which of you", "a"), ("Sam: Enter", "1"), (READY, None),  # (None: no key)
-            (lambda heard: said_in(heard, raw("together.ready.question")) is not None, "\n"), (READY, " ")]
+            (lambda heard: said_in(heard, raw("together.ready")) is not None, "\n"), (READY, " ")]
     outcome, row, screen, output = together(tmp_path, "Hello.\n[turn A up to 60s]\nBye.\n", plan, device=True)
     assert outcome.reason == "completed" and row["stage"] == "break"
-    back, ready = said_in(output, COMING_BACK.format(name="Sam")), said_in(output, raw("together.ready.question"))
+    back, ready = said_in(output, COMING_BACK.format(name="Sam")), said_in(output, raw("together.ready"))
     assert back is not None and back < ready < said_in(output, "Bye.")
     assert screen.captions.index(READY) < screen.captions.index("Bye.")
 

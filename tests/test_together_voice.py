@@ -47,7 +47,7 @@ def test_a_soft_line_is_the_guides_voice_well_under_the_guides_level(tmp_path):
     try:
         voice.say(raw("together.grounding"))
         guide = heard(voice)
-        (warning,) = said("together.turn.time_left", seconds=15)
+        (warning,) = said("together.time_left", seconds=15)
         voice.say(warning, soft=True)
         soft = heard(voice)
         voice.say(warning)

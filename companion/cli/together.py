@@ -31,29 +31,13 @@ def suggested(ids: list[str], last: dict[str, str]) -> str:
     return never[0] if never else min(ids, key=lambda i: last[i])
 
 
-def menu_lines(pairs: dict, suggest: str, width: int | None = None) -> list[str]:
-    """The menu, each entry wrapped between words within `width` columns (under its own text)."""
+def menu_lines(pairs: dict, suggest: str) -> list[str]:
     lines = ["Which sequence, together?"]
     for number, (script_id, sequence) in enumerate(pairs.items(), 1):
         minutes = f", about {sequence.minutes:g} min" if sequence.minutes else ""
         mark = "  (suggested)" if script_id == suggest else ""
         lines.append(f"  {number}  {script_id}{minutes}{mark}: {sequence.summary or sequence.title}")
-    if not width:
-        return lines
-    from ..textsafe import visible
-
-    return [row for line in lines for row in _wrapped(visible(line), width)]  # wrapped as it will be shown
-
-
-def _wrapped(line: str, width: int) -> list[str]:
-    """`line` in rows of at most `width` columns, broken only between words (a word longer than a
-    row stands alone), the rows after the first indented under the entry's name."""
-    import re
-    import textwrap
-
-    indent = " " * len(re.match(r"\s*(\d+\s+)?", line).group())
-    return textwrap.wrap(line, max(width, len(indent) + 10), subsequent_indent=indent, break_long_words=False,
-                         break_on_hyphens=False) or [line]
+    return lines
 
 
 def choose(pairs: dict, journal, keys) -> object:
@@ -74,7 +58,7 @@ def choose(pairs: dict, journal, keys) -> object:
     practice = [i for i in ids if getattr(pairs[i], "moment", None) != "conflict"]  # not one for mid-fight
     suggest = suggested(practice or ids, last)
     width = shutil.get_terminal_size((80, 24)).columns - 1  # not the last column: a terminal wraps there
-    click.echo(visible("\n".join(menu_lines(pairs, suggest, width)), newlines=True))
+    click.echo("\n".join(shown_menu(pairs, suggest, width)))
     prompt = f"1-{len(ids)}, Enter for {suggest}, q to leave: "
     for _ in range(3):
         if keys.tty:
@@ -97,6 +81,22 @@ def choose(pairs: dict, journal, keys) -> object:
             return pairs[ids[int(answer) - 1]]
         warn(f"'{visible(answer)}' is not one of 1-{len(ids)}; press a number")
     raise Failure("no sequence chosen; name one: companion together dancefloor", 2)
+
+
+def shown_menu(pairs: dict, suggest: str, width: int) -> list[str]:
+    """The menu as the terminal shows it: each entry wrapped between words within `width` columns,
+    its rows after the first under its name (a terminal would break words at its edge)."""
+    import re
+    import textwrap
+
+    from ..textsafe import visible
+
+    rows = []
+    for line in (visible(line) for line in menu_lines(pairs, suggest)):
+        indent = " " * len(re.match(r"\s*(\d+\s+)?", line).group())
+        rows += textwrap.wrap(line, max(width, len(indent) + 10), subsequent_indent=indent, break_long_words=False,
+                              break_on_hyphens=False) or [line]
+    return rows
 
 
 def ask_names(a: str | None, b: str | None, keys) -> dict[str, str]:

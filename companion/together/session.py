@@ -202,7 +202,7 @@ class Partners(Plain):
         live.screen.caption(READY)
         voice = self._voice(live)
         if voice is not None:
-            voice.say(raw("together.ready.question"))
+            voice.say(raw("together.ready"))
         key = self._ask(live, READY_HINT, ("\n", "\r", "p", "P", "q", "Q"), default="\n")
         if key in ("p", "P", "q", "Q"):
             return self._stop(live)
@@ -302,7 +302,7 @@ class Partners(Plain):
 
 
 def _time_left(seconds: int) -> str:
-    (line,) = said("together.turn.time_left", seconds=seconds)
+    (line,) = said("together.time_left", seconds=seconds)
     return line
 
 
