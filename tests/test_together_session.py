@@ -357,3 +357,32 @@ def test_the_real_both_flooded_sends_you_apart_to_its_time_then_asks_if_both_are
     apart = next(i for i, c in enumerate(said) if c.startswith(APART.split("{")[0]))
     assert said.index("Both of you flooded at once") < apart < said.index(READY) < said.index("Bye.")
     assert clock.now - start >= 15 * 60  # the wait to the time it named (20 minutes from its first {return_time})
+
+
+BOTH_WITH_A_TURN = ('+++\ntitle = "Both of you"\nfor = "pair"\n+++\nBoth of you are flooded.\n'
+                    '[turn B up to 20s] Say your words for the break.\nCome back slowly.\n')
+
+
+def test_inside_both_flooded_a_turn_is_a_turn_and_x_asks_which_one_of_you_without_both_again(tmp_path):
+    from companion.together.session import WHO_ONE
+
+    def scripts(name):
+        return "Both of you", parse(BOTH_WITH_A_TURN).steps
+
+    plan = [("Sam: your turn", "x"), ("Which of you", "c"), ("Alex: your turn", "x"),
+            (WHO_ONE.format(A="Sam", B="Alex"), "b"), ("Alex: Enter to go on", "p")]
+    outcome, row, screen, _ = together(tmp_path, "Hello.\n[turn A up to 60s]\nBye.\n", plan, scripts=scripts)
+    assert (outcome.reason, outcome.message) == ("stopped", "flooded")
+    assert (row["flooded"], row["stage"]) == (2, "both-flooded > flooded")  # both presses counted, in one row
+    assert WHO_ONE.format(A="Sam", B="Alex") in screen.captions  # the second time: no "both of us"
+    assert "Come back slowly." not in screen.captions and "Bye." not in screen.captions
+
+
+def test_a_turn_inside_both_flooded_gets_its_warning_and_ends_on_its_own(tmp_path):
+    def scripts(name):
+        return "Both of you", parse(BOTH_WITH_A_TURN).steps
+
+    plan = [("Sam: your turn", "x"), ("Which of you", "c"), (READY, "\n"), (READY, " ")]
+    outcome, row, screen, _ = together(tmp_path, "Hello.\n[turn A up to 60s]\nBye.\n", plan, scripts=scripts)
+    assert outcome.reason == "completed" and CUE_NOTE.format(s=4) in screen.notes and WRAP_NOTE in screen.notes
+    assert screen.captions.index("Come back slowly.") < screen.captions.index(READY) < screen.captions.index("Bye.")

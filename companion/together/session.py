@@ -36,8 +36,8 @@ from .turns import cue_lead
 CUE_NOTE = "about {s} seconds left"
 WRAP_NOTE = "finish your sentence · space: done · m: more"
 TURN_NOTE = "{left} left · space or Enter: done · m: more · x: I'm flooded"
-FLOODED_WHO = "Which of you is flooded? a: {A} · b: {B} · c: both of us"
-WHO_HINT = "a, b or c"
+WHO_ONE = "Which of you is flooded? a: {A} · b: {B}"  # inside both-flooded: one of you, again
+FLOODED_WHO = WHO_ONE + " · c: both of us"
 WHO_KEYS = {"a": "A", "b": "B", "c": "both"}
 FLOODED_OFFER = ("{name}: Enter to go on when you are both ready · t: a break of {minutes:g} minutes now, "
                  "then back here (1-6: 10 to 60 minutes) · p: stop here, for a guided pause of your own")
@@ -53,11 +53,13 @@ POLL_S = 0.05
 
 class Partners(Plain):
     """The policy of a session for two: `together` a turns.Together, `names` {"A": ..., "B": ...}.
-    `scripts(name)`: a sequence's steps (both-flooded); by default from the library."""
+    `scripts(name)`: a sequence's steps (both-flooded); by default from the library. `both`: "both
+    of us" is an answer (not inside both-flooded itself)."""
 
-    def __init__(self, together, names: dict[str, str], break_minutes: float = 20, now=None, scripts=None):
+    def __init__(self, together, names: dict[str, str], break_minutes: float = 20, now=None, scripts=None,
+                 both: bool = True):
         super().__init__()
-        self.together, self.names = together, names
+        self.together, self.names, self.both = together, names, both
         self.break_minutes, self.now = break_minutes, now  # `now`: the wall clock for the return time
         self.scripts = scripts or _library_steps
         self.turn_index = None  # the turn event the policy holds
@@ -154,12 +156,13 @@ class Partners(Plain):
         _set_paused(cursor, True)
         grounding = raw("together.grounding")
         screen.caption(grounding)
-        screen.caption(FLOODED_WHO.format(A=self.names.get("A", "A"), B=self.names.get("B", "B")))
+        question = FLOODED_WHO if self.both else WHO_ONE
+        screen.caption(question.format(A=self.names.get("A", "A"), B=self.names.get("B", "B")))
         voice = self._voice(live)
         if voice is not None:
             voice.say(grounding)
-        key = self._ask(live, WHO_HINT, tuple(WHO_KEYS) + tuple(k.upper() for k in WHO_KEYS) + ("q", "Q"),
-                        default="a")
+        answers = [k for k in WHO_KEYS if self.both or WHO_KEYS[k] != "both"]
+        key = self._ask(live, " or ".join(answers), (*answers, *(k.upper() for k in answers), "q", "Q"), default="a")
         if key in ("q", "Q"):
             return self._stop(live)
         who = WHO_KEYS[key.lower()]
@@ -262,10 +265,15 @@ class Partners(Plain):
         live.screen.caption(title)
         spoken = Spoken(minutes=self.break_minutes, now=self.now, names=self.names)
         player = Player(steps, live.player.clips, spoken)
+        # its turns are turns as here (a soft warning, m, x), but "both of us" is not asked again
+        inner = Partners(type(self.together)(self.together.clock), self.names, self.break_minutes, self.now,
+                         self.scripts, both=False)
+        inner.together.flooded = self.together.flooded
         outcome = run(player, live.output, screen=live.screen, keys=live.keys, record=live.record, warn=live.warn,
-                      keep_output=True, finish=False)
+                      keep_output=True, finish=False, policy=inner)
+        self.together.flooded = inner.together.flooded
         if outcome.reason != "completed":
-            return outcome.reason
+            return "flooded" if outcome.message == "flooded" else outcome.reason
         if spoken.at is not None:  # it sent you apart until a time it named: a bell rings then
             end = self._apart(live, spoken)
             if end != "completed":
