@@ -56,7 +56,8 @@ def test_names_fill_placeholders_and_name_the_speaker_in_captions():
     captions = [e.caption for e in iter_events(steps, Fixed())]
     texts = [getattr(s, "text", "") for s in steps]
     assert "Hello Sam and Alex." in texts
-    assert "For example, in Sam's voice: \"I feel tight.\"" in captions and "For example, in Alex's voice: \"I hear you.\"" in captions
+    assert 'For example, in Sam\'s voice: "I feel tight."' in captions  # an example, not what Sam said
+    assert 'For example, in Alex\'s voice: "I hear you."' in captions
     assert "Sam: your turn to speak. Space or Enter when done." in captions
     plain = [e.caption for e in iter_events(list(Spoken().steps(sequence.steps)), Fixed())]
     assert "For example, in Partner A's voice: \"I feel tight.\"" in plain and "Hello Partner A and Partner B." in plain
@@ -223,7 +224,8 @@ def test_play_of_a_pair_script_asks_the_names(home):
 
 def test_render_and_show_with_names(home):
     shown = invoke("show", pair_script(home), "--a", "Sam", "--b", "Alex")
-    assert shown.exit_code == 0 and "For example, in Sam's voice: \"I feel tight.\"" in shown.output and "Hello Sam and Alex." in shown.output
+    assert shown.exit_code == 0 and "Hello Sam and Alex." in shown.output
+    assert 'For example, in Sam\'s voice: "I feel tight."' in shown.output
     assert "For example, in Alex's voice: \"I hear you.\"" in shown.output
     bad = invoke("show", pair_script(home), "--a", "Sam")
     assert bad.exit_code == 2 and "give both names" in bad.output

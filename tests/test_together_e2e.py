@@ -95,7 +95,8 @@ def test_im_flooded_in_a_terminal_speaks_a_grounding_line_and_ends_for_a_break(s
         wait_for(tmux, session, "Alex: Enter to go on")
         keys(tmux, session, "p")
         screen = wait_for(tmux, session, "EXIT=")
-        assert "EXIT=0" in screen and "companion pause --leave" in screen and "For example, in Alex's voice: \"I hear you.\"" not in screen
+        assert "EXIT=0" in screen and "companion pause --leave" in screen
+        assert 'For example, in Alex\'s voice: "I hear you."' not in screen
     finally:
         subprocess.run(tmux + ["kill-server"], capture_output=True)
     (row,) = journal_rows(home)

@@ -206,8 +206,8 @@ def test_flooded_and_a_break_takes_the_pauses_break_inline_then_comes_back_where
     assert (row["flooded"], row["stage"], row["break_minutes"]) == (1, "break", 10)
     assert 10 * 60 <= row["wait_s"] <= 11 * 60 + 5  # the break's own wait, to its bell on the whole minute
     said = screen.captions
-    announced = next(i for i, c in enumerate(said)  # Alex's own words, in B's voice
-                     if c.startswith("For example, in Alex's voice: \"I'm flooded. I'm not leaving you. I'll be back at"))
+    words = 'For example, in Alex\'s voice: "I\'m flooded. I\'m not leaving you. I\'ll be back at'
+    announced = next(i for i, c in enumerate(said) if c.startswith(words))  # Alex's own words, in B's voice
     back = said.index(COMING_BACK.format(name="Alex"))
     assert said.index(GROUNDING) < announced < back < said.index(READY) < said.index("Bye.")
     assert sum("Sam: your turn" in c for c in said) == 1  # back in the same turn, not a new one
