@@ -41,6 +41,8 @@ KEYS = {
     # who took it is welcomed back (together/session.py).
     "together.grounding": (LINE, (), "guide"),
     "together.coming_back": (LINE, ("name",), "guide"),
+    "together.time_left": (LINE, ("seconds",), "guide"),
+    "together.ready": (LINE, (), "guide"),
     # The break agreement, said back once typed and before a pause's break (together/agreement.py).
     "agreement.agreed": (LINE, (), "guide"),
     "agreement.word": (LINE, ("word",), "guide"),
@@ -54,7 +56,7 @@ KEYS = {
     "agreement.pause": (LINE, (), "guide"),
 }
 # What `check` fills in to show (and `play`) the lines as they would be said.
-EXAMPLE = {"minutes": "20", "return_time": "21:40", "bpm": "112", "word": "Anchor", "name": "Sam",
+EXAMPLE = {"minutes": "20", "seconds": "15", "return_time": "21:40", "bpm": "112", "word": "Anchor", "name": "Sam",
            "place": "a walk around the block", "sentence": "I'm flooded. I'm not leaving you.",
            "way_back": "We sit quietly for a minute first."}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")

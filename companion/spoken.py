@@ -209,7 +209,9 @@ class Spoken:
                 yield step
                 yield self.help_step(step.line)
             else:
-                if getattr(step, "template", False):
+                if getattr(step, "template", False) and step.kind == "turn":  # "{A}, you go first": the names
+                    step = step.model_copy(update={"prompt": fill(step.prompt, self.values()), "template": False})
+                elif getattr(step, "template", False):
                     text, shown = fill(step.text, self.values()), fill(step.text, self.values(spoken=False))
                     step = step.model_copy(update={"text": text, "template": False,
                                                    "caption": shown if shown != text else ""})

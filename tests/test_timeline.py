@@ -36,7 +36,7 @@ def test_a_short_breath_separates_spoken_lines_but_not_a_pause():
 def test_speech_carries_role_text_caption_and_line():
     speech = [e for e in events_of("Hello there.\nA: I'm flooded.\n") if e.kind == "speech"]
     assert [(e.role, e.text, e.caption, e.line) for e in speech] == [
-        ("guide", "Hello there.", "Hello there.", 4), ("A", "I'm flooded.", "A: I'm flooded.", 5)]
+        ("guide", "Hello there.", "Hello there.", 4), ("A", "I'm flooded.", "For example, in Partner A's voice: \"I'm flooded.\"", 5)]
 
 
 def test_breathing_cues_words_in_the_first_cycle_only():

@@ -12,7 +12,7 @@ import pytest
 from companion import journal as journal_module
 from companion.practice import report as practice
 from companion.cli.practice import together_words
-from companion.cli.together import menu_lines, suggested
+from companion.cli.together import menu_lines, shown_menu, suggested
 from companion.script.parse import parse
 from companion.spoken import Spoken, check_names
 from tests.test_cli import home, invoke  # noqa: F401  (the fixture)
@@ -56,10 +56,11 @@ def test_names_fill_placeholders_and_name_the_speaker_in_captions():
     captions = [e.caption for e in iter_events(steps, Fixed())]
     texts = [getattr(s, "text", "") for s in steps]
     assert "Hello Sam and Alex." in texts
-    assert "Sam: I feel tight." in captions and "Alex: I hear you." in captions
+    assert 'For example, in Sam\'s voice: "I feel tight."' in captions  # an example, not what Sam said
+    assert 'For example, in Alex\'s voice: "I hear you."' in captions
     assert "Sam: your turn to speak. Space or Enter when done." in captions
     plain = [e.caption for e in iter_events(list(Spoken().steps(sequence.steps)), Fixed())]
-    assert "A: I feel tight." in plain and "Hello Partner A and Partner B." in plain
+    assert "For example, in Partner A's voice: \"I feel tight.\"" in plain and "Hello Partner A and Partner B." in plain
 
 
 # -- the menu ---------------------------------------------------------------------------------
@@ -72,9 +73,21 @@ def test_the_suggestion_is_one_never_done_else_the_oldest():
 def test_the_menu_has_a_key_summary_and_minutes_each(home):
     result = invoke("together")  # CliRunner's stdin holds nothing: the menu, then one line
     assert result.exit_code == 2 and "no sequence chosen" in result.output
-    for number, name in enumerate(["agreement", "checkin", "dancefloor", "repair", "reunion", "soft-start"], 1):
+    names = ["agreement", "both-flooded", "checkin", "dancefloor", "repair", "reunion", "soft-start"]
+    for number, name in enumerate(names, 1):
         assert f"  {number}  {name}, about " in result.output
     assert "(suggested)" in result.output.splitlines()[1]
+
+
+def test_a_sequence_for_mid_fight_is_never_the_suggestion(home):
+    from companion.journal import Journal
+
+    journal = Journal()  # the user's
+    journal.start("agreement", "Agreement", "together", "captions")  # done once: the next never done is next
+    journal.close()
+    result = invoke("together")
+    suggested_row = next(row for row in result.output.splitlines() if "(suggested)" in row)
+    assert "checkin" in suggested_row and "both-flooded" not in suggested_row
 
 
 def test_a_sequence_not_for_a_pair_is_refused(home):
@@ -166,13 +179,13 @@ def test_together_over_pipes_names_ratings_a_turn_ended_by_a_key_and_one_row(hom
     run.send("7\n")
     run.wait_for("Sam: your turn to speak")
     run.send(" ")  # ends the 30 s turn early
-    run.wait_for("Alex: I hear you.")
+    run.wait_for("For example, in Alex's voice: \"I hear you.\"")
     run.wait_for("Sam, and now")
     run.send("3\n")
     run.wait_for("Alex, and now")
     run.send("4\n")
     assert run.finish() == 0, run.seen
-    assert "Hello Sam and Alex." in run.seen and "Sam: I feel tight." in run.seen
+    assert "Hello Sam and Alex." in run.seen and "For example, in Sam's voice: \"I feel tight.\"" in run.seen
     rows = json.loads(invoke("log", "--json").output)
     assert len(rows) == 1 and rows[0]["mode"] == "together" and rows[0]["flooded"] == 0
     assert rows[0]["partners"] == [{"name": "Sam", "distress_before": 6, "distress_after": 3},
@@ -211,8 +224,9 @@ def test_play_of_a_pair_script_asks_the_names(home):
 
 def test_render_and_show_with_names(home):
     shown = invoke("show", pair_script(home), "--a", "Sam", "--b", "Alex")
-    assert shown.exit_code == 0 and "Sam: I feel tight." in shown.output and "Hello Sam and Alex." in shown.output
-    assert "Alex: I hear you." in shown.output
+    assert shown.exit_code == 0 and "Hello Sam and Alex." in shown.output
+    assert 'For example, in Sam\'s voice: "I feel tight."' in shown.output
+    assert "For example, in Alex's voice: \"I hear you.\"" in shown.output
     bad = invoke("show", pair_script(home), "--a", "Sam")
     assert bad.exit_code == 2 and "give both names" in bad.output
     out = home / "x.wav"
@@ -220,7 +234,7 @@ def test_render_and_show_with_names(home):
     assert rendered.exit_code == 0, rendered.output
     assert out.stat().st_size > 44
     as_json = json.loads(invoke("show", "dancefloor", "--a", "Sam", "--b", "Alex", "--json").output)
-    assert any(e["caption"].startswith("Sam: ") for e in as_json["events"] if e["caption"])
+    assert any(e["caption"].startswith("For example, in Sam's voice: ") for e in as_json["events"] if e["caption"])
 
 
 @pytest.mark.parametrize("name", ["all.json", "all.csv"])
@@ -238,3 +252,40 @@ def test_a_together_row_exports_and_imports_again(home, name):
     assert result.exit_code == 0, result.output
     (row,) = json.loads(invoke("log", "--json").output)
     assert row["partners"] == people and row["flooded"] == 2
+
+
+@pytest.mark.parametrize("columns", [40, 80, 120])
+def test_the_menu_wraps_between_words_at_any_width(home, columns, monkeypatch):
+    from companion.cli.together import pair_sequences
+
+    pairs = pair_sequences()
+    suggest = suggested(list(pairs), {})  # as on a new home
+    whole = menu_lines(pairs, suggest)
+    rows = shown_menu(pairs, suggest, columns - 1)
+    assert all(len(row) <= columns - 1 for row in rows), [r for r in rows if len(r) > columns - 1]
+    assert " ".join(rows).split() == " ".join(whole).split()  # every word whole, in order
+    assert [r for r in rows if r.lstrip()[:1].isdigit()] == [r for r in rows if r.startswith("  ") and
+                                                             r[2].isdigit()]  # a new entry only at its number
+    assert len(rows) > len(whole)  # it did wrap (the longest entry is over 200 characters)
+    monkeypatch.setenv("COLUMNS", str(columns))
+    shown = invoke("together").output  # as the terminal gets it
+    menu = shown[:shown.index("companion: no sequence chosen")].splitlines()
+    assert all(len(row) < columns for row in menu) and " ".join(menu).split() == " ".join(whole).split()
+
+
+def test_a_turns_prompt_says_the_names_when_they_are_known():
+    from companion.playback.timeline import iter_events
+
+    class Fixed:
+        def speech(self, role, text):
+            return 100
+
+        def asset(self, name):
+            return 100
+
+    sequence = parse(PAIR.replace("[turn A up to 30s]", "[turn A up to 30s] {A}, you go first. {B}, listen."))
+    named = [e.text for e in iter_events(Spoken(names={"A": "Sam", "B": "Alex"}).steps(sequence.steps), Fixed())
+             if e.kind == "speech" and e.role == "guide"]
+    assert "Sam, you go first. Alex, listen." in named
+    plain = [e.text for e in iter_events(Spoken().steps(sequence.steps), Fixed()) if e.kind == "speech"]
+    assert "Partner A, you go first. Partner B, listen." in plain  # no names (show, render): the labels, in words

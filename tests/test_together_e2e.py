@@ -31,12 +31,12 @@ def test_together_in_a_terminal_names_both_rates_both_and_a_key_ends_a_turn(soun
         keys(tmux, session, "7", "Enter")
         rated = time.monotonic()
         screen = wait_for(tmux, session, "Sam: your turn to speak")
-        assert "Hello Sam and Alex." in screen and "Sam: My chest goes tight." in screen
+        assert "Hello Sam and Alex." in screen and "For example, in Sam's voice: \"My chest goes tight.\"" in screen
         turn_seen = time.monotonic()
         wait_for(tmux, session, "left · space or Enter: done")  # the turn policy's countdown
         keys(tmux, session, "Space")
         pressed = time.monotonic()
-        wait_for(tmux, session, "Alex: I hear you.")
+        wait_for(tmux, session, "For example, in Alex's voice: \"I hear you.\"")
         wait_for(tmux, session, "Sam, and now")
         ended = time.monotonic()
         keys(tmux, session, "3", "Enter")
@@ -95,7 +95,8 @@ def test_im_flooded_in_a_terminal_speaks_a_grounding_line_and_ends_for_a_break(s
         wait_for(tmux, session, "Alex: Enter to go on")
         keys(tmux, session, "p")
         screen = wait_for(tmux, session, "EXIT=")
-        assert "EXIT=0" in screen and "companion pause --leave" in screen and "Alex: I hear you." not in screen
+        assert "EXIT=0" in screen and "companion pause --leave" in screen
+        assert 'For example, in Alex\'s voice: "I hear you."' not in screen
     finally:
         subprocess.run(tmux + ["kill-server"], capture_output=True)
     (row,) = journal_rows(home)
@@ -110,9 +111,9 @@ def test_the_menu_in_a_terminal_takes_one_key_and_enter_keeps_the_remembered_nam
     session = "menu"
     tmux = in_tmux(home, ["together", "--text"], session)
     try:
-        screen = wait_for(tmux, session, "1-6, Enter for")
-        assert "3  dancefloor, about 11 min" in screen and "(suggested)" in screen
-        keys(tmux, session, "3")  # one key, no Enter
+        screen = wait_for(tmux, session, "1-7, Enter for")
+        assert "4  dancefloor, about " in screen and "(suggested)" in screen
+        keys(tmux, session, "4")  # one key, no Enter
         wait_for(tmux, session, "Partner A's name (Enter: Sam)")
         keys(tmux, session, "Enter")
         wait_for(tmux, session, "Partner B's name (Enter: Alex)")
@@ -133,3 +134,35 @@ def test_the_menu_in_a_terminal_takes_one_key_and_enter_keeps_the_remembered_nam
         subprocess.run(tmux + ["kill-server"], capture_output=True)
     rows = journal_rows(home)
     assert [r["sequence"] for r in rows] == ["together", "dancefloor"] and rows[1]["end_reason"] == "stopped"
+
+
+def level_db(samples: bytes) -> float:
+    """Mean power of the voiced 50 ms windows (within 20 dB of the loudest), in dBFS."""
+    x = np.frombuffer(samples, dtype="<i2").astype(np.float64)
+    size = RATE_HZ // 20
+    power = (x[: len(x) // size * size].reshape(-1, size) ** 2).mean(axis=1) / 32768.0 ** 2
+    return float(10 * np.log10(power[power > power.max() / 100].mean()))
+
+
+def test_a_turns_time_warning_is_heard_softly_in_the_silent_turn(sound_server, recorder, home):
+    env = sound_server.env | home
+    timeline(SCRIPT, env)
+    session = "warning"
+    tmux = in_tmux(env, ["together", str(SCRIPT), "--a", "Sam", "--b", "Alex", "--no-rating"], session)
+    try:
+        wait_for(tmux, session, "left · space or Enter: done")  # the turn has begun: silence, held
+        turn_seen = time.monotonic()
+        wait_for(tmux, session, "about 4 seconds left")  # a fifth of its 20 s before the limit
+        warned = recorder.wait_until_heard(after=turn_seen + 1.0)  # said, not only shown
+        wait_for(tmux, session, "finish your sentence")
+        screen = wait_for(tmux, session, "EXIT=")
+        assert "EXIT=0" in screen
+    finally:
+        subprocess.run(tmux + ["kill-server"], capture_output=True)
+    recorder.stop()
+    heard = recorder.segments()
+    warning = next(s for s in heard if s[0] >= warned - 0.05)
+    guide = heard[0]  # "Hello Sam and Alex."
+    assert warning[1] - warning[0] > 0.5, heard  # words, not a click
+    soft, full = level_db(heard_samples(recorder, warning)), level_db(heard_samples(recorder, guide))
+    assert soft < full - 5, (soft, full)  # the guide's voice, well under the guide

@@ -42,6 +42,8 @@ def menu_lines(pairs: dict, suggest: str) -> list[str]:
 
 def choose(pairs: dict, journal, keys) -> object:
     """Offer the paired sequences, one key each; Enter takes the suggested one."""
+    import shutil
+
     from ..textsafe import visible
 
     if not pairs:
@@ -53,8 +55,10 @@ def choose(pairs: dict, journal, keys) -> object:
     except Exception as e:  # a journal that cannot be read only loses the suggestion
         report(e)
     ids = list(pairs)
-    suggest = suggested(ids, last)
-    click.echo(visible("\n".join(menu_lines(pairs, suggest)), newlines=True))
+    practice = [i for i in ids if getattr(pairs[i], "moment", None) != "conflict"]  # not one for mid-fight
+    suggest = suggested(practice or ids, last)
+    width = shutil.get_terminal_size((80, 24)).columns - 1  # not the last column: a terminal wraps there
+    click.echo("\n".join(shown_menu(pairs, suggest, width)))
     prompt = f"1-{len(ids)}, Enter for {suggest}, q to leave: "
     for _ in range(3):
         if keys.tty:
@@ -77,6 +81,22 @@ def choose(pairs: dict, journal, keys) -> object:
             return pairs[ids[int(answer) - 1]]
         warn(f"'{visible(answer)}' is not one of 1-{len(ids)}; press a number")
     raise Failure("no sequence chosen; name one: companion together dancefloor", 2)
+
+
+def shown_menu(pairs: dict, suggest: str, width: int) -> list[str]:
+    """The menu as the terminal shows it: each entry wrapped between words within `width` columns,
+    its rows after the first under its name (a terminal would break words at its edge)."""
+    import re
+    import textwrap
+
+    from ..textsafe import visible
+
+    rows = []
+    for line in (visible(line) for line in menu_lines(pairs, suggest)):
+        indent = " " * len(re.match(r"\s*(\d+\s+)?", line).group())
+        rows += textwrap.wrap(line, max(width, len(indent) + 10), subsequent_indent=indent, break_long_words=False,
+                              break_on_hyphens=False) or [line]
+    return rows
 
 
 def ask_names(a: str | None, b: str | None, keys) -> dict[str, str]:
@@ -147,7 +167,9 @@ def together(name, name_a, name_b, text_only, no_rating, show_agreement, as_json
     Without NAME it offers the paired sequences and suggests the one you did
     longest ago. It asks your names once (A, then B) and remembers them.
     Keys in a turn: space or Enter: done · m: more time · x or !: I'm flooded
-    (the sequence pauses; a short grounding line; then go on or take a break).
+    (the sequence pauses; a short grounding line; then go on or take a break;
+    both of you flooded: both-flooded, there and then). After a break the guide
+    asks whether you are both ready (Enter).
 
     Examples:
 

@@ -75,6 +75,7 @@ class Turn(_Step):
     who: Literal["A", "B", "both"]
     limit_s: float = Field(gt=0)
     prompt: str = ""
+    template: bool = False  # `prompt` holds placeholders ({A}, {B}: the partners' names), filled by the session
     speaker: str = ""  # not in the grammar: the partner's name a session shows
 
 

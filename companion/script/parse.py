@@ -344,10 +344,7 @@ def _directive(text: str, number: int, column: int, source: str, sounds: frozens
         template, rest = scan(rest)
     except TemplateError as e:
         raise ScriptError(source, number, rest_col + e.offset, e.found, e.expected) from None
-    if template:
-        raise ScriptError(source, number, rest_col, "a placeholder in a turn's prompt",
-                          "the words with the placeholder on a line of their own, before the [turn]")
-    return [Turn(line=number, who=who, limit_s=limit, prompt=rest)]
+    return [Turn(line=number, who=who, limit_s=limit, prompt=rest, template=template)]
 
 
 def _breathe(args: str, number: int, fail) -> Breathe:
