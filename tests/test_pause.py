@@ -366,10 +366,13 @@ class StatusScreen(Screen):
 def test_the_status_line_shows_the_keys_to_the_moments(tmp_path):
     screen = StatusScreen()
     pause_flow(tmp_path, {"question": ["l"], "choice": ["\n"], "break": [(60, "q")]}, screen=screen)
-    assert any("r ready · f they followed me · q end" in n for n in screen.notes)
+    assert any("r ready · f followed · c late · q end" in n for n in screen.notes)
+    assert "space pause · x break now · q end" in screen.notes  # in stay: the break now
+    assert all(len(n) <= 80 - 13 for n in screen.notes)  # with the bar, whole on an 80-column terminal
     screen = StatusScreen()
     pause_flow(tmp_path, {"question": ["r"], "soften-leaving": [(20, "q")]}, minutes=15, screen=screen, builtin=True)
-    assert not any("followed" in n for n in screen.notes)  # f is for the one who asked for the break
+    assert not any("followed" in n or "break now" in n for n in screen.notes)  # for the one who asked for the break
+    assert any("r ready · t they said leave · q end" in n for n in screen.notes)  # in the hold-off
     assert "space pause · w they're not back · q end" in screen.notes
 
 
