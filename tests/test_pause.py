@@ -27,7 +27,8 @@ from tests.fakes import FakeClips, FakeClock
 HEAD = '+++\ntitle = "T"\n+++\n'
 SCRIPTS = {"stay": "Feet on the floor.\n[pause 2s]\nChoose.\n", "sit": "Sit with it.\n[pause 2s]\n",
            "return": "Welcome back.\n", "soften-leaving": "Their silence is full.\n",
-           "boat": "Not tonight.\n", "followed": "They followed you.\n[pause 30s]\n", "not-back": "The time has passed.\n"}
+           "boat": "Not tonight.\n[pause 30s]\n", "followed": "They followed you.\n[pause 30s]\n", "not-back": "The time has passed.\n",
+           "threatened": "They said they want to leave.\n[pause 30s]\n", "coming-back": "Late is still back.\n[pause 30s]\n"}
 
 
 # -- the wait ------------------------------------------------------------------
@@ -118,8 +119,9 @@ def private_dirs(tmp_path, monkeypatch):
 class Keys:
     """Keys chosen by what the flow is doing: `plan` maps a stage to keys pressed in it.
 
-    A key given as (seconds into the stage, key) is pressed at that time on the
-    fake clock, however slowly the machine runs: the clock (see `sleep`) does
+    A key given as (words, key) is pressed once a caption holding `words` is on
+    screen (a `Timeline` screen). A key given as (seconds into the stage, key) is
+    pressed at that time on the fake clock, however slowly the machine runs: the clock (see `sleep`) does
     not pass a key that is due until the flow has read it, nor move on until
     the flow has acted on it (read again, or stopped the output).
     """
@@ -188,23 +190,52 @@ class Keys:
         if not pending:
             return False
         at = pending[0][0] if isinstance(pending[0], tuple) else 0
+        if isinstance(at, str):  # pressed once a caption holding these words is on screen
+            return any(at in shown for shown in getattr(self.flow.screen, "shown", ()))
         played = self._stage_cursor.position / pcm.RATE_HZ if self._stage_cursor is not None else 0.0
         return played >= at
 
 
+class Timeline(Screen):
+    """Keeps every caption with where the program's own timeline was when it was drawn: the seconds
+    the pause had played before this phase, plus the phase's cursor; and how many clips had been
+    asked for by then (FakeClips.calls)."""
+
+    def __init__(self):
+        super().__init__()
+        self.flow = None
+        self.shown: list[str] = []
+        self.at: list[tuple[str, float, int]] = []
+
+    def caption(self, text):
+        flow = self.flow
+        cursor = getattr(flow.output, "cursor", None) if flow is not None else None
+        played = flow.played_s + (cursor.position / pcm.RATE_HZ if cursor is not None else 0.0) if flow else 0.0
+        calls = len(flow._clips.calls) if flow is not None and flow._clips is not None else 0
+        self.at.append((text, played, calls))
+        self.shown.append(text)
+        super().caption(text)
+
+    def first(self, words):
+        """(seconds on the timeline, clips asked for) when a caption holding `words` was first drawn."""
+        return next((played, calls) for text, played, calls in self.at if words in text)
+
+
 def pause_flow(tmp_path, keys_plan, side=None, minutes=None, lines=(), last_side=None, pulse=False,
-               now=datetime(2026, 11, 25, 21, 20), builtin=False, screen=None):
+               now=datetime(2026, 11, 25, 21, 20), builtin=False, screen=None, clips=None):
     clock = FakeClock()
     keys = Keys(keys_plan, clock)
     output = ClockOutput(clock=clock, sleep=keys.sleep, step_s=2.0)
     journal_path = tmp_path / "journal.sqlite3"
     typed = list(lines)
-    flow = PauseFlow(output=output, screen=screen or Screen(), keys=keys, clips_factory=FakeClips,
+    flow = PauseFlow(output=output, screen=screen or Screen(), keys=keys, clips_factory=clips or FakeClips,
                      journal_factory=lambda: Journal(journal_path), minutes=minutes, last_side=last_side,
                      now=lambda: now.astimezone(), read_line=lambda prompt: typed.pop(0),
                      warn=print, scripts=(lambda name: parse_file(resolve(name)).steps) if builtin else
                      (lambda name: parse(HEAD + SCRIPTS[name]).steps))
     keys.flow = flow
+    if isinstance(screen, Timeline):
+        screen.flow = flow
     code = flow.run(side, pulse_first=pulse)
     journal = Journal(journal_path)
     rows = journal.recent()
@@ -678,3 +709,123 @@ def test_a_pause_killed_outright_in_stay_keeps_its_side_and_stage(tmp_path):
     (row,) = journal.recent()
     journal.close()
     assert (row["mode"], row["side"], row["stage"], row["end_reason"]) == ("pause", "leaving", "stay", "running")
+
+
+# -- keys that reach a moment at once (#17, #18) -----------------------------------------------
+BREAK_NOW_SAID = "To take your break right now, press x."
+
+
+def test_x_in_stay_reaches_the_breaks_question_and_the_return_time_is_said_within_5_s(tmp_path, capsys):
+    # On the program's own timeline: x pressed once stay has said which key (a caption), the
+    # question at once, and the listener's words with the real return time within 5 s of choosing.
+    screen = Timeline()
+    code, (row,), _ = pause_flow(tmp_path, {"stay": [(BREAK_NOW_SAID, "x")], "choice": ["\n"], "break": [(30, "q")]},
+                                 side="leaving", builtin=True, screen=screen)
+    out = capsys.readouterr().out
+    assert out.count(BREAK_NOW_SAID) == 1  # said aloud once, in stay
+    assert out.index("You: \"I'm flooded. I'm not leaving you. I'll be back.\"") < out.index(BREAK_NOW_SAID)
+    pressed, _ = screen.first(BREAK_NOW_SAID)
+    asked, _ = screen.first("Take a break now?")
+    said, _ = screen.first("I'll be back at 21:40.\"")  # the spoken line's caption, in the listener's voice
+    assert pressed < 90 and "Choose the one your body can keep." not in out  # long before stay's end
+    assert asked - pressed <= 2.0  # stay stopped within the output's step: the question came at once
+    assert said - asked < 5.0
+    assert (row["stage"], row["break_minutes"], row["end_reason"]) == ("break-now > break", 20, "stopped")
+
+
+def test_x_in_boat_reaches_the_breaks_question_too(tmp_path, capsys):
+    code, (row,), _ = pause_flow(tmp_path, {"question": ["b"], "boat": [("Not tonight.", "x")], "choice": ["3"],
+                                            "break": [(10, "q")]}, screen=Timeline())
+    out = capsys.readouterr().out
+    assert out.index("Not tonight.") < out.index("Take a break now?")
+    assert (row["stage"], row["break_minutes"]) == ("boat > break-now > break", 30)
+
+
+def test_the_boat_path_promises_only_the_return(tmp_path, capsys):
+    # boat has just said "Not to promise anything either": no "I'm not leaving you" after it.
+    code, (row,), _ = pause_flow(tmp_path, {"question": ["b"], "choice": ["\n"], "break": [(10, "q")]})
+    out = capsys.readouterr().out
+    assert 'You: "I\'m flooded. I need a break. I\'ll be back at 21:40."' in out
+    assert "I'm not leaving you" not in out  # neither said nor in the box
+    code, _, _ = pause_flow(tmp_path, {"question": ["l"], "choice": ["\n"], "break": [(10, "q")]})
+    assert "I'm flooded. I'm not leaving you. I'll be back at 21:40." in capsys.readouterr().out  # stay's path
+
+
+def test_the_break_key_is_said_right_after_the_words_to_say_before_stepping_away():
+    from companion.lines import said
+    from companion.pause.flow import BREAK_NOW_KEY, _saying_the_break_key
+
+    assert said("pause.now.key") == [BREAK_NOW_SAID] and f"press {BREAK_NOW_KEY}." in BREAK_NOW_SAID
+    for name in ("stay", "boat"):
+        steps_ = list(_saying_the_break_key(parse_file(resolve(name)).steps))
+        texts = [getattr(s, "text", "") for s in steps_]
+        (at,) = [i for i, t in enumerate(texts) if t == BREAK_NOW_SAID]  # once
+        assert steps_[at - 1].role == "you" and all(getattr(s, "role", "") != "you" for s in steps_[:at - 1])
+
+
+def test_the_breaks_box_is_drawn_before_any_of_its_speech_is_rendered(tmp_path, capsys):
+    # #17: Enter at the question changed nothing on screen for 6 s. The box and the return time
+    # come before any clip of what follows is asked for, the agreement's words included.
+    from companion.together import agreement
+
+    agreement.save(agreement.Agreement({"A": "Sam", "B": "Alex"}, word="Anchor", minutes=25, place_A="the park",
+                                       place_B="the kitchen", sentence_A="I need air", sentence_B="I need air",
+                                       way_back="We sit quietly first"))
+    screen = Timeline()
+    code, (row,), _ = pause_flow(tmp_path, {"question": ["l"], "choice": ["\n"], "break": [(10, "q")]}, screen=screen)
+    out = capsys.readouterr().out
+    _, asked = screen.first("Take a break now?  Enter: 25 minutes")  # the agreed length is the default
+    _, boxed = screen.first("║  back at")
+    assert boxed == asked  # nothing rendered between the key and the box
+    assert out.index("║  back at") < out.index("You agreed on this") < out.index('You: "I\'m flooded.')
+    assert row["break_minutes"] == 25 and "I'll be back at 21:45." in out
+
+
+def test_a_moments_name_is_on_screen_before_its_speech_is_rendered(tmp_path, capsys):
+    screen = Timeline()
+    pause_flow(tmp_path, {"question": ["l"], "choice": ["\n"], "break": [(60, "f")], "followed": [(5, "q")]},
+               screen=screen)
+    _, named = screen.first("(f: they followed you)")
+    assert not any("They followed you." in text for _, text in screen.flow._clips.calls[:named])
+
+
+def test_t_in_the_hold_off_plays_threatened_and_the_bell_keeps_its_time(tmp_path, capsys):
+    code, (row,), _ = pause_flow(tmp_path, {"question": ["r"], "hold-off": [(3 * 60, "t")]}, minutes=15)
+    out = capsys.readouterr().out
+    assert "(t: they said they'd leave you)" in out
+    assert out.index("They said they want to leave.") < out.index("Back to holding off. The bell still rings at 21:35.") \
+        < out.index("Their silence is full.")
+    assert (row["stage"], row["returned"], row["completed"]) == ("threatened > done", True, True)
+    assert 15 * 60 - 5 <= row["wait_s"] <= 15 * 60 + 5  # the wait, threatened included, still ends at 21:35
+
+
+def test_c_in_the_break_plays_coming_back_then_the_break_goes_on(tmp_path, capsys):
+    code, (row,), _ = pause_flow(tmp_path, {"question": ["l"], "choice": ["\n"], "break": [(10 * 60, "c")]})
+    out = capsys.readouterr().out
+    assert "(f: they followed you · c: you're late, or going back feels too hard)" in out  # the keys, on screen
+    assert out.index("Late is still back.") < out.index("The bell still rings at 21:40.") < out.index("Welcome back.")
+    assert (row["stage"], row["returned"]) == ("coming-back > done", True)
+    assert 20 * 60 - 5 <= row["wait_s"] <= 20 * 60 + 5
+
+
+# -- the pulse: under the line is not "go on" (#18) --------------------------------------------
+def test_the_verdict_under_the_line_names_going_blank_or_numb_before_any_go_on():
+    said = verdict(62, break_minutes=25)
+    text = " ".join(said)
+    assert "numb" in text and "blank" in text and "flooding too" in text
+    offer = next(i for i, line in enumerate(said) if "25 minutes" in line)
+    assert all("go on" not in line.lower() for line in said[:offer])  # the break is offered first
+    assert "flooded" in verdict(112)[0]
+
+
+def test_the_verdict_quotes_the_agreed_break_length(tmp_path, capsys):
+    from companion.together import agreement
+
+    agreement.save(agreement.Agreement({"A": "Sam", "B": "Alex"}, word="Anchor", minutes=35, place_A="the park",
+                                       place_B="the kitchen", sentence_A="I need air", sentence_B="I need air",
+                                       way_back="We sit quietly first"))
+    pause_flow(tmp_path, {"question": ["q"]}, pulse=True, lines=["18"])
+    out = capsys.readouterr().out
+    assert "35 minutes is a good start." in out and "20 minutes" not in out
+    pause_flow(tmp_path, {"question": ["q"]}, pulse=True, lines=["30"], minutes=15)  # --minutes still wins
+    assert "15 minutes is a good start." in capsys.readouterr().out
