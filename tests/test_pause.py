@@ -396,10 +396,11 @@ class StatusScreen(Screen):
 
 def test_the_status_line_shows_the_keys_to_the_moments(tmp_path):
     screen = StatusScreen()
-    pause_flow(tmp_path, {"question": ["l"], "choice": ["\n"], "break": [(60, "q")]}, screen=screen)
+    pause_flow(tmp_path, {"question": ["l"], "choice": ["\n"], "break": [(30, " "), (60, "q")]}, screen=screen)
     assert any("r ready · f followed · c late · q end" in n for n in screen.notes)
     assert "space pause · x break now · q end" in screen.notes  # in stay: the break now
-    assert all(len(n) <= 80 - 13 for n in screen.notes)  # with the bar, whole on an 80-column terminal
+    assert any("space cues on" in n for n in screen.notes)  # muted
+    assert all(len(n) <= 80 - 14 for n in screen.notes)  # with the bar, whole on an 80-column terminal
     screen = StatusScreen()
     pause_flow(tmp_path, {"question": ["r"], "soften-leaving": [(20, "q")]}, minutes=15, screen=screen, builtin=True)
     assert not any("followed" in n or "break now" in n for n in screen.notes)  # for the one who asked for the break
@@ -640,7 +641,7 @@ def test_prepare_renders_every_fixed_line_the_pause_speaks():
     texts = {text for _, text in _utterances()}
     fixed = (*STAYING, *INSTRUCTIONS, *waits.LEAVING_CUES, *waits.REACHING_CUES, *verdict(200)[1:], *verdict(60)[1:],
              *waits.announcement("leaving", "")[1:], *waits.announcement("reaching", "")[1:],
-             *waits.back_to_the_break("")[1:])
+             *waits.back_to_the_break("")[1:], *waits.back_to_the_break("", "reaching")[1:], BREAK_NOW_SAID)
     assert set(fixed) <= texts  # only the lines naming a time are rendered when they are said
 
 
@@ -808,24 +809,27 @@ def test_c_in_the_break_plays_coming_back_then_the_break_goes_on(tmp_path, capsy
     assert 20 * 60 - 5 <= row["wait_s"] <= 20 * 60 + 5
 
 
-# -- the pulse: under the line is not "go on" (#18) --------------------------------------------
-def test_the_verdict_under_the_line_names_going_blank_or_numb_before_any_go_on():
-    said = verdict(62, break_minutes=25)
-    text = " ".join(said)
-    assert "numb" in text and "blank" in text and "flooding too" in text
-    offer = next(i for i, line in enumerate(said) if "25 minutes" in line)
-    assert all("go on" not in line.lower() for line in said[:offer])  # the break is offered first
-    assert "flooded" in verdict(112)[0]
-
-
+# -- the pulse: the break it offers is the one kept (#18) ----------------------------------------
 def test_the_verdict_quotes_the_agreed_break_length(tmp_path, capsys):
     from companion.together import agreement
 
     agreement.save(agreement.Agreement({"A": "Sam", "B": "Alex"}, word="Anchor", minutes=35, place_A="the park",
                                        place_B="the kitchen", sentence_A="I need air", sentence_B="I need air",
                                        way_back="We sit quietly first"))
-    pause_flow(tmp_path, {"question": ["q"]}, pulse=True, lines=["18"])
+    pause_flow(tmp_path, {"question": ["q"]}, pulse=True, lines=["28"])
     out = capsys.readouterr().out
     assert "35 minutes is a good start." in out and "20 minutes" not in out
     pause_flow(tmp_path, {"question": ["q"]}, pulse=True, lines=["30"], minutes=15)  # --minutes still wins
     assert "15 minutes is a good start." in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("side, stage, key, first_words", [
+    ("r", "hold-off", "t", "Your partner said they want to leave the relationship."),
+    ("l", "break", "c", "Your break ran over, or going back feels too hard."),
+])
+def test_the_new_moments_play_the_built_in_sequences_from_the_wait(tmp_path, capsys, side, stage, key, first_words):
+    name = {"t": "threatened", "c": "coming-back"}[key]
+    code, (row,), _ = pause_flow(tmp_path, {"question": [side], "choice": ["\n"], stage: [(60, key)], name: [(20, "q")]},
+                                 minutes=15, builtin=True)
+    out = capsys.readouterr().out
+    assert first_words in out and (row["stage"], row["end_reason"]) == (f"{name}", "stopped")

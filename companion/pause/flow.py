@@ -388,7 +388,7 @@ class PauseFlow:
 
         def countdown(cursor) -> str:  # the time itself is in the box, in block letters
             left = max(0, bell_at - cursor.position) / pcm.RATE_HZ
-            keys = "space cues" if cursor.muted else "space quiet"
+            keys = "space cues on" if cursor.muted else "space quiet"
             return f"{clock(left)} left · {keys} · r ready{shown} · q end"
 
         played_before = self.played_s

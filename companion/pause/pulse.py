@@ -59,15 +59,15 @@ def bpm(beats: int) -> int:
 
 
 def verdict(rate_bpm: int, flooded_bpm: int = FLOODED_BPM, break_minutes: float = 20) -> list[str]:
-    """What to say about a heart rate, plainly; `break_minutes`: the break the pause will offer.
-
-    Under the line is not "calm": a body that has shut down (blank, numb) can have a slow heart
-    and still be flooded, so that verdict names it and offers the break before any "go on"."""
+    """What to say about a heart rate, plainly; `break_minutes`: the break the pause will offer (the
+    agreed length when a break agreement is kept: PauseFlow.pulse). Under the line is not "calm"
+    for a body that has shut down: its words (pause.pulse.calm) name going blank or numb as
+    flooding too, before any "go on"."""
     from ..lines import said
     from ..spoken import words
 
-    key = "pause.pulse.flooded" if rate_bpm > flooded_bpm else "pause.verdict.under"
-    return said(key, bpm=rate_bpm, minutes=words(break_minutes))
+    return said(f"pause.pulse.{'flooded' if rate_bpm > flooded_bpm else 'calm'}", bpm=rate_bpm,
+                minutes=words(break_minutes))
 
 
 def parse_count(text: str) -> int:
