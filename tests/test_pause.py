@@ -833,3 +833,15 @@ def test_the_new_moments_play_the_built_in_sequences_from_the_wait(tmp_path, cap
                                  minutes=15, builtin=True)
     out = capsys.readouterr().out
     assert first_words in out and (row["stage"], row["end_reason"]) == (f"{name}", "stopped")
+
+
+def test_keys_at_the_question_and_the_count_are_answered_on_screen_before_speech_renders(tmp_path, capsys):
+    screen = Timeline()
+    pause_flow(tmp_path, {"question": ["b"], "choice": ["s"]}, pulse=True, lines=["28"], screen=screen)
+    out = capsys.readouterr().out
+    _, counted = screen.first("(112 beats a minute)")
+    calls = screen.flow._clips.calls
+    assert not any("112" in text for _, text in calls[:counted])  # the verdict's words came after
+    assert any("112" in text for _, text in calls[counted:])
+    _, chose = screen.first("(b: I want to end the relationship)")
+    assert not any("Not tonight." in text for _, text in calls[:chose]) and "Not tonight." in out

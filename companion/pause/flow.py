@@ -36,12 +36,10 @@ from ..playback import pcm
 from ..playback.policies import KeepTime, Plain
 from ..playback.screen import clock
 
-QUESTION = ("Do you want to leave, or to reach?  [l/r]\n"
-            "  l  leave: my body wants to get out\n"
-            "  r  reach: I want to go after them\n"
-            "  p  am I flooded? count my pulse first\n"
-            "  b  I want to end the relationship\n"
-            "{enter}  q  quit")
+OPTIONS = {"l": "leave: my body wants to get out", "r": "reach: I want to go after them",
+           "p": "am I flooded? count my pulse first", "b": "I want to end the relationship"}
+QUESTION = ("Do you want to leave, or to reach?  [l/r]\n" + "".join(f"  {key}  {said}\n" for key, said in OPTIONS.items())
+            + "{enter}  q  quit")
 BREAK_CHOICE = "Take a break now?  Enter: {default:g} minutes · 1-6: 10 to 60 minutes · s: I'll stay · q: end"
 SIDES = {"l": "leaving", "r": "reaching"}
 FIRST = {"leaving": "stay", "reaching": "sit"}
@@ -255,9 +253,11 @@ class PauseFlow:
         self.before_key()
         while True:
             key = self.key()
+            if key in ("\n", "\r") and last:
+                key = last[0]
+            if key.lower() in OPTIONS:  # answered on screen at once: the next words may still be loading
+                self.screen.caption(f"({key.lower()}: {OPTIONS[key.lower()]})")
             if key in ("\n", "\r"):
-                if last:
-                    return last
                 self.screen.caption("Press l to leave, or r to reach.")  # no side chosen before: say so
             if key.lower() in SIDES:
                 return SIDES[key.lower()]
@@ -423,6 +423,7 @@ class PauseFlow:
         if beats is None:
             raise Quit("stopped")
         rate = bpm(beats)
+        self.screen.caption(f"({rate} beats a minute)")  # at once: the verdict names a number no cache holds
         self.record.set(pulse_bpm=rate)
         from ..script import Speak
 
