@@ -398,7 +398,7 @@ def test_the_status_line_shows_the_keys_to_the_moments(tmp_path):
     screen = StatusScreen()
     pause_flow(tmp_path, {"question": ["l"], "choice": ["\n"], "break": [(30, " "), (60, "q")]}, screen=screen)
     assert any("r ready · f followed · c late · q end" in n for n in screen.notes)
-    assert "space pause · x break now · q end" in screen.notes  # in stay: the break now
+    assert "space pause · n next · x break now · q end" in screen.notes  # in stay: the break now
     assert any("space cues on" in n for n in screen.notes)  # muted
     assert all(len(n) <= 80 - 14 for n in screen.notes)  # with the bar, whole on an 80-column terminal
     screen = StatusScreen()
@@ -845,3 +845,11 @@ def test_keys_at_the_question_and_the_count_are_answered_on_screen_before_speech
     assert any("112" in text for _, text in calls[counted:])
     _, chose = screen.first("(b: I want to end the relationship)")
     assert not any("Not tonight." in text for _, text in calls[:chose]) and "Not tonight." in out
+
+
+def test_c_after_the_breaks_bell_plays_coming_back(tmp_path, capsys):
+    # Coming back late: the bell has rung, and the way back is hard.
+    code, (row,), _ = pause_flow(tmp_path, {"question": ["l"], "choice": ["\n"], "return": ["c"]})
+    out = capsys.readouterr().out
+    assert "(If you're late, or coming back feels too hard, press c.)" in out and "Late is still back." in out
+    assert (row["side"], row["returned"], row["stage"], row["completed"]) == ("leaving", True, "coming-back > done", True)

@@ -8,7 +8,9 @@ Keys reach the moments on the way without a menu: b at the question plays
 break now, not after the whole sequence (the pause says so aloud, once); f or c
 in the break (they followed me; coming back is hard) and t in the hold-off
 (they said they'd leave) play that moment and go back to the wait, whose bell
-keeps its promised time; w after the hold-off bell plays `not-back`. One
+keeps its promised time; after the bell, w (they're not back) plays `not-back`
+on the reaching side and c (coming back late, or ashamed) `coming-back` on
+the leaving side. One
 `Spoken` serves every phase, so the safety line is said once in the whole pause
 and the placeholders name its real minutes and return time.
 
@@ -50,6 +52,11 @@ BREAK_NOW_KEY, BREAK_NOW = "x", "break-now"  # x: "I'm flooded", as in `together
 THREATENED_KEY, COMING_BACK_KEY = "t", "c"
 # The keys in a wait that play a moment and go back to the wait: key, sequence, the status line's
 # short word for it (an 80-column line must keep `q end`), what the screen says it means.
+AFTER_MOMENT = {  # after the bell: key, sequence, the status line's words, the caption that says it
+    "reaching": (NOT_BACK_KEY, "not-back", "they're not back", f"(If they're not back, press {NOT_BACK_KEY}.)"),
+    "leaving": (COMING_BACK_KEY, "coming-back", "coming back is hard",
+                f"(If you're late, or coming back feels too hard, press {COMING_BACK_KEY}.)"),
+}
 WAIT_MOMENTS = {
     "leaving": ((FOLLOWED_KEY, "followed", "followed", "they followed you"),
                 (COMING_BACK_KEY, "coming-back", "late", "you're late, or going back feels too hard")),
@@ -208,14 +215,15 @@ class PauseFlow:
         if outcome != "completed":
             return outcome
         self.record.set(returned=True)
-        keys = {NOT_BACK_KEY: "not-back"} if side == "reaching" else None
-        if keys:
-            self.screen.caption(f"(If they're not back, press {NOT_BACK_KEY}.)")
+        # After the bell, one key to the moment it may be: they're not back (reaching), or coming
+        # back late or ashamed (leaving: the bell has rung and the way back is hard).
+        key, moment, shown, told = AFTER_MOMENT[side]
+        self.screen.caption(told)
         outcome = self.phase(self.sequence_steps(AFTER[side]), stage=AFTER[side],
-                             policy=Plain(_not_back_hint if keys else None, keys, times=True))
-        if outcome == "not-back":
-            self.record.moment("not-back")
-            outcome = self.phase(self.sequence_steps("not-back"), stage="not-back")
+                             policy=Plain(_after_hint(key, shown), {key: moment}, times=True))
+        if outcome == moment:
+            self.record.moment(moment)
+            outcome = self.phase(self.sequence_steps(moment), stage=moment)
         if outcome == "completed":
             self.record.set(stage="done")
         return outcome
@@ -463,7 +471,7 @@ _UNREAD = object()
 
 def _break_now_hint(cursor) -> str:
     """The progress line in `stay` and `boat`: the key that offers the break now."""
-    return f"{'paused · space resumes' if cursor.paused else 'space pause'} · {BREAK_NOW_KEY} break now · q end"
+    return f"{'paused · space resumes' if cursor.paused else 'space pause · n next'} · {BREAK_NOW_KEY} break now · q end"
 
 
 def _saying_the_break_key(steps):
@@ -481,9 +489,9 @@ def _saying_the_break_key(steps):
             yield from (Speak(line=step.line, text=text) for text in said("pause.now.key"))
 
 
-def _not_back_hint(cursor) -> str:
-    """The progress line after the hold-off bell: its times, and the key for "they're not back"."""
-    return f"{'paused · space resumes' if cursor.paused else 'space pause'} · {NOT_BACK_KEY} they're not back · q end"
+def _after_hint(key: str, shown: str) -> Callable:
+    """The progress line after the wait's bell: its times, and the key to the moment it may be."""
+    return lambda cursor: f"{'paused · space resumes' if cursor.paused else 'space pause'} · {key} {shown} · q end"
 
 
 def _local_now():
