@@ -10,9 +10,9 @@ in the break (they followed me; coming back is hard) and t in the hold-off
 (they said they'd leave) play that moment and go back to the wait, whose bell
 keeps its promised time; after the bell, w (they're not back) plays `not-back`
 on the reaching side and c (coming back late, or ashamed) `coming-back` on
-the leaving side. One
-`Spoken` serves every phase, so the safety line is said once in the whole pause
-and the placeholders name its real minutes and return time.
+the leaving side. One `Spoken` serves every phase, so the safety line is said
+once in the whole pause and the placeholders name its real minutes and return
+time.
 
 The screen answers a key at once: the break's box and return time, a question,
 a moment's name are drawn before any speech is rendered or any voice loads;
@@ -50,13 +50,15 @@ WAIT_STAGE = {"leaving": "break", "reaching": "hold-off"}
 FOLLOWED_KEY, NOT_BACK_KEY = "f", "w"
 BREAK_NOW_KEY, BREAK_NOW = "x", "break-now"  # x: "I'm flooded", as in `together` (together/turns.py)
 THREATENED_KEY, COMING_BACK_KEY = "t", "c"
-# The keys in a wait that play a moment and go back to the wait: key, sequence, the status line's
-# short word for it (an 80-column line must keep `q end`), what the screen says it means.
-AFTER_MOMENT = {  # after the bell: key, sequence, the status line's words, the caption that says it
+# After the wait's bell, the key to the moment it may be: key, sequence, the status line's words,
+# the caption that says it.
+AFTER_MOMENT = {
     "reaching": (NOT_BACK_KEY, "not-back", "they're not back", f"(If they're not back, press {NOT_BACK_KEY}.)"),
     "leaving": (COMING_BACK_KEY, "coming-back", "coming back is hard",
                 f"(If you're late, or coming back feels too hard, press {COMING_BACK_KEY}.)"),
 }
+# The keys in a wait that play a moment and go back to the wait: key, sequence, the status line's
+# short word for it (an 80-column line must keep `q end`), what the screen says it means.
 WAIT_MOMENTS = {
     "leaving": ((FOLLOWED_KEY, "followed", "followed", "they followed you"),
                 (COMING_BACK_KEY, "coming-back", "late", "you're late, or going back feels too hard")),
