@@ -37,6 +37,11 @@ KEYS = {
     "pause.pulse.instructions": (4, (), "guide"),
     "pause.pulse.flooded": (0, ("bpm", "minutes"), "guide"),
     "pause.pulse.calm": (0, ("bpm", "minutes"), "guide"),
+    # The pause's keys (pause/flow.py): the boat path's own words to the partner, the break-now key
+    # said aloud, the way back to the hold-off after a moment.
+    "pause.boat.yours": (LINE, ("return_time", "minutes"), "you"),
+    "pause.now.key": (LINE, (), "guide"),
+    "pause.back.hold-off": (0, ("return_time",), "guide"),
     # Together: "I'm flooded" pauses the sequence with this line; after the inline break, the one
     # who took it is welcomed back (together/session.py).
     "together.grounding": (LINE, (), "guide"),

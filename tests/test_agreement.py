@@ -265,7 +265,8 @@ def test_a_pause_on_the_leaving_side_takes_the_agreed_length_and_says_the_words(
     assert "Enter: 30 minutes" in out  # the break's question offers the agreed length
     words = out.index('Sam says: "I\'m flooded. I\'m not leaving you."')
     assert out.index("Your signal word: Anchor.") < words < out.index('Alex says: "I need air, I\'ll be back."')
-    assert words < out.index("I'll be back at 21:50.")  # before the break is announced, with the agreed time
+    assert words < out.index("I'll be back at 21:50.\"")  # before the break is announced, with the agreed time
+    assert out.index("║  back at") < words  # (its box is on screen at once, before any of it is said)
 
 
 def test_minutes_given_win_and_the_words_are_still_said(xdg, tmp_path, capsys):

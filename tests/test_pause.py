@@ -27,7 +27,8 @@ from tests.fakes import FakeClips, FakeClock
 HEAD = '+++\ntitle = "T"\n+++\n'
 SCRIPTS = {"stay": "Feet on the floor.\n[pause 2s]\nChoose.\n", "sit": "Sit with it.\n[pause 2s]\n",
            "return": "Welcome back.\n", "soften-leaving": "Their silence is full.\n",
-           "boat": "Not tonight.\n", "followed": "They followed you.\n[pause 30s]\n", "not-back": "The time has passed.\n"}
+           "boat": "Not tonight.\n[pause 30s]\n", "followed": "They followed you.\n[pause 30s]\n", "not-back": "The time has passed.\n",
+           "threatened": "They said they want to leave.\n[pause 30s]\n", "coming-back": "Late is still back.\n[pause 30s]\n"}
 
 
 # -- the wait ------------------------------------------------------------------
@@ -118,8 +119,9 @@ def private_dirs(tmp_path, monkeypatch):
 class Keys:
     """Keys chosen by what the flow is doing: `plan` maps a stage to keys pressed in it.
 
-    A key given as (seconds into the stage, key) is pressed at that time on the
-    fake clock, however slowly the machine runs: the clock (see `sleep`) does
+    A key given as (words, key) is pressed once a caption holding `words` is on
+    screen (a `Timeline` screen). A key given as (seconds into the stage, key) is
+    pressed at that time on the fake clock, however slowly the machine runs: the clock (see `sleep`) does
     not pass a key that is due until the flow has read it, nor move on until
     the flow has acted on it (read again, or stopped the output).
     """
@@ -188,23 +190,52 @@ class Keys:
         if not pending:
             return False
         at = pending[0][0] if isinstance(pending[0], tuple) else 0
+        if isinstance(at, str):  # pressed once a caption holding these words is on screen
+            return any(at in shown for shown in getattr(self.flow.screen, "shown", ()))
         played = self._stage_cursor.position / pcm.RATE_HZ if self._stage_cursor is not None else 0.0
         return played >= at
 
 
+class Timeline(Screen):
+    """Keeps every caption with where the program's own timeline was when it was drawn: the seconds
+    the pause had played before this phase, plus the phase's cursor; and how many clips had been
+    asked for by then (FakeClips.calls)."""
+
+    def __init__(self):
+        super().__init__()
+        self.flow = None
+        self.shown: list[str] = []
+        self.at: list[tuple[str, float, int]] = []
+
+    def caption(self, text):
+        flow = self.flow
+        cursor = getattr(flow.output, "cursor", None) if flow is not None else None
+        played = flow.played_s + (cursor.position / pcm.RATE_HZ if cursor is not None else 0.0) if flow else 0.0
+        calls = len(flow._clips.calls) if flow is not None and flow._clips is not None else 0
+        self.at.append((text, played, calls))
+        self.shown.append(text)
+        super().caption(text)
+
+    def first(self, words):
+        """(seconds on the timeline, clips asked for) when a caption holding `words` was first drawn."""
+        return next((played, calls) for text, played, calls in self.at if words in text)
+
+
 def pause_flow(tmp_path, keys_plan, side=None, minutes=None, lines=(), last_side=None, pulse=False,
-               now=datetime(2026, 11, 25, 21, 20), builtin=False, screen=None):
+               now=datetime(2026, 11, 25, 21, 20), builtin=False, screen=None, clips=None):
     clock = FakeClock()
     keys = Keys(keys_plan, clock)
     output = ClockOutput(clock=clock, sleep=keys.sleep, step_s=2.0)
     journal_path = tmp_path / "journal.sqlite3"
     typed = list(lines)
-    flow = PauseFlow(output=output, screen=screen or Screen(), keys=keys, clips_factory=FakeClips,
+    flow = PauseFlow(output=output, screen=screen or Screen(), keys=keys, clips_factory=clips or FakeClips,
                      journal_factory=lambda: Journal(journal_path), minutes=minutes, last_side=last_side,
                      now=lambda: now.astimezone(), read_line=lambda prompt: typed.pop(0),
                      warn=print, scripts=(lambda name: parse_file(resolve(name)).steps) if builtin else
                      (lambda name: parse(HEAD + SCRIPTS[name]).steps))
     keys.flow = flow
+    if isinstance(screen, Timeline):
+        screen.flow = flow
     code = flow.run(side, pulse_first=pulse)
     journal = Journal(journal_path)
     rows = journal.recent()
@@ -365,11 +396,15 @@ class StatusScreen(Screen):
 
 def test_the_status_line_shows_the_keys_to_the_moments(tmp_path):
     screen = StatusScreen()
-    pause_flow(tmp_path, {"question": ["l"], "choice": ["\n"], "break": [(60, "q")]}, screen=screen)
-    assert any("r ready · f they followed me · q end" in n for n in screen.notes)
+    pause_flow(tmp_path, {"question": ["l"], "choice": ["\n"], "break": [(30, " "), (60, "q")]}, screen=screen)
+    assert any("r ready · f followed · c late · q end" in n for n in screen.notes)
+    assert "space pause · n next · x break now · q end" in screen.notes  # in stay: the break now
+    assert any("space cues on" in n for n in screen.notes)  # muted
+    assert all(len(n) <= 80 - 14 for n in screen.notes)  # with the bar, whole on an 80-column terminal
     screen = StatusScreen()
     pause_flow(tmp_path, {"question": ["r"], "soften-leaving": [(20, "q")]}, minutes=15, screen=screen, builtin=True)
-    assert not any("followed" in n for n in screen.notes)  # f is for the one who asked for the break
+    assert not any("followed" in n or "break now" in n for n in screen.notes)  # for the one who asked for the break
+    assert any("r ready · t they said leave · q end" in n for n in screen.notes)  # in the hold-off
     assert "space pause · w they're not back · q end" in screen.notes
 
 
@@ -606,7 +641,7 @@ def test_prepare_renders_every_fixed_line_the_pause_speaks():
     texts = {text for _, text in _utterances()}
     fixed = (*STAYING, *INSTRUCTIONS, *waits.LEAVING_CUES, *waits.REACHING_CUES, *verdict(200)[1:], *verdict(60)[1:],
              *waits.announcement("leaving", "")[1:], *waits.announcement("reaching", "")[1:],
-             *waits.back_to_the_break("")[1:])
+             *waits.back_to_the_break("")[1:], *waits.back_to_the_break("", "reaching")[1:], BREAK_NOW_SAID)
     assert set(fixed) <= texts  # only the lines naming a time are rendered when they are said
 
 
@@ -675,3 +710,146 @@ def test_a_pause_killed_outright_in_stay_keeps_its_side_and_stage(tmp_path):
     (row,) = journal.recent()
     journal.close()
     assert (row["mode"], row["side"], row["stage"], row["end_reason"]) == ("pause", "leaving", "stay", "running")
+
+
+# -- keys that reach a moment at once (#17, #18) -----------------------------------------------
+BREAK_NOW_SAID = "To take your break right now, press x."
+
+
+def test_x_in_stay_reaches_the_breaks_question_and_the_return_time_is_said_within_5_s(tmp_path, capsys):
+    # On the program's own timeline: x pressed once stay has said which key (a caption), the
+    # question at once, and the listener's words with the real return time within 5 s of choosing.
+    screen = Timeline()
+    code, (row,), _ = pause_flow(tmp_path, {"stay": [(BREAK_NOW_SAID, "x")], "choice": ["\n"], "break": [(30, "q")]},
+                                 side="leaving", builtin=True, screen=screen)
+    out = capsys.readouterr().out
+    assert out.count(BREAK_NOW_SAID) == 1  # said aloud once, in stay
+    assert out.index("You: \"I'm flooded. I'm not leaving you. I'll be back.\"") < out.index(BREAK_NOW_SAID)
+    pressed, _ = screen.first(BREAK_NOW_SAID)
+    asked, _ = screen.first("Take a break now?")
+    said, _ = screen.first("I'll be back at 21:40.\"")  # the spoken line's caption, in the listener's voice
+    assert pressed < 90 and "Choose the one your body can keep." not in out  # long before stay's end
+    assert asked - pressed <= 2.0  # stay stopped within the output's step: the question came at once
+    assert said - asked < 5.0
+    assert (row["stage"], row["break_minutes"], row["end_reason"]) == ("break-now > break", 20, "stopped")
+
+
+def test_x_in_boat_reaches_the_breaks_question_too(tmp_path, capsys):
+    code, (row,), _ = pause_flow(tmp_path, {"question": ["b"], "boat": [("Not tonight.", "x")], "choice": ["3"],
+                                            "break": [(10, "q")]}, screen=Timeline())
+    out = capsys.readouterr().out
+    assert out.index("Not tonight.") < out.index("Take a break now?")
+    assert (row["stage"], row["break_minutes"]) == ("boat > break-now > break", 30)
+
+
+def test_the_boat_path_promises_only_the_return(tmp_path, capsys):
+    # boat has just said "Not to promise anything either": no "I'm not leaving you" after it.
+    code, (row,), _ = pause_flow(tmp_path, {"question": ["b"], "choice": ["\n"], "break": [(10, "q")]})
+    out = capsys.readouterr().out
+    assert 'You: "I\'m flooded. I need a break. I\'ll be back at 21:40."' in out
+    assert "I'm not leaving you" not in out  # neither said nor in the box
+    code, _, _ = pause_flow(tmp_path, {"question": ["l"], "choice": ["\n"], "break": [(10, "q")]})
+    assert "I'm flooded. I'm not leaving you. I'll be back at 21:40." in capsys.readouterr().out  # stay's path
+
+
+def test_the_break_key_is_said_right_after_the_words_to_say_before_stepping_away():
+    from companion.lines import said
+    from companion.pause.flow import BREAK_NOW_KEY, _saying_the_break_key
+
+    assert said("pause.now.key") == [BREAK_NOW_SAID] and f"press {BREAK_NOW_KEY}." in BREAK_NOW_SAID
+    for name in ("stay", "boat"):
+        steps_ = list(_saying_the_break_key(parse_file(resolve(name)).steps))
+        texts = [getattr(s, "text", "") for s in steps_]
+        (at,) = [i for i, t in enumerate(texts) if t == BREAK_NOW_SAID]  # once
+        assert steps_[at - 1].role == "you" and all(getattr(s, "role", "") != "you" for s in steps_[:at - 1])
+
+
+def test_the_breaks_box_is_drawn_before_any_of_its_speech_is_rendered(tmp_path, capsys):
+    # #17: Enter at the question changed nothing on screen for 6 s. The box and the return time
+    # come before any clip of what follows is asked for, the agreement's words included.
+    from companion.together import agreement
+
+    agreement.save(agreement.Agreement({"A": "Sam", "B": "Alex"}, word="Anchor", minutes=25, place_A="the park",
+                                       place_B="the kitchen", sentence_A="I need air", sentence_B="I need air",
+                                       way_back="We sit quietly first"))
+    screen = Timeline()
+    code, (row,), _ = pause_flow(tmp_path, {"question": ["l"], "choice": ["\n"], "break": [(10, "q")]}, screen=screen)
+    out = capsys.readouterr().out
+    _, asked = screen.first("Take a break now?  Enter: 25 minutes")  # the agreed length is the default
+    _, boxed = screen.first("║  back at")
+    assert boxed == asked  # nothing rendered between the key and the box
+    assert out.index("║  back at") < out.index("You agreed on this") < out.index('You: "I\'m flooded.')
+    assert row["break_minutes"] == 25 and "I'll be back at 21:45." in out
+
+
+def test_a_moments_name_is_on_screen_before_its_speech_is_rendered(tmp_path, capsys):
+    screen = Timeline()
+    pause_flow(tmp_path, {"question": ["l"], "choice": ["\n"], "break": [(60, "f")], "followed": [(5, "q")]},
+               screen=screen)
+    _, named = screen.first("(f: they followed you)")
+    assert not any("They followed you." in text for _, text in screen.flow._clips.calls[:named])
+
+
+def test_t_in_the_hold_off_plays_threatened_and_the_bell_keeps_its_time(tmp_path, capsys):
+    code, (row,), _ = pause_flow(tmp_path, {"question": ["r"], "hold-off": [(3 * 60, "t")]}, minutes=15)
+    out = capsys.readouterr().out
+    assert "(t: they said they'd leave you)" in out
+    assert out.index("They said they want to leave.") < out.index("Back to holding off. The bell still rings at 21:35.") \
+        < out.index("Their silence is full.")
+    assert (row["stage"], row["returned"], row["completed"]) == ("threatened > done", True, True)
+    assert 15 * 60 - 5 <= row["wait_s"] <= 15 * 60 + 5  # the wait, threatened included, still ends at 21:35
+
+
+def test_c_in_the_break_plays_coming_back_then_the_break_goes_on(tmp_path, capsys):
+    code, (row,), _ = pause_flow(tmp_path, {"question": ["l"], "choice": ["\n"], "break": [(10 * 60, "c")]})
+    out = capsys.readouterr().out
+    assert "(f: they followed you · c: you're late, or going back feels too hard)" in out  # the keys, on screen
+    assert out.index("Late is still back.") < out.index("The bell still rings at 21:40.") < out.index("Welcome back.")
+    assert (row["stage"], row["returned"]) == ("coming-back > done", True)
+    assert 20 * 60 - 5 <= row["wait_s"] <= 20 * 60 + 5
+
+
+# -- the pulse: the break it offers is the one kept (#18) ----------------------------------------
+def test_the_verdict_quotes_the_agreed_break_length(tmp_path, capsys):
+    from companion.together import agreement
+
+    agreement.save(agreement.Agreement({"A": "Sam", "B": "Alex"}, word="Anchor", minutes=35, place_A="the park",
+                                       place_B="the kitchen", sentence_A="I need air", sentence_B="I need air",
+                                       way_back="We sit quietly first"))
+    pause_flow(tmp_path, {"question": ["q"]}, pulse=True, lines=["28"])
+    out = capsys.readouterr().out
+    assert "35 minutes is a good start." in out and "20 minutes" not in out
+    pause_flow(tmp_path, {"question": ["q"]}, pulse=True, lines=["30"], minutes=15)  # --minutes still wins
+    assert "15 minutes is a good start." in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("side, stage, key, first_words", [
+    ("r", "hold-off", "t", "Your partner said they want to leave the relationship."),
+    ("l", "break", "c", "Your break ran over, or going back feels too hard."),
+])
+def test_the_new_moments_play_the_built_in_sequences_from_the_wait(tmp_path, capsys, side, stage, key, first_words):
+    name = {"t": "threatened", "c": "coming-back"}[key]
+    code, (row,), _ = pause_flow(tmp_path, {"question": [side], "choice": ["\n"], stage: [(60, key)], name: [(20, "q")]},
+                                 minutes=15, builtin=True)
+    out = capsys.readouterr().out
+    assert first_words in out and (row["stage"], row["end_reason"]) == (f"{name}", "stopped")
+
+
+def test_keys_at_the_question_and_the_count_are_answered_on_screen_before_speech_renders(tmp_path, capsys):
+    screen = Timeline()
+    pause_flow(tmp_path, {"question": ["b"], "choice": ["s"]}, pulse=True, lines=["28"], screen=screen)
+    out = capsys.readouterr().out
+    _, counted = screen.first("(112 beats a minute)")
+    calls = screen.flow._clips.calls
+    assert not any("112" in text for _, text in calls[:counted])  # the verdict's words came after
+    assert any("112" in text for _, text in calls[counted:])
+    _, chose = screen.first("(b: I want to end the relationship)")
+    assert not any("Not tonight." in text for _, text in calls[:chose]) and "Not tonight." in out
+
+
+def test_c_after_the_breaks_bell_plays_coming_back(tmp_path, capsys):
+    # Coming back late: the bell has rung, and the way back is hard.
+    code, (row,), _ = pause_flow(tmp_path, {"question": ["l"], "choice": ["\n"], "return": ["c"]})
+    out = capsys.readouterr().out
+    assert "(If you're late, or coming back feels too hard, press c.)" in out and "Late is still back." in out
+    assert (row["side"], row["returned"], row["stage"], row["completed"]) == ("leaving", True, "coming-back > done", True)

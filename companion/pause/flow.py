@@ -4,11 +4,19 @@ leaving:  stay -> break (announced, bounded) -> soft bell -> return
 reaching: sit  -> hold-off wait               -> soft bell -> soften-leaving
 
 Keys reach the moments on the way without a menu: b at the question plays
-`boat`, then offers the break as after `stay`; f in the break plays `followed`
-and goes back to the wait, whose bell keeps its promised time; w after the
-hold-off bell plays `not-back`. One `Spoken` serves every phase, so the safety
-line is said once in the whole pause and the placeholders name its real
-minutes and return time.
+`boat`, then offers the break as after `stay`; x in `stay` or `boat` offers the
+break now, not after the whole sequence (the pause says so aloud, once); f or c
+in the break (they followed me; coming back is hard) and t in the hold-off
+(they said they'd leave) play that moment and go back to the wait, whose bell
+keeps its promised time; after the bell, w (they're not back) plays `not-back`
+on the reaching side and c (coming back late, or ashamed) `coming-back` on
+the leaving side. One `Spoken` serves every phase, so the safety line is said
+once in the whole pause and the placeholders name its real minutes and return
+time.
+
+The screen answers a key at once: the break's box and return time, a question,
+a moment's name are drawn before any speech is rendered or any voice loads;
+the words follow when ready.
 
 One journal row (mode `pause`, a playback.record.Record passed through every
 phase) records the side, the pulse if taken, the break minutes, whether the
@@ -30,18 +38,32 @@ from ..playback import pcm
 from ..playback.policies import KeepTime, Plain
 from ..playback.screen import clock
 
-QUESTION = ("Do you want to leave, or to reach?  [l/r]\n"
-            "  l  leave: my body wants to get out\n"
-            "  r  reach: I want to go after them\n"
-            "  p  am I flooded? count my pulse first\n"
-            "  b  I want to end the relationship\n"
-            "{enter}  q  quit")
+OPTIONS = {"l": "leave: my body wants to get out", "r": "reach: I want to go after them",
+           "p": "am I flooded? count my pulse first", "b": "I want to end the relationship"}
+QUESTION = ("Do you want to leave, or to reach?  [l/r]\n" + "".join(f"  {key}  {said}\n" for key, said in OPTIONS.items())
+            + "{enter}  q  quit")
 BREAK_CHOICE = "Take a break now?  Enter: {default:g} minutes · 1-6: 10 to 60 minutes · s: I'll stay · q: end"
 SIDES = {"l": "leaving", "r": "reaching"}
 FIRST = {"leaving": "stay", "reaching": "sit"}
 AFTER = {"leaving": "return", "reaching": "soften-leaving"}
 WAIT_STAGE = {"leaving": "break", "reaching": "hold-off"}
 FOLLOWED_KEY, NOT_BACK_KEY = "f", "w"
+BREAK_NOW_KEY, BREAK_NOW = "x", "break-now"  # x: "I'm flooded", as in `together` (together/turns.py)
+THREATENED_KEY, COMING_BACK_KEY = "t", "c"
+# After the wait's bell, the key to the moment it may be: key, sequence, the status line's words,
+# the caption that says it.
+AFTER_MOMENT = {
+    "reaching": (NOT_BACK_KEY, "not-back", "they're not back", f"(If they're not back, press {NOT_BACK_KEY}.)"),
+    "leaving": (COMING_BACK_KEY, "coming-back", "coming back is hard",
+                f"(If you're late, or coming back feels too hard, press {COMING_BACK_KEY}.)"),
+}
+# The keys in a wait that play a moment and go back to the wait: key, sequence, the status line's
+# short word for it (an 80-column line must keep `q end`), what the screen says it means.
+WAIT_MOMENTS = {
+    "leaving": ((FOLLOWED_KEY, "followed", "followed", "they followed you"),
+                (COMING_BACK_KEY, "coming-back", "late", "you're late, or going back feels too hard")),
+    "reaching": ((THREATENED_KEY, "threatened", "they said leave", "they said they'd leave you"),),
+}
 
 
 def __getattr__(name: str):
@@ -92,6 +114,9 @@ class PauseFlow:
                             pulse_bpm=None, break_minutes=None, returned=None, stage="question", wait_s=None)
         self.record = record
         self.played_s = self.position_s = self.planned_s = 0.0
+        self.first: str | None = None  # the side's first sequence (stay, sit, or boat)
+        self._agreed = _UNREAD
+        self._promised = None  # the wait's end and words, shown before the wait (see promise)
         from ..spoken import Spoken
 
         # One for the whole pause: the safety line once across its phases; the values it fills.
@@ -158,22 +183,22 @@ class PauseFlow:
         return EXIT_CODES[reason]
 
     def sides(self, side: str, first: str | None = None) -> str:
-        first = first or FIRST[side]
+        first = self.first = first or FIRST[side]
         if first != FIRST[side]:
             self.record.moment(first)
-        # -- break agreement hook (together/agreement.py): its length is the default, its words come before the break
-        from ..together.agreement import for_pause
-
-        agreed = for_pause(self.warn)  # None: none kept (a damaged one is said in one line)
-        if agreed is not None and self.minutes is None:
-            self.default_minutes = self.spoken.minutes = agreed.minutes
-        # -- end of the hook
+        agreed = self.keep_agreement()
         if side == "reaching":  # sit names the time the hold-off ends: set from now, as the partner's break was
             from ..spoken import return_time
 
             self.spoken.at = return_time(self.now(), self.minutes or self.default_minutes)
-        outcome = self.phase(self.sequence_steps(first), stage=first)
-        if outcome != "completed":
+        steps, policy = self.sequence_steps(first), None
+        if side == "leaving":  # x: the break's question now, not after the whole sequence
+            steps = _saying_the_break_key(steps)
+            policy = Plain(_break_now_hint, {BREAK_NOW_KEY: BREAK_NOW}, times=True)
+        outcome = self.phase(steps, stage=first, policy=policy)
+        if outcome == BREAK_NOW:
+            self.record.moment(BREAK_NOW)
+        elif outcome != "completed":
             return outcome
         minutes = self.minutes
         if side == "leaving" and minutes is None:
@@ -182,6 +207,7 @@ class PauseFlow:
                 return self.stay_in_the_room()
         minutes = minutes or self.default_minutes
         self.record.set(break_minutes=minutes)
+        self.promise(side, minutes)  # the box and the return time on screen now; the words follow
         said = agreed.steps() if agreed is not None and side == "leaving" else []  # break agreement hook: its words
         if said:
             outcome = self.phase(said, stage="agreement")
@@ -191,17 +217,35 @@ class PauseFlow:
         if outcome != "completed":
             return outcome
         self.record.set(returned=True)
-        keys = {NOT_BACK_KEY: "not-back"} if side == "reaching" else None
-        if keys:
-            self.screen.caption(f"(If they're not back, press {NOT_BACK_KEY}.)")
+        # After the bell, one key to the moment it may be: they're not back (reaching), or coming
+        # back late or ashamed (leaving: the bell has rung and the way back is hard).
+        key, moment, shown, told = AFTER_MOMENT[side]
+        self.screen.caption(told)
         outcome = self.phase(self.sequence_steps(AFTER[side]), stage=AFTER[side],
-                             policy=Plain(_not_back_hint if keys else None, keys, times=True))
-        if outcome == "not-back":
-            self.record.moment("not-back")
-            outcome = self.phase(self.sequence_steps("not-back"), stage="not-back")
+                             policy=Plain(_after_hint(key, shown), {key: moment}, times=True))
+        if outcome == moment:
+            self.record.moment(moment)
+            outcome = self.phase(self.sequence_steps(moment), stage=moment)
         if outcome == "completed":
             self.record.set(stage="done")
         return outcome
+
+    def agreed(self):
+        """The kept break agreement (together/agreement.py), read once; None when none is kept (a
+        damaged one is said in one line)."""
+        if self._agreed is _UNREAD:
+            from ..together.agreement import for_pause
+
+            self._agreed = for_pause(self.warn)
+        return self._agreed
+
+    def keep_agreement(self):
+        """A kept agreement's length is the break's default, before any line names the minutes; the
+        agreement, or None."""
+        agreed = self.agreed()
+        if agreed is not None and self.minutes is None:
+            self.default_minutes = self.spoken.minutes = agreed.minutes
+        return agreed
 
     def stay_in_the_room(self) -> str:
         from ..lines import said
@@ -219,9 +263,11 @@ class PauseFlow:
         self.before_key()
         while True:
             key = self.key()
+            if key in ("\n", "\r") and last:
+                key = last[0]
+            if key.lower() in OPTIONS:  # answered on screen at once: the next words may still be loading
+                self.screen.caption(f"({key.lower()}: {OPTIONS[key.lower()]})")
             if key in ("\n", "\r"):
-                if last:
-                    return last
                 self.screen.caption("Press l to leave, or r to reach.")  # no side chosen before: say so
             if key.lower() in SIDES:
                 return SIDES[key.lower()]
@@ -299,57 +345,80 @@ class PauseFlow:
             raise RuntimeError(outcome.message)
         return outcome.reason
 
-    def wait(self, side: str, minutes: float) -> str:
-        from ..playback.player import Lengths
+    def promise(self, side: str, minutes: float):
+        """The wait's end, its return time and its opening words, and its box on screen now: none of
+        it renders speech, so the key that chose the break is answered before any voice loads.
+
+        The bell rings on the minute it names (a partner may be watching a clock): at least `minutes`
+        from now, rounded up to the next whole minute. The hold-off ends when the partner's break
+        does, the time `sit` named (at least a minute from now)."""
         from . import waits
         from ..spoken import return_time
-        from .banner import banner
 
-        # The bell rings on the minute it names (a partner may be watching a clock): at least
-        # `minutes` from now, rounded up to the next whole minute. The hold-off ends when the
-        # partner's break does, the time `sit` named (at least a minute from now).
         start = self.now()
-        chosen = minutes
         end = return_time(start, minutes)
         if side == "reaching" and self.spoken.at is not None:
             end = max(self.spoken.at, return_time(start, 1))
-        self.spoken.minutes, self.spoken.at = chosen, end
-        at, minutes = end.strftime("%H:%M"), (end - start).total_seconds() / 60
-        opening = waits.announcement(side, at, chosen)
-        cues = waits.LEAVING_CUES if side == "leaving" else waits.REACHING_CUES
-        steps = waits.wait_steps(opening, cues, minutes, Lengths(self.clips), self.quiet,
-                                 (self.speaker,) if self.speaker else waits.roles(side))
+        self.spoken.minutes, self.spoken.at = minutes, end
+        at = end.strftime("%H:%M")
+        opening = waits.announcement(side, at, minutes, boat=self.first == "boat")
+        self._promised = (side, minutes, end, at, opening)
+        self._show_box(side, opening, at)
+        return self._promised
+
+    def _show_box(self, side: str, opening: list[str], at: str) -> None:
+        """The break's box (or the hold-off's) with the return time, and what the wait's keys mean."""
+        from .banner import banner
+
         if side == "leaving":
             self.screen.caption(banner(opening[0], at, "back at"))
         else:
             self.screen.caption(banner(f"Holding off until {at}. No texts, no calls, no following.", at,
                                        "a bell rings at"))
-        bell_at = round(minutes * 60 * pcm.RATE_HZ)
+        self.screen.caption("(" + " · ".join(f"{key}: {meaning}" for key, _, _, meaning in WAIT_MOMENTS[side]) + ")")
 
-        def countdown(cursor) -> str:
+    def wait(self, side: str, minutes: float) -> str:
+        from ..playback.player import Lengths
+        from . import waits
+
+        promised, self._promised = self._promised, None
+        if promised is None or promised[:2] != (side, minutes):
+            promised = self.promise(side, minutes)
+        _, chosen, end, at, opening = promised
+        # The wait runs to the time promised, counted from now (words before it, an agreement's, took
+        # some of it).
+        minutes = max(0.0, (end - self.now()).total_seconds() / 60)
+        cues = waits.LEAVING_CUES if side == "leaving" else waits.REACHING_CUES
+        steps = waits.wait_steps(opening, cues, minutes, Lengths(self.clips), self.quiet,
+                                 (self.speaker,) if self.speaker else waits.roles(side))
+        bell_at = round(minutes * 60 * pcm.RATE_HZ)
+        moments = {key: name for key, name, _, _ in WAIT_MOMENTS[side]}
+        said_on_screen = {name: f"({key}: {meaning})" for key, name, _, meaning in WAIT_MOMENTS[side]}
+        shown = "".join(f" · {key} {short}" for key, _, short, _ in WAIT_MOMENTS[side])
+
+        def countdown(cursor) -> str:  # the time itself is in the box, in block letters
             left = max(0, bell_at - cursor.position) / pcm.RATE_HZ
-            keys = "quiet · space for cues" if cursor.muted else "space quiet"
-            followed = f" · {FOLLOWED_KEY} they followed me" if side == "leaving" else ""
-            return f"{'back' if side == 'leaving' else 'bell'} at {at} · {clock(left)} left · {keys} · r ready{followed} · q end"
+            keys = "space cues on" if cursor.muted else "space quiet"
+            return f"{clock(left)} left · {keys} · r ready{shown} · q end"
 
         played_before = self.played_s
-        moment = {FOLLOWED_KEY: "followed"} if side == "leaving" else None
         try:
             while True:
                 outcome = self.phase(steps, stage=WAIT_STAGE[side],
-                                     policy=KeepTime(countdown, moments=moment, ready=True))
-                if outcome != "followed":
+                                     policy=KeepTime(countdown, moments=moments, ready=True))
+                if outcome not in moments.values():
                     return outcome
-                self.record.moment("followed")
-                outcome = self.phase(self.sequence_steps("followed"), stage="followed")
+                self.record.moment(outcome)
+                self.screen.caption(said_on_screen[outcome])  # at once: the moment's words follow when ready
+                outcome = self.phase(self.sequence_steps(outcome), stage=outcome)
                 if outcome != "completed":
                     return outcome
-                # Back to the break: the bell keeps the time promised, counted on the same clock.
+                # Back to the wait: the bell keeps the time promised, counted on the same clock.
                 left_s = max(0.0, minutes * 60 - (self.played_s - played_before))
                 bell_at = round(left_s * pcm.RATE_HZ)
-                steps = waits.wait_steps(waits.back_to_the_break(at), cues, left_s / 60, Lengths(self.clips),
+                self._show_box(side, opening, at)
+                steps = waits.wait_steps(waits.back_to_the_break(at, side), cues, left_s / 60, Lengths(self.clips),
                                          True)
-                self.screen.caption(banner(opening[0], at, "back at"))
         finally:  # how long the wait really lasted: r can end it early, q or Ctrl-C cut it
             self.record.set(wait_s=round(self.played_s - played_before, 1))
 
@@ -364,9 +433,11 @@ class PauseFlow:
         if beats is None:
             raise Quit("stopped")
         rate = bpm(beats)
+        self.screen.caption(f"({rate} beats a minute)")  # at once: the verdict names a number no cache holds
         self.record.set(pulse_bpm=rate)
         from ..script import Speak
 
+        self.keep_agreement()  # the verdict quotes the break the pause will offer: the agreed one, if kept
         said = verdict(rate, self.flooded_bpm, self.minutes or self.default_minutes)
         outcome = self.phase([Speak(line=1, text=t) for t in said], stage="pulse")
         if outcome != "completed":
@@ -397,9 +468,32 @@ class PauseFlow:
         record.close()
 
 
-def _not_back_hint(cursor) -> str:
-    """The progress line after the hold-off bell: its times, and the key for "they're not back"."""
-    return f"{'paused · space resumes' if cursor.paused else 'space pause'} · {NOT_BACK_KEY} they're not back · q end"
+_UNREAD = object()
+
+
+def _break_now_hint(cursor) -> str:
+    """The progress line in `stay` and `boat`: the key that offers the break now."""
+    return f"{'paused · space resumes' if cursor.paused else 'space pause · n next'} · {BREAK_NOW_KEY} break now · q end"
+
+
+def _saying_the_break_key(steps):
+    """`steps`, with the break-now key said once, right after the first words modelled for the
+    listener to say before stepping away (stay's and boat's `You:` line): where the sequence
+    speaks of a break, the key that starts it. A sequence with no such line has it on screen only."""
+    said_it = False
+    for step in steps:
+        yield step
+        if not said_it and getattr(step, "kind", "") == "speak" and getattr(step, "role", "") == "you":
+            said_it = True
+            from ..lines import said
+            from ..script import Speak
+
+            yield from (Speak(line=step.line, text=text) for text in said("pause.now.key"))
+
+
+def _after_hint(key: str, shown: str) -> Callable:
+    """The progress line after the wait's bell: its times, and the key to the moment it may be."""
+    return lambda cursor: f"{'paused · space resumes' if cursor.paused else 'space pause'} · {key} {shown} · q end"
 
 
 def _local_now():

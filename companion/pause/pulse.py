@@ -59,7 +59,10 @@ def bpm(beats: int) -> int:
 
 
 def verdict(rate_bpm: int, flooded_bpm: int = FLOODED_BPM, break_minutes: float = 20) -> list[str]:
-    """What to say about a heart rate, plainly; `break_minutes`: the break the settings give."""
+    """What to say about a heart rate, plainly; `break_minutes`: the break the pause will offer (the
+    agreed length when a break agreement is kept: PauseFlow.pulse). Under the line is not "calm"
+    for a body that has shut down: its words (pause.pulse.calm) name going blank or numb as
+    flooding too, before any "go on"."""
     from ..lines import said
     from ..spoken import words
 

@@ -26,16 +26,17 @@ def cues(side: str) -> tuple[str, ...]:
     return tuple(said(f"{TABLE[side]}.cues"))
 
 
-def announcement(side: str, at: str, minutes: float | None = None) -> list[str]:
+def announcement(side: str, at: str, minutes: float | None = None, boat: bool = False) -> list[str]:
     """The spoken opening of the wait; `at` is the return time, e.g. 21:40; `minutes`, the break chosen
     (without it, a line naming the minutes is left out).
 
-    On the leaving side the first line is the listener's own words to the partner (see `roles`)."""
+    On the leaving side the first line is the listener's own words to the partner (see `roles`);
+    after `boat` (which has just said to promise nothing tonight) they promise only the return."""
     from ..lines import said
     from ..spoken import words
 
     values = {"return_time": at, "minutes": words(minutes) if minutes else None}
-    yours = said("pause.break.yours", **values) if side == "leaving" else []
+    yours = said("pause.boat.yours" if boat else "pause.break.yours", **values) if side == "leaving" else []
     return [*yours, *said(f"{TABLE[side]}.announcement", **values)]
 
 
@@ -45,11 +46,12 @@ def roles(side: str) -> tuple[str, ...]:
     return ("you",) if side == "leaving" else ()
 
 
-def back_to_the_break(at: str) -> list[str]:
-    """After `followed`, the wait goes on to the same bell."""
+def back_to_the_break(at: str, side: str = "leaving") -> list[str]:
+    """After a moment played from the wait (`followed`, `coming-back`, `threatened`), the wait goes
+    on to the same bell."""
     from ..lines import said
 
-    return said("pause.break.back", return_time=at)
+    return said("pause.break.back" if side == "leaving" else "pause.back.hold-off", return_time=at)
 
 
 def __getattr__(name: str):
