@@ -96,6 +96,29 @@ def test_anything_unusual_goes_the_ordinary_way(home, argv):
     assert play.plan(argv) is None
 
 
+def test_next_day_takes_the_fast_path_and_a_paired_sequence_does_not(home):
+    # next-day's title is "The day after, before you repair": the letters "pair", not for = "pair".
+    from companion.fast import play
+
+    indexed(["next-day", "dancefloor"])
+    found = play.plan(["next-day"])
+    assert found is not None and found.name == "next-day" and found.samples
+    assert play.plan(["dancefloor"]) is None  # for = "pair": names and ratings come first
+
+
+@pytest.mark.parametrize("front, whom", [
+    ('for = "pair"', "pair"), ("for='pair'", "pair"), ('"for" = "pair" # two of you', "pair"),
+    ('for = "leaving"', "leaving"), ('title = "Despair, for = pair"\nfor = "both"', "both"),
+    ('title = "x"', "both"), ('# for = "pair"\nfor = "reaching"', "reaching"),
+    ('"f\\u006fr" = "pair"', None), ('summary = """\nfor = "both"\n"""\nfor = "pair"', None),
+    ('for = "both"\nfor = "pair"', None), ("for = pair", None), ('for = "pair" x', None),
+])
+def test_whom_a_script_is_for_is_read_from_its_for_key_or_left_to_the_parser(front, whom):
+    from companion.fast.first_line import for_whom
+
+    assert for_whom(f"+++\n{front}\n+++\nYou stopped.\n") == whom
+
+
 MINE = '+++\ntitle = "Mine"\n+++\nYou stopped. You\'re still here.\n[pause 1s]\nMine.\n'
 
 

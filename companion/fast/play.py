@@ -66,7 +66,7 @@ def plan(argv: list[str]) -> Plan | None:
     script = script_for(name)
     if script is None:
         return None
-    from .first_line import first_spoken_line, front_matter
+    from .first_line import first_spoken_line, for_whom
     from .first_words import guide_clip, read_wav
 
     try:
@@ -76,8 +76,8 @@ def plan(argv: list[str]) -> Plan | None:
             text = f.read()
     except (OSError, UnicodeDecodeError):
         return None
-    if any("pair" in line for line in front_matter(text)):
-        return None  # two partners: names and ratings come first (together's way)
+    if for_whom(text) not in ("leaving", "reaching", "both"):
+        return None  # two partners (names and ratings come first, together's way), or the parser's to say
     first = first_spoken_line(text)
     clip = guide_clip(first.text) if first is not None else None
     samples = read_wav(clip) if clip else b""
@@ -102,7 +102,7 @@ def run(prelude: Plan, early) -> int:
     try:
         sequence = load_sequence(prelude.name)
         cfg = load_config()
-        if sequence.for_ == "pair":  # pragma: no cover - the scan of the front matter keeps pairs out
+        if sequence.for_ == "pair":  # pragma: no cover - for_whom keeps pairs out
             raise RuntimeError(f"{prelude.script}: a paired sequence on the fast path")
         session_signals()
         exit_with(session(sequence, cfg, early.output, len(prelude.samples) // 2))
