@@ -3,7 +3,7 @@
 The name is resolved as library.resolve does (your own scripts first, then
 the built-in ones; yours only once `prepare` has seen them parse), the script's first line found by a light scan
 (first_line.py), and its clip read from the cache by the index's guide row
-(first_words.py). It starts on the device as a prelude; the session then
+(first_words.py), or on an empty home the package's own clip of it (shipped_clip). It starts on the device as a prelude; the session then
 imports, parses and journals as `companion play` always does, and begins
 after the prelude. Anything unusual returns None from `plan`, and the
 ordinary path (Click) runs instead, exactly as without this file.
@@ -67,7 +67,7 @@ def plan(argv: list[str]) -> Plan | None:
     if script is None:
         return None
     from .first_line import first_spoken_line, for_whom
-    from .first_words import guide_clip, read_wav
+    from .first_words import guide_clip, read_wav, shipped_clip
 
     try:
         if os.path.getsize(script) > MAX_SCRIPT_BYTES:
@@ -79,7 +79,7 @@ def plan(argv: list[str]) -> Plan | None:
     if for_whom(text) not in ("leaving", "reaching", "both"):
         return None  # two partners (names and ratings come first, together's way), or the parser's to say
     first = first_spoken_line(text)
-    clip = guide_clip(first.text) if first is not None else None
+    clip = (guide_clip(first.text) or shipped_clip(first.text)) if first is not None else None
     samples = read_wav(clip) if clip else b""
     return Plan(name, script, samples) if samples else None
 
