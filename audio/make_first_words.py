@@ -73,4 +73,9 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    import os
+
+    with tempfile.TemporaryDirectory() as home:  # the defaults: none of your own settings or lines
+        for kind in ("CONFIG", "CACHE", "DATA"):
+            os.environ[f"XDG_{kind}_HOME"] = os.path.join(home, kind.lower())
+        main()
