@@ -37,7 +37,11 @@ def wanted() -> list[tuple[str, str, str, str] | tuple[str, str]]:
     found = []
     for name, path in sorted(builtin_scripts().items()):
         first = first_words(parse_file(path))
-        found.append((name, first) if isinstance(first, str) else (name, *first[:1], clips.key(*first), first[1]))
+        if isinstance(first, str):
+            found.append((name, first))  # why not
+        else:
+            role, text = first
+            found.append((name, role, clips.key(role, text), text))
     return found
 
 
