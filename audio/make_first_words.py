@@ -1,47 +1,85 @@
 #!/usr/bin/env python3
-"""Render the pause's two first lines in the natural voice, to ship inside the package.
+"""Render every built-in sequence's first spoken line in the default voices, to ship inside the package.
 
-Run:  .venv/bin/python audio/make_first_words.py   (needs the `natural` extra)
+Run from the project root:  .venv/bin/python audio/make_first_words.py   (needs the `natural` extra)
 
-Writes first-words/leaving.wav and first-words/reaching.wav (the first spoken
-line of stay and sit, exactly as the clip cache would hold it) and
-first-words/keys.tsv: each side's cache key and text. A pause with an empty
-cache plays the shipped clip when the key the clip store computes is the
-shipped one, so the first word never waits for the model to load (0.3-0.9 s).
-Piper samples its durations at random, so a new render differs in its
-bytes: tests/test_first_words_shipped.py checks the keys, not the bytes, and
-fails when the text, the voice, its settings or the clip format change. Run
-this again then.
+Writes first-words/NAME.wav for each built-in sequence (its first line only,
+exactly as the clip cache would hold it) and first-words/keys.tsv (name, role,
+cache key, text). The clip store copies a shipped clip into the cache when a
+line's key is the shipped one (companion/voice/shipped.py), so on an empty
+home no first word waits for the natural voice's model. A line whose key and
+text are unchanged keeps its clip (Piper's renders differ in their bytes, so
+rendering it again would only grow the repository); a changed first line is
+rendered again; a sequence gone loses its clip. A first line naming what only
+the session knows ({A}, {B}, {return_time}, {help}) is not shipped: it is said.
+tests/test_first_words_natural.py fails when keys.tsv is not current, and
+names this command.
 """
 
-import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 OUT_DIR = Path(__file__).resolve().parent / "first-words"
 sys.path.insert(0, str(OUT_DIR.parent.parent))
 
 
+def wanted() -> list[tuple[str, str, str, str] | tuple[str, str]]:
+    """(name, role, key, text) of every built-in sequence's first line in the default voices, or
+    (name, why not) for one that cannot be shipped."""
+    from companion.library import builtin_scripts
+    from companion.script import parse_file
+    from companion.voice.clips import ClipStore, VoiceSettings
+    from companion.voice.shipped import first_words
+
+    clips = ClipStore(Path(tempfile.gettempdir()), VoiceSettings())  # the defaults; only its keys are asked
+    found = []
+    for name, path in sorted(builtin_scripts().items()):
+        first = first_words(parse_file(path))
+        if isinstance(first, str):
+            found.append((name, first))  # why not
+        else:
+            role, text = first
+            found.append((name, role, clips.key(role, text), text))
+    return found
+
+
 def main() -> None:
-    from companion.library import resolve
-    from companion.pause.first_line import first_spoken_line
-    from companion.pause.first_words import FIRST
     from companion.voice.clips import ClipStore, VoiceSettings
     from companion.voice.piper_engine import NATURAL
+    from companion.voice.shipped import KEYS, rows
 
+    started = time.monotonic()
     OUT_DIR.mkdir(exist_ok=True)
-    rows = []
+    kept = {(name, role, key, text) for name, role, key, text in rows() if (OUT_DIR / f"{name}.wav").is_file()}
+    lines, rendered = [], 0
     with tempfile.TemporaryDirectory() as cache:
-        clips = ClipStore(Path(cache), VoiceSettings())  # the defaults: the natural guide at the calm rate
+        clips = ClipStore(Path(cache), VoiceSettings())
         assert clips.voice("guide") == NATURAL, "install the natural extra first: pip install -e '.[natural]'"
-        for side, name in FIRST.items():
-            text = first_spoken_line(resolve(name).read_text(encoding="utf-8")).text
-            shutil.copyfile(clips.ensure("guide", text), OUT_DIR / f"{side}.wav")
-            rows.append(f"{side}\t{clips.key('guide', text)}\t{text}\n")
-    (OUT_DIR / "keys.tsv").write_text("".join(rows), encoding="utf-8")
-    print(f"wrote {', '.join(sorted(p.name for p in OUT_DIR.iterdir()))} in {OUT_DIR}")
+        for row in wanted():
+            if len(row) == 2:
+                print(f"{row[0]}: not shipped, {row[1]}")
+                continue
+            name, role, key, text = row
+            if row not in kept:
+                (OUT_DIR / f"{name}.wav").write_bytes(clips.ensure(role, text).read_bytes())
+                rendered += 1
+            lines.append("\t".join(row) + "\n")
+    names = {line.split("\t")[0] for line in lines}
+    for old in OUT_DIR.glob("*.wav"):
+        if old.stem not in names:
+            old.unlink()
+    (OUT_DIR / KEYS).write_text("".join(lines), encoding="utf-8")
+    size = sum(p.stat().st_size for p in OUT_DIR.iterdir())
+    print(f"{len(lines)} first lines in {OUT_DIR} ({rendered} rendered, {size / 1e6:.1f} MB), "
+          f"in {time.monotonic() - started:.0f} s")
 
 
 if __name__ == "__main__":
-    main()
+    import os
+
+    with tempfile.TemporaryDirectory() as home:  # the defaults: none of your own settings or lines
+        for kind in ("CONFIG", "CACHE", "DATA"):
+            os.environ[f"XDG_{kind}_HOME"] = os.path.join(home, kind.lower())
+        main()

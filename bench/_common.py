@@ -48,6 +48,14 @@ def user_dirs(base: Path, cache: Path | None = None) -> dict:
     return dirs
 
 
+def builtin_solo() -> list[str]:
+    """The built-in sequences `companion play NAME` starts by itself (a paired one asks names first)."""
+    from companion.fast.first_line import for_whom
+    from companion.library import builtin_scripts
+
+    return [name for name, path in builtin_scripts().items() if for_whom(path.read_text(encoding="utf-8")) != "pair"]
+
+
 def show_json(script, env) -> dict:
     """`companion show --json`: the planned events (it renders every clip, so a play after it is warm)."""
     done = subprocess.run(companion_cmd("show", "--json", script), env=env, cwd=ROOT,

@@ -9,6 +9,19 @@ round) so that load on this shared machine falls on all of them alike:
   d  espeak-ng speaking the same first line (the floor for speech at all)
   e  companion play stay --rate 140, warm: the same clips by the ordinary path (Click, pydantic first)
 
+and a cold row per moment, each on an empty home (fresh XDG dirs every run, holding only a config
+with background_prepare = false, else every run would start a whole-library prepare):
+
+  b  play: companion play stay, launch -> first onset
+  f  pause: companion pause --leave, launch -> first onset
+  g  daily: companion daily, its rating (5, Enter) typed KEY_AFTER_S after "Today's practice"
+     shows -> first onset (the device opens while the rating is asked)
+  h  together: companion together dancefloor --a Sam --b Alex, both ratings typed as
+     "together: Sam" shows -> first onset
+
+each as a ratio to the raw player (c) in the same run. Then every built-in sequence that `play`
+starts by itself (the paired ones start as `together` does, names first: h) once, cold.
+
 One recorder listens for the whole bench; each run is stopped as soon as its
 sound is seen in the recording, and the exact onset is taken afterwards from
 the recorder's sample-counted segments.  Last, one warm and one cold run
@@ -28,12 +41,13 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, companion_cmd, median, ms, show_json, user_dirs  # noqa: E402
+from _common import ROOT, builtin_solo, companion_cmd, median, ms, show_json, user_dirs  # noqa: E402
 
 from tests import soundlab  # noqa: E402
-from tests.soundlab import Recorder, SoundServer  # noqa: E402
+from tests.soundlab import Recorder, Running, SoundServer  # noqa: E402
 
 RUNS = 5
+KEY_AFTER_S = 0.5  # a person reads the question before typing the answer
 THRESHOLD = 250  # RMS, int16: speech is ~3,000, the idle monitor 0 (TESTING-AUDIO.md)
 GAP_S = 0.7  # silence between runs, more than the 0.3 s that segments() merges across
 TIMEOUT_S = 20.0
@@ -151,6 +165,30 @@ def launch_and_stop(cmd, env, listener) -> float:
     return launched
 
 
+def answer_and_stop(cmd, env, listener, seen: str, typed: str) -> float:
+    """Start `cmd`, type `typed` KEY_AFTER_S after `seen` shows on its stdout, stop it once it is
+    heard; the time the answer was typed."""
+    proc = Running(cmd, env=env, stdin=subprocess.PIPE, cwd=ROOT)
+    typed_at = time.monotonic()
+    try:
+        proc.wait_for(seen, TIMEOUT_S)
+        time.sleep(KEY_AFTER_S)
+        typed_at = proc.write(typed)
+        if not listener.wait_for_sound(typed_at, typed_at + TIMEOUT_S):
+            print(f"  no sound within {TIMEOUT_S:.0f} s of the answer from {' '.join(map(str, cmd[:4]))}")
+        time.sleep(HOLD_S)
+    except AssertionError as e:
+        print(f"  {' '.join(map(str, cmd[2:5]))}: {e}")
+    finally:
+        proc.proc.send_signal(signal.SIGINT)
+        try:
+            proc.finish(10)
+        except subprocess.TimeoutExpired:
+            pass
+    time.sleep(GAP_S)
+    return typed_at
+
+
 def onset_after(segments, launched: float, before: float) -> float | None:
     """Seconds from `launched` to the first heard onset between `launched` and `before`."""
     for start, _end in segments:
@@ -186,64 +224,90 @@ def index(env) -> None:
 
 
 def main() -> None:
-    print("== time to first sound (ms from launch to the first onset heard on the monitor) ==")
+    print("== time to first sound (ms from launch, or from the answer typed, to the first onset heard on the monitor) ==")
     with SoundServer() as server, tempfile.TemporaryDirectory(prefix="companion-bench-",
                                                               ignore_cleanup_errors=True) as tmp_name:
         tmp = Path(tmp_name)
-        warm_home, cold_home = tmp / "warm", tmp / "cold"
+        warm_home = tmp / "warm"
         warm = user_dirs(warm_home)  # once: writing config.toml again would make the index stale
         plan = show_json("stay", server.env | warm)  # renders every clip: warm
         index(server.env | warm)
         first = next(e for e in plan["events"] if e["kind"] == "speech")
         (tmp / "raw_player.py").write_text(RAW_PLAYER)
+
+        def empty(what, i):  # a fresh empty home: no cache, no journal, no remembered side or names
+            return user_dirs(tmp / f"empty-{what}-{i}")
+
+        def launched(cmd, dirs):
+            return lambda: launch_and_stop(cmd, server.env | dirs, listener)
+
         candidates = {
-            "a  companion play stay, warm": lambda i: (companion_cmd("play", "stay"), warm),
-            # A fresh, empty cache every run; the journal dir is kept, as a user's would be.
-            "b  companion play stay, cold": lambda i: (companion_cmd("play", "stay"),
-                                                       user_dirs(cold_home, cache=tmp / f"cold-cache-{i}")),
-            "c  bare sounddevice player": lambda i: ([sys.executable, str(tmp / "raw_player.py"), first["clip"]], {}),
-            "d  espeak-ng": lambda i: (["espeak-ng", "-v", "gmw/en-us", "-s", "140", first["text"]], {}),
+            "a  play stay, warm": lambda i: launched(companion_cmd("play", "stay"), warm),
+            "b  play stay, cold": lambda i: launched(companion_cmd("play", "stay"), empty("play", i)),
+            "c  bare sounddevice player": lambda i: launched([sys.executable, str(tmp / "raw_player.py"),
+                                                              first["clip"]], {}),
+            "d  espeak-ng": lambda i: launched(["espeak-ng", "-v", "gmw/en-us", "-s", "140", first["text"]], {}),
             # --rate (the default's value, so the same clips) sends it Click's way: the path before the fast one.
-            "e  play --rate 140, warm": lambda i: (companion_cmd("play", "stay", "--rate", "140"), warm),
+            "e  play --rate 140, warm": lambda i: launched(companion_cmd("play", "stay", "--rate", "140"), warm),
+            "f  pause --leave, cold": lambda i: launched(companion_cmd("pause", "--leave"), empty("pause", i)),
+            "g  daily, cold (Enter ->)": lambda i: lambda: answer_and_stop(
+                companion_cmd("daily"), server.env | empty("daily", i), listener, "Today's practice", "5\n"),
+            "h  together, cold (Enter ->)": lambda i: lambda: answer_and_stop(
+                companion_cmd("together", "dancefloor", "--a", "Sam", "--b", "Alex"),
+                server.env | empty("together", i), listener, "together: Sam", "5\n5\n"),
         }
         names = list(candidates)
+        solo = builtin_solo()
         runs = []  # (name, launch time)
         rec = Recorder(server).start()
         listener = Listener(rec)
         try:
             for i in range(RUNS):
                 for name in names[i % len(names):] + names[:i % len(names)]:  # rotate the order each round
-                    cmd, dirs = candidates[name](i)
-                    runs.append((name, launch_and_stop(cmd, server.env | dirs, listener)))
+                    runs.append((name, candidates[name](i)()))
+            for sequence in solo:  # every built-in `play` starts by itself, once, cold, each after a raw run
+                runs.append(("raw (sweep)", candidates[names[2]](0)()))
+                runs.append((f"play {sequence}", launch_and_stop(companion_cmd("play", sequence),
+                                                                  server.env | empty(sequence, 0), listener)))
             steps = {}  # warm and cold, each timed step by step
-            for name, dirs in (("warm", warm),
-                               ("cold", user_dirs(cold_home, cache=tmp / "cold-cache-steps"))):
-                launched, marks = step_run(server, dirs, tmp, listener)
-                runs.append((f"steps {name}", launched))
-                steps[name] = (launched, marks)
+            for name, dirs in (("warm", warm), ("cold", empty("steps", 0))):
+                started, marks = step_run(server, dirs, tmp, listener)
+                runs.append((f"steps {name}", started))
+                steps[name] = (started, marks)
         finally:
             listener.close()
             rec.stop()
         segments = rec.segments(threshold=THRESHOLD)
         results = {name: [] for name, _ in runs}
         bounds = [t for _, t in runs[1:]] + [float("inf")]
-        for (name, launched), before in zip(runs, bounds):
-            onset = onset_after(segments, launched, before)
+        for (name, started), before in zip(runs, bounds):
+            onset = onset_after(segments, started, before)
             if onset is not None:
                 results[name].append(onset)
 
+    raw = median(results[names[2]])
     print(f'first line: "{first["text"]}"  ({RUNS} runs each, interleaved)')
-    print(f"{'candidate':<32}{'median':>8}{'min':>8}{'max':>8}   runs (ms)")
+    print(f"{'candidate':<32}{'median':>8}{'min':>8}{'max':>8}{'x raw':>7}   runs (ms)")
     for name in names:
         values = results[name]
         if not values:
             print(f"{name:<32}{'no sound heard':>24}")
             continue
-        print(f"{name:<32}{ms(median(values)):>8}{ms(min(values)):>8}{ms(max(values)):>8}   "
-              + " ".join(ms(v) for v in values))
-    raw = median(results[names[2]])
-    print(f"ratio to the bare player (c): a {median(results[names[0]]) / raw:.2f}x (target: 1.3x at most), "
-          f"b {median(results[names[1]]) / raw:.2f}x, e {median(results[names[4]]) / raw:.2f}x")
+        print(f"{name:<32}{ms(median(values)):>8}{ms(min(values)):>8}{ms(max(values)):>8}"
+              f"{median(values) / raw:>7.2f}   " + " ".join(ms(v) for v in values))
+    print("targets: a and b 1.3x the bare player (c) at most; g and h are timed from the answer, not the launch")
+    cold = {name: results[f"play {name}"][0] for name in solo if results[f"play {name}"]}
+    unheard = [name for name in solo if name not in cold]
+    if cold:
+        sweep_raw = median(results["raw (sweep)"])
+        ratios = sorted((v / sweep_raw, name) for name, v in cold.items())
+        print(f"play NAME, cold, every built-in that play starts by itself ({len(cold)} of {len(solo)}, one run "
+              f"each, each after a raw run; raw median {ms(sweep_raw)} ms): median {ms(median(list(cold.values())))}"
+              f" ms, {median([r for r, _ in ratios]):.2f}x; {ratios[0][0]:.2f}x ({ratios[0][1]}) to "
+              f"{ratios[-1][0]:.2f}x ({ratios[-1][1]}); over 1.3x (single runs): "
+              + (", ".join(f"{n} {r:.2f}x" for r, n in ratios if r > 1.3) or "none"))
+    if unheard:
+        print(f"  no sound heard from: {', '.join(unheard)}")
     if rec.overflowed():
         print("(the recorder reported an overflow: onsets may be off by a block or more)")
 
@@ -251,9 +315,9 @@ def main() -> None:
     print("companion play stay by the ordinary path (Click), step by step (one run each, ms from launch; "
           "the wrapper pre-imports, adding a little):")
     print(f"{'':>6}{'warm':>7}{'cold':>7}")
-    cold = {what: t - steps["cold"][0] for t, what in steps["cold"][1]}
+    cold_steps = {what: t - steps["cold"][0] for t, what in steps["cold"][1]}
     for t, what in steps["warm"][1]:
-        print(f"{'':>6}{ms(t - steps['warm'][0]):>7}{ms(cold[what]) if what in cold else '-':>7}  {what}")
+        print(f"{'':>6}{ms(t - steps['warm'][0]):>7}{ms(cold_steps[what]) if what in cold_steps else '-':>7}  {what}")
     heard = [ms(results[f"steps {name}"][0]) if results[f"steps {name}"] else "-" for name in ("warm", "cold")]
     print(f"{'':>6}{heard[0]:>7}{heard[1]:>7}  heard on the monitor")
 

@@ -312,7 +312,7 @@ def test_a_cold_pause_renders_its_first_line_first_and_is_heard_on_the_planned_t
     assert offset - launched < 1.0
     assert_boundaries([(a - offset, b - offset) for a, b in heard][: len(planned)], planned)
     first = next(e for e in plan["events"] if e["kind"] == "speech")
-    shipped = Path(__file__).resolve().parent.parent / "audio" / "first-words" / "leaving.wav"
+    shipped = Path(__file__).resolve().parent.parent / "audio" / "first-words" / "stay.wav"
     assert Path(first["clip"]).read_bytes() == shipped.read_bytes()  # the shipped clip, now in the cache
 
 

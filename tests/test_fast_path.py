@@ -96,6 +96,29 @@ def test_anything_unusual_goes_the_ordinary_way(home, argv):
     assert play.plan(argv) is None
 
 
+def test_next_day_takes_the_fast_path_and_a_paired_sequence_does_not(home):
+    # next-day's title is "The day after, before you repair": the letters "pair", not for = "pair".
+    from companion.fast import play
+
+    indexed(["next-day", "dancefloor"])
+    found = play.plan(["next-day"])
+    assert found is not None and found.name == "next-day" and found.samples
+    assert play.plan(["dancefloor"]) is None  # for = "pair": names and ratings come first
+
+
+@pytest.mark.parametrize("front, whom", [
+    ('for = "pair"', "pair"), ("for='pair'", "pair"), ('"for" = "pair" # two of you', "pair"),
+    ('for = "leaving"', "leaving"), ('title = "Despair, for = pair"\nfor = "both"', "both"),
+    ('title = "x"', "both"), ('# for = "pair"\nfor = "reaching"', "reaching"),
+    ('"f\\u006fr" = "pair"', None), ('summary = """\nfor = "both"\n"""\nfor = "pair"', None),
+    ('for = "both"\nfor = "pair"', None), ("for = pair", None), ('for = "pair" x', None),
+])
+def test_whom_a_script_is_for_is_read_from_its_for_key_or_left_to_the_parser(front, whom):
+    from companion.fast.first_line import for_whom
+
+    assert for_whom(f"+++\n{front}\n+++\nYou stopped.\n") == whom
+
+
 MINE = '+++\ntitle = "Mine"\n+++\nYou stopped. You\'re still here.\n[pause 1s]\nMine.\n'
 
 
@@ -260,3 +283,97 @@ def test_ctrl_c_as_the_first_line_sounds_silences_it_at_once_and_is_journalled(s
     (row,) = journal_rows(home)
     assert (row["sequence"], row["mode"], row["end_reason"]) == ("stay", "play", "interrupted")
     assert row["played_s"] < 5.0  # the first line at most (the prelude counts as played once begun)
+
+
+# -- an empty home: the package's own first lines (voice/shipped.py) ------------------------------------
+@pytest.fixture
+def empty_home(tmp_path, monkeypatch):
+    """Empty XDG dirs: the default voices (the natural guide), no cache, no journal, no index."""
+    env = {f"XDG_{name}_HOME": str(tmp_path / name.lower()) for name in ("CACHE", "DATA", "CONFIG")}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return env
+
+
+def test_on_an_empty_home_play_begins_every_built_in_with_its_shipped_first_line(empty_home):
+    from companion.fast import play
+    from companion.fast.first_line import for_whom
+    from companion.library import builtin_scripts
+    from companion.playback import pcm
+    from companion.voice import shipped
+
+    clips = {text: key for _, _, key, text in shipped.rows()}
+    for name, path in builtin_scripts().items():
+        found = play.plan([name])
+        if for_whom(path.read_text(encoding="utf-8")) == "pair":
+            assert found is None, name  # names and ratings first: together's way
+            continue
+        assert found is not None and found.name == name, name
+        assert found.samples == pcm.read_wav(Path(shipped.find(clips[first_text(name)]))), name
+    assert not Path(empty_home["XDG_CACHE_HOME"]).exists()  # found, not yet copied: the session does that
+
+
+def test_on_an_empty_home_the_shipped_line_is_found_without_anything_heavy(empty_home):
+    probe = f"""
+import sys
+from companion.fast import play
+found = play.plan(["next-day"])
+print(len(found.samples) > 0)
+print(sorted(m for m in {("numpy", "pydantic", "click", "sqlite3", "piper", "onnxruntime", "pyttsx3")!r}
+             if m in sys.modules))
+"""
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:2] == ["True", "[]"]
+
+
+@pytest.mark.parametrize("config", [
+    "rate = 120\n",  # another pace: another clip
+    '[voices]\nguide = "gmw/en-us"\n',  # another voice
+    "rate = 12000\n",  # a bad config: the session says so before anything sounds
+    "background_prepare = false\n[voices]\nguide = \"natural\"\n",  # the default, said: still the shipped clip
+])
+def test_on_an_empty_home_only_the_default_voice_and_rate_play_the_shipped_line(empty_home, config):
+    from companion.fast import play
+
+    folder = Path(empty_home["XDG_CONFIG_HOME"]) / "companion"
+    folder.mkdir(parents=True)
+    (folder / "config.toml").write_text(config)
+    found = play.plan(["stay"])
+    assert (found is not None) == config.endswith('"natural"\n')
+
+
+def test_on_an_empty_home_play_begins_with_the_shipped_line_and_goes_on_as_play_does(sound_server, recorder,
+                                                                                      empty_home):
+    from companion.fast import play
+    from companion.voice import shipped
+    from companion.voice.clips import ClipStore, VoiceSettings
+    from tests.soundlab import wav_segments
+    from tests.test_e2e import TOLERANCE_S, journal_rows
+
+    folder = Path(empty_home["XDG_CONFIG_HOME"]) / "companion"
+    folder.mkdir(parents=True)
+    (folder / "config.toml").write_text("background_prepare = false\n")  # else a whole-library prepare follows
+    env = sound_server.env | empty_home
+    assert play.plan(["stay"]) is not None  # this run takes the fast path
+    launched = time.monotonic()
+    proc = subprocess.Popen([sys.executable, "-m", "companion", "play", "stay"], env=env, cwd=ROOT,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(max(0.0, recorder.wait_until_heard(after=launched) + 6.3 - time.monotonic()))  # its first 6 s
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    recorder.stop()
+    assert (proc.returncode, err) == (130, "Stopped.\n")
+    # The shipped clip is in the cache now, under its key, private: the session planned with it, rendered none.
+    clips = ClipStore(Path(empty_home["XDG_CACHE_HOME"]) / "companion" / "clips", VoiceSettings())
+    cached = clips.path("guide", first_text("stay"))
+    assert cached.read_bytes() == Path(shipped.find(cached.stem)).read_bytes()
+    assert cached.stat().st_mode & 0o777 == 0o600
+    # The first line heard is the shipped clip's sound; the session went on after it. (Not timed further:
+    # the next lines wait on the model loading, as fast as this machine is.)
+    heard = [(a, b) for a, b in recorder.segments() if b > launched]
+    inside = wav_segments(cached)
+    assert abs((heard[0][1] - heard[0][0]) - (inside[0][1] - inside[0][0])) <= TOLERANCE_S, (heard, inside)
+    assert len(heard) >= 2 and "You stopped. You're still here.\n" in out
+    (row,) = journal_rows(empty_home)
+    assert (row["sequence"], row["mode"], row["output"], row["end_reason"]) == ("stay", "play", "device", "interrupted")

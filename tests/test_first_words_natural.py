@@ -1,5 +1,7 @@
-"""The pause's first word in the natural voice: shipped for a cold cache, read by stats alone when warm."""
+"""The first words in the natural voice: every built-in sequence's shipped for a cold cache (voice/shipped.py),
+the pause's read by stats alone when warm."""
 
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -14,6 +16,7 @@ from companion.library import resolve
 from companion.pause import first_words
 from companion.fast.first_line import first_spoken_line
 from companion.paths import builtin
+from companion.voice import shipped
 from companion.voice.clips import ClipStore, VoiceSettings
 from companion.voice.loudness import loudness_dbfs
 from companion.voice.piper_engine import NATURAL, PiperEngine
@@ -35,18 +38,49 @@ def first_text(side):
     return first_spoken_line(resolve(first_words.FIRST[side]).read_text(encoding="utf-8")).text
 
 
-def test_the_shipped_first_lines_are_current(tmp_path):
+MAKE = "python audio/make_first_words.py"  # the one command that makes the shipped first lines current
+
+
+def made_by_the_maker():
+    """audio/make_first_words.py's `wanted`: what it would ship now."""
+    spec = importlib.util.spec_from_file_location("make_first_words", ROOT / "audio" / "make_first_words.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.wanted()
+
+
+def test_every_built_in_sequence_ships_its_first_line_and_the_shipped_keys_are_current():
     # Piper's output varies from render to render: the keys say whether a shipped clip is still the right one.
-    # If this fails, run: .venv/bin/python audio/make_first_words.py
-    clips = ClipStore(tmp_path, VoiceSettings())
-    shipped = first_words.shipped_keys()
-    assert set(shipped) == set(first_words.FIRST)
-    for side, (key, text) in shipped.items():
-        assert text == first_text(side)
-        assert key == clips.key("guide", text), f"audio/first-words/{side}.wav is stale: run audio/make_first_words.py"
-        samples = pcm.read_wav(builtin("audio") / "first-words" / f"{side}.wav")
-        assert len(samples) > pcm.SAMPLE_BYTES * pcm.frames_of(1.5)
+    from companion.library import builtin_scripts
+
+    wanted = made_by_the_maker()
+    assert [row[0] for row in wanted] == sorted(builtin_scripts())
+    due = {row[0]: tuple(row) for row in wanted if len(row) == 4}
+    held = {row[0]: tuple(row) for row in shipped.rows()}
+    stale = sorted(name for name in due.keys() | held.keys() if due.get(name) != held.get(name))
+    assert not stale, f"the shipped first lines of {', '.join(stale)} are not current: run {MAKE}"
+    assert len(due) >= len(wanted) - 6  # at most the paired sequences may open with their names
+    for name, role, key, text in held.values():
+        clip = shipped.find(key)
+        assert clip == str(builtin("audio") / "first-words" / f"{name}.wav"), f"{name}.wav is missing: run {MAKE}"
+        samples = pcm.read_wav(Path(clip))
+        assert len(samples) > pcm.SAMPLE_BYTES * pcm.frames_of(0.8)
         assert abs(loudness_dbfs(samples) - PiperEngine.level_dbfs) < 0.2
+
+
+def test_a_changed_first_line_makes_the_shipped_one_stale(monkeypatch, tmp_path):
+    from companion import library
+
+    scripts = {name: tmp_path / path.name for name, path in library.builtin_scripts().items()}
+    for name, path in library.builtin_scripts().items():
+        scripts[name].write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    stay = scripts["stay"].read_text(encoding="utf-8")
+    scripts["stay"].write_text(stay.replace("You stopped. You're still here.", "You stopped. You are here."))
+    monkeypatch.setattr(library, "builtin_scripts", lambda: scripts)
+    wanted = {row[0]: tuple(row) for row in made_by_the_maker()}
+    held = {row[0]: tuple(row) for row in shipped.rows()}
+    assert wanted["stay"] != held["stay"] and wanted["stay"][3] == "You stopped. You are here."
+    assert wanted["sit"] == held["sit"]
 
 
 def test_a_cold_first_word_plays_the_shipped_clip_without_loading_the_model(xdg):
@@ -58,12 +92,32 @@ def test_a_cold_first_word_plays_the_shipped_clip_without_loading_the_model(xdg)
                               timeout=120)
         assert done.returncode == 0 and done.stderr == "", done.stderr
         length, loaded = done.stdout.split("\n")[:2]
-        shipped = pcm.read_wav(builtin("audio") / "first-words" / f"{side}.wav")
-        assert int(length) == len(shipped) and loaded == "[]"
+        clips = ClipStore(Path(xdg["XDG_CACHE_HOME"]) / "companion" / "clips", VoiceSettings())
+        shipped_clip = pcm.read_wav(Path(shipped.find(clips.key("guide", first_text(side)))))
+        assert int(length) == len(shipped_clip) and loaded == "[]"
         # Now in the cache, under its key, private: the rest of the pause finds it there.
-        cached = ClipStore(Path(xdg["XDG_CACHE_HOME"]) / "companion" / "clips", VoiceSettings()).path(
-            "guide", first_text(side))
-        assert pcm.read_wav(cached) == shipped and cached.stat().st_mode & 0o777 == 0o600
+        cached = clips.path("guide", first_text(side))
+        assert pcm.read_wav(cached) == shipped_clip and cached.stat().st_mode & 0o777 == 0o600
+
+
+def test_every_shipped_first_line_reaches_an_empty_cache_without_loading_the_model(xdg):
+    # What a session does with its first line (play, daily, together): the clip store's own lookup.
+    code = f"""
+import sys
+from pathlib import Path
+from companion.voice import shipped
+from companion.voice.clips import user_store
+from companion.voice.settings import VoiceSettings
+clips = user_store(VoiceSettings())
+for name, role, key, text in shipped.rows():
+    assert Path(shipped.find(key)).read_bytes() == clips.ensure(role, text).read_bytes(), name
+print(len(shipped.rows()), sorted(m for m in {('piper', 'onnxruntime', 'pyttsx3')!r} if m in sys.modules))
+"""
+    done = subprocess.run([sys.executable, "-c", code], env=xdg, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert done.stdout == f"{len(shipped.rows())} []\n"
+    modes = {p.stat().st_mode & 0o777 for p in (Path(xdg["XDG_CACHE_HOME"]) / "companion" / "clips").rglob("*.wav")}
+    assert modes == {0o600}
 
 
 def test_another_rate_renders_its_own_first_line(xdg, tmp_path):
@@ -72,9 +126,9 @@ def test_another_rate_renders_its_own_first_line(xdg, tmp_path):
     (config / "config.toml").write_text("rate = 120\n")
     code = "from companion.pause.first_words import render; print(len(render('leaving')))"
     done = subprocess.run([sys.executable, "-c", code], env=xdg, cwd=ROOT, capture_output=True, text=True, timeout=120)
-    shipped = pcm.read_wav(builtin("audio") / "first-words" / "leaving.wav")
+    shipped_clip = pcm.read_wav(builtin("audio") / "first-words" / "stay.wav")
     assert done.returncode == 0, done.stderr
-    assert int(done.stdout) > len(shipped)  # slower, so longer: rendered, not the shipped clip
+    assert int(done.stdout) > len(shipped_clip)  # slower, so longer: rendered, not the shipped clip
 
 
 def prepared(clips):

@@ -61,10 +61,30 @@ def first_spoken_line(text: str) -> FirstSpeak | None:
     return None
 
 
-def front_matter(text: str) -> list[str]:
-    """The front matter's lines, stripped (empty if the script has none)."""
+def for_whom(text: str) -> str | None:
+    """The front matter's `for` value by a light scan ("both", the parser's default, if it has none);
+    None when the scan cannot be sure (a multi-line string, an escape, two `for` keys): then the full
+    parse decides. Read as the key, never as letters anywhere: "before you repair" is not a pair."""
     found = _front_and_body(text)
-    return [line.strip() for line in found[0][1:found[1] - 1]] if found else []
+    if found is None:
+        return None
+    lines, body = found
+    values = []
+    for line in (line.strip() for line in lines[1:body - 1]):
+        if '"""' in line or "'''" in line or "\\" in line:
+            return None  # a multi-line string or an escape: what is a key there is the parser's to say
+        key, equals, value = line.partition("=")
+        if not equals or key.strip().strip("\"'") != "for":
+            continue
+        value = value.strip()
+        end = value.find(value[:1], 1) if value[:1] in ("\"", "'") else -1
+        rest = value[end + 1:].strip() if end > 0 else "?"
+        if rest and not rest.startswith("#"):
+            return None
+        values.append(value[1:end])
+    if len(values) > 1:
+        return None
+    return values[0] if values else "both"
 
 
 def steps(path: Path, sounding: threading.Event | None = None) -> Iterator:

@@ -13,7 +13,8 @@ scan (first_line.py), plays without Click, pydantic, numpy or the engine.
 Anything that does not match exactly means: take the ordinary path.
 
 The pause's own rows (each side's first clip) are in the same file
-(pause/first_words.py).
+(pause/first_words.py). Without a current index, a built-in's first line
+may still be the package's own (shipped_clip).
 """
 
 from __future__ import annotations
@@ -86,6 +87,26 @@ def guide_clip(text: str) -> str | None:
             path = os.path.join(root, digest[:2], f"{digest}.wav")
             return path if os.path.isfile(path) else None
     return None
+
+
+def shipped_clip(text: str) -> str | None:
+    """No current index (an empty home): the package's own clip of `text` (voice/shipped.py), if the clip
+    store, with the config's voices and rate, would give `text` its key. The key is the store's own, so
+    nothing else matches. Reading the config and the key costs about 20 ms of imports (no pydantic,
+    numpy or engine), mostly while PortAudio starts; a bad config is the session's to say."""
+    from pathlib import Path
+
+    from ..config import ConfigError, load
+    from ..voice import piper_engine, shipped
+    from ..voice.clips import ClipStore
+
+    try:
+        voices = load().voices
+    except ConfigError:
+        return None
+    if voices.guide not in (None, piper_engine.NATURAL) or not piper_engine.natural_installed():
+        return None  # the shipped guide is the natural voice (and asking pyttsx3 its default would start it)
+    return shipped.find(ClipStore(Path(user_dir("cache"), "clips"), voices).key("guide", text))
 
 
 def read_wav(path: str) -> bytes:

@@ -3,7 +3,7 @@
 The name is resolved as library.resolve does (your own scripts first, then
 the built-in ones; yours only once `prepare` has seen them parse), the script's first line found by a light scan
 (first_line.py), and its clip read from the cache by the index's guide row
-(first_words.py). It starts on the device as a prelude; the session then
+(first_words.py), or on an empty home the package's own clip of it (shipped_clip). It starts on the device as a prelude; the session then
 imports, parses and journals as `companion play` always does, and begins
 after the prelude. Anything unusual returns None from `plan`, and the
 ordinary path (Click) runs instead, exactly as without this file.
@@ -66,8 +66,8 @@ def plan(argv: list[str]) -> Plan | None:
     script = script_for(name)
     if script is None:
         return None
-    from .first_line import first_spoken_line, front_matter
-    from .first_words import guide_clip, read_wav
+    from .first_line import first_spoken_line, for_whom
+    from .first_words import guide_clip, read_wav, shipped_clip
 
     try:
         if os.path.getsize(script) > MAX_SCRIPT_BYTES:
@@ -76,10 +76,10 @@ def plan(argv: list[str]) -> Plan | None:
             text = f.read()
     except (OSError, UnicodeDecodeError):
         return None
-    if any("pair" in line for line in front_matter(text)):
-        return None  # two partners: names and ratings come first (together's way)
+    if for_whom(text) not in ("leaving", "reaching", "both"):
+        return None  # two partners (names and ratings come first, together's way), or the parser's to say
     first = first_spoken_line(text)
-    clip = guide_clip(first.text) if first is not None else None
+    clip = (guide_clip(first.text) or shipped_clip(first.text)) if first is not None else None
     samples = read_wav(clip) if clip else b""
     return Plan(name, script, samples) if samples else None
 
@@ -102,7 +102,7 @@ def run(prelude: Plan, early) -> int:
     try:
         sequence = load_sequence(prelude.name)
         cfg = load_config()
-        if sequence.for_ == "pair":  # pragma: no cover - the scan of the front matter keeps pairs out
+        if sequence.for_ == "pair":  # pragma: no cover - for_whom keeps pairs out
             raise RuntimeError(f"{prelude.script}: a paired sequence on the fast path")
         session_signals()
         exit_with(session(sequence, cfg, early.output, len(prelude.samples) // 2))

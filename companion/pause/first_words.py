@@ -16,10 +16,10 @@ model).
 
 With an empty cache, `render` makes that line first. In the natural voice
 the model alone takes longer to load than the first word's budget, so the
-package ships both sides' first lines, rendered by audio/make_first_words.py
-and named by their cache key: if the key the clip store computes now is the
-shipped one, the clip is copied into the cache. Otherwise (another voice, or
-rate) it renders, without waiting for pyttsx3 to start (voice/espeak_direct.py).
+package ships every built-in sequence's first line (voice/shipped.py): the
+clip store copies it into the cache when its key is the shipped one.
+Otherwise (another voice, or rate) it renders, without waiting for pyttsx3
+to start (voice/espeak_direct.py).
 """
 
 from __future__ import annotations
@@ -36,7 +36,6 @@ FIRST = {"leaving": "stay", "reaching": "sit"}
 
 _stat = index.stat
 ENGINE_FILES = list(index.ENGINE_FILES)  # the pause's rows check these (a test points them elsewhere)
-SHIPPED = "first-words"  # in audio/: {side}.wav and keys.tsv, made by audio/make_first_words.py
 
 
 def _dependencies(script: str) -> list[str]:
@@ -94,12 +93,9 @@ def render(side: str) -> bytes:
         if first is None:
             return b""
         clips = user_store(load().voices)
-        samples = shipped(clips, side, first.text)
-        if samples:
-            return samples
         clips.engine.direct_first = True  # no pyttsx3 start-up before this word
         try:
-            samples = clips.load("guide", first.text)
+            samples = clips.load("guide", first.text)  # the shipped clip, if its key is the shipped one
         finally:
             clips.engine.direct_first = False  # the clip may have been cached: then nothing rendered
         return b"" if clips.unavailable else samples
@@ -108,50 +104,6 @@ def render(side: str) -> bytes:
 
         report(e, "the pause's first line")
         return b""  # the ordinary path will try again, and say what is wrong
-
-
-def shipped_keys() -> dict[str, tuple[str, str]]:
-    """side -> (cache key, text) of the first lines shipped in the package."""
-    from ..paths import builtin
-
-    keys = {}
-    try:
-        with open(builtin("audio") / SHIPPED / "keys.tsv", encoding="utf-8") as f:
-            for line in f:
-                fields = line.rstrip("\n").split("\t")
-                if len(fields) == 3:
-                    keys[fields[0]] = (fields[1], fields[2])
-    except OSError:
-        pass
-    return keys
-
-
-def shipped(clips, side: str, text: str) -> bytes:
-    """The shipped clip of this side's first line, copied into the cache, if its key is the one
-    `clips` would give it now (the natural voice at the default rate); else b""."""
-    key, shipped_text = shipped_keys().get(side, (None, None))
-    if key is None or shipped_text != text or clips.key("guide", text) != key:
-        return b""
-    from ..playback import pcm
-    from ..paths import builtin, private_dir
-
-    source = builtin("audio") / SHIPPED / f"{side}.wav"
-    samples = pcm.read_wav(source)
-    path = clips.path("guide", text)
-    if not path.exists():
-        import shutil
-        import tempfile
-
-        private_dir(path.parent)
-        fd, raw = tempfile.mkstemp(suffix=".wav", dir=path.parent)  # 0600; whole or not at all
-        os.close(fd)
-        try:
-            shutil.copyfile(source, raw)
-            os.replace(raw, path)
-        finally:
-            if os.path.exists(raw):
-                os.unlink(raw)
-    return samples
 
 
 _voice_dependencies = index.voice_dependencies

@@ -20,7 +20,7 @@ import threading
 from pathlib import Path
 
 from ..playback import pcm
-from . import piper_engine
+from . import piper_engine, shipped
 from .engine import (ESPEAK_PITCH, EngineError, EngineUnavailable, Pyttsx3Engine, UnknownVoice, estimate_frames,
                      shared_engine)
 from .loudness import TARGET_DBFS
@@ -190,7 +190,7 @@ class ClipStore:
         if not path.exists():
             with self._lock:
                 path = self.path(role, text)  # another thread may have found the voice unknown meanwhile
-                if not path.exists():
+                if not path.exists() and not shipped.copy_to(path):  # a built-in's first line (shipped.py)
                     voice = self.voice(role)
                     try:
                         self._render(role, text, path)
