@@ -47,8 +47,14 @@ def main() -> None:
         lines[("guide", Help(zone=zone).spoken)] = None
     todo = [line for line in lines if not clips.path(*line).exists()]
     shown = Shown(sys.stdout)
-    shown.stage(f"{len(lines):,} lines, {len(todo):,} to render")
-    render(clips, todo, shown.report, workers(len(todo)) if todo else 1)
+    shown.stage(f"{len(lines):,} lines, {len(todo):,} to render into {clips.root}")
+
+    def report(done: int, total: int) -> None:
+        shown.report(done, total)
+        if not shown.tty and (done % 50 == 0 or done == total):  # a log still sees it move
+            print(f"rendered {done:,} of {total:,}", flush=True)
+
+    render(clips, todo, report, workers(len(todo)) if todo else 1)
     table = {clips.key(role, text): pcm.wav_frames(clips.path(role, text)) for role, text in lines}
     sequences = {}
     for name, path in builtin_scripts().items():

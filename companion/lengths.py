@@ -134,13 +134,14 @@ def _shipped_row(script_id: str, path, clips, context_: str | None = None, built
     """The shipped row for a built-in script at `path`, if it is current for these voices and settings."""
     from .library import builtin_scripts
 
-    if path is None or (builtins if builtins is not None else builtin_scripts()).get(script_id) != path:
+    if path is None or str((builtins if builtins is not None else builtin_scripts()).get(script_id)) != str(path):
         return None
     row = shipped().get("sequences", {}).get(script_id)
     if row is None:
         return None
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
     except OSError:
         return None
     return row if row.get("key") == sequence_key(text, context_ or context(clips)) else None
@@ -185,7 +186,9 @@ def row(sequence, clips) -> dict:
     """The shipped row of a built-in sequence as audio/make_lengths.py writes it (the plan in the
     cache's clips, which the generator has just rendered)."""
     timeline, measured = plan(sequence, clips)
-    return {"key": sequence_key(sequence.source.read_text(encoding="utf-8"), context(clips)),
+    with open(sequence.source, encoding="utf-8") as f:
+        text = f.read()
+    return {"key": sequence_key(text, context(clips)),
             "seconds": round(timeline.seconds, 3), "title": sequence.title, "for": sequence.for_,
             "moment": sequence.moment, "summary": sequence.summary}
 
