@@ -138,6 +138,9 @@ def _worker_start(root: str, settings) -> None:
     from .voice.engine import EngineError
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent hears Ctrl-C, and ends the workers itself
+    # ... with SIGTERM: raised as SystemExit once the current call returns, so the clip being made
+    # leaves no half-made file behind (ClipStore._render's finally).
+    signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(1))
     global _store
     _store = ClipStore(Path(root), settings, warn=lambda line: None)  # the parent has said any fallback
     try:
