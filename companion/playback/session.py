@@ -169,9 +169,12 @@ def _loop(live: Live, policy) -> str:
         _caption_entered(player, screen)
         note, times = policy.status(live)
         total = player.planned_frames
-        expected = player.expected if not total else None
-        screen.status(cursor.position / pcm.RATE_HZ, total / pcm.RATE_HZ if total else expected and expected.seconds,
-                      cursor.paused, note, times=times, estimated=expected is not None)
+        if total or player.expected is None:
+            screen.status(cursor.position / pcm.RATE_HZ, total / pcm.RATE_HZ if total else None, cursor.paused, note,
+                          times=times)
+        else:  # not planned yet: the shipped or estimated total, shown as such ("0:01 / ~7:10")
+            screen.status(cursor.position / pcm.RATE_HZ, player.expected.seconds, cursor.paused, note, times=times,
+                          estimated=True)
     _caption_entered(player, screen)  # a short session can end before the loop's first look
     return "completed"
 
