@@ -102,7 +102,11 @@ def check(files: tuple[str, ...]) -> None:
 @names_options
 def show(name: str, as_json: bool, voice: str | None, rate: int | None, name_a: str | None,
          name_b: str | None) -> None:
-    """Print a sequence as captions with their times.
+    """Print a sequence as captions with their times, rendering nothing.
+
+    Times come from the clips in the cache, else the lengths shipped for the
+    default voices; a time marked ~ is estimated from the words and the rate
+    (its lines are not rendered yet: `companion prepare` renders them).
 
     Examples:
 
