@@ -175,3 +175,20 @@ def test_the_together_menu_says_the_length_list_says(home):
         said = int(line.split(", about ")[1].split(" min")[0])
         assert abs(said - listed[name]["minutes"]) <= 0.55, line
     assert clips_in(home) == []
+
+
+def test_a_session_stopped_early_journals_the_sequences_whole_length_not_what_was_rendered(tmp_path):
+    """`play --text stay | head -3` on an empty home, in the default voices (the natural guide renders a line
+    in about its own length here, so the plan is far from done): stopped some 3 s in (the second caption), its
+    planned length is the one `list` gives (7 min), not the few seconds rendered by then."""
+    env = empty_home(tmp_path, config="background_prepare = false\n")
+    play = subprocess.Popen([sys.executable, "-m", "companion", "play", "--text", "stay"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    head = subprocess.run(["head", "-2"], stdin=play.stdout, capture_output=True, timeout=300)
+    play.stdout.close()
+    play.communicate(timeout=120)
+    assert len(head.stdout.splitlines()) == 2
+    (row,) = json.loads(companion(env, "log", "--json")[0].stdout)
+    listed = {r["id"]: r for r in json.loads(companion(env, "list", "--json")[0].stdout)}
+    assert row["end_reason"] == "stopped" and row["played_s"] < 60
+    assert row["planned_s"] == pytest.approx(listed["stay"]["minutes"] * 60, abs=20)
