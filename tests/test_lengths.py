@@ -178,7 +178,7 @@ def test_the_together_menu_says_the_length_list_says(home):
 
 
 def test_a_session_stopped_early_journals_the_sequences_whole_length_not_what_was_rendered(tmp_path):
-    """`play --text stay | head -3` on an empty home, in the default voices (the natural guide renders a line
+    """`play --text stay | head -2` on an empty home, in the default voices (the natural guide renders a line
     in about its own length here, so the plan is far from done): stopped some 3 s in (the second caption), its
     planned length is the one `list` gives (7 min), not the few seconds rendered by then."""
     env = empty_home(tmp_path, config="background_prepare = false\n")
