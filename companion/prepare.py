@@ -94,13 +94,16 @@ def prepare(clips, report=lambda done, total: None, jobs: int | None = None, sta
     return len(todo)
 
 
+MAX_WORKERS = 4  # each process holds its own voice model (~100-200 MB with onnxruntime): a bound on memory
+
+
 def workers(clips_to_render: int) -> int:
-    """One process a core (each loads its own voice model, ~100 MB), none idle on a short list."""
+    """One process a core (at most MAX_WORKERS), none idle on a short list."""
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # macOS, Windows
         cores = os.cpu_count() or 1
-    return max(1, min(cores, clips_to_render // 4 or 1))
+    return max(1, min(cores, MAX_WORKERS, clips_to_render // 4 or 1))
 
 
 def render(clips, todo: list[tuple[str, str]], report, jobs: int) -> None:
