@@ -177,11 +177,6 @@ def listing(clips, warn) -> list[dict]:
     return rows
 
 
-def minutes_shown(length: Length) -> str:
-    """ "7.2 min", or "~7.2 min" when estimated."""
-    return f"{'~' if length.estimated else ''}{length.seconds / 60:.1f} min"
-
-
 def row(sequence, clips) -> dict:
     """The shipped row of a built-in sequence as audio/make_lengths.py writes it (the plan in the
     cache's clips, which the generator has just rendered)."""
