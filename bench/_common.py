@@ -57,7 +57,14 @@ def builtin_solo() -> list[str]:
 
 
 def show_json(script, env) -> dict:
-    """`companion show --json`: the planned events (it renders every clip, so a play after it is warm)."""
+    """`companion show --json`: the planned events, every clip rendered first (by `render`: `show` renders
+    nothing), so its lengths are measured and a play after it is warm."""
+    import os
+
+    rendered = subprocess.run(companion_cmd("render", script, "-o", os.devnull), env=env, cwd=ROOT,
+                              capture_output=True, text=True, timeout=600)
+    if rendered.returncode != 0:
+        raise RuntimeError(f"companion render {script} exited {rendered.returncode}: {rendered.stderr.strip()}")
     done = subprocess.run(companion_cmd("show", "--json", script), env=env, cwd=ROOT,
                           capture_output=True, text=True, timeout=600)
     if done.returncode != 0:

@@ -10,7 +10,8 @@ import sys
 import time
 from pathlib import Path
 
-BENCHES = ["first_sound.py", "pause_first_word.py", "natural_voice.py", "boundaries.py", "memory.py", "progress.py"]
+BENCHES = ["first_sound.py", "pause_first_word.py", "natural_voice.py", "boundaries.py", "memory.py", "progress.py",
+           "listing.py"]
 
 
 def main() -> int:

@@ -12,8 +12,9 @@ Check = tuple[bool, str, str]
 
 
 def checks() -> Iterator[Check]:
-    """Every check runs, whatever the one before it found."""
-    for check in (_speech, _device, _journal, _sounds, _settings, _help, _voices, _cache):
+    """Every check runs, whatever the one before it found. The quick ones first, so the first line
+    is on screen at once; those that start an engine or read the whole cache after them."""
+    for check in (_settings, _journal, _sounds, _help, _device, _speech, _voices, _cache):
         try:
             yield check()
         except Exception as e:  # a check that breaks is a finding too, never a traceback
@@ -242,11 +243,19 @@ def _cache() -> Check:
         pass  # the speech engine check says why
     todo, total = missing(clips), count()
     done = total - len(todo)
-    share = f"{done} of {total} clips ready ({100 * done // max(1, total)}%)"
-    if todo:
-        run = "run 'companion prepare'" if readable else "fix the settings (see above), then run 'companion prepare'"
-        return False, "speech cache", f"{share}, {len(todo)} not rendered yet, in the voices {_spoken(clips)}; {run} " \
-                                      "(it also runs by itself, in the background, after a session)"
+    share = f"{done:,} of {total:,} clips ready ({100 * done // max(1, total)}%)"
+    if todo:  # still filling: information, not a problem (the first session starts it by itself)
+        from .lengths import progress_line
+
+        running = progress_line(clips.root)
+        if not readable:
+            then = "fix the settings (see above), then run 'companion prepare'"
+        elif running:
+            then = f"{running}; sessions meanwhile render what they say as they go"
+        else:
+            then = "run 'companion prepare' to render them now (it also runs by itself, in the background, " \
+                   "after a session)"
+        return True, "speech cache", f"{share}, {len(todo):,} not rendered yet, in the voices {_spoken(clips)}; {then}"
     state = "ready" if is_ready(clips) else "ready (run 'companion prepare' once to stamp it)"
     return True, "speech cache", f"{clips.root} is {state}: {share}, in the voices {_spoken(clips)}"
 

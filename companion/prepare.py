@@ -54,22 +54,111 @@ def missing(clips) -> list[tuple[str, str]]:
     return [(role, text) for role, text in _utterances() if not clips.path(role, text).exists()]
 
 
-def prepare(clips, report=lambda done, total: None) -> int:
-    """Render what is missing; returns how many clips were rendered."""
+def prepare(clips, report=lambda done, total: None, jobs: int | None = None, stage=lambda line: None) -> int:
+    """Render what is missing, in `jobs` processes (the machine's cores by default); returns how
+    many clips were rendered. `report(done, total)` after each clip, `stage(line)` at each stage.
+    Ctrl-C (KeyboardInterrupt) stops it: every clip finished so far stays in the cache."""
+    from .lengths import PROGRESS, write_progress
     from .paths import private_dir, write_private
 
     _sweep(clips.root)
+    stage("checking the voices")
     clips.check_voices()  # an unknown voice: one line, and the default's clips are the ones counted
+    everything = count()
     todo = missing(clips)
-    for done, (role, text) in enumerate(todo, 1):
-        clips.ensure(role, text)
-        report(done, len(todo))
+    ready = everything - len(todo)
     private_dir(clips.root)
-    from .pause import first_words
+    try:
+        if todo:
+            jobs = workers(len(todo)) if jobs is None else max(1, min(jobs, len(todo)))
+            stage(f"rendering {len(todo):,} of {everything:,} clips in {jobs} "
+                  f"{'process' if jobs == 1 else 'processes'}")
 
-    first_words.write(clips)
-    write_private(clips.root / STAMP, json.dumps({"fingerprint": fingerprint(clips)}))
+            def counted(done: int, total: int) -> None:
+                report(done, total)
+                if done == total or done % 10 == 0:  # for `doctor` and `list`: how far it is
+                    write_progress(clips.root, ready + done, everything)
+
+            counted(0, len(todo))
+            render(clips, todo, counted, jobs)
+        stage("writing the index")
+        from .pause import first_words
+
+        first_words.write(clips)
+        write_private(clips.root / STAMP, json.dumps({"fingerprint": fingerprint(clips)}))
+    finally:
+        try:
+            os.unlink(clips.root / PROGRESS)
+        except OSError:
+            pass
     return len(todo)
+
+
+MAX_WORKERS = 4  # each process holds its own voice model (~100-200 MB with onnxruntime): a bound on memory
+
+
+def workers(clips_to_render: int) -> int:
+    """One process a core (at most MAX_WORKERS), none idle on a short list."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_WORKERS, clips_to_render // 4 or 1))
+
+
+def render(clips, todo: list[tuple[str, str]], report, jobs: int) -> None:
+    """Render `todo` into `clips`' cache: here if `jobs` is 1, else in `jobs` fresh processes, each with
+    its own engine (pyttsx3's and Piper's both keep one voice busy at a time). Clips are written whole
+    or not at all (ClipStore._render), so stopping at any moment keeps every finished one."""
+    if jobs <= 1:
+        for done, (role, text) in enumerate(todo, 1):
+            clips.ensure(role, text)
+            report(done, len(todo))
+        return
+    import multiprocessing
+
+    # spawn, not fork: the parent may hold threads (and an engine) that a fork would copy mid-call.
+    pool = multiprocessing.get_context("spawn").Pool(jobs, initializer=_worker_start,
+                                                     initargs=(str(clips.root), clips.settings))
+    try:
+        for done, _ in enumerate(pool.imap_unordered(_worker_render, todo), 1):
+            report(done, len(todo))
+        pool.close()
+    except BaseException:  # Ctrl-C or a failed clip: the others stop now, mid-clip (never half-written)
+        pool.terminate()
+        raise
+    finally:
+        pool.join()
+
+
+_store = None  # a worker's clip store
+
+
+def _worker_start(root: str, settings) -> None:
+    import signal
+
+    from .voice.clips import ClipStore
+    from .voice.engine import EngineError
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent hears Ctrl-C, and ends the workers itself
+    # ... with SIGTERM: raised as SystemExit once the current call returns, so the clip being made
+    # leaves no half-made file behind (ClipStore._render's finally).
+    signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(1))
+    global _store
+    _store = ClipStore(Path(root), settings, warn=lambda line: None)  # the parent has said any fallback
+    try:
+        _store.check_voices()
+    except EngineError:
+        pass  # the first render says why, to the parent
+
+
+def _worker_render(item: tuple[str, str]) -> None:
+    from .voice.engine import EngineError
+
+    try:
+        _store.ensure(*item)
+    except EngineError as e:  # re-made in the parent from its message alone (a subclass's own fields do not travel)
+        raise EngineError(str(e)) from None
 
 
 def _sweep(root: Path, older_than_s: float = 600) -> None:
@@ -146,3 +235,51 @@ def detached(platform: str) -> dict:
     if platform == "win32":
         return quiet | {"creationflags": DETACHED_PROCESS | CREATE_NEW_PROCESS_GROUP | BELOW_NORMAL_PRIORITY_CLASS}
     return quiet | {"start_new_session": True}
+
+
+class Shown:
+    """`prepare`'s work as a person sees it: on a terminal a bar redrawn in place (clips done of
+    the total, time left); otherwise (a log, a pipe) one line a stage, nothing a clip."""
+
+    def __init__(self, out, quiet: bool = False):
+        self.out, self.quiet = out, quiet
+        self.tty = not quiet and out.isatty()
+        self._began: float | None = None
+        self._bar = False
+
+    def stage(self, line: str) -> None:
+        if not self.quiet:
+            self._end_bar()
+            self._write(f"{line[0].upper()}{line[1:]}.\n")
+
+    def report(self, done: int, total: int) -> None:
+        import time
+
+        if not self.tty:
+            return
+        now = time.monotonic()
+        if self._began is None or done == 0:
+            self._began = now
+        self._bar = True
+        self._write("\r\033[K" + bar(done, total, now - self._began))
+        if done == total:
+            self._end_bar()
+
+    def _end_bar(self) -> None:
+        if self._bar:
+            self._bar = False
+            self._write("\n")
+
+    def _write(self, text: str) -> None:
+        self.out.write(text)
+        self.out.flush()
+
+
+def bar(done: int, total: int, elapsed_s: float, width: int = 30) -> str:
+    """ "[█████·····] 340 of 1,180 clips, about 2 min left" """
+    filled = width * done // max(1, total)
+    left = ""
+    if 0 < done < total and elapsed_s > 0:
+        seconds = elapsed_s / done * (total - done)
+        left = f", about {round(seconds / 60)} min left" if seconds >= 90 else f", about {max(1, round(seconds))} s left"
+    return f"[{'█' * filled}{'·' * (width - filled)}] {done:,} of {total:,} clips{left}"

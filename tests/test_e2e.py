@@ -46,7 +46,9 @@ def prepare(env):
 
 
 def timeline(script, env):
-    """The planned events (rendering every clip, so the play that follows is warm)."""
+    """The planned events (every clip rendered first, so the play that follows is warm and `show` measures)."""
+    rendered = companion("render", str(script), "-o", os.devnull, env=env)
+    assert rendered.returncode == 0, rendered.stderr
     result = companion("show", "--json", str(script), env=env)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)

@@ -1,5 +1,6 @@
 """Ctrl-C handling (companion/interrupt.py), with real signals in a child process."""
 
+import os
 import signal
 import sqlite3
 import subprocess
@@ -150,8 +151,8 @@ def test_ctrl_c_or_kill_at_any_point_of_a_sessions_start_up_is_130_and_never_abo
     (tmp_path / "config" / "companion" / "config.toml").write_text(ESPEAK_GUIDE)
     env = sound_server.env | home
     script = str(ROOT / "tests" / "data" / "long-sound.txt")
-    shown = subprocess.run([sys.executable, "-m", "companion", "show", script], env=env, capture_output=True,
-                           timeout=120)  # renders its clips: the play that follows is warm
+    shown = subprocess.run([sys.executable, "-m", "companion", "render", script, "-o", os.devnull], env=env,
+                           capture_output=True, timeout=120)  # renders its clips: the play that follows is warm
     assert shown.returncode == 0, shown.stderr
     journal = tmp_path / "data" / "companion" / "journal.sqlite3"
 

@@ -102,7 +102,11 @@ def check(files: tuple[str, ...]) -> None:
 @names_options
 def show(name: str, as_json: bool, voice: str | None, rate: int | None, name_a: str | None,
          name_b: str | None) -> None:
-    """Print a sequence as captions with their times.
+    """Print a sequence as captions with their times, rendering nothing.
+
+    Times come from the clips in the cache, else the lengths shipped for the
+    default voices; a time marked ~ is estimated from the words and the rate
+    (its lines are not rendered yet: `companion prepare` renders them).
 
     Examples:
 
@@ -111,27 +115,33 @@ def show(name: str, as_json: bool, voice: str | None, rate: int | None, name_a: 
         companion show my-script.txt
         companion show dancefloor --json
     """
-    from ..playback.pcm import RATE_HZ
+    from .. import lengths
     from ..playback.screen import clock
     from ..textsafe import visible
 
     names = given_names(name_a, name_b)
     sequence = load_sequence(name)
     clips = clip_store(load_config(voice, rate))
-    timeline = plan_sequence(sequence, clips, names)
+    timeline, measured = lengths.plan(sequence, clips, names)  # never renders: cache, shipped, else estimated
+    guessed = measured.estimated
     if as_json:
-        events = [dict(e, start_s=round(e["start"] / RATE_HZ, 3), seconds=round(e["frames"] / RATE_HZ, 3),
-                       clip=str(clips.path(e["role"], e["text"])) if e["text"] else None)
-                  for e in timeline.to_dicts()]
+        events = [dict(e._asdict(), start_s=round(e.start_s, 3), seconds=round(e.seconds, 3),
+                       estimated=(e.role, e.text) in guessed if e.kind == "speech" else False,
+                       clip=str(clips.path(e.role, e.text)) if e.text else None)
+                  for e in timeline.events]
         click.echo(json.dumps({"id": sequence.id, "title": sequence.title, "seconds": round(timeline.seconds, 3),
-                               "events": events}, indent=1))
+                               "estimated": bool(guessed), "events": events}, indent=1))
         return
-    click.echo(visible(f"{sequence.title}  ({clock(timeline.seconds)})"))
+    about = ""  # "~" from the first estimated line on: every time after it is estimated too
+    length = f"~{clock(timeline.seconds)}, ~ estimated: not rendered yet" if guessed else clock(timeline.seconds)
+    click.echo(visible(f"{sequence.title}  ({length})"))
     for event in timeline.events:
         text = event.caption or _silent_caption(event)
         if text:
-            click.echo(visible(f"{clock(event.start_s):>6}  {text}"))
-    click.echo(f"{clock(timeline.seconds):>6}  (end)")
+            click.echo(visible(f"{about + clock(event.start_s):>6}  {text}"))
+        if event.kind == "speech" and (event.role, event.text) in guessed:
+            about = "~"
+    click.echo(f"{about + clock(timeline.seconds):>6}  (end)")
 
 
 def _silent_caption(event) -> str:
@@ -240,7 +250,7 @@ FOR_LABELS = {"leaving": "for the one who wants to leave", "reaching": "for the 
 @click.command(name="list")
 @click.option("--json", "as_json", is_flag=True, help="As a JSON array.")
 def list_(as_json: bool) -> None:
-    """The sequences you can play, with their measured length.
+    """The sequences you can play, with their length (~ when estimated).
 
     Your own scripts (in ~/.config/companion/scripts/) are marked "(yours)",
     and "(yours, replaces the built-in)" when one has a built-in's name.
@@ -251,18 +261,11 @@ def list_(as_json: bool) -> None:
         companion list
         companion list --json
     """
-    from ..library import parsed_scripts, sources
+    from .. import lengths
     from ..textsafe import visible
 
     clips = clip_store(load_config())
-    origin = sources()
-    rows = []
-    for script_id, sequence in parsed_scripts(warn).items():
-        seconds = plan_sequence(sequence, clips).seconds
-        source, replaces = origin.get(script_id, ("builtin", False))
-        rows.append({"id": script_id, "title": sequence.title, "for": sequence.for_, "moment": sequence.moment,
-                     "summary": sequence.summary, "minutes": round(seconds / 60, 1), "path": str(sequence.source),
-                     "source": source, "replaces_builtin": replaces})
+    rows = lengths.listing(clips, warn)  # never renders: shipped, cached, else estimated
     if as_json:
         click.echo(json.dumps(rows, indent=1))
         return
@@ -277,7 +280,13 @@ def list_(as_json: bool) -> None:
             if members:
                 click.echo(f"  {label}")
             for row in members:
-                click.echo(visible(f"    {row['id']:<{width}}  {row['minutes']:>4.1f} min  {row['title']}{_mark(row)}"))
+                length = f"{'~' if row['estimated'] else ''}{row['minutes']:.1f} min"
+                click.echo(visible(f"    {row['id']:<{width}}  {length:>9}  {row['title']}{_mark(row)}"))
+    if any(row["estimated"] for row in rows):
+        click.echo("~ estimated from the words and the rate, until `companion prepare` renders them")
+    running = lengths.progress_line(clips.root)
+    if running:
+        click.echo(running)
 
 
 def _mark(row: dict) -> str:

@@ -114,12 +114,14 @@ def prepare(quiet: bool, background: bool) -> None:
                 click.echo("Another prepare is already running.")
             return
 
-        def report(done: int, total: int) -> None:
-            if not quiet and (done == total or done % 50 == 0):
-                click.echo(f"rendered {done} of {total}")
+        from ..prepare import Shown
 
+        shown = Shown(sys.stdout, quiet)
         try:
-            rendered = run_prepare(clips, report)
+            rendered = run_prepare(clips, shown.report, stage=shown.stage)
+        except KeyboardInterrupt:
+            shown.stage("stopped; every clip finished so far is kept, and the next prepare goes on from there")
+            raise
         except EngineError as e:
             raise Failure(str(e), 1) from None
         except OSError as e:

@@ -32,9 +32,11 @@ def suggested(ids: list[str], last: dict[str, str]) -> str:
 
 
 def menu_lines(pairs: dict, suggest: str) -> list[str]:
+    from ..lengths import about
+
     lines = ["Which sequence, together?"]
     for number, (script_id, sequence) in enumerate(pairs.items(), 1):
-        minutes = f", about {sequence.minutes:g} min" if sequence.minutes else ""
+        minutes = f", {about(sequence)}"  # from the same source as `list`
         mark = "  (suggested)" if script_id == suggest else ""
         lines.append(f"  {number}  {script_id}{minutes}{mark}: {sequence.summary or sequence.title}")
     return lines

@@ -83,6 +83,7 @@ class Player:
         self.events: list[Event] = []
         self.cursor = Cursor(self.events)
         self.error: BaseException | None = None
+        self.expected = None  # lengths.Length: the whole length, known before planning ends (lengths.expect_later)
         self._stop = threading.Event()
         self._threads = [threading.Thread(target=self._guard(self._plan), daemon=True, name="planner"),
                          threading.Thread(target=self._guard(self._load), daemon=True, name="loader")]

@@ -42,13 +42,15 @@ class Screen:
         self._draw()
 
     def status(self, elapsed_s: float, total_s: float | None, paused: bool = False, note: str = "",
-               times: bool = True) -> None:
-        """The progress line; `times=False` when `note` is a countdown of its own."""
+               times: bool = True, estimated: bool = False) -> None:
+        """The progress line; `times=False` when `note` is a countdown of its own; `estimated`: the
+        total is not planned yet (shipped or estimated), shown as "~7:10"."""
         if not self.tty:
             return
         width = shutil.get_terminal_size((80, 24)).columns
         if total_s:
-            remaining = f"{clock(elapsed_s)} / {clock(total_s)}  -{clock(total_s - elapsed_s)}"
+            about = "~" if estimated else ""
+            remaining = f"{clock(elapsed_s)} / {about}{clock(total_s)}  -{about}{clock(total_s - elapsed_s)}"
             fraction = min(1.0, elapsed_s / total_s)
         else:
             remaining, fraction = f"{clock(elapsed_s)} / …", 0.0

@@ -79,8 +79,16 @@ def play(sequence, output, *, keys: Keys, screen: Screen, clips, journal: Callab
     record = Record(journal, sequence.id, sequence.title, mode, warn=warn, **(columns or {}))
     screen.caption(f"{sequence.title}")
     player = Player(sequence.steps, clips, spoken)
+
+    def started() -> None:
+        from ..lengths import expect_later
+
+        expect_later(player, sequence, clips)  # the total, shipped or estimated, until the plan has it
+        if on_started is not None:
+            on_started()
+
     return run(player, output, screen=screen, keys=keys, record=record, policy=policy, warn=warn,
-               on_started=on_started, prelude_frames=prelude_frames)
+               on_started=started, prelude_frames=prelude_frames)
 
 
 def run(player: Player, output, *, screen: Screen, keys: Keys, record=None, policy=None,
@@ -129,7 +137,7 @@ def run(player: Player, output, *, screen: Screen, keys: Keys, record=None, poli
             if player.error is not None and reason != "interrupted":
                 reason, message = "error", _describe(player.error)
             outcome = Outcome(reason, cursor.played / pcm.RATE_HZ, cursor.position / pcm.RATE_HZ,
-                              (player.planned_frames or cursor.position) / pcm.RATE_HZ, output.name, message)
+                              _planned_s(player), output.name, message)
             if record is not None:
                 if finish:
                     record.finish(reason, planned_s=outcome.planned_s, played_s=outcome.played_s,
@@ -161,10 +169,24 @@ def _loop(live: Live, policy) -> str:
         _caption_entered(player, screen)
         note, times = policy.status(live)
         total = player.planned_frames
-        screen.status(cursor.position / pcm.RATE_HZ, total / pcm.RATE_HZ if total else None, cursor.paused, note,
-                      times=times)
+        if total or player.expected is None:
+            screen.status(cursor.position / pcm.RATE_HZ, total / pcm.RATE_HZ if total else None, cursor.paused, note,
+                          times=times)
+        else:  # not planned yet: the shipped or estimated total, shown as such ("0:01 / ~7:10")
+            screen.status(cursor.position / pcm.RATE_HZ, player.expected.seconds, cursor.paused, note, times=times,
+                          estimated=True)
     _caption_entered(player, screen)  # a short session can end before the loop's first look
     return "completed"
+
+
+def _planned_s(player: Player) -> float:
+    """The whole sequence's length: planned, else the shipped or estimated one (never only what was
+    rendered by the time it ended), else as far as it got."""
+    if player.planned_frames:
+        return player.planned_frames / pcm.RATE_HZ
+    if player.expected is not None:
+        return player.expected.seconds
+    return player.cursor.position / pcm.RATE_HZ
 
 
 def _caption_entered(player: Player, screen: Screen) -> None:
