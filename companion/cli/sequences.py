@@ -179,7 +179,7 @@ def render(name: str, out: Path, captions: str, force: bool, voice: str | None, 
         companion render dancefloor --a Sam --b Alex -o x.wav --captions none
     """
     from ..playback import captions as caption_file
-    from ..playback.render import UnknownFormat, format_of
+    from ..playback.render import UnknownFormat, format_of, is_stream
     from ..playback.render import render as write_audio
     from ..playback.screen import clock
     from ..textsafe import visible
@@ -187,7 +187,7 @@ def render(name: str, out: Path, captions: str, force: bool, voice: str | None, 
     names = given_names(name_a, name_b)
     sequence = load_sequence(name)
     cfg = load_config(voice, rate)
-    paths = (out,) if captions == "none" else (out, out.with_suffix(f".{captions}"))
+    paths = (out,) if captions == "none" or is_stream(out) else (out, out.with_suffix(f".{captions}"))
     for path in paths:
         _not_the_script(path, sequence.source)
     try:

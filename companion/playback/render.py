@@ -24,14 +24,24 @@ class UnknownFormat(ValueError):
 
 
 def format_of(out: Path) -> tuple[str, str, int | None]:
-    """`out`'s format, from its extension (UnknownFormat if render has none by that name)."""
+    """`out`'s format, from its extension (UnknownFormat if render has none by that name); a device or a
+    pipe with none (`-o /dev/null`, `-o /dev/stdout`) takes WAV."""
     import os
 
     found = FORMATS.get(os.path.splitext(out)[1].lower())
+    if found is None and is_stream(out):
+        found = FORMATS[".wav"]
     if found is None:
         raise UnknownFormat(f"cannot write {out}: render writes .wav, .flac, .ogg (Vorbis), .opus or .mp3; "
                             "end the -o file's name with one of them")
     return found
+
+
+def is_stream(out: Path) -> bool:
+    """A device or a pipe, not a file: written into, never replaced, and no caption file beside it."""
+    import os
+
+    return os.path.exists(out) and not os.path.isfile(out) and not os.path.isdir(out)
 
 
 def plan(sequence, clips, names: dict[str, str] | None = None):
@@ -64,7 +74,7 @@ def write(cursor, total_frames: int, out: Path, tags: dict[str, str], block: int
     import tempfile
 
     container, codec, rate = format_of(out)
-    if os.path.exists(out) and not os.path.isfile(out):
+    if is_stream(out):
         fd, temporary = os.open(out, os.O_WRONLY), None
     else:
         fd, temporary = tempfile.mkstemp(prefix=".tmp", dir=os.path.dirname(out) or ".")
