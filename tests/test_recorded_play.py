@@ -121,3 +121,23 @@ def test_voices_lists_each_recorded_voice_with_how_complete_it_is(home, tmp_path
     assert f"recorded: 1 of the library's {len(lines)} lines" in shown["me"]
     assert f"recorded: 2 of the library's {len(lines)} lines" in shown["coach"]
     assert not any("{" in line for line in lines) and len(lines) > 100
+
+
+WITH_YOU = ('+++\ntitle = "Yours"\nfor = "both"\n+++\nYou are here.\nYou: I need a break.\n'
+            'If they did not, wait until {return_time}.\n')
+
+
+def test_voice_speaks_your_words_too_and_a_placeholder_line_is_the_default_voices(home, tmp_path):
+    (tmp_path / "yours.txt").write_text(WITH_YOU)
+    recorded.save("me", "I need a break.", TAKE)
+    recorded.save("me", "If they did not, wait until {return_time}.", TAKE)  # never matches what is said
+    result = companion("show", "yours.txt", "--json", "--voice", "me", env=home, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    spoken = [e for e in json.loads(result.stdout)["events"] if e["text"]]
+    assert [e["role"] for e in spoken] == ["guide", "you", "guide"]
+    assert spoken[1]["clip"] == str(recorded.path_for("me", "I need a break."))
+    assert "{" not in spoken[2]["text"] and spoken[2]["clip"].startswith(str(tmp_path / "cache"))
+    played = companion("play", "yours.txt", "--text", "--voice", "me", env=home, cwd=tmp_path)
+    assert played.returncode == 0, played.stderr
+    assert [line for line in played.stderr.splitlines() if "filled in" in line] == [
+        "companion: 1 of 3 lines filled in by the default voice (the recorded voice me has no take of them)"]
