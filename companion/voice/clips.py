@@ -173,11 +173,12 @@ class ClipStore:
         if role not in self._recorded:
             self._recorded[role] = None
             wanted = (self.settings.voice(role) or "").lower()
-            if wanted and wanted.isascii() and wanted[0].isalnum() and all(c.isalnum() or c in "-_" for c in wanted):
+            if (0 < len(wanted) <= 40 and wanted.isascii() and wanted[0].isalnum()
+                    and all(c.isalnum() or c in "-_" for c in wanted)):  # recorded.valid_name's rule, without re
                 from ..paths import user_dir
 
-                if os.path.isfile(os.path.join(user_dir("data"), "voices", wanted[:40], "lines.json")):
-                    self._recorded[role] = wanted[:40]
+                if os.path.isfile(os.path.join(user_dir("data"), "voices", wanted, "lines.json")):
+                    self._recorded[role] = wanted
         return self._recorded[role]
 
     def take(self, role: str, text: str) -> Path | None:
