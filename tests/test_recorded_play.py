@@ -141,3 +141,11 @@ def test_voice_speaks_your_words_too_and_a_placeholder_line_is_the_default_voice
     assert played.returncode == 0, played.stderr
     assert [line for line in played.stderr.splitlines() if "filled in" in line] == [
         "companion: 1 of 3 lines filled in by the default voice (the recorded voice me has no take of them)"]
+
+
+def test_doctor_takes_a_recorded_voice_in_the_config_as_known(home, tmp_path):
+    (tmp_path / "config" / "companion" / "config.toml").write_text(
+        ESPEAK_GUIDE.replace('guide = "gmw/en-us"', 'guide = "me"'))
+    result = companion("doctor", env=home, cwd=tmp_path)
+    voices = [line for line in result.stdout.splitlines() if " voices:" in line]
+    assert len(voices) == 1 and voices[0].startswith("ok ") and "'me'" in voices[0], result.stdout
