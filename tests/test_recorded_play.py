@@ -149,3 +149,16 @@ def test_doctor_takes_a_recorded_voice_in_the_config_as_known(home, tmp_path):
     result = companion("doctor", env=home, cwd=tmp_path)
     voices = [line for line in result.stdout.splitlines() if " voices:" in line]
     assert len(voices) == 1 and voices[0].startswith("ok ") and "'me'" in voices[0], result.stdout
+
+
+def test_the_first_words_index_of_a_recorded_guide_depends_on_its_takes(home):
+    """A take kept after `prepare` wrote the pause's first-word rows makes them stale (lines.json changes)."""
+    from companion.fast.first_words import stat, voice_dependencies
+
+    paths = voice_dependencies(user_store(VoiceSettings(guide="me")))
+    index = str(recorded.voice_dir("me") / "lines.json")
+    assert index in paths
+    before = stat(index)
+    recorded.save("me", "Breathe out slowly.", TAKE)
+    assert stat(index) != before
+    assert index not in voice_dependencies(user_store(VoiceSettings(guide="gmw/en-us")))
