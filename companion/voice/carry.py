@@ -113,12 +113,12 @@ def import_(archive: Path, force: bool = False, as_name: str | None = None) -> t
         members = _checked_members(z, archive)
         index, takes = _read(z, archive, members)
         lines = _checked_index(index, archive, takes)
-    name = recorded.valid_name(as_name or index["voice"])
-    target = recorded.voice_dir(name)
-    if os.path.lexists(target) and not force:
-        raise CarryError(f"a voice named {name!r} already exists; add --force to replace it, or --as NAME to "
-                         "import it under another name")
-    _write(target, name, lines, z_takes=takes, archive=archive)
+        name = recorded.valid_name(as_name or index["voice"])
+        target = recorded.voice_dir(name)
+        if os.path.lexists(target) and not force:
+            raise CarryError(f"a voice named {name!r} already exists; add --force to replace it, or --as NAME to "
+                             "import it under another name")
+        _write(target, name, lines, lambda k: _samples(z, members[f"{k}.wav"], archive))
     return name, len(lines)
 
 
@@ -164,33 +164,40 @@ def _checked_members(z: zipfile.ZipFile, archive) -> dict[str, zipfile.ZipInfo]:
     return members
 
 
-def _read(z: zipfile.ZipFile, archive, members: dict[str, zipfile.ZipInfo]) -> tuple[dict, dict[str, bytes]]:
-    """lines.json's data, and each take's samples (checked: 22,050 Hz mono 16-bit PCM WAV)."""
-    takes: dict[str, bytes] = {}
+def _read(z: zipfile.ZipFile, archive, members: dict[str, zipfile.ZipInfo]) -> tuple[dict, set[str]]:
+    """lines.json's data, and the keys of the takes, each checked (22,050 Hz mono 16-bit PCM WAV) and let go:
+    one member in memory at a time."""
+    takes: set[str] = set()
     index = None
     for name, info in members.items():
-        data = _bytes(z, info, archive)
-        where = f"{archive}: member {name!r}"
         if name == recorded.LINES_FILE:
             try:
-                index = json.loads(data.decode("utf-8"))
+                index = json.loads(_bytes(z, info, archive).decode("utf-8"))
             except (UnicodeDecodeError, json.JSONDecodeError) as e:
-                raise CarryError(f"{where}: not JSON ({e}); {FIX}") from None
-            continue
-        try:
-            with wave.open(io.BytesIO(data), "rb") as w:
-                found = (w.getframerate(), w.getnchannels(), w.getsampwidth(), w.getcomptype())
-                samples = w.readframes(w.getnframes())
-                complete = len(samples) == w.getnframes() * 2
-        except (EOFError, wave.Error) as e:
-            raise CarryError(f"{where}: not a WAV file ({e or 'too short'}); {FIX}") from None
-        if found != (recorded.RATE_HZ, 1, 2, "NONE"):
-            raise CarryError(f"{where}: a WAV of {found[0]} Hz, {found[1]} channels, {found[2] * 8}-bit; a voice's "
-                             f"takes are {recorded.RATE_HZ} Hz mono 16-bit; {FIX}")
-        if not complete or not samples:
-            raise CarryError(f"{where}: a WAV whose samples are cut short or missing; {FIX}")
-        takes[name[:-4]] = samples
+                raise CarryError(f"{archive}: member {name!r}: not JSON ({e}); {FIX}") from None
+        else:
+            _samples(z, info, archive)
+            takes.add(name[:-4])
     return index, takes
+
+
+def _samples(z: zipfile.ZipFile, info: zipfile.ZipInfo, archive) -> bytes:
+    """The samples of a take, checked: a whole 22,050 Hz mono 16-bit PCM WAV. CarryError if not."""
+    data = _bytes(z, info, archive)
+    where = f"{archive}: member {info.filename!r}"
+    try:
+        with wave.open(io.BytesIO(data), "rb") as w:
+            found = (w.getframerate(), w.getnchannels(), w.getsampwidth(), w.getcomptype())
+            samples = w.readframes(w.getnframes())
+            complete = len(samples) == w.getnframes() * 2
+    except (EOFError, wave.Error) as e:
+        raise CarryError(f"{where}: not a WAV file ({e or 'too short'}); {FIX}") from None
+    if found != (recorded.RATE_HZ, 1, 2, "NONE"):
+        raise CarryError(f"{where}: a WAV of {found[0]} Hz, {found[1]} channels, {found[2] * 8}-bit; a voice's "
+                         f"takes are {recorded.RATE_HZ} Hz mono 16-bit; {FIX}")
+    if not complete or not samples:
+        raise CarryError(f"{where}: a WAV whose samples are cut short or missing; {FIX}")
+    return samples
 
 
 def _bytes(z: zipfile.ZipFile, info: zipfile.ZipInfo, archive) -> bytes:
@@ -205,7 +212,7 @@ def _bytes(z: zipfile.ZipFile, info: zipfile.ZipInfo, archive) -> bytes:
     return data
 
 
-def _checked_index(index, archive, takes: dict[str, bytes]) -> dict:
+def _checked_index(index, archive, takes: set[str]) -> dict:
     """lines.json's lines, checked against the model and the takes; CarryError (one line) if not."""
     from pydantic import ValidationError
 
@@ -231,8 +238,9 @@ def _checked_index(index, archive, takes: dict[str, bytes]) -> dict:
     return lines
 
 
-def _write(target: Path, name: str, lines: dict, z_takes: dict[str, bytes], archive) -> None:
-    """Write the voice into a private folder beside `target`, then rename it into place."""
+def _write(target: Path, name: str, lines: dict, samples) -> None:
+    """Write the voice into a private folder beside `target`, then rename it into place. `samples(key)`:
+    a take's samples, read and checked again (one in memory at a time)."""
     from companion.paths import private_dir
 
     parent = private_dir(target.parent)
@@ -244,7 +252,7 @@ def _write(target: Path, name: str, lines: dict, z_takes: dict[str, bytes], arch
                 w.setnchannels(1)
                 w.setsampwidth(2)
                 w.setframerate(recorded.RATE_HZ)
-                w.writeframes(z_takes[k])
+                w.writeframes(samples(k))
         with _private_file(temporary / recorded.LINES_FILE) as f:
             f.write(recorded.index_text(name, lines).encode("utf-8"))
         if os.path.lexists(target):
