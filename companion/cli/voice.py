@@ -36,10 +36,12 @@ def export(name: str, target: Path, force: bool) -> None:
         raise Failure(str(e), 2) from None
     except OSError as e:
         raise Failure(f"cannot write {target}: {e.strerror or e}; check the folder and free space", 1) from None
-    click.echo(f"Wrote {count} lines of the voice {name.lower()} to {target}.")
+    from ..textsafe import visible
+
+    click.echo(visible(f"Wrote {count} lines of the voice {name.lower()} to {target}."))
 
 
-@voice.command("import")
+@voice.command("import", short_help="Add a recorded voice from a .zip file, checked first.")
 @click.argument("archive", metavar="FILE.zip", type=click.Path(dir_okay=True, path_type=Path))
 @click.option("--as", "as_name", metavar="VOICE", help="The name to keep it under (default: the name in the file).")
 @click.option("--force", is_flag=True, help="Replace a voice of the same name (whole: it is never merged).")
