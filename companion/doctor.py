@@ -85,6 +85,8 @@ def _voices() -> Check:
                 return False, "voices", f"{visible(str(cfg.path))}:{line_of(cfg.path, role)}: voices.{role} = " \
                                         f"{shown(voice)}: {e}; the default is spoken instead"
             continue
+        if voice and _recorded(voice):
+            continue  # a recorded voice (voice/recorded.py): its takes, and the role's default for the rest
         try:
             if voice and not engine.has_voice(voice):
                 unknown.append(f"{visible(str(cfg.path))}:{line_of(cfg.path, role)}: voices.{role} = {shown(voice)}")
@@ -95,6 +97,15 @@ def _voices() -> Check:
                                 "ids from `companion voices`"
     chosen = [f"{role} {cfg.voices.voice(role)!r}" for role in ("guide", "A", "B", "you") if cfg.voices.voice(role)]
     return True, "voices", visible(f"{', '.join(chosen)} from {cfg.path}") if chosen else "the defaults"
+
+
+def _recorded(voice: str) -> bool:
+    from .voice import recorded
+
+    try:
+        return (recorded.voice_dir(voice) / recorded.LINES_FILE).is_file()
+    except ValueError:
+        return False
 
 
 def _speech() -> Check:

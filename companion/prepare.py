@@ -173,6 +173,11 @@ def _sweep(root: Path, older_than_s: float = 600) -> None:
             pass
 
 
+def library_lines() -> list[str]:
+    """The text of every line the built-in library speaks (bar those naming a time): what a recorded voice may have."""
+    return sorted({text for _, text in _utterances()})
+
+
 def _utterances():
     from .library import builtin_scripts
     from .lines import KEYS, said

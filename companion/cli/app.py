@@ -48,9 +48,10 @@ from .practice import daily, log, progress  # noqa: E402
 from .sequences import check, list_, play, render, show  # noqa: E402
 from .setup import doctor, prepare, voices  # noqa: E402
 from .together import together  # noqa: E402
+from .voice import voice  # noqa: E402
 
 for command in (play, check, show, render, list_, voices, pause, prepare, doctor, daily, progress, log, export,
-                import_, forget, together):
+                import_, forget, together, voice):
     cli.add_command(command)
 
 

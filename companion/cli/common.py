@@ -57,6 +57,10 @@ def load_config(voice: str | None = None, rate: int | None = None):
 
         from ..voice import piper_engine
 
+        if os.path.isfile(recorded_index(voice)):  # a person's voice: their takes, for the guide and your words
+            v = cfg.voices
+            return cfg._replace(voices=v._replace(guide=voice.lower(), you=voice.lower()))
+
         if voice == piper_engine.NATURAL:
             if not piper_engine.natural_installed():
                 raise Failure('--voice natural: the natural voice is not installed; install it with: '
@@ -78,6 +82,16 @@ def load_config(voice: str | None = None, rate: int | None = None):
             raise Failure(f"--voice {config.shown(voice)}: the speech engine has no such voice; "
                           "choose one from `companion voices`", 2)
     return cfg
+
+
+def recorded_index(voice: str) -> str:
+    """The lines.json `voice` has if it is a recorded voice (voice/recorded.py), else a path that is not there."""
+    from ..voice import recorded
+
+    try:
+        return str(recorded.voice_dir(voice) / recorded.LINES_FILE)
+    except ValueError:
+        return ""
 
 
 def clip_store(cfg):
@@ -160,6 +174,11 @@ def play_session(sequence, cfg, text_only: bool, mode: str, keys, journal, extra
     from ..prepare import warm_later
 
     clips = clip_store(cfg)
+    filled = clips.filled_in(sequence.steps)
+    if filled and filled[1]:
+        voice, missing, total = filled
+        warn(f"companion: {missing} of {total} lines filled in by the default voice (the recorded voice "
+             f"{voice} has no take of them)")
     output = output if output is not None else open_output(text_only, warn)
     outcome = play(sequence, output, keys=keys, screen=Screen(), clips=clips, journal=lambda: journal, mode=mode,
                    columns=extra, policy=policy, spoken=spoken, warn=warn, prelude_frames=prelude_frames)

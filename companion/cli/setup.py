@@ -15,6 +15,8 @@ def voices(show_all: bool) -> None:
     """The voices: the natural voice (the guide's), then espeak-ng's; set them with --voice or in config.toml.
 
     A Piper voice file (an .onnx with its .onnx.json beside it) works too, by its path.
+    Recorded voices (`companion record`, `companion voice import`) come last, with how many
+    of the library's lines each has; a line one lacks is spoken by the role's default voice.
 
     Examples:
 
@@ -23,6 +25,7 @@ def voices(show_all: bool) -> None:
         companion voices --all
         companion play stay --voice gmw/en-gb-x-rp
         companion play stay --voice ~/voices/en_GB-alba-medium.onnx
+        companion play stay --voice me             a recorded voice
     """
     from ..config import line_of, shown
     from ..textsafe import visible
@@ -51,7 +54,7 @@ def voices(show_all: bool) -> None:
         click.echo(visible(f"{v.id:<28} {v.name:<34} {','.join(v.languages):<10} {v.gender or '':<6}{mark}"))
     source = clips.settings.source or "config.toml"
     for voice, used in roles.items():
-        if not voice or voice in ids or piper_engine.is_piper_voice(voice):
+        if not voice or voice in ids or piper_engine.is_piper_voice(voice) or clips.recorded(used[0]):
             continue
         if known_voice(voice, names):  # an espeak-ng variant such as gmw/en-us+f3
             click.echo(visible(f"{voice:<28} {'(a variant of ' + voice.split('+')[0] + ')':<52}  <- {', '.join(used)}"))
@@ -59,6 +62,29 @@ def voices(show_all: bool) -> None:
         for role in used:  # a typo in config.toml: espeak-ng would speak the default, so say so here too
             click.echo(f"{shown(clips.wanted(role)):<28} UNKNOWN: no such voice; {ROLE_NAMES[role]} speaks with the "
                        f"default. Fix: voices.{role} in {visible(source)}:{line_of(source, role)}, an id above")
+
+
+    _recorded_voices(roles)
+
+
+def _recorded_voices(roles: dict[str, list[str]]) -> None:
+    """Each recorded voice: how many of the library's lines it has, and the roles that speak with it."""
+    from ..prepare import library_lines
+    from ..voice import recorded
+
+    names = recorded.recorded_voices()
+    if not names:
+        return
+    lines = library_lines()
+    for name in names:
+        used = roles.get(name)
+        mark = f"  <- {', '.join(used)}" if used else ""
+        try:
+            have, of = recorded.coverage(name, lines)
+            detail = f"recorded: {have} of the library's {of} lines"
+        except ValueError as e:
+            detail = f"BROKEN: {e}"
+        click.echo(f"{name:<28} {detail}{mark}")
 
 
 def _natural_voices(roles: dict[str, list[str]]) -> None:

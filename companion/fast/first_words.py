@@ -126,6 +126,13 @@ def voice_dependencies(clips) -> list[str]:
     """What the guide's clip depends on beyond companion's files: a Piper voice's model, settings and
     piper's code; or, when the natural voice is not installed, the folders an install would change
     (installing it makes it the guide's voice)."""
+    name = clips.recorded("guide")
+    if name:  # a recorded guide: a take kept after the row was written rewrites lines.json, so the row is stale
+        return [os.path.join(user_dir("data"), "voices", name, "lines.json"), *_engine_dependencies(clips)]
+    return _engine_dependencies(clips)
+
+
+def _engine_dependencies(clips) -> list[str]:
     from ..voice import piper_engine
 
     voice = clips.voice("guide")

