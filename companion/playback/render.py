@@ -102,6 +102,9 @@ def _encode(cursor, total_frames: int, fd: int, container: str, codec: str, rate
         f = soundfile.SoundFile(fd, "w", samplerate=rate or RATE_HZ, channels=1, format=container, subtype=codec,
                                 closefd=True)
     except Exception as e:  # a libsndfile built without this codec
+        from ..debug import report
+
+        report(e, f"opening libsndfile's {container} {codec} writer")
         os.close(fd)
         raise OSError(f"libsndfile cannot write {container} {codec} ({e})") from None
     try:
