@@ -28,6 +28,9 @@ BRIEF = {
     "night": ("both", "conflict", 2, 6), "next-day": ("both", "conflict", 2, 6),
     "before-talk": ("both", "conflict", 2, 6), "followed": ("leaving", "conflict", 2, 6),
     "not-back": ("reaching", "conflict", 2, 6), "texting": ("both", "conflict", 2, 6),
+    # issue 18's four moments still without a sequence
+    "threatened": ("reaching", "conflict", 2, 6), "coming-back": ("leaving", "conflict", 2, 6),
+    "regret": ("both", "conflict", 2, 6), "both-flooded": ("pair", "conflict", 2, 6),
 }
 
 
