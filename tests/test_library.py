@@ -12,9 +12,8 @@ from companion.playback.player import Lengths
 from companion.script import Breathe, Pause, Sound, Speak, Turn, parse_file
 from companion.playback.timeline import plan
 
-SAFETY = ("Feeling overwhelmed is not the same as being in danger. Danger means violence, or threats. It means "
-          "thoughts of ending your life, or of hurting someone. It means being afraid of your partner. If any of "
-          "that is true, get safe and get help now.")
+SAFETY = ("Feeling overwhelmed is not the same as being in danger. Danger is violence or threats. Or thoughts of "
+          "ending your life, or hurting someone. Or fear of your partner. If so, get safe and get help now.")
 SEQUENCES = {name: parse_file(path) for name, path in builtin_scripts().items()}
 # What a person is asked to do or notice: the line must be followed by time to do it.
 INSTRUCTION = re.compile(r"^(Notice|Feel|Put|Place|Let|Press|Soften|Unclench|Drop|Look|Name|Say|Find|Rest|Open|Turn|"

@@ -72,7 +72,7 @@ def test_the_suggestion_is_one_never_done_else_the_oldest():
 def test_the_menu_has_a_key_summary_and_minutes_each(home):
     result = invoke("together")  # CliRunner's stdin holds nothing: the menu, then one line
     assert result.exit_code == 2 and "no sequence chosen" in result.output
-    for number, name in enumerate(["agreement", "checkin", "dancefloor", "repair", "reunion", "soft-start"], 1):
+    for number, name in enumerate(["agreement", "both-flooded", "checkin", "dancefloor", "repair", "reunion", "soft-start"], 1):
         assert f"  {number}  {name}, about " in result.output
     assert "(suggested)" in result.output.splitlines()[1]
 
