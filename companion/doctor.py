@@ -63,13 +63,12 @@ def _help() -> Check:
     country = country_of(zone)
     table = builtin("scripts") / HELP_FILE
     if country is None:
-        return True, "help", visible(f"time zone {zone} is not in {table}; after the safety line: "
-                                     f'{Help(zone=zone).short}. To name a crisis line near you, set help = "Call <its number>" '
-                                     f"in {cfg.path}")
-    found = f"after the safety line: {Help(zone=zone).short} (time zone {zone}, {country.get('name', '?')}"
+        return True, "help", visible(f"not set; after the safety line: {Help(zone=zone).short} (time zone {zone}, not in "
+                                     f'{table}). To name a crisis line near you, set help = "..." in {cfg.path}')
+    found = f"not set; after the safety line: {Help(zone=zone).short} (time zone {zone}, {country.get('name', '?')}"
     if country.get("crisis"):
         found += f"; crisis line from {country.get('source', '?')}, checked {country.get('checked', '?')}"
-    return True, "help", visible(found + f"); correct it in {table}, or set help = \"...\" in {cfg.path}")
+    return True, "help", visible(found + f'); correct it in {table}, or set help = "..." in {cfg.path}')
 
 
 def _voices() -> Check:
