@@ -110,9 +110,9 @@ def test_the_menu_in_a_terminal_takes_one_key_and_enter_keeps_the_remembered_nam
     session = "menu"
     tmux = in_tmux(home, ["together", "--text"], session)
     try:
-        screen = wait_for(tmux, session, "1-6, Enter for")
-        assert "3  dancefloor, about 11 min" in screen and "(suggested)" in screen
-        keys(tmux, session, "3")  # one key, no Enter
+        screen = wait_for(tmux, session, "1-7, Enter for")
+        assert "4  dancefloor, about 11 min" in screen and "(suggested)" in screen
+        keys(tmux, session, "4")  # one key, no Enter
         wait_for(tmux, session, "Partner A's name (Enter: Sam)")
         keys(tmux, session, "Enter")
         wait_for(tmux, session, "Partner B's name (Enter: Alex)")
