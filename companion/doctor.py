@@ -51,16 +51,25 @@ def _settings() -> Check:
 
 
 def _help() -> Check:
-    """Where help is, said after the safety line: the config's `help`, else the local emergency number."""
+    """Where help is, said after the safety line: the config's `help`, else the emergency number and
+    crisis line of the time zone's country (scripts/_help.toml); an unknown zone says how to set one."""
     from .textsafe import visible
-    from .spoken import Help, time_zone
+    from .paths import builtin
+    from .spoken import HELP_FILE, Help, country_of, time_zone
 
     cfg, _ = _config()
     if cfg.help is not None:
         return True, "help", visible(f"after the safety line: {Help(cfg.help).shown}")
     zone = time_zone() or "unknown"
-    return True, "help", visible(f"not set; after the safety line: {Help().short} (time zone {zone}); "
-                                 f'set help = "..." in {cfg.path} for a crisis line near you')
+    country = country_of(zone)
+    table = builtin("scripts") / HELP_FILE
+    if country is None:
+        return True, "help", visible(f"not set; after the safety line: {Help(zone=zone).short} (time zone {zone}, not in "
+                                     f'{table}). To name a crisis line near you, set help = "..." in {cfg.path}')
+    found = f"not set; after the safety line: {Help(zone=zone).short} (time zone {zone}, {country.get('name', '?')}"
+    if country.get("crisis"):
+        found += f"; crisis line from {country.get('source', '?')}, checked {country.get('checked', '?')}"
+    return True, "help", visible(found + f'); correct it in {table}, or set help = "..." in {cfg.path}')
 
 
 def _voices() -> Check:

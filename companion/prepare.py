@@ -191,7 +191,7 @@ def _utterances():
             seen.add((role, text))
             yield role, text
 
-    spoken = Spoken()  # the help line too; a line naming a time is rendered when it is said
+    spoken = Spoken(hint=True)  # the help line and its first-run hint too; a line naming a time is rendered when it is said
     for path in builtin_scripts().values():
         for step in spoken.steps(s for s in parse_file(path).steps if not getattr(s, "template", False)):
             if step.kind == "speak":

@@ -91,11 +91,12 @@ def safety_text() -> str:
 
 
 # -- where help is -------------------------------------------------------------------------
-EMERGENCY = (("Europe/London", "999"), ("Europe/Belfast", "999"), ("GB", "999"), ("Europe/Dublin", "112"),
-             ("Europe/", "112"), ("America/", "911"), ("US/", "911"), ("Canada/", "911"),
-             ("Australia/", "000"), ("Pacific/Auckland", "111"), ("NZ", "111"),
-             ("Asia/Kolkata", "112"), ("Asia/Calcutta", "112"))
+# The emergency numbers and national crisis lines by time zone are data a person can correct
+# (scripts/_help.toml, each with its source and the date checked), not code.
+HELP_FILE = "_help.toml"
 SET_BETTER = 'Set a crisis line near you: help = "..." in config.toml.'
+# Said once, on the first run, when the time zone names no country the table knows.
+HOW_TO_SET = "To name a crisis line near you, set help in config.toml. Companion doctor shows how."
 
 
 def time_zone() -> str:
@@ -116,9 +117,39 @@ def time_zone() -> str:
     return zone
 
 
-def emergency_number(zone: str | None = None) -> str | None:
+def help_table() -> list[dict]:
+    """The [[country]] entries of scripts/_help.toml; [] (and a debug report) if it can't be read:
+    the help line then says "your local emergency number", never nothing."""
+    from .paths import builtin
+
+    try:
+        import tomllib
+
+        with open(builtin("scripts") / HELP_FILE, "rb") as f:
+            found = tomllib.load(f).get("country", [])
+        return [c for c in found if isinstance(c, dict) and isinstance(c.get("zones"), list) and c.get("emergency")]
+    except Exception as e:  # the help line must still be said
+        from .debug import report
+
+        report(e, "reading the table of emergency numbers and crisis lines")
+        return []
+
+
+def country_of(zone: str | None = None, table: list[dict] | None = None) -> dict | None:
+    """The table's entry for `zone` (default: this machine's): an exact zone name first, then the
+    longest prefix ending in "/"; None if the zone is unknown."""
     zone = time_zone() if zone is None else zone
-    return next((number for prefix, number in EMERGENCY if zone == prefix or (prefix.endswith("/") and zone.startswith(prefix))), None)
+    table = help_table() if table is None else table
+    exact = [c for c in table if zone in c["zones"]]
+    if exact:
+        return exact[0]
+    prefixes = [(len(z), c) for c in table for z in c["zones"] if z.endswith("/") and zone.startswith(z)]
+    return max(prefixes, key=lambda p: p[0])[1] if prefixes else None
+
+
+def emergency_number(zone: str | None = None) -> str | None:
+    country = country_of(zone)
+    return str(country["emergency"]) if country else None
 
 
 def _say_digits(text: str) -> str:
@@ -127,12 +158,22 @@ def _say_digits(text: str) -> str:
 
 
 class Help:
-    """The help line: `spoken` (digits one by one), `shown` on screen."""
+    """The help line: `spoken` (digits one by one), `shown` on screen; `short` is what {help} says.
+    `hint`: how to set a crisis line, when the time zone names no country the table knows."""
 
     def __init__(self, setting=None, zone: str | None = None):
+        self.hint = ""
         if setting is None:
-            number = emergency_number(zone)
-            self.short = f"call {number}, the emergency number" if number else "call your local emergency number"
+            country = country_of(zone)
+            if country is None:
+                self.short = "call your local emergency number"
+                self.hint = HOW_TO_SET
+            else:
+                self.short = f"call {country['emergency']}, the emergency number"
+                if country.get("crisis"):
+                    name = country.get("crisis_name")
+                    self.short += f". Or a crisis line, {name}: {country['crisis']}" if name else \
+                        f". Or a crisis line: {country['crisis']}"
             self.shown = f"Help: {self.short}.  ({SET_BETTER})"
         else:
             value = str(setting).strip()
@@ -169,11 +210,14 @@ class Spoken:
     """
 
     def __init__(self, minutes: float | None = None, at=None, help: Help | None = None, now=None,
-                 names: dict[str, str] | None = None):
+                 names: dict[str, str] | None = None, hint: bool | None = None):
         self.minutes, self.at, self.help = minutes, at, help  # at: a datetime, the return time
         self.names = names  # {"A": ..., "B": ...}: the partners' names; None: the labels
         self.now = now or _local_now
         self.safety_said = False
+        # How to set a crisis line (an unknown time zone): None says it once, on the first run, and
+        # remembers that it did; True always (prepare renders it); False never.
+        self.hint = hint
 
     def _defaults(self) -> None:
         if self.minutes is None or self.help is None:
@@ -208,6 +252,9 @@ class Spoken:
                 self.safety_said = True
                 yield step
                 yield self.help_step(step.line)
+                hint = self.hint_step(step.line)
+                if hint is not None:
+                    yield hint
             else:
                 if getattr(step, "template", False) and step.kind == "turn":  # "{A}, you go first": the names
                     step = step.model_copy(update={"prompt": fill(step.prompt, self.values()), "template": False})
@@ -223,6 +270,22 @@ class Spoken:
         if self.names and who in self.names:
             return step.model_copy(update={"speaker": self.names[who]})
         return step
+
+    def hint_step(self, line: int):
+        """How to set a crisis line, after the help line: only for an unknown time zone, and (unless
+        told otherwise) once, on the first run; saying it is remembered in the private state file."""
+        self._defaults()
+        if not self.help.hint or self.hint is False:
+            return None
+        if self.hint is None:
+            from . import state
+
+            if state.load().get("help_hint_said"):
+                return None
+            state.save(help_hint_said=True)
+        from .script.model import Speak
+
+        return Speak(line=line, text=self.help.hint)
 
     def help_step(self, line: int):
         from .script.model import Speak

@@ -12,7 +12,8 @@ from companion.playback.player import Lengths
 from companion.script import Breathe, Pause, Sound, Speak, Turn, parse_file
 from companion.playback.timeline import plan
 
-SAFETY = "Feeling overwhelmed is not the same as being in danger. Danger means violence, threats, or thoughts of harming yourself. If any of that is true, get safe and get help now."
+SAFETY = ("Feeling overwhelmed is not the same as being in danger. Danger is violence or threats. Or thoughts of "
+          "ending your life, or hurting someone. Or fear of your partner. If so, get safe and get help now.")
 SEQUENCES = {name: parse_file(path) for name, path in builtin_scripts().items()}
 # What a person is asked to do or notice: the line must be followed by time to do it.
 INSTRUCTION = re.compile(r"^(Notice|Feel|Put|Place|Let|Press|Soften|Unclench|Drop|Look|Name|Say|Find|Rest|Open|Turn|"
@@ -28,6 +29,9 @@ BRIEF = {
     "night": ("both", "conflict", 2, 6), "next-day": ("both", "conflict", 2, 6),
     "before-talk": ("both", "conflict", 2, 6), "followed": ("leaving", "conflict", 2, 6),
     "not-back": ("reaching", "conflict", 2, 6), "texting": ("both", "conflict", 2, 6),
+    # issue 18's four moments still without a sequence
+    "threatened": ("reaching", "conflict", 2, 6), "coming-back": ("leaving", "conflict", 2, 6),
+    "regret": ("both", "conflict", 2, 6), "both-flooded": ("pair", "conflict", 2, 6),
 }
 
 

@@ -43,7 +43,7 @@ def test_the_words_are_those_the_pause_has_always_said():
     assert waits.cues("reaching") == waits.REACHING_CUES and len(waits.LEAVING_CUES) == 4
     assert pulse.verdict(112, break_minutes=2.5) == [
         "About 112 beats a minute. Your body is flooded.",
-        "Nobody listens well like this. Not you, and not your partner.",
+        "A flooded body rarely listens well. Yours likely can't, right now.",
         "Take a break before you talk again. 2.5 minutes is a good start."]
     assert pulse.verdict(60)[0] == "About 60 beats a minute. That's under the flooding line."
     spoken = [s.text for s in pulse.count_steps() if s.kind == "speak"]
@@ -152,7 +152,7 @@ def test_prepare_renders_every_line_it_can_from_the_data_alone(home):
     for key in lines.KEYS:
         for line in lines.said(key, minutes="20"):  # the configured break (20 by default) filled in
             assert line in texts, (key, line)
-    assert "A break of 20 minutes." in texts and "Nobody listens well like this. Not you, and not your partner." in texts
+    assert "A break of 20 minutes." in texts and "A flooded body rarely listens well. Yours likely can't, right now." in texts
     assert not any("{" in text for text in texts)
 
 
