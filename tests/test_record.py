@@ -151,3 +151,82 @@ def test_lines_are_kept_by_text_so_an_edited_line_is_asked_again():
     edited = SCRIPT.replace("Feel your feet.", "Feel both feet.")
     todo = missing(asked(parse(edited).steps).lines, have.__contains__)
     assert [line.text for line in todo] == ["Feel both feet."]
+
+
+class FakeMic:
+    """Each take: a little room, a second of speech, then the room until the take stops."""
+
+    def start(self):
+        self.take = pcm(quiet(0.3), speech(1.0), quiet(3.0))
+        self.at = 0
+
+    def stop(self):
+        pass
+
+    def read(self, timeout_s):
+        chunk = self.take[self.at:self.at + 2205]
+        self.at += 2205
+        assert chunk, "the take never stopped on the quiet after speech"
+        return chunk
+
+
+class FakeKeys:
+    active = True
+
+    def __init__(self, presses):
+        self.presses = list(presses)
+
+    def read(self, timeout_s):
+        if timeout_s == 0:  # while recording: no key, so the quiet stops the take
+            return None
+        assert self.presses, "asked for a key the test did not press"
+        return self.presses.pop(0)
+
+
+class FakeScreen:
+    def __init__(self):
+        self.shown = []
+
+    def caption(self, text):
+        self.shown.append(text)
+
+    def status(self, *args, **kwargs):
+        pass
+
+    def close(self):
+        pass
+
+
+def test_the_conversation_keeps_redoes_goes_back_and_skips():
+    from companion.record.session import Tally, record
+
+    lines = [Line("One."), Line("Two.", "One."), Line("Three.", "Two.")]
+    saved, played = [], []
+    presses = [" ", "k",  # One: kept
+               " ", "r", " ", "b",  # Two: again, then back to One
+               "s",  # One: skipped this time (its take stays)
+               " ", "\r",  # Two: kept with Enter
+               "s"]  # Three: skipped
+    tally = record("T", lines, mic=FakeMic(), keys=FakeKeys(presses), screen=FakeScreen(),
+                   save=lambda text, take: saved.append((text, take)), play_back=lambda take: played.append(take),
+                   tally=Tally())
+    assert [text for text, _ in saved] == ["One.", "Two."] and tally.kept == ["One.", "Two."]
+    assert tally.skipped == 2 and len(played) == 4  # each good take heard back
+    assert all(abs(loudness.loudness_dbfs(take) - loudness.TARGET_DBFS) < 0.5 for _, take in saved)
+    assert all(len(take) / 2 / RATE < 1.0 + 0.4 for _, take in saved)  # the room trimmed off
+
+
+def test_a_bad_take_is_named_and_the_line_offered_again():
+    from companion.record.session import Tally, record
+
+    class SilentMic(FakeMic):
+        def start(self):
+            super().start()
+            self.take = pcm(quiet(20.0)) if not hasattr(self, "once") else self.take
+            self.once = True
+
+    screen, saved = FakeScreen(), []
+    record("T", [Line("One.")], mic=SilentMic(), keys=FakeKeys([" ", " ", "k"]), screen=screen,
+           save=lambda text, take: saved.append(text), play_back=lambda take: None, tally=Tally())
+    assert any(text.startswith("That take was mostly silence") for text in screen.shown)
+    assert saved == ["One."]

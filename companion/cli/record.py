@@ -54,8 +54,11 @@ def record(name: str | None, voice: str, role: str, every: bool) -> None:
                               + (" other than lines with a placeholder" if found.filled else "")
                               + ("; try --role you" if role == "guide" else "; try without --role"), 2)
             continue
-        have, of = recorded.coverage(voice, [line.text for line in found.lines])
-        todo = missing(found.lines, lambda text: recorded.path_for(voice, text) is not None)
+        try:
+            have, of = recorded.coverage(voice, [line.text for line in found.lines])
+            todo = missing(found.lines, lambda text: recorded.path_for(voice, text) is not None)
+        except (OSError, ValueError) as e:  # an unreadable voice folder or index: said, nothing recorded
+            raise Failure(str(e), 1) from None
         filled = f"; {found.filled} with a placeholder stay in the default voice" if found.filled else ""
         click.echo(_shown(f"{sequence.id}: '{voice}' has {have} of its {of} {_whose(role)}{filled}."))
         if todo:
@@ -67,7 +70,7 @@ def record(name: str | None, voice: str, role: str, every: bool) -> None:
 
 
 def _whose(role: str) -> str:
-    return "guide's lines" if role == "guide" else "You: lines"
+    return "guide lines" if role == "guide" else "You: lines"
 
 
 def _shown(text: str) -> str:
@@ -111,6 +114,11 @@ def _record(voice: str, plan: list) -> None:
         screen.close()
         warn(f"Stopped. '{voice}' kept {len(tally.kept)} new line{'s' * (len(tally.kept) != 1)}.")
         sys.exit(130)
+    except (OSError, ValueError) as e:  # the take could not be written (a full disk): the ones before it stay
+        screen.close()
+        raise Failure(f"a take could not be kept ({e}); '{voice}' kept {len(tally.kept)} new "
+                      f"line{'s' * (len(tally.kept) != 1)} before it; free some space and run record again", 1) \
+            from None
     except Stop:
         screen.close()
         warn(f"The input ended. '{voice}' kept {len(tally.kept)} new line{'s' * (len(tally.kept) != 1)}.")
