@@ -29,6 +29,8 @@ def record(name: str | None, voice: str, role: str, every: bool) -> None:
     keeps the take, r records it again, s skips the line, b goes back one.
     Ctrl-C stops; every line kept so far stays.
 
+    Examples:
+
     \b
         companion record stay              the guide's lines of `stay`, as "me"
         companion record stay --as anna    in a voice named anna
