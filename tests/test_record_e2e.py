@@ -115,3 +115,39 @@ def test_doctor_names_the_microphone_and_says_whether_it_records(sound_server, h
     missing = subprocess.run([sys.executable, "-c", code], env=sound_server.no_device_env() | home,
                              capture_output=True, text=True, timeout=60)
     assert missing.stdout.startswith("(False, 'microphone', 'none could be opened ("), missing.stderr
+
+
+def companion(*args, env):
+    return subprocess.run([sys.executable, "-m", "companion", *args], env=env, capture_output=True, text=True,
+                          timeout=60, stdin=subprocess.DEVNULL)
+
+
+def test_role_you_all_says_for_each_sequence_with_you_lines_how_many_the_voice_has(home, tmp_path):
+    import os
+
+    from companion.library import parsed_scripts
+    from companion.record.asked import asked
+
+    with_you = sorted(id for id, sequence in parsed_scripts(print).items() if asked(sequence.steps, "you").lines)
+    done = companion("record", "--role", "you", "--all", "--as", "anna", env=dict(os.environ) | home)
+    said = [line.split(":")[0] for line in done.stdout.splitlines()]
+    assert said == with_you and len(with_you) >= 5
+    assert all("'anna' has 0 of its" in line and "You: lines" in line for line in done.stdout.splitlines())
+    # no terminal: nothing is asked, one line says why
+    assert done.returncode == 2 and done.stderr == "companion: record needs keys to read: run it in a terminal\n"
+
+
+@pytest.mark.parametrize("args, says", [
+    ((), "which sequence? companion record NAME"),
+    (("stay", "--all"), "give one sequence (companion record NAME) or --all, not both"),
+    (("stay", "--as", "../x"), "--as: '../x' is not a voice name"),
+    (("stay", "--as", "\x1b[2J"), "--as: '\\x1b[2J' is not a voice name"),
+    (("nosuch",), "no sequence named 'nosuch'"),
+    (("sit", "--role", "you"), "sit has no You: lines to record; try without --role"),
+])
+def test_bad_input_is_one_line_and_exit_2(home, args, says):
+    import os
+
+    done = companion("record", *args, env=dict(os.environ) | home)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1 and "\x1b" not in done.stderr
+    assert done.stderr.startswith(f"companion: {says}"), done.stderr
