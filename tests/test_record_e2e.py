@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from companion.record import takes
 from companion.voice import loudness
 from tests.test_e2e import in_tmux, wait_for
 
@@ -44,7 +45,7 @@ def keys(tmux, session, *names):
     subprocess.run(tmux + ["send-keys", "-t", session, *names], check=True)
 
 
-def test_a_take_said_into_the_microphone_is_kept_trimmed_at_the_one_level(sound_server, home, tmp_path):
+def test_a_take_said_into_the_microphone_is_kept_trimmed_at_the_one_level(sound_server, recorder, home, tmp_path):
     env = sound_server.env | home
     script = tmp_path / "recorded.txt"
     script.write_text(SCRIPT)
@@ -63,6 +64,8 @@ def test_a_take_said_into_the_microphone_is_kept_trimmed_at_the_one_level(sound_
         wait_for(tmux, session, "recording · ")  # the meter: the microphone is taking
         subprocess.run(["paplay", str(said)], env=env, check=True)
         wait_for(tmux, session, "Playing it back.")  # stopped by the quiet after the speech
+        wait_for(tmux, session, "k or Enter keeps it")  # once it has been played back
+        recorder.stop()
         keys(tmux, session, "k")
         screen = wait_for(tmux, session, f"say:    {LINE_2}")
         assert f"before: I'm flooded." in screen  # the line before it, whoever says it
@@ -89,7 +92,11 @@ def test_a_take_said_into_the_microphone_is_kept_trimmed_at_the_one_level(sound_
     from companion.playback.pcm import trim
 
     speech_s = len(trim(said_pcm)) / 2 / 22_050  # espeak-ng's speech without its own padding
-    assert speech_s - 0.1 < len(pcm) / 2 / 22_050 < speech_s + 0.4 < said_s + 1.0  # trimmed at both ends
+    kept_s = len(pcm) / 2 / 22_050
+    assert speech_s - 0.1 < kept_s < speech_s + 0.4 < said_s + 1.0  # trimmed at both ends
+    heard = recorder.segments()  # the speech said into the microphone, then the take played back
+    assert len(heard) == 2 and heard[1][0] > heard[0][1] + takes.STOP_SILENCE_S - 0.1
+    assert abs((heard[1][1] - heard[1][0]) - (heard[0][1] - heard[0][0])) < 0.15  # as long: all of it
 
     again = subprocess.run([sys.executable, "-m", "companion", "record", str(script), "--as", "tester"], env=env,
                            capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)

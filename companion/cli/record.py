@@ -47,7 +47,7 @@ def record(name: str | None, voice: str, role: str, every: bool) -> None:
         raise Failure("give one sequence (companion record NAME) or --all, not both" if every else
                       "which sequence? companion record NAME (or --all; `companion list` shows them)", 2)
     sequences = _sequences(name)
-    plan = []
+    plan, asking = [], set()
     for sequence in sequences:
         found = asked(sequence.steps, role)
         if not found.lines:
@@ -63,6 +63,8 @@ def record(name: str | None, voice: str, role: str, every: bool) -> None:
             raise Failure(str(e), 1) from None
         filled = f"; {found.filled} with a placeholder stay in the default voice" if found.filled else ""
         click.echo(_shown(f"{sequence.id}: '{voice}' has {have} of its {of} {_whose(role)}{filled}."))
+        todo = [line for line in todo if line.text not in asking]  # a line in two sequences is asked once
+        asking.update(line.text for line in todo)
         if todo:
             plan.append((sequence.title, todo))
     if not plan:

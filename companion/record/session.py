@@ -56,9 +56,10 @@ def record(title: str, lines: list[Line], *, mic, keys, screen, save: Callable[[
             note = f"That take was {wrong[0]}: {wrong[1]}"
             continue
         kept = takes.ready(take)
-        screen.caption("Playing it back. k or Enter keeps it · r again · s skip · b back")
-        key = play_back(kept)
+        screen.caption("Playing it back.")
+        key = play_back(kept)  # a key meanwhile stops it, and is the answer if it is one
         if key not in KEEP + ("r", "R", "s", "S", "b", "B"):
+            screen.caption("k or Enter keeps it · r again · s skip · b back")
             key = _key(keys, KEEP + ("r", "R", "s", "S", "b", "B"))
         if key in KEEP:
             with interrupt.held():  # a Ctrl-C now must not cut a take in half
