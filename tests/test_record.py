@@ -230,3 +230,18 @@ def test_a_bad_take_is_named_and_the_line_offered_again():
            save=lambda text, take: saved.append(text), play_back=lambda take: None, tally=Tally())
     assert any(text.startswith("That take was mostly silence") for text in screen.shown)
     assert saved == ["One."]
+
+
+def test_the_plan_says_what_each_sequence_has_and_asks_a_shared_line_once():
+    from companion.record.asked import plan
+
+    one = parse(SCRIPT, id="one")
+    two = parse(SCRIPT.replace("Feel your feet.", "Feel both feet.").replace("Test", "Two"), id="two")
+    none = parse('+++\ntitle = "None"\n+++\nYou: Only mine.\n', id="none")
+    have = {"Let your shoulders drop."}
+    parts = plan([one, none, two], "guide", have.__contains__)
+    assert [(p.id, p.have, p.of, p.filled) for p in parts] == [("one", 1, 2, 1), ("two", 1, 2, 1)]
+    assert [line.text for line in parts[0].todo] == ["Feel your feet."]
+    assert [line.text for line in parts[1].todo] == ["Feel both feet."]
+    again = plan([one, one], "you", set().__contains__)
+    assert len(again[0].todo) == 2 and again[1].todo == ()  # asked once, counted in both

@@ -36,7 +36,7 @@ def record(name: str | None, voice: str, role: str, every: bool) -> None:
         companion record stay --as anna    in a voice named anna
         companion record --role you --all  your own words, in every sequence
     """
-    from ..record.asked import asked, missing
+    from ..record.asked import asked, plan
     from ..voice import recorded
 
     try:
@@ -47,30 +47,24 @@ def record(name: str | None, voice: str, role: str, every: bool) -> None:
         raise Failure("give one sequence (companion record NAME) or --all, not both" if every else
                       "which sequence? companion record NAME (or --all; `companion list` shows them)", 2)
     sequences = _sequences(name)
-    plan, asking = [], set()
-    for sequence in sequences:
-        found = asked(sequence.steps, role)
-        if not found.lines:
-            if not every:
-                raise Failure(f"{sequence.id} has no {_whose(role)} to record"
-                              + (" other than lines with a placeholder" if found.filled else "")
-                              + ("; try --role you" if role == "guide" else "; try without --role"), 2)
-            continue
-        try:
-            have, of = recorded.coverage(voice, [line.text for line in found.lines])
-            todo = missing(found.lines, lambda text: recorded.path_for(voice, text) is not None)
-        except (OSError, ValueError) as e:  # an unreadable voice folder or index: said, nothing recorded
-            raise Failure(str(e), 1) from None
-        filled = f"; {found.filled} with a placeholder stay in the default voice" if found.filled else ""
-        click.echo(_shown(f"{sequence.id}: '{voice}' has {have} of its {of} {_whose(role)}{filled}."))
-        todo = [line for line in todo if line.text not in asking]  # a line in two sequences is asked once
-        asking.update(line.text for line in todo)
-        if todo:
-            plan.append((sequence.title, todo))
-    if not plan:
+    try:
+        parts = plan(sequences, role, lambda text: recorded.path_for(voice, text) is not None)
+    except (OSError, ValueError) as e:  # an unreadable voice folder or index: said, nothing recorded
+        raise Failure(str(e), 1) from None
+    if not parts:
+        if every:
+            raise Failure(f"no sequence has {_whose(role)} to record", 2)
+        filled = asked(sequences[0].steps, role).filled
+        raise Failure(f"{sequences[0].id} has no {_whose(role)} to record"
+                      + (" other than lines with a placeholder" if filled else "")
+                      + ("; try --role you" if role == "guide" else "; try without --role"), 2)
+    for part in parts:
+        filled = f"; {part.filled} with a placeholder stay in the default voice" if part.filled else ""
+        click.echo(_shown(f"{part.id}: '{voice}' has {part.have} of its {part.of} {_whose(role)}{filled}."))
+    if not any(part.todo for part in parts):
         click.echo(_shown(f"Nothing to record: '{voice}' has them all."))
         return
-    _record(voice, plan)
+    _record(voice, [(part.title, list(part.todo)) for part in parts if part.todo])
 
 
 def _whose(role: str) -> str:

@@ -49,3 +49,29 @@ def asked(steps: Iterable, role: str = "guide") -> Asked:
 def missing(lines: Iterable[Line], has: Callable[[str], bool]) -> list[Line]:
     """The lines the voice has no take of (`has(text)`): an edited line is a new line."""
     return [line for line in lines if not has(line.text)]
+
+
+@dataclass(frozen=True)
+class Part:
+    """One sequence's share of a recording: what the voice has of it, and what is left to ask."""
+
+    id: str
+    title: str
+    have: int
+    of: int
+    filled: int
+    todo: tuple[Line, ...]
+
+
+def plan(sequences: Iterable, role: str, has: Callable[[str], bool]) -> list[Part]:
+    """Each sequence with lines of `role`, in order; a line missing from two sequences is asked in the first."""
+    parts, asking = [], set()
+    for sequence in sequences:
+        found = asked(sequence.steps, role)
+        if not found.lines:
+            continue
+        todo = [line for line in missing(found.lines, has) if line.text not in asking]
+        asking.update(line.text for line in todo)
+        parts.append(Part(sequence.id, sequence.title, sum(map(has, (line.text for line in found.lines))),
+                          len(found.lines), found.filled, tuple(todo)))
+    return parts
