@@ -44,6 +44,7 @@ def cli(ctx: click.Context) -> None:
 
 from .journal import export, forget, import_  # noqa: E402
 from .pause import pause  # noqa: E402
+from .record import record  # noqa: E402
 from .practice import daily, log, progress  # noqa: E402
 from .sequences import check, list_, play, render, show  # noqa: E402
 from .setup import doctor, prepare, voices  # noqa: E402
@@ -51,7 +52,7 @@ from .together import together  # noqa: E402
 from .voice import voice  # noqa: E402
 
 for command in (play, check, show, render, list_, voices, pause, prepare, doctor, daily, progress, log, export,
-                import_, forget, together, voice):
+                import_, forget, together, record, voice):
     cli.add_command(command)
 
 
