@@ -33,7 +33,7 @@ def main() -> None:
     from companion.playback import pcm
     from companion.prepare import Shown, _utterances, render, workers
     from companion.script import parse_file
-    from companion.spoken import EMERGENCY, Help
+    from companion.spoken import Help, help_table
     from companion.voice.clips import VoiceSettings, user_store
     from companion.voice.piper_engine import NATURAL
 
@@ -43,7 +43,8 @@ def main() -> None:
     lengths._shipped = {}  # measure from the cache alone, never from the file being replaced
     # Every line prepare renders, and the help line as each time zone says it (one is said in each sequence).
     lines = dict.fromkeys(_utterances())
-    for zone in ["", *(prefix + "X" if prefix.endswith("/") else prefix for prefix, _ in EMERGENCY)]:
+    zones = [country["zones"][0] for country in help_table()]  # one zone a country: they say the same
+    for zone in ["", *(zone + "X" if zone.endswith("/") else zone for zone in zones)]:
         lines[("guide", Help(zone=zone).spoken)] = None
     todo = [line for line in lines if not clips.path(*line).exists()]
     shown = Shown(sys.stdout)

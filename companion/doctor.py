@@ -14,7 +14,7 @@ Check = tuple[bool, str, str]
 def checks() -> Iterator[Check]:
     """Every check runs, whatever the one before it found. The quick ones first, so the first line
     is on screen at once; those that start an engine or read the whole cache after them."""
-    for check in (_settings, _journal, _sounds, _help, _device, _speech, _voices, _cache):
+    for check in (_settings, _journal, _sounds, _help, _device, _microphone, _speech, _voices, _cache):
         try:
             yield check()
         except Exception as e:  # a check that breaks is a finding too, never a traceback
@@ -25,6 +25,14 @@ def checks() -> Iterator[Check]:
 
             name = check.__name__.strip("_")
             yield False, name, visible(f"could not be checked ({e.__class__.__name__}: {e})")[:300]
+
+
+def _microphone() -> Check:
+    """The input device and whether it records: information, never a problem (only `record` needs one)."""
+    from .record.microphone import doctor_check
+
+    _, name, found = doctor_check()
+    return True, name, found
 
 
 def _config():
