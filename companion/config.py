@@ -4,6 +4,7 @@
     background_prepare = true  # after a session, render what the next one may need
     day_ends = "04:00"         # a practice before this hour counts for the day before
     show_streaks = true        # false hides streaks everywhere
+    help = "Call 112"          # where help is: a number or a sentence, said after the safety line
     [voices]
     guide = "gmw/en-US"        # ids from `companion voices`
     A = "gmw/en-US+f3"
@@ -12,7 +13,6 @@
     [pause]
     flooded_bpm = 100          # 80 for a trained athlete
     minutes = 20               # the default break
-    help = "Call 112"          # where help is: a number or a sentence, said after the safety line
 """
 
 from __future__ import annotations
