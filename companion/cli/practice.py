@@ -43,6 +43,7 @@ def daily(side: str | None, text_only: bool, no_rating: bool) -> None:
     from ..practice.schedule import AFTER, BEFORE, choose
     from ..journal import UNRECORDED, JournalError, Unrecorded, open_or_warn
     from ..playback.screen import Keys
+    from ..lengths import about
 
     side = side or state.load().get("side") or "any"
     found = practice.candidates(None if side == "any" else side, warn)
@@ -63,8 +64,7 @@ def daily(side: str | None, text_only: bool, no_rating: bool) -> None:
         journal, done = Unrecorded(str(e)), []
     sequence = found[choose(sorted(found), practice.last_played(done), today)]
     keys = Keys()
-    click.echo(f"Today's practice: {sequence.title}" + (f", about {sequence.minutes:g} minutes." if sequence.minutes
-                                                       else "."))
+    click.echo(f"Today's practice: {sequence.title}, {about(sequence)}.")  # the length `list` gives
     try:
         before = None if no_rating else practice.ask_rating(BEFORE, keys.line, warn)
     except KeyboardInterrupt:  # before the practice: nothing to journal
