@@ -162,3 +162,22 @@ def test_the_first_words_index_of_a_recorded_guide_depends_on_its_takes(home):
     recorded.save("me", "Breathe out slowly.", TAKE)
     assert stat(index) != before
     assert index not in voice_dependencies(user_store(VoiceSettings(guide="gmw/en-us")))
+
+
+def test_a_pause_says_at_its_end_how_many_lines_were_filled_in(home, tmp_path):
+    import signal
+
+    config = tmp_path / "config" / "companion" / "config.toml"
+    config.write_text(ESPEAK_GUIDE.replace('guide = "gmw/en-us"', 'guide = "me"'))
+    process = subprocess.Popen([sys.executable, "-m", "companion", "pause", "--leave", "--text"], env=home,
+                               cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout.readline().strip()  # the first caption: the pause has begun
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=120)
+    finally:
+        process.kill()
+    said = [line for line in err.splitlines() if "filled in" in line]
+    assert len(said) == 1 and said[0].endswith("lines filled in by the default voice (the recorded voice me has no "
+                                               "take of them)"), err

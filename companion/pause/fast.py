@@ -121,5 +121,10 @@ def _run(options, early: EarlyOutput) -> int:
     if flow.spoke:
         from ..prepare import warm_later
 
+        stood_in = flow.clips.stood_in
+        if stood_in:  # play says it before the session; a pause's sequences are known only as it goes
+            voices = ", ".join(sorted({flow.clips.recorded(role) for role, _ in stood_in}))
+            warn(f"companion: {len(stood_in)} lines filled in by the default voice (the recorded voice {voices} "
+                 "has no take of them)")
         warm_later(flow.clips, cfg)
     return code

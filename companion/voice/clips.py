@@ -77,6 +77,7 @@ class ClipStore:
         self.unavailable: str | None = None  # why the engine could not start, if it could not
         self._frames: dict[Path, int] = {}
         self._recorded: dict[str, str | None] = {}  # role -> the recorded voice it names (voice/recorded.py)
+        self.stood_in: set[tuple[str, str]] = set()  # lines a recorded voice lacked, asked for (the pause says how many)
 
     @property
     def piper(self):
@@ -238,6 +239,8 @@ class ClipStore:
         The key is the voice really spoken: a clip made with the default in place
         of an unknown voice is cached under the default, never under the bad id."""
         path = self.path(role, text)
+        if self.recorded(role) and self.take(role, text) is None:
+            self.stood_in.add((role, text))
         if not path.exists():
             with self._lock:
                 path = self.path(role, text)  # another thread may have found the voice unknown meanwhile
