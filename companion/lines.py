@@ -41,6 +41,7 @@ KEYS = {
     # said aloud, the way back to the hold-off after a moment.
     "pause.boat.yours": (LINE, ("return_time", "minutes"), "you"),
     "pause.now.key": (LINE, (), "guide"),
+    "pause.agreed.ends": (LINE, ("return_time", "minutes"), "guide"),
     "pause.back.hold-off": (0, ("return_time",), "guide"),
     # Together: "I'm flooded" pauses the sequence with this line; after the inline break, the one
     # who took it is welcomed back (together/session.py).

@@ -782,6 +782,22 @@ def test_the_breaks_box_is_drawn_before_any_of_its_speech_is_rendered(tmp_path, 
     assert row["break_minutes"] == 25 and "I'll be back at 21:45." in out
 
 
+def test_with_a_kept_agreement_the_return_time_is_still_said_within_5_s_of_choosing(tmp_path, capsys):
+    # The agreement's words take about 15 s: the return time is said before them, not after.
+    from companion.together import agreement
+
+    agreement.save(agreement.Agreement({"A": "Sam", "B": "Alex"}, word="Anchor", minutes=25, place_A="the park",
+                                       place_B="the kitchen", sentence_A="I need air", sentence_B="I need air",
+                                       way_back="We sit quietly first"))
+    screen = Timeline()
+    pause_flow(tmp_path, {"question": ["l"], "choice": ["\n"], "break": [(10, "q")]}, screen=screen)
+    out = capsys.readouterr().out
+    asked, _ = screen.first("Take a break now?  Enter: 25 minutes")
+    said, _ = screen.first("Your break ends at 21:45.")
+    assert said - asked < 5.0
+    assert out.index("Your break ends at 21:45.") < out.index("You agreed on this") < out.index('You: "I\'m flooded.')
+
+
 def test_a_moments_name_is_on_screen_before_its_speech_is_rendered(tmp_path, capsys):
     screen = Timeline()
     pause_flow(tmp_path, {"question": ["l"], "choice": ["\n"], "break": [(60, "f")], "followed": [(5, "q")]},

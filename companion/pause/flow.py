@@ -207,8 +207,13 @@ class PauseFlow:
                 return self.stay_in_the_room()
         minutes = minutes or self.default_minutes
         self.record.set(break_minutes=minutes)
-        self.promise(side, minutes)  # the box and the return time on screen now; the words follow
+        at = self.promise(side, minutes)[3]  # the box and the return time on screen now; the words follow
         said = agreed.steps() if agreed is not None and side == "leaving" else []  # break agreement hook: its words
+        if said:  # the return time first, heard within seconds of choosing; then the agreement's words
+            from ..lines import said as lines_said
+            from ..script import Speak
+
+            said = [*(Speak(line=1, text=text) for text in lines_said("pause.agreed.ends", return_time=at)), *said]
         if said:
             outcome = self.phase(said, stage="agreement")
             if outcome != "completed":
