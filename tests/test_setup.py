@@ -75,3 +75,24 @@ def test_make_test_installs_every_program_the_tests_run():
     missing = {p: package_of(p) for p in sorted(programs)}
     missing = {p: pkg for p, pkg in missing.items() if pkg not in installed and not essential(pkg)}
     assert not missing, f"the tests run {missing} (program: Debian package): add them to TEST_PACKAGES in the Makefile"
+
+
+def test_a_test_is_marked_by_what_its_code_reaches_through_the_tests_helpers():
+    from tests import test_daily, test_e2e, test_voices_heard
+    from tests.conftest import _reached
+
+    # test_e2e's own helper `prepare` calls prepared_cache; the fixture `env` of test_voices_heard does
+    assert "prepared_cache" in _reached([test_e2e.test_after_a_prelude_q_ends_the_pause_at_once])
+    assert "prepared_cache" in _reached([test_voices_heard.env.__wrapped__])
+    assert "in_tmux" in _reached([test_e2e.test_daily_practice_in_a_terminal_is_heard_between_two_ratings])
+    reached = _reached([getattr(test_daily, name) for name in dir(test_daily) if name.startswith("test_")])
+    assert not reached & {"prepared_cache", "in_tmux", "tmux", "PiperEngine", "sound_server"}
+
+
+def test_make_check_leaves_out_what_is_marked_and_make_test_runs_everything():
+    makefile = (ROOT / "Makefile").read_text()
+    check = re.search(r"^check:.*\n(?:\t.*\n)*", makefile, re.M).group(0)
+    test = re.search(r"^test:.*\n(?:\t.*\n)*", makefile, re.M).group(0)
+    assert '-m "not e2e and not natural"' in check and "-m" not in test.replace("-m pytest", "")
+    assert "--durations=20" in test
+    assert (ROOT / ".ci" / "run").read_text().strip().endswith("\nmake test")
