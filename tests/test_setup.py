@@ -79,14 +79,15 @@ def test_make_test_installs_every_program_the_tests_run():
 
 def test_a_test_is_marked_by_what_its_code_reaches_through_the_tests_helpers():
     from tests import test_daily, test_e2e, test_voices_heard
-    from tests.conftest import _reached
+    from tests.conftest import USES, _reached
 
+    library, terminal = USES["library"][1], USES["terminal"][1]
     # test_e2e's own helper `prepare` calls prepared_cache; the fixture `env` of test_voices_heard does
-    assert "prepared_cache" in _reached([test_e2e.test_after_a_prelude_q_ends_the_pause_at_once])
-    assert "prepared_cache" in _reached([test_voices_heard.env.__wrapped__])
-    assert "in_tmux" in _reached([test_e2e.test_daily_practice_in_a_terminal_is_heard_between_two_ratings])
+    assert library & _reached([test_e2e.test_after_a_prelude_q_ends_the_pause_at_once])
+    assert library & _reached([test_voices_heard.env.__wrapped__])
+    assert terminal & _reached([test_e2e.test_daily_practice_in_a_terminal_is_heard_between_two_ratings])
     reached = _reached([getattr(test_daily, name) for name in dir(test_daily) if name.startswith("test_")])
-    assert not reached & {"prepared_cache", "in_tmux", "tmux", "PiperEngine", "sound_server"}
+    assert not reached & set().union(*(names for _, names in USES.values()))
 
 
 def test_make_check_leaves_out_what_is_marked_and_make_test_runs_everything():
