@@ -1,14 +1,19 @@
 # Two commands do all the set-up on a fresh Debian machine:
 #   make run    install what is missing, then play the built-in default sequence
-#   make test   install what is missing, then run the whole test suite
+#   make test   install what is missing, then run the whole test suite (the 20 slowest named at the end)
+# and one more for the inner loop:
+#   make check  the unit and CLI tests only: no sound server, no real terminal, no natural voice
+#               (tests/conftest.py marks the others by what they use)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 RUN_PACKAGES := espeak-ng libportaudio2
-# The end-to-end tests start a headless sound server and drive a real terminal.
-TEST_PACKAGES := $(RUN_PACKAGES) pulseaudio pulseaudio-utils tmux
+# Every program a test runs: the end-to-end tests start a headless sound server (pulseaudio; pactl and
+# pacat from pulseaudio-utils) and drive a real terminal (tmux); tests/test_voice_platforms.py makes AIFF
+# files with sox. tests/test_setup.py checks this list against the tests.
+TEST_PACKAGES := $(RUN_PACKAGES) pulseaudio pulseaudio-utils tmux sox
 
-.PHONY: run test bench clean
+.PHONY: run test check bench clean
 
 run: $(VENV)/.installed
 	@tools/system-packages $(RUN_PACKAGES)
@@ -16,7 +21,11 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	@tools/system-packages $(TEST_PACKAGES)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=20
+
+check: $(VENV)/.installed
+	@tools/system-packages $(TEST_PACKAGES)
+	$(BIN)/python -m pytest -q -m "not e2e and not natural"
 
 bench: $(VENV)/.installed
 	@tools/system-packages $(TEST_PACKAGES)

