@@ -112,7 +112,8 @@ def plan(sequence, clips, names: dict[str, str] | None = None):
     from .spoken import Spoken
 
     measured = Measured(clips)
-    return plan_steps(Spoken(names=names).steps(sequence.steps), measured), measured
+    # hint=True: the first run's line on how to set help is counted, never marked as said (only a session says it)
+    return plan_steps(Spoken(names=names, hint=True).steps(sequence.steps), measured), measured
 
 
 def of(sequence, clips, context_: str | None = None) -> Length:

@@ -377,7 +377,7 @@ def test_pause_in_text_mode_shows_captions_and_is_journalled(home):
     run = Running([sys.executable, "-m", "companion", "pause", "--text", "--leave"], env=os.environ | home,
                   stdin=subprocess.PIPE)
     run.wait_for("You stopped. You're still here.")  # the first caption
-    run.wait_for("Feeling overwhelmed is not the same as being in danger")  # the second: the first line has played
+    run.wait_for("Flooding is not danger. Danger is violence")  # the second: the first line has played
     run.proc.send_signal(signal.SIGINT)
     out, err = run.finish()
     finished = time.monotonic()  # the signal was handled by now, however long it waited for the CPU
@@ -391,7 +391,7 @@ def test_pause_in_text_mode_shows_captions_and_is_journalled(home):
 def test_pause_with_no_sound_device_says_so_once_and_goes_on(sound_server, home):
     run = Running([sys.executable, "-m", "companion", "pause", "--leave"], env=sound_server.no_device_env() | home,
                   stdin=subprocess.PIPE)
-    run.wait_for("Feeling overwhelmed is not the same as being in danger")  # the second line: it went on, with captions
+    run.wait_for("Flooding is not danger. Danger is violence")  # the second line: it went on, with captions
     run.proc.send_signal(signal.SIGINT)
     out, err = run.finish()
     assert run.proc.returncode == 130
@@ -441,7 +441,7 @@ def test_a_closed_terminal_or_a_kill_still_journals_how_far_the_pause_got(sound_
     launched = time.monotonic()
     run = Running([sys.executable, "-m", "companion", "pause", "--leave"], env=env)
     run.wait_for("You stopped. You're still here.")  # shown as the first line starts
-    run.wait_for("Feeling overwhelmed is not the same as being in danger")  # the player's own first line: the row is written
+    run.wait_for("Flooding is not danger. Danger is violence")  # the player's own first line: the row is written
     run.proc.send_signal(signum)
     out, err = run.finish()
     finished = time.monotonic()
@@ -495,7 +495,7 @@ def test_a_journal_that_cannot_open_is_said_once_and_the_pause_goes_on(home):
     (Path(home["XDG_DATA_HOME"]) / "companion").write_text("")  # a file where the journal's folder goes
     run = Running([sys.executable, "-m", "companion", "pause", "--text", "--leave"], env=os.environ | home,
                   stdin=subprocess.PIPE)
-    run.wait_for("Feeling overwhelmed is not the same as being in danger")  # the second line: the journal was tried with the first
+    run.wait_for("Flooding is not danger. Danger is violence")  # the second line: the journal was tried with the first
     run.write("q")
     out, err = run.finish()
     assert run.proc.returncode == 1 and "You stopped. You're still here." in out and "Traceback" not in err  # unrecorded

@@ -23,7 +23,7 @@ def said(help, hint=False):
 
 def test_the_safety_line_names_what_danger_means_in_short_sentences():
     line = safety_text()
-    for named in ("violence", "threats", "ending your life", "hurting someone", "fear of your partner",
+    for named in ("violence", "threats", "hurting yourself", "ending your life", "hurting someone", "fear of your partner",
                   "get help now"):
         assert named in line, named
     for sentence in re.split(r"(?<=[.!?])\s+", line):

@@ -12,8 +12,8 @@ from companion.playback.player import Lengths
 from companion.script import Breathe, Pause, Sound, Speak, Turn, parse_file
 from companion.playback.timeline import plan
 
-SAFETY = ("Feeling overwhelmed is not the same as being in danger. Danger is violence or threats. Or thoughts of "
-          "ending your life, or hurting someone. Or fear of your partner. If so, get safe and get help now.")
+SAFETY = ("Flooding is not danger. Danger is violence or threats. Or thoughts of hurting yourself, or ending your "
+          "life. Or thoughts of hurting someone. Or fear of your partner. If so, get safe and get help now.")
 SEQUENCES = {name: parse_file(path) for name, path in builtin_scripts().items()}
 # What a person is asked to do or notice: the line must be followed by time to do it.
 INSTRUCTION = re.compile(r"^(Notice|Feel|Put|Place|Let|Press|Soften|Unclench|Drop|Look|Name|Say|Find|Rest|Open|Turn|"
@@ -76,7 +76,7 @@ def test_the_safety_line_is_written_once_in_the_library():
     from companion.paths import builtin
 
     texts = [p.read_text(encoding="utf-8") for p in builtin("scripts").glob("*.txt")]
-    assert not [t for t in texts if "Feeling overwhelmed is not the same" in t]
+    assert not [t for t in texts if "Flooding is not danger." in t]
     assert SAFETY in (builtin("scripts") / "_spoken.toml").read_text(encoding="utf-8")
 
 

@@ -193,7 +193,7 @@ def test_safety_directive_becomes_the_safety_line_from_the_data_file():
 
     (step,) = parse(HEAD + "[safety]\n").steps
     assert step.safety and step.role == "guide" and step.text == safety_text()
-    assert safety_text().startswith("Feeling overwhelmed is not the same as being in danger.")
+    assert safety_text().startswith("Flooding is not danger.")
 
 
 def test_placeholders_are_templates_and_braces_escape():

@@ -103,8 +103,8 @@ def test_pulse_arithmetic_and_verdict():
         parse_count("lots")
     with pytest.raises(ValueError, match="300 beats in 15 seconds would be 1200 a minute"):
         parse_count("300")
-    assert "flooded" in verdict(112)[0] and "flooded" not in verdict(92)[0]
-    assert "flooded" in verdict(92, flooded_bpm=80)[0]  # a trained athlete's threshold
+    assert "over the flooding line" in verdict(112)[0] and "over the flooding line" not in verdict(92)[0]
+    assert "over the flooding line" in verdict(92, flooded_bpm=80)[0]  # a trained athlete's threshold
     assert verdict(112, break_minutes=30)[-1].endswith("30 minutes is a good start.")  # the break it will offer
 
 
@@ -325,7 +325,7 @@ def test_reaching_sit_then_hold_off_then_soften_leaving(tmp_path, capsys):
     assert (row["side"], row["break_minutes"], row["returned"], row["stage"]) == ("reaching", 15, True, "done")
 
 
-SAFETY_WORDS = "Feeling overwhelmed is not the same as being in danger."
+SAFETY_WORDS = "Flooding is not danger."
 
 
 @pytest.mark.parametrize("side", ["l", "r"])
@@ -434,7 +434,7 @@ def test_enter_takes_the_side_chosen_last_time(tmp_path):
 def test_the_pulse_is_counted_judged_and_journalled(tmp_path, capsys):
     code, (row,), _ = pause_flow(tmp_path, {"question": ["l"], "choice": ["s"]}, pulse=True, lines=["many", "28"])
     out = capsys.readouterr().out
-    assert "Type the number of beats" in out and "About 112 beats a minute. Your body is flooded." in out
+    assert "Type the number of beats" in out and "About 112 beats a minute. That's over the flooding line. If your chest hurts, or you feel faint, call the emergency number." in out
     assert row["pulse_bpm"] == 112 and row["side"] == "leaving"
 
 

@@ -37,12 +37,12 @@ def test_the_words_are_those_the_pause_has_always_said():
         "Go somewhere you can be alone. Walk, sit, drink some water.",
         "You don't have to think about the fight. I'll ring a bell when it's time."]
     assert waits.announcement("reaching", "21:40") == [
-        "You're holding off until 21:40. No texts, no calls, no following.",
+        "You're holding off until 21:40. No texts or calls to them. No following. Calling for help is always fine.",
         "Stay with your own body for now. I'll ring a bell when it's time."]
     assert waits.back_to_the_break("21:40")[0] == "Back to your break. The bell still rings at 21:40."
     assert waits.cues("reaching") == waits.REACHING_CUES and len(waits.LEAVING_CUES) == 4
     assert pulse.verdict(112, break_minutes=2.5) == [
-        "About 112 beats a minute. Your body is flooded.",
+        "About 112 beats a minute. That's over the flooding line. If your chest hurts, or you feel faint, call the emergency number.",
         "A flooded body rarely listens well. Yours likely can't, right now.",
         "Take a break before you talk again. 2.5 minutes is a good start."]
     assert pulse.verdict(60)[0] == "About 60 beats a minute. That's under the flooding line."

@@ -50,7 +50,8 @@ def plan(sequence, clips, names: dict[str, str] | None = None):
     from .player import Lengths
     from .timeline import plan as plan_steps
 
-    return plan_steps(Spoken(names=names).steps(sequence.steps), Lengths(clips))
+    # hint=False: a file to take away never says how to set help here, nor marks it said
+    return plan_steps(Spoken(names=names, hint=False).steps(sequence.steps), Lengths(clips))
 
 
 def render(timeline, clips, out: Path, tags: dict[str, str] | None = None) -> None:
