@@ -89,7 +89,7 @@ class Measured:
         from .voice.engine import estimate_frames
 
         key = self.clips.key(role, text)
-        path = self.clips.root / key[:2] / f"{key}.wav"
+        path = self.clips.path(role, text)  # a recorded take's own file, else the cache's clip
         if path.exists():
             try:
                 return pcm.wav_frames(path)

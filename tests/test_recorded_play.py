@@ -45,7 +45,7 @@ def test_show_json_names_the_take_for_a_recorded_line_and_a_clip_for_the_rest(ho
     assert spoken[0]["clip"] == str(recorded.path_for("me", "You are here."))
     assert spoken[0]["seconds"] == 0.5
     assert spoken[1]["clip"].startswith(str(tmp_path / "cache" / "companion" / "clips"))
-    assert os.path.isfile(spoken[1]["clip"]) and spoken[1]["seconds"] > 0.5
+    assert not os.path.exists(spoken[1]["clip"]) and spoken[1]["seconds"] > 0.5  # show renders nothing: estimated
 
 
 def test_render_plays_the_takes_samples_and_the_default_voice_elsewhere(home, tmp_path):
@@ -181,3 +181,26 @@ def test_a_pause_says_at_its_end_how_many_lines_were_filled_in(home, tmp_path):
     said = [line for line in err.splitlines() if "filled in" in line]
     assert len(said) == 1 and said[0].endswith("lines filled in by the default voice (the recorded voice me has no "
                                                "take of them)"), err
+
+
+@pytest.mark.parametrize("damage", [b"RIFFjunkjunk", "stereo"])
+def test_a_damaged_take_is_said_once_and_the_default_voice_speaks_its_line(home, tmp_path, damage):
+    take = recorded.path_for("me", "You are here.")
+    if damage == "stereo":
+        with wave.open(str(take), "wb") as w:
+            w.setnchannels(2), w.setsampwidth(2), w.setframerate(44100), w.writeframes(TAKE)
+    else:
+        take.write_bytes(damage)
+    for args in (["play", "mine.txt", "--text"], ["render", "mine.txt", "-o", "out.wav", "--force"]):
+        result = companion(*args, "--voice", "me", env=home, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        said = [line for line in result.stderr.splitlines() if "not a usable take" in line or "a take at" in line]
+        assert len(said) == 1 and said[0].endswith("record it again with companion record"), result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_a_voice_index_nested_too_deep_is_one_line(home, tmp_path):
+    (recorded.voice_dir("me") / "lines.json").write_text("[" * 100000 + "]" * 100000)
+    result = companion("play", "mine.txt", "--text", "--voice", "me", env=home, cwd=tmp_path)
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    assert "not a readable voice index (RecursionError)" in result.stderr

@@ -104,6 +104,10 @@ class Microphone:
         """A new take from now on."""
         while not self._blocks.empty():
             self._blocks.get_nowait()
+        if self._resampler is not None:  # no frames nor phase of the last take lead into this one
+            from ..playback.resample import Resampler
+
+            self._resampler = Resampler(self.rate, RATE_HZ)
         self._taking = True
 
     def stop(self) -> None:

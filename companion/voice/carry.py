@@ -173,8 +173,8 @@ def _read(z: zipfile.ZipFile, archive, members: dict[str, zipfile.ZipInfo]) -> t
         if name == recorded.LINES_FILE:
             try:
                 index = json.loads(_bytes(z, info, archive).decode("utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError) as e:
-                raise CarryError(f"{archive}: member {name!r}: not JSON ({e}); {FIX}") from None
+            except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
+                raise CarryError(f"{archive}: member {name!r}: not JSON ({type(e).__name__}); {FIX}") from None
         else:
             _samples(z, info, archive)
             takes.add(name[:-4])

@@ -44,6 +44,28 @@ except ImportError:  # Python 3.12+ names it _sha2; hashlib everywhere else
 _unknown: set[str] = set()
 _told: set[str] = set()
 _lines_told: set[str] = set()  # a line's failure, said once a process
+_takes_checked: dict[str, tuple] = {}  # a take's path -> (its size and time, when its header was found usable)
+
+
+def _usable_take(path) -> None:
+    """ValueError (one line) unless `path` is a WAV the player takes as it is (22,050 Hz, mono, 16-bit):
+    a damaged or foreign take must never stop a session. Its header is read once while the file is unchanged."""
+    import wave
+
+    try:
+        info = os.stat(path)
+        stamp = (info.st_size, info.st_mtime_ns)
+        if _takes_checked.get(str(path)) == stamp:
+            return
+        with wave.open(str(path), "rb") as w:
+            shape = (w.getframerate(), w.getnchannels(), w.getsampwidth())
+    except (OSError, EOFError, wave.Error) as e:
+        raise ValueError(f"{path}: not a usable take ({e}); the default voice says that line; "
+                         "record it again with companion record") from None
+    if shape != (pcm.RATE_HZ, 1, 2):
+        raise ValueError(f"{path}: a take at {shape[0]:,} Hz, {shape[1]} channel(s), {8 * shape[2]}-bit, not 22,050 Hz "
+                         "mono 16-bit; the default voice says that line; record it again with companion record")
+    _takes_checked[str(path)] = stamp
 
 
 def _stderr(message: str) -> None:
@@ -190,8 +212,11 @@ class ClipStore:
         from . import recorded
 
         try:
-            return recorded.path_for(name, text)
-        except ValueError as e:  # a broken lines.json: the default voice speaks, said once
+            path = recorded.path_for(name, text)
+            if path is not None:
+                _usable_take(path)
+            return path
+        except ValueError as e:  # a broken lines.json or take: the default voice speaks, said once
             if str(e) not in _lines_told:
                 _lines_told.add(str(e))
                 self.warn(f"companion: {e}")

@@ -62,12 +62,13 @@ def read_lines(folder) -> dict:
             data = json.load(f)
     except FileNotFoundError:
         return {}
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise ValueError(f"{path}: not a readable voice index ({type(e).__name__}); "
-                         "record the voice again or import it anew") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
+        raise ValueError(f"{path}: not a readable voice index ({type(e).__name__}); move {folder} aside and "
+                         "record the voice again, or import it anew with --force") from None
     lines = data.get("lines") if isinstance(data, dict) else None
     if not isinstance(lines, dict) or data.get("format") != FORMAT:
-        raise ValueError(f"{path}: not a format-{FORMAT} voice index; record the voice again or import it anew")
+        raise ValueError(f"{path}: not a format-{FORMAT} voice index; move {folder} aside and record the voice "
+                         "again, or import it anew with --force")
     return {k: v for k, v in lines.items()
             if KEY.fullmatch(str(k)) and isinstance(v, dict) and v.get("file") == f"{k}.wav"
             and isinstance(v.get("text"), str)}
