@@ -50,8 +50,8 @@ def plan(sequence, clips, names: dict[str, str] | None = None):
     from .player import Lengths
     from .timeline import plan as plan_steps
 
-    # hint=False: a file to take away never says how to set help here, nor marks it said
-    return plan_steps(Spoken(names=names, hint=False).steps(sequence.steps), Lengths(clips))
+    # hint=True: the same timeline as `show` (lengths.plan), and never marks the first run's help hint said
+    return plan_steps(Spoken(names=names, hint=True).steps(sequence.steps), Lengths(clips))
 
 
 def render(timeline, clips, out: Path, tags: dict[str, str] | None = None) -> None:
