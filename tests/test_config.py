@@ -147,7 +147,7 @@ def test_doctor_with_a_typo_in_the_config_names_the_line_and_runs_every_check(tm
     result = CliRunner().invoke(cli, ["doctor"])
     assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
     checks = {line[9:].split(":")[0]: line for line in result.output.splitlines()}
-    assert list(checks) == ["settings", "journal", "bundled sounds", "help", "sound device", "speech engine", "voices",
+    assert list(checks) == ["settings", "journal", "bundled sounds", "help", "sound device", "microphone", "speech engine", "voices",
                             "speech cache"]
     assert 'not set; after the safety line: call ' in checks["help"] and 'set help = "..."' in checks["help"]
     assert checks["settings"].startswith(f"PROBLEM  settings: {path}:2: unknown setting 'rat'")

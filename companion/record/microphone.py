@@ -43,6 +43,9 @@ def input_device() -> str:
     try:
         info = sd.query_devices(kind="input")
     except Exception as e:  # PortAudioError, or ValueError when there is no default input
+        from ..debug import report
+
+        report(e, "finding the input device")
         raise NoMicrophone(_reason(e)) from None
     if not info or info.get("max_input_channels", 0) < 1:
         raise NoMicrophone("the default device takes no input")
@@ -75,12 +78,16 @@ class Microphone:
         try:
             self.stream = self._open(sd, RATE_HZ)
         except Exception as first:  # the device may not take 22,050 Hz: its own rate, resampled
+            from ..debug import report
+
+            report(first, "opening the microphone at 22,050 Hz")
             try:
                 rate = int(sd.query_devices(kind="input")["default_samplerate"])
                 if rate == RATE_HZ:
                     raise first
                 self.stream = self._open(sd, rate)
-            except Exception:
+            except Exception as e:
+                report(e, "opening the microphone at its own rate")
                 raise NoMicrophone(_reason(first)) from None
             from ..playback.resample import Resampler
 
@@ -89,6 +96,9 @@ class Microphone:
         try:
             self.stream.start()
         except Exception as e:
+            from ..debug import report
+
+            report(e, "starting the microphone")
             self.close()
             raise NoMicrophone(_reason(e)) from None
 
