@@ -102,16 +102,38 @@ def tighten(path, mode: int) -> None:
 
 def write_private(path: Path, text: str) -> None:
     """Replace the file `path` with `text`: 0600 from its first byte, and never seen half-written."""
-    import tempfile
+    with replacing(path) as f:
+        f.write(text.encode("utf-8"))
 
-    fd, temporary = tempfile.mkstemp(prefix=".tmp", dir=os.path.dirname(path))  # mkstemp: 0600
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(temporary, path)
-    except BaseException:
+
+class replacing:
+    """`with replacing(path) as f:` writes (bytes) to a private file beside `path` (0600 from its first
+    byte, whatever the umask) and moves it over `path` once the block ends; on any failure, or Ctrl-C,
+    `path` is as it was and nothing is left beside it."""
+
+    def __init__(self, path, suffix: str = ""):
+        self.path, self.suffix = path, suffix
+
+    def __enter__(self):
+        import tempfile
+
+        fd, self.temporary = tempfile.mkstemp(prefix=".tmp", suffix=self.suffix,
+                                              dir=os.path.dirname(os.path.abspath(self.path)))  # mkstemp: 0600
+        self.file = os.fdopen(fd, "wb")
+        return self.file
+
+    def __exit__(self, kind, value, traceback) -> None:
         try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise
+            self.file.close()
+            if kind is None:
+                os.replace(self.temporary, self.path)
+                return
+        except BaseException:
+            kind = True
+            raise
+        finally:
+            if kind is not None:
+                try:
+                    os.unlink(self.temporary)
+                except OSError:
+                    pass

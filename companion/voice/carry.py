@@ -24,6 +24,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from . import recorded
+from ..paths import replacing
 
 MAX_MEMBERS = 5_000
 MAX_MEMBER_BYTES = 10 * 1024 * 1024
@@ -72,19 +73,10 @@ def export(name: str, target: Path, force: bool = False) -> int:
         raise CarryError(f"{target}: a folder; give a file name such as {name}.zip")
     if os.path.lexists(target) and not force:
         raise CarryError(f"{target} exists; add --force to replace it, or choose another name")
-    fd, temporary = tempfile.mkstemp(prefix=".tmp", suffix=".zip", dir=os.path.dirname(os.path.abspath(target)))
-    try:
-        with os.fdopen(fd, "wb") as f, zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as z:
-            _member(z, recorded.LINES_FILE, recorded.index_text(name, lines).encode("utf-8"))
-            for k in sorted(lines):
-                _member(z, lines[k]["file"], (folder / lines[k]["file"]).read_bytes())
-        os.replace(temporary, target)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise
+    with replacing(target, ".zip") as f, zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as z:
+        _member(z, recorded.LINES_FILE, recorded.index_text(name, lines).encode("utf-8"))
+        for k in sorted(lines):
+            _member(z, lines[k]["file"], (folder / lines[k]["file"]).read_bytes())
     return len(lines)
 
 

@@ -13,7 +13,6 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 import wave
 
 if False:  # annotations only
@@ -85,7 +84,7 @@ def save(name: str, text: str, pcm: bytes) -> Path:
 
     The WAV is written beside and renamed into place, then lines.json the same way, both 0600 in a
     0700 folder: a reader sees the old take or the new one, never half of one. Returns the WAV's path."""
-    from companion.paths import private_dir, write_private
+    from companion.paths import private_dir, replacing, write_private
 
     name = valid_name(name)
     if len(pcm) % 2:
@@ -93,20 +92,11 @@ def save(name: str, text: str, pcm: bytes) -> Path:
     folder = private_dir(voices_dir() / name)
     k = key(text)
     target = folder / f"{k}.wav"
-    fd, temporary = tempfile.mkstemp(prefix=".tmp", suffix=".wav", dir=folder)  # mkstemp: 0600
-    try:
-        with os.fdopen(fd, "wb") as f, wave.open(f, "wb") as w:
-            w.setnchannels(1)
-            w.setsampwidth(2)
-            w.setframerate(RATE_HZ)
-            w.writeframes(pcm)
-        os.replace(temporary, target)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise
+    with replacing(target, ".wav") as f, wave.open(f, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(RATE_HZ)
+        w.writeframes(pcm)
     lines = read_lines(folder)
     lines[k] = {"text": " ".join(text.split()), "file": f"{k}.wav"}
     write_private(folder / LINES_FILE, index_text(name, lines))
