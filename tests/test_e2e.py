@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import prepared_cache
-from tests.soundlab import Running, wait_until_it_catches, wav_segments
+from tests.soundlab import Recorder, Running, wait_until_it_catches, wav_segments
 
 DATA = Path(__file__).parent / "data"
 TOLERANCE_S = 0.05
@@ -62,7 +62,7 @@ def first_line_s():
     played at least this much, however slowly a loaded machine rendered what came after it."""
     from companion.playback import pcm
 
-    return len(pcm.read_wav(Path(__file__).resolve().parent.parent / "audio" / "first-words" / "leaving.wav")) \
+    return len(pcm.read_wav(Path(__file__).resolve().parent.parent / "audio" / "first-words" / "stay.wav")) \
         / pcm.SAMPLE_BYTES / pcm.RATE_HZ
 
 
@@ -310,15 +310,28 @@ def test_a_cold_pause_renders_its_first_line_first_and_is_heard_on_the_planned_t
         sound_server, recorder, home, tmp_path):
     # Empty cache: the first line is the one shipped in the package, in the natural voice (its model
     # loads while that line plays); the lines after it are rendered as the pause goes.
-    env = sound_server.env | home
-    launched = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "companion", "pause", "--leave"], env=env, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(max(0.0, recorder.wait_until_heard(after=launched) + 8.8 - time.monotonic()))  # its first 8.5 s
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=30)
+    # A player the machine starved (PortAudio flags the underrun: said with COMPANION_DEBUG=1) plays late
+    # by what it missed, so that attempt says nothing of the plan: it is tried again on a fresh empty home.
+    for attempt in range(4):
+        fresh = tmp_path / f"attempt-{attempt}"
+        (fresh / "config" / "companion").mkdir(parents=True)
+        (fresh / "config" / "companion" / "config.toml").write_text("background_prepare = false\n")
+        env = sound_server.env | {f"XDG_{name}_HOME": str(fresh / name.lower()) for name in ("CACHE", "DATA", "CONFIG")}
+        launched = time.monotonic()
+        proc = subprocess.Popen([sys.executable, "-m", "companion", "pause", "--leave"], env=env | {"COMPANION_DEBUG": "1"},
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(max(0.0, recorder.wait_until_heard(after=launched) + 8.8 - time.monotonic()))  # its first 8.5 s
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+        starved = [line for line in err.splitlines() if line.endswith("output underruns")]
+        assert proc.returncode == 130 and err.splitlines() == starved, err
+        if not starved:
+            break
+        recorder.stop()
+        recorder = Recorder(sound_server).start()
+    else:
+        pytest.fail(f"the player underran in each of 4 attempts: {starved}")
     recorder.stop()
-    assert proc.returncode == 130 and err == "", err
     # The plan, from the clips the pause cached (Piper's renders vary: another cache would time them otherwise).
     plan = timeline("stay", env)
     heard = recorder.segments()
