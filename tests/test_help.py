@@ -103,8 +103,9 @@ def test_a_session_shows_the_safety_line_and_where_help_is(home, monkeypatch, zo
     monkeypatch.setenv("TZ", zone)
     path = home / "tiny.txt"
     path.write_text(ONE_LINE, encoding="utf-8")
-    out = invoke("play", str(path), "--text").output
+    # --text keeps each caption up as long as it would be heard: the fastest rate keeps this test short
+    out = invoke("play", str(path), "--text", "--rate", "400").output
     assert "Or fear of your partner." in out and heard in out
     assert out.index("get help now") < out.index(heard) < out.index("Feel your feet.")
     if zone == "Asia/Tokyo":
-        assert HOW_TO_SET not in invoke("play", str(path), "--text").output  # once, on the first run
+        assert HOW_TO_SET not in invoke("play", str(path), "--text", "--rate", "400").output  # once, on the first run
