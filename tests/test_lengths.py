@@ -13,6 +13,7 @@ from companion import lengths
 from companion.library import builtin_scripts
 from companion.voice.clips import ClipStore, VoiceSettings
 from tests.conftest import ESPEAK_GUIDE
+from tests.test_cli import home  # noqa: F401  (the CLI tests' private folders, espeak-ng's guide)
 
 ENGINES = {"pyttsx3", "piper", "onnxruntime"}  # the speech engines' own packages (not companion's wrappers)
 STALE = "audio/lengths.json is stale; run: .venv/bin/python audio/make_lengths.py"
@@ -151,15 +152,6 @@ def test_a_running_prepare_is_seen_by_its_progress_file_and_a_finished_one_is_no
     ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     (tmp_path / lengths.PROGRESS).write_text(json.dumps({"pid": int(ended.stdout), "done": 1, "total": 2}))
     assert lengths.progress_line(tmp_path) is None
-
-
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    for name in ("CACHE", "DATA", "CONFIG"):
-        monkeypatch.setenv(f"XDG_{name}_HOME", str(tmp_path / name.lower()))
-    (tmp_path / "config" / "companion").mkdir(parents=True)
-    (tmp_path / "config" / "companion" / "config.toml").write_text(ESPEAK_GUIDE)
-    return tmp_path
 
 
 def test_the_together_menu_says_the_length_list_says(home):

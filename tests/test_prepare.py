@@ -15,15 +15,7 @@ from companion.cli.app import cli
 from companion.prepare import MAX_WORKERS, bar, render, workers
 from companion.voice.clips import ClipStore, VoiceSettings
 from tests.conftest import ESPEAK_GUIDE
-
-
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    for name in ("CACHE", "DATA", "CONFIG"):
-        monkeypatch.setenv(f"XDG_{name}_HOME", str(tmp_path / name.lower()))
-    (tmp_path / "config" / "companion").mkdir(parents=True)
-    (tmp_path / "config" / "companion" / "config.toml").write_text(ESPEAK_GUIDE)
-    return tmp_path
+from tests.test_cli import home  # noqa: F401  (the CLI tests' private folders, espeak-ng's guide)
 
 
 def test_clips_are_rendered_in_several_processes_each_with_its_own_engine(tmp_path):
