@@ -54,6 +54,8 @@ from .voice import voice  # noqa: E402
 for command in (play, check, show, render, list_, voices, pause, prepare, doctor, daily, progress, log, export,
                 import_, forget, together, record, voice):
     cli.add_command(command)
+from .pair import pair  # noqa: E402  (issue 21: imports nothing of the network until it runs)
+cli.add_command(pair)
 
 
 def main() -> None:
