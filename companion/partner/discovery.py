@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import secrets
 import socket
+import threading
 import time
 
 SERVICE = "_companion-pair._tcp.local."
@@ -41,7 +42,10 @@ def advertised(port: int, address: str | None):
         zeroconf = _zeroconf(address)
         info = ServiceInfo(SERVICE, f"companion-{tag}.{SERVICE}", port=port, properties={b"v": b"1"},
                            parsed_addresses=own_addresses(address) or ["127.0.0.1"], server=f"companion-{tag}.local.")
-        zeroconf.register_service(info)
+        # Registering probes the network for a clash first (most of a second, more on a busy machine): in
+        # the background, so that the code shows, and --peer works, at once.
+        registering = threading.Thread(target=_register, args=(zeroconf, info), daemon=True)
+        registering.start()
     except Exception as e:  # no multicast here, no interface up: pairing still works with --peer
         from ..textsafe import clip, visible
 
@@ -55,6 +59,15 @@ def advertised(port: int, address: str | None):
     finally:
         if zeroconf is not None:
             zeroconf.close()  # says goodbye: the advert is withdrawn at once, not left to time out
+
+
+def _register(zeroconf, info) -> None:
+    try:
+        zeroconf.register_service(info)
+    except Exception as e:  # closed while it probed (paired already), or no multicast: --peer still works
+        from ..debug import report
+
+        report(e, "advertising the pairing")
 
 
 def browse(address: str | None, seconds: float = BROWSE_SECONDS) -> list[tuple[str, int]]:

@@ -1,0 +1,182 @@
+"""`companion pair` between two homes on loopback: the right code pairs both ways, a wrong one ends it."""
+
+import os
+import socket
+import stat
+import subprocess
+import sys
+
+import pytest
+
+from tests.partners import Home
+
+
+@pytest.fixture
+def homes(tmp_path):
+    return Home(tmp_path / "a"), Home(tmp_path / "b")
+
+
+def private(home: Home) -> None:
+    for folder in (home.root / "data" / "companion", home.partner):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
+    for path in home.partner.iterdir():
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+
+
+def one_line(text: str) -> str:
+    assert "Traceback" not in text
+    lines = text.strip().splitlines()
+    assert len(lines) == 1, text
+    return lines[0]
+
+
+def test_the_right_code_stores_each_others_key_on_both_sides(homes):
+    a, b = homes
+    hosting = a.host("--name", "Alex")
+    joined = b.run(hosting.code, "--name", "Sam", "--peer", hosting.peer)
+    code, out, err = hosting.finish()
+    assert (joined.returncode, code) == (0, 0), (joined.stderr, err)
+    assert "Paired with Alex." in joined.stdout and "Paired with Sam." in out
+    [alex] = b.peers()
+    [sam] = a.peers()
+    assert (alex["name"], bytes.fromhex(alex["public_key"])) == ("Alex", a.public_key())
+    assert (sam["name"], bytes.fromhex(sam["public_key"])) == ("Sam", b.public_key())
+    assert hosting.code not in (a.partner / "peers.json").read_text() + (b.partner / "peers.json").read_text()
+    private(a)  # the children ran with umask 0: private all the same
+    private(b)
+    listed = a.run("--list")
+    assert listed.returncode == 0 and listed.stdout.startswith("Sam  paired ")
+
+
+def test_the_joiner_finds_the_host_by_multicast_dns_on_loopback(homes):
+    a, b = homes
+    hosting = a.host("--name", "Alex")
+    joined = b.run(hosting.code, "--name", "Sam")  # no --peer: discovery
+    code, out, err = hosting.finish()
+    assert (joined.returncode, code) == (0, 0), (joined.stderr, err)
+    assert "Looking for the device" in joined.stdout and "Paired with Alex." in joined.stdout
+    assert [p["name"] for p in a.peers()] == ["Sam"] and [p["name"] for p in b.peers()] == ["Alex"]
+
+
+def test_a_wrong_code_is_refused_after_one_try_and_the_host_stops_listening(homes):
+    a, b = homes
+    hosting = a.host("--name", "Alex")
+    wrong = f"{(int(hosting.code) + 1) % 10 ** 6:06d}"
+    joined = b.run(wrong, "--name", "Sam", "--peer", hosting.peer)
+    assert joined.returncode == 1
+    assert one_line(joined.stderr) == ("companion: That code didn't match. Start again with `companion pair` "
+                                       "on the other device.")
+    code, out, err = hosting.finish()  # the host ended by itself: one try only
+    assert code == 1 and "didn't match" in one_line(err) and "one try only" in err
+    again = b.run(hosting.code, "--name", "Sam", "--peer", hosting.peer)  # the right code, too late
+    assert again.returncode == 1 and "No device is waiting to pair" in one_line(again.stderr)
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", hosting.port), timeout=5).close()
+    assert a.peers() == [] and b.peers() == []
+
+
+def test_pairing_again_keeps_one_entry_and_another_device_of_the_same_name_needs_replace(tmp_path):
+    a, b, c = Home(tmp_path / "a"), Home(tmp_path / "b"), Home(tmp_path / "c")
+    for _ in range(2):
+        hosting = a.host("--name", "Alex")
+        joined = b.run(hosting.code, "--name", "Sam", "--peer", hosting.peer)
+        assert joined.returncode == 0 and hosting.finish()[0] == 0
+    assert "again" in joined.stdout and len(a.peers()) == 1 and len(b.peers()) == 1
+    before = (a.partner / "peers.json").read_bytes()
+
+    hosting = a.host("--name", "Alex")  # a new device, also called Sam
+    joined = c.run(hosting.code, "--name", "sam", "--peer", hosting.peer)
+    code, out, err = hosting.finish()
+    assert code == 1 and "already paired with Sam; nothing changed" in one_line(err) and "--replace" in err
+    assert (a.partner / "peers.json").read_bytes() == before
+
+    hosting = a.host("--name", "Alex", "--replace")
+    joined = c.run(hosting.code, "--name", "sam", "--peer", hosting.peer)
+    assert joined.returncode == 0 and hosting.finish()[0] == 0
+    [sam] = a.peers()
+    assert (sam["name"], bytes.fromhex(sam["public_key"])) == ("sam", c.public_key())
+
+
+def test_list_and_forget(homes, monkeypatch):
+    a, _ = homes
+    assert a.run("--list").stdout == "Not paired with anyone yet. `companion pair` starts.\n"
+    monkeypatch.setenv("XDG_DATA_HOME", a.env["XDG_DATA_HOME"])
+    from companion.partner.identity import Peer, add_peer
+
+    add_peer(Peer("Sam", bytes(range(32)), None, "2026-12-07T10:00:00+00:00"))
+    add_peer(Peer("Robin", bytes(32), "192.168.1.20:4000", "2026-12-07T11:00:00+00:00"))
+    listed = a.run("--list")
+    assert listed.stdout.splitlines()[0].startswith("Sam  paired 2026-12-07 10:00  key ")
+    assert listed.stdout.splitlines()[1].startswith("Robin  paired 2026-12-07 11:00")
+    forgot = a.run("--forget", "sam")
+    assert forgot.returncode == 0 and forgot.stdout == "Forgot sam. Their device can no longer reach this one.\n"
+    assert [p["name"] for p in a.peers()] == ["Robin"]
+    missing = a.run("--forget", "Sam")
+    assert missing.returncode == 1
+    assert one_line(missing.stderr) == "companion: no partner called Sam; `companion pair --list` shows them"
+    private(a)
+
+
+@pytest.mark.parametrize("text", [
+    "{not json", "\x00\xff\xfe binary", '{"version": 2, "peers": []}', '{"version": 1}',
+    '{"version": 1, "peers": [{"name": "Sam", "public_key": "zz", "paired_at": "2026-12-07T10:00:00"}]}',
+    '{"version": 1, "peers": [{"name": "Sam\\u001b[2J", "public_key": "' + "0" * 64 + '", "paired_at": "2026-12-07"}]}',
+    '{"version": 1, "peers": [{"name": "Sam", "public_key": "' + "0" * 64 + '", "paired_at": "yesterday"}]}',
+    '{"version": 1, "peers": [], "extra": 1}', "[" * 100000, '{"version": 1, "peers": "' + "x" * 70000 + '"}',
+])
+def test_a_damaged_peers_file_is_one_line_and_is_left_as_it_was(homes, text):
+    a, _ = homes
+    a.partner.mkdir(parents=True)
+    path = a.partner / "peers.json"
+    path.write_bytes(text.encode("utf-8", "surrogateescape"))
+    for args in (["--list"], ["--forget", "Sam"]):
+        result = a.run(*args)
+        assert result.returncode == 1
+        line = one_line(result.stderr)
+        assert line.startswith(f"companion: {path}: ") and line.endswith("move it away and pair again")
+        assert "\x1b" not in line
+    assert path.read_bytes() == text.encode("utf-8", "surrogateescape")
+
+
+def test_bad_arguments_are_one_line_each(homes):
+    a, _ = homes
+    for args, said in ((["12345", "--name", "Sam"], "a pairing code is 6 digits"),
+                       (["123456", "--name", "Sam", "--peer", "nowhere"], "--peer nowhere: expected HOST:PORT"),
+                       (["123456"], "give your name with --name NAME"),
+                       ([], "give your name with --name NAME"),
+                       (["123456", "--name", "\x1b[2J"], "--name: the name holds a control character")):
+        result = a.run(*args)
+        assert result.returncode != 0 and said in one_line(result.stderr), (args, result.stderr)
+        assert "\x1b" not in result.stderr
+    assert not (a.partner / "peers.json").exists()
+
+
+def test_the_code_expires_and_nothing_is_paired(homes, monkeypatch):
+    """In-process, with the code's life cut to nothing: the listener opens, then the code has expired."""
+    a, _ = homes
+    for name, value in a.env.items():
+        monkeypatch.setenv(name, value)
+    from companion.partner import pairing
+
+    monkeypatch.setattr(pairing, "CODE_SECONDS", 0)
+    said = []
+    with pytest.raises(pairing.PairingError, match=r"^The code expired \(it lasts 2 minutes\)"):
+        pairing.host("Alex", said.append)
+    port = int(said[2].rsplit(":", 1)[1].rstrip(")"))
+    with pytest.raises(OSError):  # closed as it ended
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()
+    assert a.peers() == []
+
+
+def test_nothing_of_the_network_is_imported_on_the_way_to_a_first_word(homes):
+    a, _ = homes
+    network = ("cryptography", "spake2", "zeroconf", "ifaddr", "companion.partner.pairing",
+               "companion.partner.discovery")
+    for argv in (["-m", "companion", "--version"], ["-m", "companion", "pair", "--help"],
+                 ["-c", "import companion.pause.fast, companion.cli.app"]):
+        result = subprocess.run([sys.executable, "-X", "importtime", *argv], env=a.env, capture_output=True,
+                                text=True, timeout=60, stdin=subprocess.DEVNULL)
+        assert result.returncode == 0, result.stderr
+        imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
+        assert "click" in imported or "companion.pause.fast" in imported  # the import log was read
+        assert not {name for name in imported if name.split(".")[0] in network or name in network}, argv
