@@ -1,6 +1,6 @@
 """`companion pair` between two homes on loopback: the right code pairs both ways, a wrong one ends it."""
 
-import os
+import signal
 import socket
 import stat
 import subprocess
@@ -180,3 +180,33 @@ def test_nothing_of_the_network_is_imported_on_the_way_to_a_first_word(homes):
         imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
         assert "click" in imported or "companion.pause.fast" in imported  # the import log was read
         assert not {name for name in imported if name.split(".")[0] in network or name in network}, argv
+
+
+def test_a_connection_that_tries_no_code_leaves_the_one_try_to_the_partner(homes):
+    a, b = homes
+    hosting = a.host("--name", "Alex")
+    socket.create_connection(("127.0.0.1", hosting.port), timeout=10).close()  # a port scan, say
+    assert hosting.process.stdout.readline() == "A connection came and went without trying the code; still waiting.\n"
+    joined = b.run(hosting.code, "--name", "Sam", "--peer", hosting.peer)
+    assert joined.returncode == 0 and hosting.finish()[0] == 0
+    assert [p["name"] for p in a.peers()] == ["Sam"]
+
+
+def test_ctrl_c_while_the_host_waits_stops_it_and_closes_the_port(homes):
+    a, _ = homes
+    hosting = a.host("--name", "Alex")
+    hosting.process.send_signal(signal.SIGINT)
+    code, out, err = hosting.finish()
+    assert code == 130 and one_line(err) == "Stopped."
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", hosting.port), timeout=5).close()
+    assert a.peers() == []
+
+
+def test_a_damaged_peers_file_is_said_before_pairing_starts(homes):
+    a, _ = homes
+    a.partner.mkdir(parents=True)
+    (a.partner / "peers.json").write_text("{")
+    result = a.run("--name", "Alex")
+    assert result.returncode == 1 and "peers.json: is not JSON" in one_line(result.stderr)
+    assert "Your pairing code" not in result.stdout

@@ -79,8 +79,10 @@ def _forget(name: str) -> None:
 
 def _pair(code: str | None, peer_address: str | None, name: str | None, replace: bool) -> None:
     from ..partner import pairing
-    from ..partner.identity import add_peer, find, fingerprint
+    from ..partner.identity import add_peer, find, fingerprint, peers
     from ..textsafe import visible
+
+    peers()  # a damaged list is said now, before the partner's device stores this one
 
     if code is not None:
         pairing.check_code(code)  # before asking a name: a typo is said at once

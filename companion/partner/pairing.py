@@ -382,12 +382,12 @@ def host(name: str, say, code: str | None = None) -> Peer:
                     except WrongCode:
                         raise WrongCode("The code typed on the other device didn't match, so this pairing is "
                                         "closed (one try only). Start again with `companion pair`.") from None
-                    except Stray as e:
+                    except Stray:  # it tried no code: the one try is still the partner's
                         strays += 1
                         if strays >= MAX_STRAYS:
                             raise PairingError("Connections that were not a pairing kept arriving; this pairing "
                                                "is closed. Start again with `companion pair`.") from None
-                        say(f"A connection ended before the code was tried ({e}); still waiting.")
+                        say("A connection came and went without trying the code; still waiting.")
     finally:
         listener.close()
 
