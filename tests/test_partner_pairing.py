@@ -1,5 +1,7 @@
 """`companion pair` between two homes on loopback: the right code pairs both ways, a wrong one ends it."""
 
+import os
+import re
 import signal
 import socket
 import stat
@@ -210,3 +212,77 @@ def test_a_damaged_peers_file_is_said_before_pairing_starts(homes):
     result = a.run("--name", "Alex")
     assert result.returncode == 1 and "peers.json: is not JSON" in one_line(result.stderr)
     assert "Your pairing code" not in result.stdout
+
+
+def test_on_a_terminal_the_name_is_asked_and_a_new_device_of_the_same_name_is_asked_about(tmp_path):
+    a, b, c = Home(tmp_path / "a"), Home(tmp_path / "b"), Home(tmp_path / "c")
+    hosting = a.host("--name", "Alex")
+    with Terminal(b, hosting.code, "--peer", hosting.peer) as joiner:
+        joiner.answer("Your name, as your partner's device will show it: ", "Sam")
+        assert joiner.rest().rstrip().endswith("Paired with Alex. Their key: " + fingerprint(a.public_key()))
+    assert joiner.code == 0 and hosting.finish()[0] == 0
+
+    with Terminal(a) as host:  # a new device, also called Sam
+        host.answer("Your name, as your partner's device will show it: ", "Alex")
+        waiting = host.until("Waiting")
+        code, port = re.search(r"companion pair (\d{6})\r?\n", waiting).group(1), re.search(r":(\d+)\)", waiting).group(1)
+        joined = c.run(code, "--name", "Sam", "--peer", f"127.0.0.1:{port}")
+        host.answer("You are already paired with a device of Sam's. Replace it with this one? [y/N]: ", "y")
+        assert host.rest().rstrip().endswith("Paired with Sam. Their key: " + fingerprint(c.public_key()))
+    assert host.code == 0 and joined.returncode == 0
+    [sam] = a.peers()
+    assert (sam["name"], bytes.fromhex(sam["public_key"])) == ("Sam", c.public_key())
+
+
+def fingerprint(key: bytes) -> str:
+    from companion.partner.identity import fingerprint
+
+    return fingerprint(key)
+
+
+class Terminal:
+    """`companion pair ARGS` on a pseudo-terminal of its own, answered as a person would."""
+
+    def __init__(self, home: Home, *args: str):
+        import pty
+
+        self.master, slave = pty.openpty()
+        self.process = subprocess.Popen([sys.executable, "-m", "companion", "pair", *args], env=home.env,
+                                        stdin=slave, stdout=slave, stderr=slave, close_fds=True)
+        os.close(slave)
+        self.seen = b""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.code = self.process.wait(timeout=60)
+        os.close(self.master)
+
+    def _read(self) -> bool:
+        import select
+
+        if not select.select([self.master], [], [], 60)[0]:
+            raise AssertionError(f"nothing more on the terminal after {self.seen!r}")
+        try:
+            chunk = os.read(self.master, 4096)
+        except OSError:  # the program ended and closed the terminal
+            return False
+        self.seen += chunk
+        return bool(chunk)
+
+    def answer(self, prompt: str, reply: str) -> None:
+        while prompt.encode() not in self.seen:
+            assert self._read(), self.seen
+        self.seen = self.seen.split(prompt.encode(), 1)[1]
+        os.write(self.master, reply.encode() + b"\r")
+
+    def until(self, text: str) -> str:
+        while text.encode() not in self.seen:
+            assert self._read(), self.seen
+        return self.seen.decode()
+
+    def rest(self) -> str:
+        while self._read():
+            pass
+        return self.seen.decode()

@@ -336,9 +336,10 @@ def own_addresses(address: str | None) -> list[str]:
     """Where the joiner can reach this device: `address`, or this device's IPv4 addresses off loopback."""
     if address:
         return [address]
-    from zeroconf import get_all_addresses
+    import ifaddr
 
-    return [a for a in get_all_addresses() if not a.startswith("127.")][:3]
+    found = [ip.ip for adapter in ifaddr.get_adapters() for ip in adapter.ips if isinstance(ip.ip, str)]
+    return [a for a in found if not a.startswith("127.")][:3]
 
 
 def host(name: str, say, code: str | None = None) -> Peer:
