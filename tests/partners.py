@@ -17,6 +17,19 @@ LOOPBACK = "127.0.0.1"
 GUARD = 60  # seconds: only so that a hung process fails the test instead of hanging it
 
 
+STARTED: list[subprocess.Popen] = []  # hosts still waiting when a test ends are stopped (see end_hosts)
+
+
+def end_hosts() -> None:
+    """Stop the hosts a test started and left waiting (it failed half-way): else their adverts would
+    answer the next test's joiner."""
+    while STARTED:
+        process = STARTED.pop()
+        if process.poll() is None:
+            process.kill()
+        process.communicate(timeout=GUARD)
+
+
 class Home:
     def __init__(self, root: Path):
         self.root = root
@@ -30,9 +43,11 @@ class Home:
                               text=True, timeout=GUARD, stdin=subprocess.DEVNULL, preexec_fn=lambda: os.umask(0))
 
     def host(self, *args: str) -> "Hosting":
-        return Hosting(subprocess.Popen([sys.executable, "-m", "companion", "pair", *args], env=self.env,
-                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                                        text=True, preexec_fn=lambda: os.umask(0)))
+        process = subprocess.Popen([sys.executable, "-m", "companion", "pair", *args], env=self.env,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                                   text=True, preexec_fn=lambda: os.umask(0))
+        STARTED.append(process)
+        return Hosting(process)
 
     def public_key(self) -> bytes:
         from cryptography.hazmat.primitives import serialization

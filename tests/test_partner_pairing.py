@@ -10,7 +10,13 @@ import sys
 
 import pytest
 
-from tests.partners import Home
+from tests.partners import Home, end_hosts
+
+
+@pytest.fixture(autouse=True)
+def no_host_left():
+    yield
+    end_hosts()
 
 
 @pytest.fixture
@@ -255,7 +261,9 @@ class Terminal:
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, kind, *exc):
+        if kind is not None:  # the test failed half-way: it must not leave a pairing waiting
+            self.process.kill()
         self.code = self.process.wait(timeout=60)
         os.close(self.master)
 
@@ -286,3 +294,24 @@ class Terminal:
         while self._read():
             pass
         return self.seen.decode()
+
+
+def test_no_device_found_is_one_line(homes):
+    _, b = homes
+    result = b.run("123456", "--name", "Sam")  # nobody waits: discovery finds nothing
+    assert result.returncode == 1 and "Looking for the device" in result.stdout
+    assert one_line(result.stderr).startswith("companion: No device waiting to pair was found.")
+    assert b.peers() == []
+
+
+def test_two_devices_waiting_at_once_are_named_and_neither_is_tried(tmp_path):
+    a, b, c = Home(tmp_path / "a"), Home(tmp_path / "b"), Home(tmp_path / "c")
+    first, second = a.host("--name", "Alex"), c.host("--name", "Robin")
+    result = b.run(first.code, "--name", "Sam")
+    assert result.returncode == 1
+    line = one_line(result.stderr)
+    assert line.startswith("companion: More than one device is waiting to pair (") and "--peer HOST:PORT" in line
+    assert first.peer in line and second.peer in line
+    for hosting in (first, second):  # neither lost its one try: each still pairs
+        joined = b.run(hosting.code, "--name", "Sam", "--peer", hosting.peer)
+        assert joined.returncode == 0 and hosting.finish()[0] == 0

@@ -14,8 +14,9 @@ import threading
 import time
 
 SERVICE = "_companion-pair._tcp.local."
-BROWSE_SECONDS = 4.0
+BROWSE_SECONDS = 3.0
 MAX_FOUND = 8
+REGISTER_SECONDS = 10.0  # mDNS probes for a clash first: most of a second, more on a busy machine
 
 
 def _zeroconf(address: str | None):
@@ -26,12 +27,31 @@ def _zeroconf(address: str | None):
     return Zeroconf(interfaces=InterfaceChoice.All, ip_version=IPVersion.V4Only)
 
 
+class Advert:
+    """While `advertised` runs: `ready()` waits until the joiner can find it (None), or says why it can't."""
+
+    def __init__(self):
+        self.problem: str | None = None
+        self.done = threading.Event()
+
+    def ready(self, seconds: float = REGISTER_SECONDS) -> str | None:
+        if not self.done.wait(seconds):
+            return "(Discovery on the local network is slow to start here; the --peer line above works at once.)"
+        return self.problem
+
+    def failed(self, error: BaseException) -> None:
+        from ..textsafe import clip, visible
+
+        self.problem = (f"(Discovery on the local network could not start: "
+                        f"{visible(clip(str(error) or type(error).__name__))}. Use the --peer line above.)")
+        self.done.set()
+
+
 @contextlib.contextmanager
 def advertised(port: int, address: str | None):
-    """Advertise the pairing at `port` while the block runs. Yields None, or a line saying why
-    discovery could not start (the joiner then needs --peer)."""
+    """Advertise the pairing at `port` while the block runs: yields an Advert."""
     zeroconf = None
-    problem = None
+    advert = Advert()
     try:
         from zeroconf import ServiceInfo
 
@@ -41,37 +61,34 @@ def advertised(port: int, address: str | None):
         zeroconf = _zeroconf(address)
         info = ServiceInfo(SERVICE, f"companion-{tag}.{SERVICE}", port=port, properties={b"v": b"1"},
                            parsed_addresses=own_addresses(address) or ["127.0.0.1"], server=f"companion-{tag}.local.")
-        # Registering probes the network for a clash first (most of a second, more on a busy machine): in
-        # the background, so that the code shows, and --peer works, at once.
-        registering = threading.Thread(target=_register, args=(zeroconf, info), daemon=True)
-        registering.start()
+        # In the background (it probes first, see REGISTER_SECONDS): the code shows, and --peer works, at once.
+        threading.Thread(target=_register, args=(zeroconf, info, advert), daemon=True).start()
     except Exception as e:  # no multicast here, no interface up: pairing still works with --peer
-        from ..textsafe import clip, visible
-
-        problem = (f"(Discovery on the local network could not start: {visible(clip(str(e) or type(e).__name__))}. "
-                   "Use the --peer line above on the other device.)")
+        advert.failed(e)
         if zeroconf is not None:
             zeroconf.close()
             zeroconf = None
     try:
-        yield problem
+        yield advert
     finally:
         if zeroconf is not None:
             zeroconf.close()  # says goodbye: the advert is withdrawn at once, not left to time out
 
 
-def _register(zeroconf, info) -> None:
+def _register(zeroconf, info, advert: Advert) -> None:
     try:
         zeroconf.register_service(info)
     except Exception as e:  # closed while it probed (paired already), or no multicast: --peer still works
         from ..debug import report
 
         report(e, "advertising the pairing")
+        advert.failed(e)
+    advert.done.set()
 
 
-def browse(address: str | None, seconds: float = BROWSE_SECONDS) -> list[tuple[str, int]]:
-    """(host, port) of each device advertising a pairing, found within `seconds`. PairingError if the
-    local network cannot be searched at all."""
+def browse(address: str | None, seconds: float = BROWSE_SECONDS) -> list[list[tuple[str, int]]]:
+    """For each device advertising a pairing, found within `seconds`, the (host, port) it can be reached
+    at (one for each of its addresses). PairingError if the local network cannot be searched at all."""
     from zeroconf import ServiceBrowser, ServiceStateChange
 
     from .pairing import PairingError
@@ -92,19 +109,19 @@ def browse(address: str | None, seconds: float = BROWSE_SECONDS) -> list[tuple[s
     try:
         browser = ServiceBrowser(zeroconf, SERVICE, handlers=[changed])
         end = time.monotonic() + seconds
-        while time.monotonic() < end and not names:
+        # The whole time, not until the first: if two devices wait at once, trying the code on the wrong
+        # one would close that one's pairing, so the joiner must know there are two.
+        while time.monotonic() < end:
             time.sleep(0.05)
-        if names:  # another a moment later means two are waiting: look a little longer
-            time.sleep(0.5)
         browser.cancel()
         found = []
         for name in list(names):
             info = zeroconf.get_service_info(SERVICE, name, timeout=2000)
             if info is None or not info.port:
                 continue
-            for host in info.parsed_addresses()[:4]:
-                found.append((host, info.port))
-                break
+            places = [(host, info.port) for host in info.parsed_addresses()[:4]]
+            if places:
+                found.append(places)
         return found
     finally:
         zeroconf.close()

@@ -357,12 +357,13 @@ def host(name: str, say, code: str | None = None) -> Peer:
     port = listener.getsockname()[1]
     strays = 0
     try:
-        with discovery.advertised(port, address) as problem:
+        with discovery.advertised(port, address) as advert:
             say(f"Your pairing code: {shown(code)}")
             say(f"On your partner's device, run:  companion pair {code}")
             for where in own_addresses(address):
                 where = f"[{where}]" if ":" in where else where
                 say(f"  (if it finds no device there:  companion pair {code} --peer {where}:{port})")
+            problem = advert.ready()  # from here on the other device can find this one
             if problem:
                 say(problem)
             say(f"Waiting {CODE_SECONDS // 60} minutes for it. Ctrl-C stops.")
@@ -398,9 +399,9 @@ def join(code: str, name: str, say, peer_address: str | None = None) -> Peer:
     from .identity import own_key, own_public
 
     code = check_code(code)
-    target = parse_peer(peer_address) if peer_address else None
+    places = [parse_peer(peer_address)] if peer_address else None
     private_key, public = own_key(), own_public()
-    if target is None:
+    if places is None:
         from . import discovery
 
         say("Looking for the device that shows the code…")
@@ -408,16 +409,21 @@ def join(code: str, name: str, say, peer_address: str | None = None) -> Peer:
         if not found:
             raise PairingError("No device waiting to pair was found. Run `companion pair` on the other device "
                                "first; if it still isn't found, add the --peer HOST:PORT it shows.")
-        if len(found) > 1:
-            listed = ", ".join(f"{h}:{p}" for h, p in found[:4])
+        if len(found) > 1:  # trying the code on the wrong one would close that pairing: ask which
+            listed = ", ".join(f"{h}:{p}" for (h, p), *_ in found[:4])
             raise PairingError(f"More than one device is waiting to pair ({listed}); pick yours with --peer "
                                "HOST:PORT as it shows.")
-        target = found[0]
-    host_name, port = target
-    try:
-        connection = socket.create_connection((host_name, port), timeout=FRAME_SECONDS)
-    except OSError as e:
-        raise PairingError(f"No device is waiting to pair at {host_name}:{port} ({e.strerror or e}); the code may "
+        places = found[0]
+    connection = None
+    for host_name, port in places:  # each address the device gave, until one answers
+        try:
+            connection = socket.create_connection((host_name, port), timeout=FRAME_SECONDS)
+            break
+        except OSError as e:
+            problem = e
+    if connection is None:
+        where = ", ".join(f"{h}:{p}" for h, p in places)
+        raise PairingError(f"No device is waiting to pair at {where} ({problem.strerror or problem}); the code may "
                            "have expired. Start again with `companion pair` on the other device.") from None
     with connection:
         return join_exchange(Wire(connection, time.monotonic() + CONNECTION_SECONDS), code, name, private_key, public)
