@@ -79,3 +79,8 @@ def test_the_host_names_its_addresses_off_loopback_without_sending_anything():
     listed = own_addresses(None)
     assert all(not a.startswith("127.") and a.count(".") == 3 for a in listed)
     assert own_addresses("127.0.0.1") == ["127.0.0.1"]
+
+
+def test_asking_for_the_partners_of_a_device_that_never_paired_writes_nothing(data):
+    assert identity.peers() == [] and identity.find("Sam") is None
+    assert not data.parent.exists()

@@ -94,8 +94,11 @@ def own_public() -> bytes:
 
 
 def peers() -> list[Peer]:
-    """The partners this device is paired with (none if it never paired); PartnerError if the file is bad."""
-    path = folder() / PEERS_FILE
+    """The partners this device is paired with (none if it never paired); PartnerError if the file is bad.
+    Reads only: it makes no folder (a session asks this of a device that may never pair)."""
+    from .. import paths
+
+    path = paths.data_dir() / "partner" / PEERS_FILE
     try:
         with open(path, "rb") as f:
             data = f.read(MAX_PEERS_FILE + 1)
