@@ -16,7 +16,8 @@ from companion.partner.pairing import (CONFIRM, DONE, HELLO, IDENTITY, PROTOCOL,
                                        finish_spake)
 
 CODE = "204613"
-FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(max_examples=150, deadline=None,
+               suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 HOST_KEY, JOINER_KEY = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
 
 
@@ -33,6 +34,14 @@ def keys() -> Keys:
 
 
 KEYS = keys()
+
+
+@pytest.fixture(autouse=True)
+def nothing_stored(tmp_path, monkeypatch):
+    """Whatever arrived, no partner was stored: the data folder is never even made."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    yield
+    assert not (tmp_path / "data").exists()
 
 
 @FUZZ
