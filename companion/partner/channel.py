@@ -367,7 +367,7 @@ def connect(address: tuple[str, int], own_key: Ed25519PrivateKey | bytes, peers:
     """A session as the initiator with the device at `address`: OSError if it is not there, Refused if
     it is not a paired one (or the handshake fails). `timeout` bounds the connect and the handshake each."""
     sock = socket.create_connection(address, timeout=timeout)
-    _keep_alive(sock)
+    keep_alive(sock)
     return handshake(sock, own_key, peers, initiator=True, counters=counters, seconds=min(timeout, HANDSHAKE_SECONDS))
 
 
@@ -375,11 +375,11 @@ def accept(listener: socket.socket, own_key: Ed25519PrivateKey | bytes, peers: I
            counters: Counters | None = None) -> Session:
     """The next connection to `listener`, as the responder (Refused if its handshake fails)."""
     sock, _ = listener.accept()
-    _keep_alive(sock)
+    keep_alive(sock)
     return handshake(sock, own_key, peers, initiator=False, counters=counters)
 
 
-def _keep_alive(sock: socket.socket) -> None:
+def keep_alive(sock: socket.socket) -> None:
     """The kernel notices a partner that vanished (a laptop shut) within a minute, where it can."""
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)

@@ -1,0 +1,175 @@
+"""The partner link (partner/link.py): two Links in one process on loopback, and one whose partner is not there.
+
+Every wait is on what the link reached (a message got, a state), with a generous ceiling that only
+a broken link reaches; nothing asserts on how long a step took.
+"""
+
+import socket
+import time
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from companion.partner import channel
+from companion.partner.channel import Refused, public_bytes
+from companion.partner.link import CONNECTED, NOT_ANSWERING, Link
+from companion.partner.messages import Ack, Extend, Promise, Ready, encode, new_id
+
+ALICE, BOB, EVE = (Ed25519PrivateKey.generate() for _ in range(3))
+A, B = public_bytes(ALICE), public_bytes(BOB)
+LOOPBACK = "127.0.0.1"
+CEILING = 30.0  # seconds: only a link that is broken waits this long
+
+
+@pytest.fixture
+def links():
+    made = []
+
+    def make(*args, **kwargs):
+        kwargs.setdefault("host", LOOPBACK)
+        link = Link.open(*args, **kwargs)
+        made.append(link)
+        return link
+
+    yield make
+    for link in made:
+        link.close()
+
+
+def promise(minutes=20) -> Promise:
+    return Promise(id=new_id(), name="Sam", return_at=time.time() + minutes * 60, minutes=minutes)
+
+
+def until(condition, ceiling=CEILING):
+    """Wait for `condition()` to hold; False if it did not by the ceiling."""
+    end = time.monotonic() + ceiling
+    while not condition():
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def next_promise(link: Link) -> Promise | None:
+    while (msg := link.get(CEILING)) is not None and not isinstance(msg, Promise):
+        pass
+    return msg
+
+
+def test_two_links_talk_both_ways(links):
+    bob = links(BOB, [A], timeout=0)
+    alice = links(ALICE, [B], listen=False, connect_to=[bob.address], timeout=CEILING)
+    assert alice.state == CONNECTED and alice.peer == B
+    assert bob.wait_connected(CEILING) and bob.peer == A
+    sent = promise()
+    assert alice.send(sent)
+    assert bob.get(CEILING) == sent
+    assert alice.get(CEILING) == Ack(id=sent.id)  # the promise was delivered, and alice knows when
+    assert alice.delivered(sent.id) is not None and alice.pending() == []
+    ready = Ready(id=new_id(), promise=sent.id, at=time.time() + 1.0)
+    assert bob.send(ready)
+    assert alice.get(CEILING) == ready
+    assert set(alice.counters().values()) == {0} and set(bob.counters().values()) == {0}
+
+
+def test_a_link_whose_partner_is_not_there_says_so(links):
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind((LOOPBACK, 0))
+        port = probe.getsockname()[1]
+    alice = links(ALICE, [B], connect_to=[(LOOPBACK, port)], timeout=2.0)
+    assert alice.state == NOT_ANSWERING and alice.peer is None
+    assert alice.send(promise()) is False  # kept for later, not lost
+
+
+def test_a_link_with_no_partner_paired_is_not_answering(links):
+    assert links(ALICE, [], timeout=CEILING).state == NOT_ANSWERING
+
+
+def test_it_listens_only_while_open(links):
+    bob = links(BOB, [A], timeout=0)
+    address = bob.address
+    socket.create_connection(address, timeout=CEILING).close()
+    bob.close()
+    assert bob.address is None
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(address, timeout=CEILING)
+
+
+def test_an_unpaired_device_is_refused_and_counted(links):
+    bob = links(BOB, [A], timeout=0)
+    with pytest.raises(Refused):
+        channel.connect(bob.address, EVE, [B])
+    assert until(lambda: bob.counters()["unknown_peer"] == 1)
+    assert not bob.connected
+
+
+def test_a_promise_made_while_the_partner_is_off_arrives_when_it_opens(links):
+    alice = links(ALICE, [B], timeout=0)
+    sent = promise()
+    assert alice.send(sent) is False and alice.pending() == [sent.id]
+    bob = links(BOB, [A], connect_to=[alice.address], timeout=CEILING)
+    assert bob.state == CONNECTED
+    assert bob.get(CEILING) == sent
+    assert alice.get(CEILING) == Ack(id=sent.id) and alice.pending() == []
+
+
+def test_a_message_sent_as_the_partner_goes_is_sent_again_on_the_next_session(links):
+    alice = links(ALICE, [B], timeout=0)
+    bob = links(BOB, [A], connect_to=[alice.address], timeout=CEILING)
+    sent = promise()
+    alice.send(sent)
+    assert bob.get(CEILING) == sent
+    bob.close()
+    assert until(lambda: not alice.connected)
+    later = Extend(id=new_id(), promise=sent.id, return_at=sent.return_at + 600)
+    alice.send(later)
+    bob_again = links(BOB, [A], connect_to=[alice.address], timeout=CEILING)
+    assert bob_again.get(CEILING) == later
+
+
+def test_a_message_that_comes_twice_is_delivered_once(links):
+    bob = links(BOB, [A], timeout=0)
+    alice = links(ALICE, [B], listen=False, connect_to=[bob.address], timeout=CEILING)
+    sent = promise()
+    alice.send(sent)
+    alice.send(sent)
+    ready = Ready(id=new_id(), promise=sent.id, at=time.time())
+    alice.send(ready)
+    assert [bob.get(CEILING), bob.get(CEILING)] == [sent, ready]
+
+
+def test_a_frame_that_is_not_a_message_is_counted_and_nothing_else_happens(links):
+    bob = links(BOB, [A], timeout=0)
+    alice = channel.connect(bob.address, ALICE, [B])
+    alice.send(b"not a message")
+    alice.send(b'{"kind": "promise", "id": "0123456789abcdef"}')
+    sent = promise()
+    alice.send(encode(sent))
+    assert bob.get(CEILING) == sent  # the first thing delivered
+    assert bob.counters()["undecodable"] == 2
+    alice.close()
+
+
+def test_two_links_connecting_to_each_other_at_once_agree_on_one_session(links):
+    alice = links(ALICE, [B], timeout=0)
+    bob = links(BOB, [A], timeout=0)
+    alice.add_address(bob.address)
+    bob.add_address(alice.address)
+    assert until(lambda: alice.session_id is not None and alice.session_id == bob.session_id)
+    to_bob, to_alice = promise(), promise(10)
+    alice.send(to_bob)
+    bob.send(to_alice)
+    assert next_promise(bob) == to_bob and next_promise(alice) == to_alice  # each between its own promise's ack
+    assert until(lambda: alice.session_id == bob.session_id)
+
+
+def test_the_clock_offset_between_two_links_on_one_machine(links):
+    bob = links(BOB, [A], timeout=0)
+    alice = links(ALICE, [B], listen=False, connect_to=[bob.address], timeout=CEILING)
+    found = alice.clock_offset(samples=5, timeout=CEILING)
+    assert found is not None and found.samples == 5 and alice.offset == found
+    true = time.time() - time.monotonic()  # one machine: bob's wall clock against alice's monotonic one
+    assert abs(found.offset - true) <= found.error + 0.005
+    # a return time bob names is the same instant on alice's monotonic clock
+    return_at = time.time() + 60
+    assert abs(found.to_local(return_at) - (time.monotonic() + 60)) <= found.error + 0.01
