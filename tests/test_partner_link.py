@@ -4,8 +4,14 @@ Every wait is on what the link reached (a message got, a state), with a generous
 a broken link reaches; nothing asserts on how long a step took.
 """
 
+import os
+import queue
 import socket
+import subprocess
+import sys
+import threading
 import time
+from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -50,8 +56,9 @@ def until(condition, ceiling=CEILING):
     return True
 
 
-def next_promise(link: Link) -> Promise | None:
-    while (msg := link.get(CEILING)) is not None and not isinstance(msg, Promise):
+def next_message(link: Link, kind=Promise):
+    """The next message of this kind, past any other (an acknowledgement of one's own)."""
+    while (msg := link.get(CEILING)) is not None and not isinstance(msg, kind):
         pass
     return msg
 
@@ -159,7 +166,7 @@ def test_two_links_connecting_to_each_other_at_once_agree_on_one_session(links):
     to_bob, to_alice = promise(), promise(10)
     alice.send(to_bob)
     bob.send(to_alice)
-    assert next_promise(bob) == to_bob and next_promise(alice) == to_alice  # each between its own promise's ack
+    assert next_message(bob) == to_bob and next_message(alice) == to_alice  # each between its own promise's ack
     assert until(lambda: alice.session_id == bob.session_id)
 
 
@@ -173,3 +180,78 @@ def test_the_clock_offset_between_two_links_on_one_machine(links):
     # a return time bob names is the same instant on alice's monotonic clock
     return_at = time.time() + 60
     assert abs(found.to_local(return_at) - (time.monotonic() + 60)) <= found.error + 0.01
+
+
+def _private_file(path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+
+
+class Child:
+    """tests/partner_peer.py in its own process: the partner's device. `expect` reads its next line."""
+
+    def __init__(self, keys, address):
+        env = {k: v for k, v in os.environ.items() if k != "COMPANION_DEBUG"}
+        self.proc = subprocess.Popen([sys.executable, str(Path(__file__).parent / "partner_peer.py"), str(keys),
+                                      address[0], str(address[1])], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True, env=env)
+        self.lines: queue.Queue = queue.Queue()
+        threading.Thread(target=lambda: [self.lines.put(line.rstrip("\n")) for line in self.proc.stdout],
+                         daemon=True).start()
+
+    def expect(self, first_word: str) -> list[str]:
+        line = self.lines.get(timeout=CEILING)
+        assert line.split()[0] == first_word, line
+        return line.split()[1:]
+
+    def stop(self) -> str:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(CEILING)
+        return self.proc.stderr.read()
+
+
+def test_two_processes_with_their_own_keys(links, tmp_path):
+    keys = tmp_path / "child"
+    keys.mkdir(mode=0o700)
+    child_key = Ed25519PrivateKey.generate()
+    _private_file(keys / "own.key", child_key.private_bytes_raw())
+    _private_file(keys / "peer.pub", A)
+    alice = links(ALICE, [public_bytes(child_key)], timeout=0)
+    child = Child(keys, alice.address)
+    try:
+        assert child.expect("state") == ["connected"]
+        sent = promise(25)
+        alice.send(sent)
+        assert child.expect("promise") == [sent.id, "Sam", "25"]
+        assert float(child.expect("offset")[0]) < 0.05  # good enough for both bells within 50 ms
+        msg = next_message(alice, Ready)
+        assert msg.promise == sent.id
+        assert child.expect("delivered") == []
+        child.proc.stdin.write("bye\n")
+        child.proc.stdin.flush()
+        assert child.expect("closed") == []
+        assert child.proc.wait(CEILING) == 0
+        assert until(lambda: not alice.connected)
+    finally:
+        errors = child.stop()
+    assert errors == ""  # no traceback, no warning
+    assert set(alice.counters().values()) == {0}
+
+
+def test_the_messages_and_the_clock_need_no_network_or_cryptography():
+    """Only link.py and channel.py bring them in: a session imports those once it has said its first word."""
+    probe = """
+import sys
+NETWORK = ("cryptography", "socket", "companion.partner.channel", "companion.partner.link")
+import companion.partner, companion.partner.clock
+print(sorted(m for m in NETWORK if m in sys.modules))
+import companion.partner.messages  # pydantic brings the socket module (importlib.metadata's email), nothing more
+print(sorted(m for m in NETWORK if m in sys.modules and m != "socket"))
+import companion.partner.link
+print("cryptography" in sys.modules)
+"""
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=CEILING)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:3] == ["[]", "[]", "True"]
