@@ -37,6 +37,7 @@ SILENT_SECONDS = 20.0  # ...and given up for dead after this long without a fram
 MAX_HANDSHAKES = 4  # at once: more connections are hung up on (counted as busy)
 BACKOFF_SECONDS = (0.25, 4.0)  # between rounds of connecting, doubling from the first to the second
 _SEEN = 1024  # message ids remembered to deliver each once
+INBOX = 64  # messages come and not yet taken: past it, one is left unacknowledged (so sent again later)
 
 
 class Link:
@@ -52,7 +53,7 @@ class Link:
         self._sessions: list[Session] = []  # every session made, to close them all
         self._addresses: list[tuple[str, int]] = []
         self._listener: socket.socket | None = None
-        self._inbox: queue.Queue = queue.Queue()
+        self._inbox: queue.Queue = queue.Queue(maxsize=INBOX)
         self._pending: dict[str, Any] = {}  # id -> message awaiting its acknowledgement
         self._delivered: dict[str, float] = {}  # id -> monotonic time its acknowledgement came
         self._seen: dict[str, None] = {}  # ids delivered already (insertion-ordered, bounded)
@@ -345,16 +346,22 @@ class Link:
                 if acknowledged:
                     self._delivered[msg.id] = now
             if acknowledged:
-                self._inbox.put(msg)
+                try:
+                    self._inbox.put_nowait(msg)
+                except queue.Full:  # only news: `delivered` has it
+                    self._counters.add("overflow")
         else:  # a promise, extend or ready
-            self._send_on(session, Ack(id=msg.id))
             with self._lock:
-                if msg.id in self._seen:
-                    return
-                self._seen[msg.id] = None
-                if len(self._seen) > _SEEN:
-                    del self._seen[next(iter(self._seen))]
-            self._inbox.put(msg)
+                if msg.id not in self._seen:
+                    try:
+                        self._inbox.put_nowait(msg)
+                    except queue.Full:  # nobody is taking them: no acknowledgement, so it comes again
+                        self._counters.add("overflow")
+                        return
+                    self._seen[msg.id] = None
+                    if len(self._seen) > _SEEN:
+                        del self._seen[next(iter(self._seen))]
+            self._send_on(session, Ack(id=msg.id))
 
     def _ticking(self) -> None:
         """Every second: send again what is unacknowledged; ping a quiet session; give up on a silent one."""
