@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from companion.partner import channel
 from companion.partner.channel import Refused, public_bytes
-from companion.partner.link import CONNECTED, NOT_ANSWERING, Link
+from companion.partner.link import CONNECTED, NOT_ANSWERING, Link, local
 from companion.partner.messages import Ack, Extend, Promise, Ready, encode, new_id
 
 ALICE, BOB, EVE = (Ed25519PrivateKey.generate() for _ in range(3))
@@ -270,3 +270,18 @@ def test_a_full_inbox_leaves_messages_unacknowledged_until_they_are_taken(links,
     got = [bob.get(CEILING) for _ in sent]  # taking them makes room: the rest come again
     assert sorted(got, key=lambda p: p.minutes) == sent
     assert until(lambda: alice.pending() == [])
+
+
+@pytest.mark.parametrize("host, is_local", [("127.0.0.1", True), ("192.168.1.20", True), ("10.0.0.7", True),
+                                            ("172.16.4.4", True), ("169.254.10.1", True), ("fe80::1", True),
+                                            ("8.8.8.8", False), ("2001:4860:4860::8888", False),
+                                            ("laptop.local", True)])
+def test_only_the_local_network_is_talked_to(host, is_local):
+    assert local(host) is is_local
+
+
+def test_an_address_off_the_local_network_is_never_connected_to(links, monkeypatch, capfd):
+    monkeypatch.setenv("COMPANION_DEBUG", "1")
+    alice = links(ALICE, [B], listen=False, connect_to=[("100.64.0.1", 9)], timeout=0)  # carrier-grade NAT's
+    assert until(lambda: "not connecting to 100.64.0.1: not on the local network" in capfd.readouterr().err)
+    assert alice.state == NOT_ANSWERING

@@ -73,11 +73,12 @@ class Counters:
     rate_limited  a frame past RATE a second
     undecodable   an authentic frame that is not a message (counted by link.py)
     busy          a connection hung up on because too many handshakes were under way
+    not_local     a connection from an address outside the local network (link.py), hung up on
     overflow      a message that found the link's inbox full (link.py; left unacknowledged, so it comes again)
     """
 
     NAMES = ("unknown_peer", "bad_handshake", "replayed", "reordered", "altered", "malformed", "oversized",
-             "rate_limited", "undecodable", "busy", "overflow")
+             "rate_limited", "undecodable", "busy", "not_local", "overflow")
 
     def __init__(self) -> None:
         self._lock = threading.Lock()

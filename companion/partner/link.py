@@ -17,6 +17,7 @@ and every second, so a promise made while the partner's device is off reaches it
 
 from __future__ import annotations
 
+import ipaddress
 import queue
 import socket
 import threading
@@ -237,11 +238,15 @@ class Link:
         listener = self._listener
         while not self._closed.is_set() and listener is not None:
             try:
-                sock, _ = listener.accept()
+                sock, address = listener.accept()
             except TimeoutError:
                 continue
             except OSError:
                 return  # closed
+            if not local(address[0]):
+                self._counters.add("not_local")
+                sock.close()
+                continue
             if not self._handshakes.acquire(blocking=False):
                 self._counters.add("busy")
                 sock.close()
@@ -268,6 +273,9 @@ class Link:
                 for address in addresses:
                     if self._closed.is_set() or self._session is not None:
                         break
+                    if not local(address[0]):
+                        note(f"not connecting to {address[0]}: not on the local network")
+                        continue
                     try:
                         session = channel.connect(address, self._own, self._peers, timeout=CONNECT_SECONDS,
                                                   counters=self._counters)
@@ -380,6 +388,17 @@ class Link:
             elif now - max(self._last_heard, self._last_ping) > HEARTBEAT_SECONDS:
                 self._last_ping = now
                 self._send_on(session, Ping(t0=now))  # its pong is a frame heard
+
+
+def local(host: str) -> bool:
+    """An address on this machine or the local network (private, link-local, loopback): the only kind the link
+    talks to, so nothing leaves the local network whatever an address book or a forged announcement says.
+    A host name (not an address) is taken as local: it was typed by the person (--peer) or found by mDNS."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return True
+    return address.is_private or address.is_link_local or address.is_loopback
 
 
 def _hang_up(sock: socket.socket) -> None:
