@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from hypothesis import given, settings, strategies as st
+
 from companion.partner import channel
 from companion.partner.channel import Refused, public_bytes
 from companion.partner.link import CONNECTED, NOT_ANSWERING, Link, local
@@ -180,7 +182,7 @@ def test_the_clock_offset_between_two_links_on_one_machine(links):
     assert abs(found.offset - true) <= found.error + 0.005
     # a return time bob names is the same instant on alice's monotonic clock
     return_at = time.time() + 60
-    assert abs(found.to_local(return_at) - (time.monotonic() + 60)) <= found.error + 0.01
+    assert abs(alice.local_time(return_at) - (time.monotonic() + 60)) <= found.error + 0.01
 
 
 def _private_file(path, data: bytes) -> None:
@@ -285,3 +287,30 @@ def test_an_address_off_the_local_network_is_never_connected_to(links, monkeypat
     alice = links(ALICE, [B], listen=False, connect_to=[("100.64.0.1", 9)], timeout=0)  # carrier-grade NAT's
     assert until(lambda: "not connecting to 100.64.0.1: not on the local network" in capfd.readouterr().err)
     assert alice.state == NOT_ANSWERING
+
+
+@pytest.fixture(scope="module")
+def fuzzed():
+    """Bob's link and Alice's raw session to it, kept for every example (the rate limit raised to take them)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(channel, "RATE", 1e6)
+        bob = Link.open(BOB, [A], host=LOOPBACK, timeout=0)
+        alice = channel.connect(bob.address, ALICE, [B])
+        assert bob.wait_connected(CEILING)
+    yield bob, alice
+    alice.close()
+    bob.close()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.binary(max_size=channel.MAX_PLAINTEXT), max_size=3))
+def test_authentic_frames_that_are_not_messages_deliver_nothing(fuzzed, noise):
+    bob, alice = fuzzed
+    before = bob.counters()["undecodable"]
+    for data in noise:
+        alice.send(data)
+    ready = Ready(id=new_id(), promise=new_id(), at=1.0)
+    alice.send(encode(ready))
+    assert bob.get(CEILING) == ready  # the first thing delivered: nothing of the noise before it
+    assert bob.counters()["undecodable"] == before + len(noise)
+    assert bob.connected

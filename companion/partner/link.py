@@ -188,6 +188,12 @@ class Link:
             self.offset = found
         return found
 
+    def local_time(self, partner_time: float) -> float | None:
+        """A time the partner named (its wall clock: a return_at, a ready's at) on our time.monotonic(), by the
+        last clock_offset(); None before one was found."""
+        offset = self.offset
+        return offset.to_local(partner_time) if offset is not None else None
+
     def counters(self) -> dict[str, int]:
         """Frames and handshakes dropped, by why (channel.Counters names them)."""
         return self._counters.snapshot()
