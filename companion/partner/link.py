@@ -212,9 +212,9 @@ class Link:
             self._connected.clear()
         for session in sessions:
             session.close()
-        for thread in self._threads:
-            if thread is not threading.current_thread():
-                thread.join(timeout=CONNECT_SECONDS + 1.0)
+        for thread in self._threads:  # a connection under way is not waited for (Ctrl-C is silence at once):
+            if thread.name != "partner-connecting" and thread is not threading.current_thread():  # _adopt ends it
+                thread.join(timeout=1.0)
 
     def __enter__(self) -> Link:
         return self
