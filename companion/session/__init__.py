@@ -1,0 +1,1 @@
+"""A session: the loop that plays a sequence with keys, a screen and a journal row (above playback/)."""
