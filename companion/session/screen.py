@@ -149,7 +149,7 @@ def Keys(stream: TextIO | None = None) -> "KeysBase":
     """Single keypresses without Enter, from the platform's reader: the one place that chooses.
 
     POSIX terminals through termios (cbreak) and select; Windows, which has
-    neither, through msvcrt (companion/playback/keys_windows.py)."""
+    neither, through msvcrt (companion/session/keys_windows.py)."""
     if sys.platform == "win32":
         from .keys_windows import WindowsKeys
 

@@ -1,4 +1,4 @@
-"""Two partners in the one session loop: the policy it is given (see playback/policies.py).
+"""Two partners in the one session loop: the policy it is given (see session/policies.py).
 
 `Partners` wraps the pure turn policy (turns.Together): a turn's timing is the
 policy's (the cursor waits, paused, in the turn until the policy ends it),
@@ -29,8 +29,8 @@ from __future__ import annotations
 from ..debug import report
 from ..lines import raw, said
 from ..playback import pcm
-from ..playback.policies import Plain
-from ..playback.screen import clock
+from ..session.policies import Plain
+from ..session.screen import clock
 from .turns import cue_lead
 
 CUE_NOTE = "about {s} seconds left"
@@ -225,7 +225,7 @@ class Partners(Plain):
         """The guided pause's break, on this output, for the one who is flooded; then back to the
         sequence where it paused. Its reason: completed (back), or how the session ends."""
         from ..pause.flow import PauseFlow
-        from ..playback.record import Record
+        from ..session.record import Record
 
         if self.voice is not None:
             self.voice.hush()
@@ -249,7 +249,7 @@ class Partners(Plain):
     def _both_flooded(self, live, was_paused: bool) -> str | None:
         """Both of you: the `both-flooded` sequence, here, on this output; then are you both ready."""
         from ..playback.player import Player
-        from ..playback.session import run
+        from ..session.loop import run
         from ..spoken import Spoken
 
         if self.voice is not None:
@@ -284,8 +284,8 @@ class Partners(Plain):
     def _apart(self, live, spoken) -> str:
         """The quiet wait to the time `both-flooded` named, then the soft bell (r twice: back sooner)."""
         from ..playback.player import Player
-        from ..playback.policies import KeepTime
-        from ..playback.session import run
+        from ..session.policies import KeepTime
+        from ..session.loop import run
         from ..script.model import Bell, Pause
 
         at = spoken.at.strftime("%H:%M")
