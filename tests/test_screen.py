@@ -51,7 +51,7 @@ def test_a_terminal_that_has_gone_is_written_to_no_more_and_raises_nothing():
 def test_a_line_from_a_pipe_leaves_the_keys_after_it_unread():
     import os
 
-    from companion.session.screen import Keys
+    from companion.session.keys import Keys
 
     read_end, write_end = os.pipe()
     os.write(write_end, b"7\nnq")
@@ -144,7 +144,7 @@ def test_a_session_with_sound_goes_on_when_only_its_captions_pipe_closed(tmp_pat
 def test_a_line_from_a_pipe_is_echoed_with_its_escape_codes_shown(capsys):
     import os
 
-    from companion.session.screen import Keys
+    from companion.session.keys import Keys
 
     read_end, write_end = os.pipe()
     os.write(write_end, b"\x1b[2J7\n")

@@ -120,7 +120,7 @@ def sigint():
 
 def test_on_windows_the_keys_come_from_msvcrt_and_arrows_and_function_keys_are_ignored(windows, console):
     from companion.session.keys_windows import WindowsKeys
-    from companion.session.screen import Keys
+    from companion.session.keys import Keys
 
     windows.keys = list("\xe0Hn\x00;q\r")  # up arrow, n, F1, q, Enter
     with Keys(console) as keys:
@@ -132,7 +132,7 @@ def test_on_windows_the_keys_come_from_msvcrt_and_arrows_and_function_keys_are_i
 
 
 def test_on_linux_and_macos_the_keys_stay_posix(monkeypatch, console):
-    from companion.session.screen import Keys, PosixKeys
+    from companion.session.keys import Keys, PosixKeys
 
     for platform in ("linux", "darwin"):
         monkeypatch.setattr(sys, "platform", platform)
@@ -140,7 +140,7 @@ def test_on_linux_and_macos_the_keys_stay_posix(monkeypatch, console):
 
 
 def test_ctrl_c_read_from_the_console_is_a_press_raised_and_remembered(windows, console, sigint):
-    from companion.session.screen import Keys
+    from companion.session.keys import Keys
 
     sigint.install()
     windows.keys = list("\x03n")
@@ -151,7 +151,7 @@ def test_ctrl_c_read_from_the_console_is_a_press_raised_and_remembered(windows, 
 
 
 def test_ctrl_c_read_from_the_console_while_held_is_only_remembered(windows, console, sigint):
-    from companion.session.screen import Keys
+    from companion.session.keys import Keys
 
     silenced = []
     sigint.hold(lambda: silenced.append(True))
@@ -162,7 +162,7 @@ def test_ctrl_c_read_from_the_console_while_held_is_only_remembered(windows, con
 
 
 def test_a_typed_line_on_the_console_is_not_answered_by_keys_pressed_before_it(windows, console, monkeypatch):
-    from companion.session.screen import Keys
+    from companion.session.keys import Keys
 
     windows.keys = list("nnq")  # pressed while the question was not yet asked
     typed = []
@@ -173,7 +173,7 @@ def test_a_typed_line_on_the_console_is_not_answered_by_keys_pressed_before_it(w
 
 def test_on_windows_a_line_from_a_pipe_leaves_the_keys_after_it_unread(windows):
     from companion.session.keys_windows import WindowsKeys
-    from companion.session.screen import Keys
+    from companion.session.keys import Keys
 
     read_end, write_end = os.pipe()
     with open(read_end, encoding="latin-1") as stream:
@@ -190,7 +190,7 @@ def test_on_windows_a_line_from_a_pipe_leaves_the_keys_after_it_unread(windows):
 
 
 def test_with_no_keys_to_read_windows_waits_without_select(windows, monkeypatch):
-    from companion.session.screen import Keys
+    from companion.session.keys import Keys
 
     monkeypatch.setitem(sys.modules, "select", None)
     keys = Keys(open(os.devnull))
@@ -219,7 +219,7 @@ def session_with_console_keys(tmp_path, keys):
 
 
 def test_a_session_on_windows_answers_q_after_an_arrow_key(windows, console, tmp_path):
-    from companion.session.screen import Keys
+    from companion.session.keys import Keys
 
     windows.keys = list("\xe0Kq")  # left arrow, then q
     outcome, row = session_with_console_keys(tmp_path, Keys(console))
@@ -228,7 +228,7 @@ def test_a_session_on_windows_answers_q_after_an_arrow_key(windows, console, tmp
 
 
 def test_a_session_on_windows_journals_a_ctrl_c_read_as_a_key(windows, console, tmp_path, sigint):
-    from companion.session.screen import Keys
+    from companion.session.keys import Keys
 
     sigint.install()
     windows.keys = list("\x03")

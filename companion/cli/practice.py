@@ -42,7 +42,7 @@ def daily(side: str | None, text_only: bool, no_rating: bool) -> None:
     from .. import state
     from ..practice.schedule import AFTER, BEFORE, choose
     from ..journal import UNRECORDED, JournalError, Unrecorded, open_or_warn
-    from ..session.screen import Keys
+    from ..session.keys import Keys
     from ..lengths import about
 
     side = side or state.load().get("side") or "any"

@@ -36,7 +36,7 @@ def play(name: str, text_only: bool, voice: str | None, rate: int | None) -> Non
         companion play stay --rate 120  slower speech
     """
     from ..journal import open_or_warn
-    from ..session.screen import Keys
+    from ..session.keys import Keys
 
     sequence = load_sequence(name)
     if sequence.for_ == "pair":  # two partners: names, ratings and turns, as `companion together`

@@ -187,7 +187,7 @@ def together(name, name_a, name_b, text_only, no_rating, show_agreement, as_json
         show_kept_agreement(as_json)
         return
     from ..journal import open_or_warn
-    from ..session.screen import Keys
+    from ..session.keys import Keys
     from .common import load_sequence
 
     keys = Keys()

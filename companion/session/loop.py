@@ -7,7 +7,7 @@ The commands come in by one call:
 `sequence` is a script.Sequence, or any `Steps(id, title, steps)` (e.g. lazy
 steps from fast.first_line, with no pydantic before the first word);
 `output` an open output (outputs.open_output); `keys` and `screen` the
-terminal's (screen.Keys, screen.Screen); `clips` a clip store; `journal` an
+terminal's (keys.Keys, screen.Screen); `clips` a clip store; `journal` an
 opener, called once after the first sound, giving the journal (or None: not
 recorded); `prelude_frames`: the output already plays the first line (see
 DeviceOutput.play_prelude). More, all optional: `mode` (the journal's), `columns`
@@ -32,7 +32,8 @@ from ..debug import report
 from ..playback import pcm
 from ..playback.player import Player
 from .policies import Plain
-from .screen import Keys, Screen
+from .keys import Keys
+from .screen import Screen
 
 POLL_S = 0.05
 EXIT_CODES = {"completed": 0, "stopped": 0, "error": 1, "interrupted": 130}
