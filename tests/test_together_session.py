@@ -12,7 +12,7 @@ from companion.session.screen import Screen
 from companion.script import parse
 from companion.session.record import Record
 from companion.session.loop import run
-from companion.together.conversation import CUE_NOTE, FLOODED_WHO, GROUNDING, READY, WRAP_NOTE, Partners
+from companion.together.policy import CUE_NOTE, FLOODED_WHO, GROUNDING, READY, WRAP_NOTE, Partners
 from companion.spoken import Spoken
 from companion.together.turns import Together
 from tests.fakes import FakeClips, FakeClock
@@ -197,7 +197,7 @@ def test_a_turn_that_is_the_first_event_still_gets_its_caption(tmp_path):
 
 
 def test_flooded_and_a_break_takes_the_pauses_break_inline_then_comes_back_where_it_paused(tmp_path):
-    from companion.together.conversation import COMING_BACK
+    from companion.together.policy import COMING_BACK
 
     outcome, row, screen, _ = together(tmp_path, "Hello.\n[turn A up to 60s]\nBye.\n",
                                        [("Sam: your turn", "x"), ("Which of you", "b"), ("Alex: Enter", "1"),
@@ -293,7 +293,7 @@ def test_a_turns_time_warning_is_said_softly_in_the_held_turn_and_shown(tmp_path
 
 def test_after_a_break_the_guide_asks_if_both_are_ready_and_waits_for_the_key(tmp_path):
     from companion.lines import raw
-    from companion.together.conversation import COMING_BACK
+    from companion.together.policy import COMING_BACK
 
     plan = [("Sam: your turn", "x"), ("Which of you", "a"), ("Sam: Enter", "1"), (READY, None),  # (None: no key)
             (lambda heard: said_in(heard, raw("together.ready")) is not None, "\n"), (READY, " ")]
@@ -347,7 +347,7 @@ def test_both_flooded_that_cannot_be_read_is_said_and_the_ready_question_follows
 
 
 def test_the_real_both_flooded_sends_you_apart_to_its_time_then_asks_if_both_are_ready(tmp_path):
-    from companion.together.conversation import APART
+    from companion.together.policy import APART
 
     start = FakeClock().now
     plan = [("Sam: your turn", "x"), ("Which of you", "c"), (READY, "\n"), (READY, " ")]
@@ -364,7 +364,7 @@ BOTH_WITH_A_TURN = ('+++\ntitle = "Both of you"\nfor = "pair"\n+++\nBoth of you 
 
 
 def test_inside_both_flooded_a_turn_is_a_turn_and_x_asks_which_one_of_you_without_both_again(tmp_path):
-    from companion.together.conversation import WHO_ONE
+    from companion.together.policy import WHO_ONE
 
     def scripts(name):
         return "Both of you", parse(BOTH_WITH_A_TURN).steps

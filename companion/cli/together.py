@@ -252,7 +252,7 @@ def play_together(sequence, cfg, text_only, keys, journal, names, extra):
 
     from .common import play_session
     from ..spoken import Spoken
-    from ..together.conversation import Partners
+    from ..together.policy import Partners
     from ..together.turns import Together
 
     return play_session(sequence, cfg, text_only, "together", keys, journal, extra,

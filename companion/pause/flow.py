@@ -24,7 +24,7 @@ return bell was reached and the stage reached; the side and each stage are
 written as soon as they are known, so a pause killed outright keeps them.
 Everything outside is injected (output, keys, screen, clock, journal), so
 tests run a twenty-minute break in seconds. `wait` alone is also a together
-session's break (together/conversation.py), on that session's output and record.
+session's break (together/policy.py), on that session's output and record.
 """
 
 from __future__ import annotations

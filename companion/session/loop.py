@@ -12,7 +12,7 @@ opener, called once after the first sound, giving the journal (or None: not
 recorded); `prelude_frames`: the output already plays the first line (see
 DeviceOutput.play_prelude). More, all optional: `mode` (the journal's), `columns`
 known at the start (journal.EXTRA_COLUMNS), `policy` (what keys do; see
-policies.py; together.conversation.Partners for two), `spoken` (the names, the
+policies.py; together.policy.Partners for two), `spoken` (the names, the
 placeholders' values), `warn`, `on_started`. It captions the title, plays,
 and journals the session (one row, see record.py) however it ends.
 

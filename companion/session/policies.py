@@ -10,7 +10,7 @@ writes the progress line's note.
   KeepTime  the timeline measures real time (a wait to a promised bell, a
             pulse count): space quiets the speech and the clock goes on, n
             skips nothing; with `ready`, r pressed twice rings the bell now.
-  together.conversation.Partners: two partners' turns, and "I'm flooded".
+  together.policy.Partners: two partners' turns, and "I'm flooded".
 
 A policy's `act(key, live)` is called every poll, with the key or None; `live`
 is the session as the policy may touch it (see session.Live).
