@@ -12,6 +12,7 @@ from companion.session.screen import Screen
 from companion.script import parse
 from companion.session.record import Record
 from companion.session.loop import run
+from companion.pause.flow import lend_break
 from companion.together.policy import CUE_NOTE, FLOODED_WHO, GROUNDING, READY, WRAP_NOTE, Partners
 from companion.spoken import Spoken
 from companion.together.turns import Together
@@ -112,7 +113,7 @@ def together(tmp_path, body, plan=(), clips=None, device=False, scripts=None, sc
     output = keys.output = (Heard if device else ClockOutput)(clock=clock, sleep=lambda s: keys.tick(clock, s),
                                                                step_s=0.5)
     journal = Journal(tmp_path / "j.sqlite3")
-    policy = Partners(Together(clock), {"A": "Sam", "B": "Alex"}, scripts=scripts)
+    policy = Partners(Together(clock), {"A": "Sam", "B": "Alex"}, scripts=scripts, take_break=lend_break)
     record = Record(lambda: journal, "t", "T", "together", flooded=0)
     outcome = run(player, output, screen=screen, keys=keys, record=record, policy=policy)
     if device:
@@ -191,7 +192,7 @@ def test_a_turn_that_is_the_first_event_still_gets_its_caption(tmp_path):
     output = LateOutput(clock=clock, sleep=lambda s: (clock.sleep(s), time.sleep(0.001)), step_s=0.5)
     screen = Seen()
     outcome = run(player, output, screen=screen, keys=LateKeys(screen, output),
-                  policy=Partners(Together(clock), {"A": "Sam", "B": "Alex"}))
+                  policy=Partners(Together(clock), {"A": "Sam", "B": "Alex"}, take_break=lend_break))
     assert outcome.reason == "completed"
     assert screen.captions[0] == "Sam: your turn to speak. Space or Enter when done." and "Bye." in screen.captions
 

@@ -251,12 +251,14 @@ def play_together(sequence, cfg, text_only, keys, journal, names, extra):
     import time
 
     from .common import play_session
+    from ..pause.flow import lend_break
     from ..spoken import Spoken
     from ..together.policy import Partners
     from ..together.turns import Together
 
     return play_session(sequence, cfg, text_only, "together", keys, journal, extra,
-                        policy=Partners(Together(time.monotonic), names, cfg.break_minutes), spoken=Spoken(names=names))
+                        policy=Partners(Together(time.monotonic), names, cfg.break_minutes, take_break=lend_break),
+                        spoken=Spoken(names=names))
 
 
 # -- the break agreement: typed at the end of its sequence, said back, kept (together/agreement.py) --

@@ -24,7 +24,8 @@ return bell was reached and the stage reached; the side and each stage are
 written as soon as they are known, so a pause killed outright keeps them.
 Everything outside is injected (output, keys, screen, clock, journal), so
 tests run a twenty-minute break in seconds. `wait` alone is also a together
-session's break (together/policy.py), on that session's output and record.
+session's break (lend_break, given to together/policy.py by cli/together.py), on
+that session's output and record.
 """
 
 from __future__ import annotations
@@ -474,6 +475,16 @@ class PauseFlow:
 
 
 _UNREAD = object()
+
+
+def lend_break(live, record, who: str, minutes: float, names: dict[str, str], now=None) -> str:
+    """The pause's break (announced, the quiet wait, the soft bell) inside a together session: on its
+    output, screen, keys and journal row (`live`, `record`), in the voice and with the name of `who`
+    ("A" or "B"). Its reason: completed (back), or how the session ends."""
+    flow = PauseFlow(output=live.output, screen=live.screen, keys=live.keys, clips_factory=lambda: live.player.clips,
+                     journal_factory=lambda: None, minutes=minutes, default_minutes=minutes, now=now,
+                     warn=live.warn, record=record, names=names, speaker=who)
+    return flow.wait("leaving", minutes)
 
 
 def _break_now_hint(cursor) -> str:
