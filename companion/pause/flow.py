@@ -179,7 +179,7 @@ class PauseFlow:
             self.warn(f"companion: {message}")
         from ..session.loop import EXIT_CODES
 
-        if self.unrecorded:  # said when it happened; and never exit 0 (as session.Outcome)
+        if self.unrecorded:  # said when it happened; and never exit 0 (as session.loop.Outcome)
             return EXIT_CODES[reason] or 1
         return EXIT_CODES[reason]
 
@@ -334,7 +334,7 @@ class PauseFlow:
 
     def phase(self, steps, stage: str, policy=None) -> str:
         """Play `steps` to the shared output, with `policy` (what keys do: session.policies), as the
-        journal's `stage`; returns the session's reason (see session.run for the rest)."""
+        journal's `stage`; returns the session's reason (see session.loop.run for the rest)."""
         from ..playback.player import Player
         from ..session.loop import run
 

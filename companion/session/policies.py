@@ -1,6 +1,6 @@
 """What keys do in a session, and what the progress line says: the loop is given one of these.
 
-The loop (session.run) reads a key and asks its policy; the policy moves the
+The loop (loop.run) reads a key and asks its policy; the policy moves the
 cursor and answers with a reason to end (or None to go on). Each policy also
 writes the progress line's note.
 
@@ -13,7 +13,7 @@ writes the progress line's note.
   together.policy.Partners: two partners' turns, and "I'm flooded".
 
 A policy's `act(key, live)` is called every poll, with the key or None; `live`
-is the session as the policy may touch it (see session.Live).
+is the session as the policy may touch it (see loop.Live).
 """
 
 from __future__ import annotations
