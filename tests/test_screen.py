@@ -104,7 +104,7 @@ def _session_to_a_closed_pipe(tmp_path, output_name, pause):
     from companion.playback.outputs import ClockOutput
     from companion.playback.player import Player
     from companion.script import parse
-    from companion.session.record import Record
+    from companion.session.journal_row import Record
     from companion.session.loop import run
     from tests.fakes import FakeClips, FakeClock
 

@@ -10,7 +10,7 @@ from companion.playback.outputs import ClockOutput
 from companion.playback.player import Player
 from companion.session.screen import Screen
 from companion.script import parse
-from companion.session.record import Record
+from companion.session.journal_row import Record
 from companion.session.loop import run
 from companion.pause.flow import lend_break
 from companion.together.policy import CUE_NOTE, FLOODED_WHO, GROUNDING, READY, WRAP_NOTE, Partners
@@ -282,7 +282,7 @@ def test_keys_pressed_while_the_grounding_renders_are_applied_at_once_and_in_ord
 
 def test_a_turns_time_warning_is_said_softly_in_the_held_turn_and_shown(tmp_path):
     from companion.lines import said
-    from companion.together.voice import SOFT_DB, gain_of
+    from companion.together.guide_voice import SOFT_DB, gain_of
 
     outcome, row, screen, output = together(tmp_path, "Hello.\n[turn A up to 20s]\nBye.\n", device=True)
     assert outcome.reason == "completed" and CUE_NOTE.format(s=4) in screen.notes

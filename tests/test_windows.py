@@ -203,7 +203,7 @@ def session_with_console_keys(tmp_path, keys):
     from companion.journal import Journal
     from companion.playback.outputs import ClockOutput
     from companion.playback.player import Player
-    from companion.session.record import Record
+    from companion.session.journal_row import Record
     from companion.session.screen import Screen
     from companion.session.loop import run
     from companion.script import parse

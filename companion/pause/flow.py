@@ -18,7 +18,7 @@ The screen answers a key at once: the break's box and return time, a question,
 a moment's name are drawn before any speech is rendered or any voice loads;
 the words follow when ready.
 
-One journal row (mode `pause`, a session.record.Record passed through every
+One journal row (mode `pause`, a session.journal_row.Record passed through every
 phase) records the side, the pulse if taken, the break minutes, whether the
 return bell was reached and the stage reached; the side and each stage are
 written as soon as they are known, so a pause killed outright keeps them.
@@ -109,7 +109,7 @@ class PauseFlow:
         self._sounding = threading.Event()  # the current phase's first sound has started
         self._side_saved = False
         if record is None:
-            from ..session.record import Record
+            from ..session.journal_row import Record
 
             record = Record(journal_factory, "pause", "A guided pause", "pause", warn=warn, side=None,
                             pulse_bpm=None, break_minutes=None, returned=None, stage="question", wait_s=None)

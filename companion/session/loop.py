@@ -14,7 +14,7 @@ DeviceOutput.play_prelude). More, all optional: `mode` (the journal's), `columns
 known at the start (journal.EXTRA_COLUMNS), `policy` (what keys do; see
 policies.py; together.policy.Partners for two), `spoken` (the names, the
 placeholders' values), `warn`, `on_started`. It captions the title, plays,
-and journals the session (one row, see record.py) however it ends.
+and journals the session (one row, see journal_row.py) however it ends.
 
 Underneath, `run` is the one loop, for every kind of session: the guided
 pause calls it once per phase with the same Record and output. The terminal,
@@ -75,7 +75,7 @@ def play(sequence, output, *, keys: Keys, screen: Screen, clips, journal: Callab
          prelude_frames: int = 0, mode: str = "play", columns: dict | None = None, policy=None, spoken=None,
          warn: Callable[[str], None] = print, on_started: Callable[[], None] | None = None) -> Outcome:
     """Caption the title, play `sequence` to `output`, journal it: its Outcome (see the module's docstring)."""
-    from .record import Record
+    from .journal_row import Record
 
     record = Record(journal, sequence.id, sequence.title, mode, warn=warn, **(columns or {}))
     screen.caption(f"{sequence.title}")

@@ -18,7 +18,7 @@ grounding line, which of you (or both), then the offer:
 After a break or `both-flooded` the guide asks whether both are ready (Enter) before
 the turn goes on. A key always changes the screen at once: what the guide says
 (the grounding line, a turn's soft time warning, the ready question) is said by a
-together.voice.Voice, rendered off the loop and heard when ready.
+together.guide_voice.Voice, rendered off the loop and heard when ready.
 
 The journal row: `flooded` counts the presses (written at once); a break sets
 `stage` to "break" as it begins (and `break_minutes`, `wait_s`); stopping for a
@@ -69,7 +69,7 @@ class Partners(Plain):
         self.scripts = scripts or _library_steps
         self.turn_index = None  # the turn event the policy holds
         self.note = ""
-        self.voice = None  # together.voice.Voice, made when the guide first speaks over the held sequence
+        self.voice = None  # together.guide_voice.Voice, made when the guide first speaks over the held sequence
 
     def ended(self, reason):
         if self.voice is not None:
@@ -139,7 +139,7 @@ class Partners(Plain):
         if output.name != "device":
             return None
         if self.voice is None:
-            from .voice import Voice
+            from .guide_voice import Voice
 
             self.voice = Voice(live.cursor, live.player.clips)
         if output.cursor is not self.voice:  # first use, or back from a break's own cursors
@@ -229,7 +229,7 @@ class Partners(Plain):
     def _break(self, live, who: str, minutes: float) -> str:
         """The guided pause's break, on this output, for the one who is flooded; then back to the
         sequence where it paused. Its reason: completed (back), or how the session ends."""
-        from ..session.record import Record
+        from ..session.journal_row import Record
 
         if self.voice is not None:
             self.voice.hush()
