@@ -76,7 +76,7 @@ atexit.register(lambda: open(out, "w").write(json.dumps(marks)))
 for modules, what in [("companion.cli.app", "import click, companion.cli.app"),
                       ("companion.library companion.script", "import companion.script (pydantic), library"),
                       ("companion.config companion.voice companion.paths", "import config, voice"),
-                      ("companion.playback.player companion.playback.session companion.playback.screen companion.playback.outputs companion.journal",
+                      ("companion.playback.player companion.session.loop companion.session.screen companion.playback.outputs companion.journal",
                        "import player, session, screen, outputs, journal (sqlite3)"),
                       ("sounddevice", "import sounddevice (cffi, libportaudio)")]:
     for module in modules.split():
@@ -101,7 +101,7 @@ def after(target, what, first=None):
 after("companion.cli.sequences:load_sequence", "script parsed")
 after("companion.cli.common:clip_store", "config read, clip store made")
 after("companion.cli.app:open_journal", "journal opened")
-after("companion.playback.session:open_output", "output stream opened")
+after("companion.session.loop:open_output", "output stream opened")
 after("companion.playback.outputs:open_output", "output stream opened")
 after("companion.playback.player:Lengths.speech", "planner: first clip's length known")
 after("companion.playback.player:audio_for", "loader: first clip's samples in memory")

@@ -251,11 +251,12 @@ def _inside(path: Path, folder: str) -> bool:
 
 def _sounds() -> Check:
     from .playback import assets
+    from .sounds import ambient_names
 
     missing = [name for name in ("bell", "bell-soft", "breath-in", "breath-out") if not assets.path(name).exists()]
     if missing:
         return False, "bundled sounds", f"missing {', '.join(missing)}; reinstall companion"
-    return True, "bundled sounds", f"bells, breath tones and {len(assets.ambient_names())} ambient sound(s)"
+    return True, "bundled sounds", f"bells, breath tones and {len(ambient_names())} ambient sound(s)"
 
 
 def _cache() -> Check:

@@ -281,7 +281,7 @@ def test_a_pause_the_journal_cannot_keep_still_plays_says_so_once_and_exits_1(tm
     from companion.journal import open_or_warn
     from companion.playback.outputs import ClockOutput
     from companion.pause.flow import PauseFlow
-    from companion.playback.screen import Screen
+    from companion.session.screen import Screen
     from companion.script import parse
     from tests.fakes import FakeClips, FakeClock
     from tests.test_pause import HEAD, SCRIPTS, Keys

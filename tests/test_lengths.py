@@ -130,10 +130,10 @@ def _made(path: Path) -> Path:
 def test_a_session_not_yet_planned_shows_and_journals_its_expected_total(monkeypatch):
     from types import SimpleNamespace
 
-    from companion.playback.session import _planned_s
+    from companion.session.loop import _planned_s
     from tests.test_screen import Terminal
 
-    from companion.playback.screen import Screen
+    from companion.session.screen import Screen
 
     monkeypatch.setenv("COLUMNS", "120")
     out = Terminal()

@@ -19,7 +19,7 @@ from companion.pause.flow import PauseFlow
 from companion.pause.options import FLAGS, VALUED, PauseOptions, UsageError, parse_args
 from companion.pause.pulse import bpm, parse_count, verdict
 from companion.playback.player import Lengths
-from companion.playback.screen import Screen
+from companion.session.screen import Screen
 from companion.script import parse, parse_file
 from companion.playback.timeline import plan
 from tests.fakes import FakeClips, FakeClock
@@ -476,7 +476,8 @@ def test_the_hot_path_imports_neither_numpy_pydantic_nor_click_before_the_first_
     probe = """
 import sys
 from companion.pause import fast, flow
-from companion.playback import session, outputs, player, screen
+from companion.playback import outputs, player
+from companion.session import loop, screen
 from companion import state, config, paths
 from companion.library import resolve
 from companion.fast.first_line import steps
@@ -619,7 +620,7 @@ def test_the_banner_is_never_wrapped_by_the_screen_at_any_width(monkeypatch):
     import io
 
     from companion.pause.banner import banner
-    from companion.playback.screen import Screen
+    from companion.session.screen import Screen
 
     class Terminal(io.StringIO):
         def isatty(self):

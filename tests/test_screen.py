@@ -4,7 +4,7 @@ import io
 
 import pytest
 
-from companion.playback.screen import Screen
+from companion.session.screen import Screen
 
 
 class Terminal(io.StringIO):
@@ -51,7 +51,7 @@ def test_a_terminal_that_has_gone_is_written_to_no_more_and_raises_nothing():
 def test_a_line_from_a_pipe_leaves_the_keys_after_it_unread():
     import os
 
-    from companion.playback.screen import Keys
+    from companion.session.keys import Keys
 
     read_end, write_end = os.pipe()
     os.write(write_end, b"7\nnq")
@@ -104,8 +104,8 @@ def _session_to_a_closed_pipe(tmp_path, output_name, pause):
     from companion.playback.outputs import ClockOutput
     from companion.playback.player import Player
     from companion.script import parse
-    from companion.playback.record import Record
-    from companion.playback.session import run
+    from companion.session.journal_row import Record
+    from companion.session.loop import run
     from tests.fakes import FakeClips, FakeClock
 
     class Keys:
@@ -144,7 +144,7 @@ def test_a_session_with_sound_goes_on_when_only_its_captions_pipe_closed(tmp_pat
 def test_a_line_from_a_pipe_is_echoed_with_its_escape_codes_shown(capsys):
     import os
 
-    from companion.playback.screen import Keys
+    from companion.session.keys import Keys
 
     read_end, write_end = os.pipe()
     os.write(write_end, b"\x1b[2J7\n")

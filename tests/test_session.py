@@ -5,10 +5,10 @@ import pytest
 from companion.journal import Journal, JournalError, Unrecorded
 from companion.playback.outputs import ClockOutput
 from companion.playback.player import Player
-from companion.playback.screen import Screen
+from companion.session.screen import Screen
 from companion.script import parse
-from companion.playback.record import Record
-from companion.playback.session import run
+from companion.session.journal_row import Record
+from companion.session.loop import run
 from tests.fakes import FakeClips, FakeClock
 
 
@@ -144,7 +144,7 @@ class FakeLive:
 
 
 def test_plain_pauses_and_skips_keep_time_mutes_skips_nothing_and_rings_on_a_second_r():
-    from companion.playback.policies import READY_HINT, KeepTime, Plain
+    from companion.session.policies import READY_HINT, KeepTime, Plain
 
     live = FakeLive()
     plain = Plain(moments={"f": "followed"})
@@ -161,7 +161,7 @@ def test_plain_pauses_and_skips_keep_time_mutes_skips_nothing_and_rings_on_a_sec
 
 
 def test_a_record_keeps_columns_until_it_begins_then_writes_each_at_once(tmp_path):
-    from companion.playback.record import Record
+    from companion.session.journal_row import Record
 
     journal = Journal(tmp_path / "j.sqlite3")
     record = Record(lambda: journal, "pause", "A guided pause", "pause", side="leaving", stage="stay")
@@ -180,7 +180,7 @@ def test_a_record_keeps_columns_until_it_begins_then_writes_each_at_once(tmp_pat
 
 
 def test_a_record_that_cannot_write_a_column_says_so_once(tmp_path):
-    from companion.playback.record import Record
+    from companion.session.journal_row import Record
 
     class NoAdd(Journal):
         def add(self, *args, **kwargs):

@@ -1,9 +1,10 @@
 """Bells, breath tones and ambient sounds sit at fixed levels below speech."""
 
 from companion.playback import assets, pcm
+from companion.sounds import ambient_names
 from companion.voice.loudness import TARGET_DBFS, loudness_dbfs, peak_dbfs
 
-NAMES = [assets.BELL, assets.BELL_SOFT, assets.BREATH_IN, assets.BREATH_OUT, *sorted(assets.ambient_names())]
+NAMES = [assets.BELL, assets.BELL_SOFT, assets.BREATH_IN, assets.BREATH_OUT, *sorted(ambient_names())]
 
 
 def test_every_bundled_sound_is_loaded_at_its_level_under_speech():

@@ -8,11 +8,12 @@ import numpy as np
 from companion.journal import Journal
 from companion.playback.outputs import ClockOutput
 from companion.playback.player import Player
-from companion.playback.screen import Screen
+from companion.session.screen import Screen
 from companion.script import parse
-from companion.playback.record import Record
-from companion.playback.session import run
-from companion.together.session import CUE_NOTE, FLOODED_WHO, GROUNDING, READY, WRAP_NOTE, Partners
+from companion.session.journal_row import Record
+from companion.session.loop import run
+from companion.pause.flow import lend_break
+from companion.together.policy import CUE_NOTE, FLOODED_WHO, GROUNDING, READY, WRAP_NOTE, Partners
 from companion.spoken import Spoken
 from companion.together.turns import Together
 from tests.fakes import FakeClips, FakeClock
@@ -112,7 +113,7 @@ def together(tmp_path, body, plan=(), clips=None, device=False, scripts=None, sc
     output = keys.output = (Heard if device else ClockOutput)(clock=clock, sleep=lambda s: keys.tick(clock, s),
                                                                step_s=0.5)
     journal = Journal(tmp_path / "j.sqlite3")
-    policy = Partners(Together(clock), {"A": "Sam", "B": "Alex"}, scripts=scripts)
+    policy = Partners(Together(clock), {"A": "Sam", "B": "Alex"}, scripts=scripts, take_break=lend_break)
     record = Record(lambda: journal, "t", "T", "together", flooded=0)
     outcome = run(player, output, screen=screen, keys=keys, record=record, policy=policy)
     if device:
@@ -191,13 +192,13 @@ def test_a_turn_that_is_the_first_event_still_gets_its_caption(tmp_path):
     output = LateOutput(clock=clock, sleep=lambda s: (clock.sleep(s), time.sleep(0.001)), step_s=0.5)
     screen = Seen()
     outcome = run(player, output, screen=screen, keys=LateKeys(screen, output),
-                  policy=Partners(Together(clock), {"A": "Sam", "B": "Alex"}))
+                  policy=Partners(Together(clock), {"A": "Sam", "B": "Alex"}, take_break=lend_break))
     assert outcome.reason == "completed"
     assert screen.captions[0] == "Sam: your turn to speak. Space or Enter when done." and "Bye." in screen.captions
 
 
 def test_flooded_and_a_break_takes_the_pauses_break_inline_then_comes_back_where_it_paused(tmp_path):
-    from companion.together.session import COMING_BACK
+    from companion.together.policy import COMING_BACK
 
     outcome, row, screen, _ = together(tmp_path, "Hello.\n[turn A up to 60s]\nBye.\n",
                                        [("Sam: your turn", "x"), ("Which of you", "b"), ("Alex: Enter", "1"),
@@ -281,7 +282,7 @@ def test_keys_pressed_while_the_grounding_renders_are_applied_at_once_and_in_ord
 
 def test_a_turns_time_warning_is_said_softly_in_the_held_turn_and_shown(tmp_path):
     from companion.lines import said
-    from companion.together.voice import SOFT_DB, gain_of
+    from companion.together.guide_voice import SOFT_DB, gain_of
 
     outcome, row, screen, output = together(tmp_path, "Hello.\n[turn A up to 20s]\nBye.\n", device=True)
     assert outcome.reason == "completed" and CUE_NOTE.format(s=4) in screen.notes
@@ -293,7 +294,7 @@ def test_a_turns_time_warning_is_said_softly_in_the_held_turn_and_shown(tmp_path
 
 def test_after_a_break_the_guide_asks_if_both_are_ready_and_waits_for_the_key(tmp_path):
     from companion.lines import raw
-    from companion.together.session import COMING_BACK
+    from companion.together.policy import COMING_BACK
 
     plan = [("Sam: your turn", "x"), ("Which of you", "a"), ("Sam: Enter", "1"), (READY, None),  # (None: no key)
             (lambda heard: said_in(heard, raw("together.ready")) is not None, "\n"), (READY, " ")]
@@ -347,7 +348,7 @@ def test_both_flooded_that_cannot_be_read_is_said_and_the_ready_question_follows
 
 
 def test_the_real_both_flooded_sends_you_apart_to_its_time_then_asks_if_both_are_ready(tmp_path):
-    from companion.together.session import APART
+    from companion.together.policy import APART
 
     start = FakeClock().now
     plan = [("Sam: your turn", "x"), ("Which of you", "c"), (READY, "\n"), (READY, " ")]
@@ -364,7 +365,7 @@ BOTH_WITH_A_TURN = ('+++\ntitle = "Both of you"\nfor = "pair"\n+++\nBoth of you 
 
 
 def test_inside_both_flooded_a_turn_is_a_turn_and_x_asks_which_one_of_you_without_both_again(tmp_path):
-    from companion.together.session import WHO_ONE
+    from companion.together.policy import WHO_ONE
 
     def scripts(name):
         return "Both of you", parse(BOTH_WITH_A_TURN).steps

@@ -1,4 +1,4 @@
-"""The guide's voice over a held together session (together/voice.py): lines in order, a soft one heard
+"""The guide's voice over a held together session (together/guide_voice.py): lines in order, a soft one heard
 quieter than the guide, in real speech (espeak-ng through the clip store)."""
 
 import threading
@@ -7,7 +7,7 @@ import numpy as np
 
 from companion.lines import raw, said
 from companion.playback.cursor import Cursor
-from companion.together.voice import SOFT_DB, Voice
+from companion.together.guide_voice import SOFT_DB, Voice
 from companion.voice.clips import ClipStore, VoiceSettings
 from tests.fakes import FakeClips
 

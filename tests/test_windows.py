@@ -119,8 +119,8 @@ def sigint():
 # -- keys ---------------------------------------------------------------------------------------------------------
 
 def test_on_windows_the_keys_come_from_msvcrt_and_arrows_and_function_keys_are_ignored(windows, console):
-    from companion.playback.keys_windows import WindowsKeys
-    from companion.playback.screen import Keys
+    from companion.session.keys_windows import WindowsKeys
+    from companion.session.keys import Keys
 
     windows.keys = list("\xe0Hn\x00;q\r")  # up arrow, n, F1, q, Enter
     with Keys(console) as keys:
@@ -132,7 +132,7 @@ def test_on_windows_the_keys_come_from_msvcrt_and_arrows_and_function_keys_are_i
 
 
 def test_on_linux_and_macos_the_keys_stay_posix(monkeypatch, console):
-    from companion.playback.screen import Keys, PosixKeys
+    from companion.session.keys import Keys, PosixKeys
 
     for platform in ("linux", "darwin"):
         monkeypatch.setattr(sys, "platform", platform)
@@ -140,7 +140,7 @@ def test_on_linux_and_macos_the_keys_stay_posix(monkeypatch, console):
 
 
 def test_ctrl_c_read_from_the_console_is_a_press_raised_and_remembered(windows, console, sigint):
-    from companion.playback.screen import Keys
+    from companion.session.keys import Keys
 
     sigint.install()
     windows.keys = list("\x03n")
@@ -151,7 +151,7 @@ def test_ctrl_c_read_from_the_console_is_a_press_raised_and_remembered(windows, 
 
 
 def test_ctrl_c_read_from_the_console_while_held_is_only_remembered(windows, console, sigint):
-    from companion.playback.screen import Keys
+    from companion.session.keys import Keys
 
     silenced = []
     sigint.hold(lambda: silenced.append(True))
@@ -162,7 +162,7 @@ def test_ctrl_c_read_from_the_console_while_held_is_only_remembered(windows, con
 
 
 def test_a_typed_line_on_the_console_is_not_answered_by_keys_pressed_before_it(windows, console, monkeypatch):
-    from companion.playback.screen import Keys
+    from companion.session.keys import Keys
 
     windows.keys = list("nnq")  # pressed while the question was not yet asked
     typed = []
@@ -172,8 +172,8 @@ def test_a_typed_line_on_the_console_is_not_answered_by_keys_pressed_before_it(w
 
 
 def test_on_windows_a_line_from_a_pipe_leaves_the_keys_after_it_unread(windows):
-    from companion.playback.keys_windows import WindowsKeys
-    from companion.playback.screen import Keys
+    from companion.session.keys_windows import WindowsKeys
+    from companion.session.keys import Keys
 
     read_end, write_end = os.pipe()
     with open(read_end, encoding="latin-1") as stream:
@@ -190,7 +190,7 @@ def test_on_windows_a_line_from_a_pipe_leaves_the_keys_after_it_unread(windows):
 
 
 def test_with_no_keys_to_read_windows_waits_without_select(windows, monkeypatch):
-    from companion.playback.screen import Keys
+    from companion.session.keys import Keys
 
     monkeypatch.setitem(sys.modules, "select", None)
     keys = Keys(open(os.devnull))
@@ -203,9 +203,9 @@ def session_with_console_keys(tmp_path, keys):
     from companion.journal import Journal
     from companion.playback.outputs import ClockOutput
     from companion.playback.player import Player
-    from companion.playback.record import Record
-    from companion.playback.screen import Screen
-    from companion.playback.session import run
+    from companion.session.journal_row import Record
+    from companion.session.screen import Screen
+    from companion.session.loop import run
     from companion.script import parse
     from tests.fakes import FakeClips, FakeClock
 
@@ -219,7 +219,7 @@ def session_with_console_keys(tmp_path, keys):
 
 
 def test_a_session_on_windows_answers_q_after_an_arrow_key(windows, console, tmp_path):
-    from companion.playback.screen import Keys
+    from companion.session.keys import Keys
 
     windows.keys = list("\xe0Kq")  # left arrow, then q
     outcome, row = session_with_console_keys(tmp_path, Keys(console))
@@ -228,7 +228,7 @@ def test_a_session_on_windows_answers_q_after_an_arrow_key(windows, console, tmp
 
 
 def test_a_session_on_windows_journals_a_ctrl_c_read_as_a_key(windows, console, tmp_path, sigint):
-    from companion.playback.screen import Keys
+    from companion.session.keys import Keys
 
     sigint.install()
     windows.keys = list("\x03")
@@ -264,7 +264,7 @@ class Console(io.StringIO):
 def test_on_a_windows_console_the_screen_sends_its_codes_only_in_vt_mode(windows, monkeypatch, vt):
     import ctypes
 
-    from companion.playback.screen import Screen
+    from companion.session.screen import Screen
 
     kernel32 = FakeKernel32(mode=0x3, vt=vt)
     monkeypatch.setattr(ctypes, "windll", types.SimpleNamespace(kernel32=kernel32), raising=False)
@@ -279,13 +279,13 @@ def test_on_a_windows_console_the_screen_sends_its_codes_only_in_vt_mode(windows
 
 
 def test_a_screen_where_there_is_no_console_api_shows_plain_lines(windows):
-    from companion.playback.screen import Screen
+    from companion.session.screen import Screen
 
     assert not Screen(Console()).tty  # ctypes has no windll here: as on a console that cannot be asked
 
 
 def test_a_caption_the_outputs_encoding_cannot_hold_is_escaped_not_taken_for_a_closed_output(windows):
-    from companion.playback.screen import Screen
+    from companion.session.screen import Screen
 
     out = io.TextIOWrapper(io.BytesIO(), encoding="cp1252")  # stdout redirected to a file on Windows
     screen = Screen(out)
@@ -483,9 +483,9 @@ def without_posix(windows, monkeypatch, tmp_path):
 
 
 def test_every_module_imports_without_posix_modules_on_windows(without_posix):
-    assert "companion.playback.screen" not in sys.modules  # each is imported afresh, as on Windows
+    assert "companion.session.screen" not in sys.modules  # each is imported afresh, as on Windows
     names = import_everything()
-    assert "companion.playback.screen" in names and "companion.cli.setup" in names
+    assert "companion.session.screen" in names and "companion.cli.setup" in names
     assert all(sys.modules[name] is None for name in POSIX_ONLY)  # none was imported behind the fake's back
 
 

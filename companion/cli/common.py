@@ -169,8 +169,8 @@ def play_session(sequence, cfg, text_only: bool, mode: str, keys, journal, extra
     """Speak `sequence` with captions; journal it (with `extra` columns); its Outcome. `output`: one
     already open (the fast path's device, playing the first line: `prelude_frames`); else opened here."""
     from ..playback.outputs import open_output
-    from ..playback.screen import Screen
-    from ..playback.session import play
+    from ..session.screen import Screen
+    from ..session.loop import play
     from ..prepare import warm_later
 
     clips = clip_store(cfg)

@@ -42,7 +42,7 @@ def daily(side: str | None, text_only: bool, no_rating: bool) -> None:
     from .. import state
     from ..practice.schedule import AFTER, BEFORE, choose
     from ..journal import UNRECORDED, JournalError, Unrecorded, open_or_warn
-    from ..playback.screen import Keys
+    from ..session.keys import Keys
     from ..lengths import about
 
     side = side or state.load().get("side") or "any"
@@ -157,7 +157,7 @@ def log(as_json: bool, limit: int, since: str | None, mode: str | None, sequence
     """
     from ..practice.schedule import counts
     from ..journal import JournalError
-    from ..playback.screen import clock
+    from ..session.screen import clock
 
     try:
         entries = _read(lambda journal: journal.recent(limit, since=since, mode=mode, sequence=sequence))
@@ -245,7 +245,7 @@ def _details(entry: dict) -> list[str]:
     if (entry["stage"] or "").endswith("stayed"):  # also after a moment (boat > stayed)
         details.append("stayed in the room")
     if entry["break_minutes"]:
-        from ..playback.screen import clock
+        from ..session.screen import clock
 
         wait = "break" if entry["side"] == "leaving" else "hold-off"
         taken = entry["wait_s"]

@@ -88,7 +88,8 @@ def _sequences(name: str | None) -> list:
 
 
 def _record(voice: str, plan: list) -> None:
-    from ..playback.screen import Keys, Screen
+    from ..session.keys import Keys
+    from ..session.screen import Screen
     from ..record.microphone import CHECK, Microphone, NoMicrophone
     from ..record.session import Stop, Tally, record
     from ..voice import recorded

@@ -36,7 +36,7 @@ def play(name: str, text_only: bool, voice: str | None, rate: int | None) -> Non
         companion play stay --rate 120  slower speech
     """
     from ..journal import open_or_warn
-    from ..playback.screen import Keys
+    from ..session.keys import Keys
 
     sequence = load_sequence(name)
     if sequence.for_ == "pair":  # two partners: names, ratings and turns, as `companion together`
@@ -116,7 +116,7 @@ def show(name: str, as_json: bool, voice: str | None, rate: int | None, name_a: 
         companion show dancefloor --json
     """
     from .. import lengths
-    from ..playback.screen import clock
+    from ..session.screen import clock
     from ..textsafe import visible
 
     names = given_names(name_a, name_b)
@@ -181,7 +181,7 @@ def render(name: str, out: Path, captions: str, force: bool, voice: str | None, 
     from ..playback import captions as caption_file
     from ..playback.render import UnknownFormat, format_of, is_stream
     from ..playback.render import render as write_audio
-    from ..playback.screen import clock
+    from ..session.screen import clock
     from ..textsafe import visible
 
     names = given_names(name_a, name_b)

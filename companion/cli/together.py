@@ -187,7 +187,7 @@ def together(name, name_a, name_b, text_only, no_rating, show_agreement, as_json
         show_kept_agreement(as_json)
         return
     from ..journal import open_or_warn
-    from ..playback.screen import Keys
+    from ..session.keys import Keys
     from .common import load_sequence
 
     keys = Keys()
@@ -251,12 +251,14 @@ def play_together(sequence, cfg, text_only, keys, journal, names, extra):
     import time
 
     from .common import play_session
+    from ..pause.flow import lend_break
     from ..spoken import Spoken
-    from ..together.session import Partners
+    from ..together.policy import Partners
     from ..together.turns import Together
 
     return play_session(sequence, cfg, text_only, "together", keys, journal, extra,
-                        policy=Partners(Together(time.monotonic), names, cfg.break_minutes), spoken=Spoken(names=names))
+                        policy=Partners(Together(time.monotonic), names, cfg.break_minutes, take_break=lend_break),
+                        spoken=Spoken(names=names))
 
 
 # -- the break agreement: typed at the end of its sequence, said back, kept (together/agreement.py) --
@@ -353,8 +355,8 @@ def ask_field(key: str, names: dict[str, str], offered, keys):
 def say_back(made, cfg, text_only: bool, keys) -> None:
     """The guide says the agreement back, captioned, then a soft bell (not a session of its own in the journal)."""
     from ..playback.outputs import open_output
-    from ..playback.screen import Screen
-    from ..playback.session import Steps, play
+    from ..session.screen import Screen
+    from ..session.loop import Steps, play
     from ..spoken import Spoken
     from ..textsafe import visible
     from ..together import agreement as kept

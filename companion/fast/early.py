@@ -90,7 +90,7 @@ class EarlyOutput:
 
 
 # -- daily: the device and the session's modules while the rating is asked ----------------------------
-WARM_MODULES = ("companion.playback.player", "companion.playback.session", "companion.voice.clips",
+WARM_MODULES = ("companion.playback.player", "companion.session.loop", "companion.voice.clips",
                 "companion.journal", "companion.prepare")
 _soon: EarlyOutput | None = None
 

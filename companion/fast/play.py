@@ -127,7 +127,7 @@ def session(sequence, cfg, output, prelude_frames: int):
     """The session after the prelude: play's own, on the open device."""
     from ..cli.common import play_session, warn
     from ..journal import open_or_warn
-    from ..playback.screen import Keys
+    from ..session.keys import Keys
 
     return play_session(sequence, cfg, False, "play", Keys(), open_or_warn(warn), output=output,
                         prelude_frames=prelude_frames)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from ..practice.schedule import HEARD  # a practice counts when this much of its planned time was heard
+from .counted import HEARD
 
 EMPTY = {"done_days": [], "minutes": [], "weeks": [], "totals": None, "by_sequence": [], "pause": None,
          "together": None, "partners": []}

@@ -69,7 +69,8 @@ def _run(options, early: EarlyOutput) -> int:
             if early.output is not None:
                 early.output.play_prelude(samples)
                 prelude = samples
-    from ..playback.screen import Keys, Screen
+    from ..session.keys import Keys
+    from ..session.screen import Screen
 
     screen, keys = Screen(), Keys()
     if options.side is None and not keys.active:

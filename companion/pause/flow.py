@@ -18,13 +18,14 @@ The screen answers a key at once: the break's box and return time, a question,
 a moment's name are drawn before any speech is rendered or any voice loads;
 the words follow when ready.
 
-One journal row (mode `pause`, a playback.record.Record passed through every
+One journal row (mode `pause`, a session.journal_row.Record passed through every
 phase) records the side, the pulse if taken, the break minutes, whether the
 return bell was reached and the stage reached; the side and each stage are
 written as soon as they are known, so a pause killed outright keeps them.
 Everything outside is injected (output, keys, screen, clock, journal), so
 tests run a twenty-minute break in seconds. `wait` alone is also a together
-session's break (together/session.py), on that session's output and record.
+session's break (lend_break, given to together/policy.py by cli/together.py), on
+that session's output and record.
 """
 
 from __future__ import annotations
@@ -35,8 +36,8 @@ from collections.abc import Callable
 from .. import interrupt
 from ..debug import report
 from ..playback import pcm
-from ..playback.policies import KeepTime, Plain
-from ..playback.screen import clock
+from ..session.policies import KeepTime, Plain
+from ..session.screen import clock
 
 OPTIONS = {"l": "leave: my body wants to get out", "r": "reach: I want to go after them",
            "p": "am I flooded? count my pulse first", "b": "I want to end the relationship"}
@@ -108,7 +109,7 @@ class PauseFlow:
         self._sounding = threading.Event()  # the current phase's first sound has started
         self._side_saved = False
         if record is None:
-            from ..playback.record import Record
+            from ..session.journal_row import Record
 
             record = Record(journal_factory, "pause", "A guided pause", "pause", warn=warn, side=None,
                             pulse_bpm=None, break_minutes=None, returned=None, stage="question", wait_s=None)
@@ -176,9 +177,9 @@ class PauseFlow:
                 self._finish(reason)
         if message:
             self.warn(f"companion: {message}")
-        from ..playback.session import EXIT_CODES
+        from ..session.loop import EXIT_CODES
 
-        if self.unrecorded:  # said when it happened; and never exit 0 (as session.Outcome)
+        if self.unrecorded:  # said when it happened; and never exit 0 (as session.loop.Outcome)
             return EXIT_CODES[reason] or 1
         return EXIT_CODES[reason]
 
@@ -332,10 +333,10 @@ class PauseFlow:
         return steps(path, self._sounding)
 
     def phase(self, steps, stage: str, policy=None) -> str:
-        """Play `steps` to the shared output, with `policy` (what keys do: playback.policies), as the
-        journal's `stage`; returns the session's reason (see session.run for the rest)."""
+        """Play `steps` to the shared output, with `policy` (what keys do: session.policies), as the
+        journal's `stage`; returns the session's reason (see session.loop.run for the rest)."""
         from ..playback.player import Player
-        from ..playback.session import run
+        from ..session.loop import run
 
         self.record.set(stage=stage)  # written now if the row has begun: a kill keeps where it got to
         player = Player(steps, self.clips, self.spoken)
@@ -474,6 +475,16 @@ class PauseFlow:
 
 
 _UNREAD = object()
+
+
+def lend_break(live, record, who: str, minutes: float, names: dict[str, str], now=None) -> str:
+    """The pause's break (announced, the quiet wait, the soft bell) inside a together session: on its
+    output, screen, keys and journal row (`live`, `record`), in the voice and with the name of `who`
+    ("A" or "B"). Its reason: completed (back), or how the session ends."""
+    flow = PauseFlow(output=live.output, screen=live.screen, keys=live.keys, clips_factory=lambda: live.player.clips,
+                     journal_factory=lambda: None, minutes=minutes, default_minutes=minutes, now=now,
+                     warn=live.warn, record=record, names=names, speaker=who)
+    return flow.wait("leaving", minutes)
 
 
 def _break_now_hint(cursor) -> str:

@@ -45,7 +45,7 @@ START, STOP = "● Start counting now.", "● Stop."
 
 def count_note(cursor) -> str:
     """The progress line of the count: the seconds left between the bells (shown with captions only, too)."""
-    from ..playback.screen import clock
+    from ..session.screen import clock
 
     bells = [i for i, e in enumerate(cursor.events) if e.kind == "bell"]
     if len(bells) == 2 and bells[0] <= cursor.index < bells[1]:

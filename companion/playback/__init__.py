@@ -1,1 +1,1 @@
-"""Playing a sequence: timeline -> cursor -> outputs, one session at a time."""
+"""Playing a sequence: timeline -> cursor -> player -> outputs, on pcm (the session that drives it: session/)."""

@@ -1,6 +1,6 @@
 """The bundled sounds in audio/: bells, breath tones and ambient sounds.
 
-Scripts name a sound, never a path: `[sound waves 2m]` means audio/waves.wav.
+Scripts name a sound, never a path: `[sound waves 2m]` means audio/waves.wav (the names: sounds.py).
 
 Each sound is brought, as it is loaded, to a fixed level under speech
 (every spoken clip is at loudness.TARGET_DBFS, -20 dBFS, the natural voice
@@ -15,10 +15,8 @@ from pathlib import Path
 
 from . import pcm
 from ..paths import builtin
+from ..sounds import BELL, BELL_SOFT, BREATH_IN, BREATH_OUT
 
-BELL, BELL_SOFT = "bell", "bell-soft"
-BREATH_IN, BREATH_OUT = "breath-in", "breath-out"
-_NOT_AMBIENT = {BELL, BELL_SOFT, BREATH_IN, BREATH_OUT}
 # dBFS by loudness.loudness_dbfs; speech is at -20. Any other (ambient) sound: AMBIENT_DBFS.
 LEVELS_DBFS = {BELL: -24.0, BELL_SOFT: -26.0, BREATH_IN: -26.0, BREATH_OUT: -26.0}
 AMBIENT_DBFS = -28.0
@@ -26,12 +24,6 @@ AMBIENT_DBFS = -28.0
 
 def path(name: str) -> Path:
     return builtin("audio") / f"{name}.wav"
-
-
-@cache
-def ambient_names() -> frozenset[str]:
-    """Names a script may use in [sound NAME ...]."""
-    return frozenset(p.stem for p in builtin("audio").glob("*.wav") if p.stem not in _NOT_AMBIENT)
 
 
 @cache

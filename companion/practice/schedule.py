@@ -10,11 +10,12 @@ from collections.abc import Iterable, Mapping
 from collections import namedtuple
 from datetime import date, datetime, timedelta
 
+from ..journal.counted import HEARD
+
 BEFORE = "How much distress do you feel right now, from 0 (calm) to 10 (the worst)? Enter to skip: "
 AFTER = "And now, from 0 (calm) to 10 (the worst)? Enter to skip: "
 
 
-HEARD = 0.67  # a practice counts when at least this share of its planned time was heard (journal.HEARD)
 SHADES = ((0, "·"), (3, "░"), (6, "▒"), (10, "▓"), (float("inf"), "█"))  # minutes a day below which each
 
 

@@ -112,7 +112,7 @@ def check(text: str, source: str = "<script>", id: str = "script", sounds: froze
     if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
         return _failed(source, 1, 1, "a script over 1 MB", f"at most {MAX_BYTES:,} bytes")
     if sounds is None:
-        from ..playback.assets import ambient_names
+        from ..sounds import ambient_names
 
         sounds = ambient_names()
     lines = text.removeprefix("\ufeff").split("\n")
@@ -312,10 +312,10 @@ def _directive(text: str, number: int, column: int, source: str, sounds: frozens
         return [Bell(line=number, soft=args.strip() == "soft")]
     if name == "breathe":
         step = _breathe(args, number, fail)
-        try:  # its words are data: read now, so playing it never waits for them
-            from ..playback.timeline import breath_cues
+        try:  # its words are data (playback.timeline.breath_cues): read now, so playing it never waits for them
+            from ..lines import said
 
-            breath_cues()
+            said("breathe.cues")
         except ValueError as e:
             raise ScriptError(source, number, name_col, str(e), "readable breath cues; reinstall companion") from None
         return [step]

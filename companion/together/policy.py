@@ -1,4 +1,4 @@
-"""Two partners in the one session loop: the policy it is given (see playback/policies.py).
+"""Two partners in the one session loop: the policy it is given (see session/policies.py).
 
 `Partners` wraps the pure turn policy (turns.Together): a turn's timing is the
 policy's (the cursor waits, paused, in the turn until the policy ends it),
@@ -8,15 +8,17 @@ grounding line, which of you (or both), then the offer:
   Enter   go on, when you are both ready
   t, 1-6  a break now for the one who is flooded, the guided pause's own
           (its announcement with the return time, the quiet wait, the soft
-          bell: pause.flow.PauseFlow.wait), on the same output; then one line
-          to come back, and the sequence goes on where it paused
+          bell), on the same output; then one line to come back, and the
+          sequence goes on where it paused. The break is lent by the caller
+          (`take_break`: cli/together.py gives pause.flow.lend_break), so the
+          moments do not import each other
   p, q    stop here, for a guided pause of your own (`companion pause --leave`)
 
 "Both of us" plays the `both-flooded` sequence there and then, on the same output.
 After a break or `both-flooded` the guide asks whether both are ready (Enter) before
 the turn goes on. A key always changes the screen at once: what the guide says
 (the grounding line, a turn's soft time warning, the ready question) is said by a
-together.voice.Voice, rendered off the loop and heard when ready.
+together.guide_voice.Voice, rendered off the loop and heard when ready.
 
 The journal row: `flooded` counts the presses (written at once); a break sets
 `stage` to "break" as it begins (and `break_minutes`, `wait_s`); stopping for a
@@ -29,8 +31,8 @@ from __future__ import annotations
 from ..debug import report
 from ..lines import raw, said
 from ..playback import pcm
-from ..playback.policies import Plain
-from ..playback.screen import clock
+from ..session.policies import Plain
+from ..session.screen import clock
 from .turns import cue_lead
 
 CUE_NOTE = "about {s} seconds left"
@@ -54,17 +56,20 @@ POLL_S = 0.05
 class Partners(Plain):
     """The policy of a session for two: `together` a turns.Together, `names` {"A": ..., "B": ...}.
     `scripts(name)`: a sequence's steps (both-flooded); by default from the library. `both`: "both
-    of us" is an answer (not inside both-flooded itself)."""
+    of us" is an answer (not inside both-flooded itself). `take_break(live, record, who, minutes,
+    names, now)`: the guided pause's break on this session's output and row, its reason (completed:
+    back), e.g. pause.flow.lend_break."""
 
     def __init__(self, together, names: dict[str, str], break_minutes: float = 20, now=None, scripts=None,
-                 both: bool = True):
+                 both: bool = True, *, take_break):
         super().__init__()
         self.together, self.names, self.both = together, names, both
+        self.take_break = take_break
         self.break_minutes, self.now = break_minutes, now  # `now`: the wall clock for the return time
         self.scripts = scripts or _library_steps
         self.turn_index = None  # the turn event the policy holds
         self.note = ""
-        self.voice = None  # together.voice.Voice, made when the guide first speaks over the held sequence
+        self.voice = None  # together.guide_voice.Voice, made when the guide first speaks over the held sequence
 
     def ended(self, reason):
         if self.voice is not None:
@@ -134,7 +139,7 @@ class Partners(Plain):
         if output.name != "device":
             return None
         if self.voice is None:
-            from .voice import Voice
+            from .guide_voice import Voice
 
             self.voice = Voice(live.cursor, live.player.clips)
         if output.cursor is not self.voice:  # first use, or back from a break's own cursors
@@ -224,18 +229,14 @@ class Partners(Plain):
     def _break(self, live, who: str, minutes: float) -> str:
         """The guided pause's break, on this output, for the one who is flooded; then back to the
         sequence where it paused. Its reason: completed (back), or how the session ends."""
-        from ..pause.flow import PauseFlow
-        from ..playback.record import Record
+        from ..session.journal_row import Record
 
         if self.voice is not None:
             self.voice.hush()
         record = live.record if live.record is not None else Record(None, "", "", "together")
-        output = live.output
         record.set(break_minutes=minutes)
-        flow = PauseFlow(output=output, screen=live.screen, keys=live.keys, clips_factory=lambda: live.player.clips,
-                         journal_factory=lambda: None, minutes=minutes, default_minutes=minutes, now=self.now,
-                         warn=live.warn, record=record, names=self.names, speaker=who)
-        outcome = flow.wait("leaving", minutes)  # its stage, "break", is journalled as it begins
+        # the break's stage, "break", is journalled as it begins
+        outcome = self.take_break(live, record, who, minutes, self.names, self.now)
         if outcome != "completed":
             return outcome
         record.moment("break")
@@ -249,7 +250,7 @@ class Partners(Plain):
     def _both_flooded(self, live, was_paused: bool) -> str | None:
         """Both of you: the `both-flooded` sequence, here, on this output; then are you both ready."""
         from ..playback.player import Player
-        from ..playback.session import run
+        from ..session.loop import run
         from ..spoken import Spoken
 
         if self.voice is not None:
@@ -267,7 +268,7 @@ class Partners(Plain):
         player = Player(steps, live.player.clips, spoken)
         # its turns are turns as here (a soft warning, m, x), but "both of us" is not asked again
         inner = Partners(type(self.together)(self.together.clock), self.names, self.break_minutes, self.now,
-                         self.scripts, both=False)
+                         self.scripts, both=False, take_break=self.take_break)
         inner.together.flooded = self.together.flooded
         outcome = run(player, live.output, screen=live.screen, keys=live.keys, record=live.record, warn=live.warn,
                       keep_output=True, finish=False, policy=inner)
@@ -284,8 +285,8 @@ class Partners(Plain):
     def _apart(self, live, spoken) -> str:
         """The quiet wait to the time `both-flooded` named, then the soft bell (r twice: back sooner)."""
         from ..playback.player import Player
-        from ..playback.policies import KeepTime
-        from ..playback.session import run
+        from ..session.policies import KeepTime
+        from ..session.loop import run
         from ..script.model import Bell, Pause
 
         at = spoken.at.strftime("%H:%M")

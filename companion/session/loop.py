@@ -7,14 +7,14 @@ The commands come in by one call:
 `sequence` is a script.Sequence, or any `Steps(id, title, steps)` (e.g. lazy
 steps from fast.first_line, with no pydantic before the first word);
 `output` an open output (outputs.open_output); `keys` and `screen` the
-terminal's (screen.Keys, screen.Screen); `clips` a clip store; `journal` an
+terminal's (keys.Keys, screen.Screen); `clips` a clip store; `journal` an
 opener, called once after the first sound, giving the journal (or None: not
 recorded); `prelude_frames`: the output already plays the first line (see
 DeviceOutput.play_prelude). More, all optional: `mode` (the journal's), `columns`
 known at the start (journal.EXTRA_COLUMNS), `policy` (what keys do; see
-policies.py; together.session.Partners for two), `spoken` (the names, the
+policies.py; together.policy.Partners for two), `spoken` (the names, the
 placeholders' values), `warn`, `on_started`. It captions the title, plays,
-and journals the session (one row, see record.py) however it ends.
+and journals the session (one row, see journal_row.py) however it ends.
 
 Underneath, `run` is the one loop, for every kind of session: the guided
 pause calls it once per phase with the same Record and output. The terminal,
@@ -29,10 +29,11 @@ from collections.abc import Callable
 
 from .. import interrupt
 from ..debug import report
-from . import pcm
+from ..playback import pcm
+from ..playback.player import Player
 from .policies import Plain
-from .player import Player
-from .screen import Keys, Screen
+from .keys import Keys
+from .screen import Screen
 
 POLL_S = 0.05
 EXIT_CODES = {"completed": 0, "stopped": 0, "error": 1, "interrupted": 130}
@@ -74,7 +75,7 @@ def play(sequence, output, *, keys: Keys, screen: Screen, clips, journal: Callab
          prelude_frames: int = 0, mode: str = "play", columns: dict | None = None, policy=None, spoken=None,
          warn: Callable[[str], None] = print, on_started: Callable[[], None] | None = None) -> Outcome:
     """Caption the title, play `sequence` to `output`, journal it: its Outcome (see the module's docstring)."""
-    from .record import Record
+    from .journal_row import Record
 
     record = Record(journal, sequence.id, sequence.title, mode, warn=warn, **(columns or {}))
     screen.caption(f"{sequence.title}")

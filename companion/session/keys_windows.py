@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 
-from .screen import KeysBase
+from .keys_base import KeysBase
 
 POLL_S = 0.01  # how often a key is looked for: well under what a person notices
 PREFIXES = ("\x00", "\xe0")  # an arrow or a function key: the prefix, then its code; neither is a key here

@@ -1,4 +1,4 @@
-"""The terminal: captions, a progress line, and single keys without Enter.
+"""The terminal's screen: captions and a progress line (its keys: keys.py).
 
 Plain ANSI, no dependencies: it must be drawable the instant sound starts.
 When stdout is not a terminal, captions are printed as plain lines and the
@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import stat
 import sys
-from contextlib import contextmanager
 from io import TextIOBase as TextIO
 
 from ..textsafe import visible
@@ -143,138 +141,3 @@ def _wrap(text: str, width: int) -> str:
 
     return "\n".join("\n".join(textwrap.wrap(line, width)) if len(line) > width else line
                      for line in text.split("\n"))
-
-
-def Keys(stream: TextIO | None = None) -> "KeysBase":
-    """Single keypresses without Enter, from the platform's reader: the one place that chooses.
-
-    POSIX terminals through termios (cbreak) and select; Windows, which has
-    neither, through msvcrt (companion/playback/keys_windows.py)."""
-    if sys.platform == "win32":
-        from .keys_windows import WindowsKeys
-
-        return WindowsKeys(stream)
-    return PosixKeys(stream)
-
-
-class KeysBase:
-    """What every platform's keys share: where keys come from, and a line typed into a pipe.
-
-    Re-entrant: a guided pause holds the terminal's key mode across its phases,
-    each of which enters it again. Keys come from a terminal or a pipe; with
-    nothing to read (no stdin, or its end reached) `active` is False and `read` waits.
-    """
-
-    def __init__(self, stream: TextIO | None = None):
-        self.stream = stream or sys.stdin
-        try:
-            self.fd = self.stream.fileno()
-            mode = os.fstat(self.fd).st_mode
-            self.tty = os.isatty(self.fd)
-            # a terminal, a pipe or a file can hold keys; /dev/null and the like cannot
-            self.pipe = stat.S_ISFIFO(mode)
-            self.active = self.tty or self.pipe or stat.S_ISREG(mode)
-        except (OSError, ValueError, AttributeError):
-            self.fd, self.tty, self.pipe, self.active = -1, False, False, False
-        self._depth = 0
-
-    def _byte_key(self) -> str | None:
-        """The next byte as a key (one is waiting); None at the end of input, which stops the polling."""
-        data = os.read(self.fd, 1)
-        if not data:
-            self.active = False
-            return None
-        return data.decode("latin-1")
-
-    def _line_from_pipe(self, prompt: str) -> str:
-        """A byte at a time, so no key after the line is read ahead; echoed as a terminal would."""
-        sys.stdout.write(prompt)
-        sys.stdout.flush()
-        data = bytearray()
-        while not data.endswith(b"\n"):
-            byte = os.read(self.fd, 1)
-            if not byte:
-                if not data:
-                    self.active = False
-                    raise EOFError
-                break
-            data += byte
-        line = data.decode("utf-8", "replace").rstrip("\r\n")
-        sys.stdout.write(visible(line) + "\n")  # as a terminal would echo it
-        return line
-
-
-class PosixKeys(KeysBase):
-    """Keys on Linux and macOS: cbreak mode on a terminal (Ctrl-C still a signal), select to wait."""
-
-    def __init__(self, stream: TextIO | None = None):
-        super().__init__(stream)
-        self._saved = None
-
-    def __enter__(self) -> "PosixKeys":
-        self._depth += 1
-        if self._depth == 1 and self.tty:
-            import termios
-            import tty
-
-            self._saved = termios.tcgetattr(self.fd)
-            tty.setcbreak(self.fd)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._depth -= 1
-        if self._depth == 0 and self._saved is not None:
-            import termios
-
-            try:
-                termios.tcsetattr(self.fd, termios.TCSADRAIN, self._saved)
-            except termios.error:  # the terminal has gone (its window closed): nothing to restore
-                pass
-            self._saved = None
-
-    @contextmanager
-    def cooked(self):
-        """Ordinary line input (echo, editing) for a moment, e.g. to type a number."""
-        if self._saved is None:
-            yield
-            return
-        import termios
-        import tty
-
-        termios.tcsetattr(self.fd, termios.TCSADRAIN, self._saved)  # raises termios.error if it has gone
-        try:
-            yield
-        finally:
-            try:
-                tty.setcbreak(self.fd)
-            except termios.error:  # the terminal has gone
-                pass
-
-    def line(self, prompt: str) -> str:
-        """A typed line (EOFError if there is nothing to read). On a terminal with
-        line editing; from a pipe a byte at a time, so no key after it is read ahead."""
-        if not self.active:
-            raise EOFError
-        if self.tty:
-            import termios
-
-            try:
-                termios.tcflush(self.fd, termios.TCIFLUSH)  # keys pressed before the question are not its answer
-                with self.cooked():
-                    return input(prompt)
-            except (termios.error, OSError):  # the terminal has gone: nothing more will be typed
-                self.active = False
-                raise EOFError from None
-        return self._line_from_pipe(prompt)
-
-    def read(self, timeout_s: float) -> str | None:
-        """One key, or None after `timeout_s` seconds."""
-        import select
-
-        if not self.active:
-            select.select([], [], [], timeout_s)
-            return None
-        ready, _, _ = select.select([self.fd], [], [], timeout_s)
-        if not ready:
-            return None
-        return self._byte_key()

@@ -1,6 +1,6 @@
 """What keys do in a session, and what the progress line says: the loop is given one of these.
 
-The loop (session.run) reads a key and asks its policy; the policy moves the
+The loop (loop.run) reads a key and asks its policy; the policy moves the
 cursor and answers with a reason to end (or None to go on). Each policy also
 writes the progress line's note.
 
@@ -10,10 +10,10 @@ writes the progress line's note.
   KeepTime  the timeline measures real time (a wait to a promised bell, a
             pulse count): space quiets the speech and the clock goes on, n
             skips nothing; with `ready`, r pressed twice rings the bell now.
-  together.session.Partners: two partners' turns, and "I'm flooded".
+  together.policy.Partners: two partners' turns, and "I'm flooded".
 
 A policy's `act(key, live)` is called every poll, with the key or None; `live`
-is the session as the policy may touch it (see session.Live).
+is the session as the policy may touch it (see loop.Live).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from . import pcm
+from ..playback import pcm
 from .screen import clock
 
 READY_CONFIRM_S = 4.0
