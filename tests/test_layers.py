@@ -18,7 +18,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "companion"
 LAYERS = (
     ("__init__", "paths", "debug", "textsafe", "interrupt", "checked", "state", "config_model", "sounds",
      "voice.settings"),  # voice.settings: the voices' names alone, read by config.py with no engine
-    ("journal", "config"),
+    ("journal", "config", "partner"),  # partner: the link to a paired device (issue 21), beside the journal
     ("script", "lines", "spoken", "library"),  # the format, and the words a session speaks itself
     ("playback",),  # timeline -> cursor -> player -> outputs, on pcm
     ("voice",),  # speech rendered into playback's pcm, the player's clips
