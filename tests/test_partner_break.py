@@ -1,0 +1,190 @@
+"""The break on both devices (issue 21): two homes on loopback, each a `companion` process of its own.
+
+Every step is tied to a line a process printed; the homes are paired by writing each one's identity
+files through companion.partner.identity (pairing itself: test_partner_pairing.py).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import queue
+import re
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from tests.conftest import ESPEAK_GUIDE
+from tests.partners import GUARD, Home
+
+BOX_TIME = re.compile(r"You: \"I'm flooded\. I'm not leaving you\. I'll be back at (\d\d:\d\d)\.\"")
+
+
+def make_home(root, monkeypatch) -> Home:
+    home = Home(root)
+    config = root / "config" / "companion"
+    config.mkdir(parents=True)
+    (config / "config.toml").write_text(ESPEAK_GUIDE)
+    return home
+
+
+def pair(monkeypatch, one: Home, one_name: str, other: Home, other_name: str) -> None:
+    """Each home keeps the other's public key, under the name its person gave (as `companion pair` leaves them)."""
+    from companion.partner import identity
+
+    keys = {}
+    for home in (one, other):
+        monkeypatch.setenv("XDG_DATA_HOME", home.env["XDG_DATA_HOME"])
+        keys[home.root] = identity.own_public()
+    now = datetime.datetime.now().astimezone().isoformat()
+    for home, peer, name in ((one, other, other_name), (other, one, one_name)):
+        monkeypatch.setenv("XDG_DATA_HOME", home.env["XDG_DATA_HOME"])
+        identity.add_peer(identity.Peer(name, keys[peer.root], None, now))
+
+
+class Running:
+    """A `companion` process whose stdout is read line by line; keys go in through a pipe."""
+
+    def __init__(self, home: Home, *args: str):
+        self.process = subprocess.Popen([sys.executable, "-m", "companion", *args], env=home.env, text=True,
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                        preexec_fn=lambda: os.umask(0))
+        self.lines: list[str] = []
+        self._new: queue.Queue = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self._new.put(line.rstrip("\n"))
+        self._new.put(None)
+
+    def until(self, pattern: str) -> re.Match:
+        """The first line from here on matching `pattern` (a regular expression)."""
+        while True:
+            try:
+                line = self._new.get(timeout=GUARD)
+            except queue.Empty:
+                raise AssertionError(f"{pattern!r} never came; printed:\n" + "\n".join(self.lines)) from None
+            if line is None:
+                raise AssertionError(f"ended before {pattern!r}; printed:\n" + "\n".join(self.lines)
+                                     + "\n" + self.process.stderr.read())
+            self.lines.append(line)
+            found = re.search(pattern, line)
+            if found:
+                return found
+
+    def keys(self, typed: str) -> None:
+        self.process.stdin.write(typed)
+        self.process.stdin.flush()
+
+    def end(self) -> tuple[int, str]:
+        """q, then its exit code and what it said on stderr."""
+        if self.process.poll() is None:
+            try:
+                self.keys("q")
+            except BrokenPipeError:
+                pass
+        out, err = self.process.communicate(timeout=GUARD)
+        self.lines += out.splitlines()
+        return self.process.returncode, err
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.communicate(timeout=GUARD)
+
+
+@pytest.fixture
+def started():
+    processes: list[Running] = []
+
+    def start(home: Home, *args: str) -> Running:
+        processes.append(Running(home, *args))
+        return processes[-1]
+
+    yield start
+    for process in processes:  # a failed test leaves none listening for the next
+        process.kill()
+
+
+def journal(home: Home) -> list[dict]:
+    result = subprocess.run([sys.executable, "-m", "companion", "log", "--json"], env=home.env, capture_output=True,
+                            text=True, timeout=GUARD)
+    return json.loads(result.stdout)
+
+
+def plus(at: str, minutes: int) -> str:
+    hour, minute = map(int, at.split(":"))
+    total = (hour * 60 + minute + minutes) % (24 * 60)
+    return f"{total // 60:02}:{total % 60:02}"
+
+
+def test_the_promise_is_shown_on_the_partners_device_and_more_time_and_ready_move_both_bells(tmp_path, monkeypatch,
+                                                                                             started):
+    alex, sam = make_home(tmp_path / "alex", monkeypatch), make_home(tmp_path / "sam", monkeypatch)
+    pair(monkeypatch, alex, "Alex", sam, "Sam")
+    waiting = started(sam, "wait", "--text")
+    waiting.until(r"^Waiting for Alex's break")
+    leaving = started(alex, "pause", "--leave", "--minutes", "1", "--text")
+    leaving.until(r"\S")  # stay's first words
+    leaving.keys("x")  # the break now
+    at = leaving.until(BOX_TIME.pattern).group(1)
+    # On Sam's device: the promise, with the paired name and the same return time, the box, the hold-off.
+    waiting.until(rf"^A message from Alex's device: I'm flooded\. I'm not leaving you\. I'll be back at {at}\.$")
+    assert any(f"Holding off until {at}." in line for line in waiting.lines)
+    leaving.until(r"^\(Sam's device has your promise\.\)$")
+    leaving.until(r"I'll ring a bell when it's time")  # the break's words said, m is then said too
+    leaving.keys("m")
+    later = plus(at, 10)
+    leaving.until(rf"^Ten more minutes\. The bell now rings at {later}, on both devices\.$")
+    waiting.until(rf"^Alex needs ten more minutes\. The bell now rings at {later}\.$")
+    leaving.keys("rr")
+    waiting.until(r"^\(Alex is ready: the bell rings now\.\)$")
+    leaving.until(r"^\(If you're late, or coming back feels too hard, press c\.\)$")  # after its bell
+    waiting.until(r"^\(If they're not back, press w\.\)$")  # after its bell: soften-leaving follows
+    waiting.until(r"\S")
+    assert leaving.end()[0] == 0 and waiting.end()[0] == 0
+    (left,), (waited,) = journal(alex), journal(sam)
+    assert (left["side"], left["promise"], left["returned"]) == ("leaving", "sent", True)
+    assert (waited["side"], waited["promise"], waited["returned"]) == ("reaching", "received", True)
+    assert left["promise_delivered_at"] and waited["promise_delivered_at"]
+    # Each bell told the other device when it rang: both within 50 ms, as each side can tell.
+    assert left["bells_together"] is True and waited["bells_together"] is True
+
+
+def test_with_the_partners_device_absent_the_break_goes_on_alone_and_the_promise_comes_when_it_opens(
+        tmp_path, monkeypatch, started):
+    alex, sam = make_home(tmp_path / "alex", monkeypatch), make_home(tmp_path / "sam", monkeypatch)
+    pair(monkeypatch, alex, "Alex", sam, "Sam")
+    leaving = started(alex, "pause", "--leave", "--minutes", "1", "--text")
+    leaving.until(r"\S")
+    leaving.keys("x")
+    at = leaving.until(BOX_TIME.pattern).group(1)  # the box and the promise's words come first
+    leaving.until(r"^Sam's device isn't answering; the break goes on here; companion keeps trying\.$")
+    leaving.until(r"^A break of 1 minutes\.$")  # the break goes on, as alone
+    waiting = started(sam, "wait", "--text")  # Sam's device opens later: the promise comes
+    waiting.until(rf"^A message from Alex's device: I'm flooded\. I'm not leaving you\. I'll be back at {at}\.$")
+    leaving.until(r"^\(Sam's device has your promise\.\)$")
+    assert leaving.end()[0] == 0 and waiting.end()[0] == 0
+    (left,) = journal(alex)
+    assert (left["promise"], left["end_reason"]) == ("sent", "stopped") and left["promise_delivered_at"]
+
+
+def test_with_no_partner_paired_nothing_of_the_network_happens(tmp_path, monkeypatch, started):
+    alone = make_home(tmp_path / "alone", monkeypatch)
+    leaving = started(alone, "pause", "--leave", "--minutes", "1", "--text")
+    leaving.until(r"\S")
+    leaving.keys("x")
+    leaving.until(r"^A break of 1 minutes\.$")
+    code, err = leaving.end()
+    assert code == 0 and not err
+    assert not any("device" in line or "partner" in line.lower() for line in leaving.lines)
+    assert not alone.partner.exists()  # no key made, nothing opened
+    (row,) = journal(alone)
+    assert (row["promise"], row["promise_delivered_at"], row["bells_together"]) == (None, None, None)
+    waited = subprocess.run([sys.executable, "-m", "companion", "wait", "--text"], env=alone.env, capture_output=True,
+                            text=True, timeout=GUARD, stdin=subprocess.DEVNULL)
+    assert waited.returncode == 2 and waited.stderr.count("\n") == 1 and "no partner is paired" in waited.stderr
