@@ -62,7 +62,12 @@ class Running:
         self._new.put(None)
 
     def until(self, pattern: str) -> re.Match:
-        """The first line from here on matching `pattern` (a regular expression)."""
+        """The first line printed matching `pattern` (a regular expression), waiting for it if none has yet:
+        two devices' lines may come in either order."""
+        for line in self.lines:
+            found = re.search(pattern, line)
+            if found:
+                return found
         while True:
             try:
                 line = self._new.get(timeout=GUARD)
@@ -145,7 +150,6 @@ def test_the_promise_is_shown_on_the_partners_device_and_more_time_and_ready_mov
     waiting.until(r"^\(Alex is ready: the bell rings now\.\)$")
     leaving.until(r"^\(If you're late, or coming back feels too hard, press c\.\)$")  # after its bell
     waiting.until(r"^\(If they're not back, press w\.\)$")  # after its bell: soften-leaving follows
-    waiting.until(r"\S")
     assert leaving.end()[0] == 0 and waiting.end()[0] == 0
     (left,), (waited,) = journal(alex), journal(sam)
     assert (left["side"], left["promise"], left["returned"]) == ("leaving", "sent", True)
@@ -188,3 +192,39 @@ def test_with_no_partner_paired_nothing_of_the_network_happens(tmp_path, monkeyp
     waited = subprocess.run([sys.executable, "-m", "companion", "wait", "--text"], env=alone.env, capture_output=True,
                             text=True, timeout=GUARD, stdin=subprocess.DEVNULL)
     assert waited.returncode == 2 and waited.stderr.count("\n") == 1 and "no partner is paired" in waited.stderr
+
+
+def test_both_bells_are_heard_on_two_sound_servers_within_50_ms(tmp_path, monkeypatch, started, sound_server, recorder):
+    """Two devices, each with its own sound server (a null sink, recorded from its monitor): r twice on the
+    leaving side rings both bells a moment ahead; the recordings' clocks are the machine's one monotonic clock."""
+    from tests.soundlab import Recorder, SoundServer
+
+    alex, sam = make_home(tmp_path / "alex", monkeypatch), make_home(tmp_path / "sam", monkeypatch)
+    pair(monkeypatch, alex, "Alex", sam, "Sam")
+    with SoundServer() as other_server, Recorder(other_server) as other_recorder:
+        for home, server in ((alex, sound_server), (sam, other_server)):
+            home.env.update({k: v for k, v in server.env.items() if k.startswith(("PULSE_", "XDG_RUNTIME_DIR"))})
+        waiting = started(sam, "wait")
+        waiting.until(r"^Waiting for Alex's break")
+        leaving = started(alex, "pause", "--leave", "--minutes", "1")
+        leaving.until(r"\S")
+        leaving.keys("x")
+        at = leaving.until(BOX_TIME.pattern).group(1)
+        waiting.until(rf"^A message from Alex's device: .* back at {at}\.$")
+        leaving.until(r"^\(Sam's device has your promise\.\)$")
+        pressed = __import__("time").monotonic()
+        leaving.keys("rr")
+        waiting.until(r"^\(If they're not back, press w\.\)$")  # after Sam's bell
+        leaving.until(r"^\(If you're late, or coming back feels too hard, press c\.\)$")  # after Alex's
+        assert leaving.end()[0] == 0 and waiting.end()[0] == 0
+        other_recorder.stop()
+        recorder.stop()
+        bells = []
+        for heard in (recorder, other_recorder):
+            # The speech of the break (cut by r) ends within a moment; the next sound is the bell, ~1 s after r.
+            later = [start for start, _ in heard.segments() if start > pressed + 0.5]
+            assert later, heard.segments()
+            bells.append(later[0])
+        print("bells apart (s):", bells[0] - bells[1], "after r:", bells[0] - pressed)
+        assert abs(bells[0] - bells[1]) < 0.05, (bells, pressed)
+        assert 0.5 < bells[0] - pressed < 3.0  # the ready's bell, not a later sound
