@@ -141,7 +141,6 @@ def test_the_promise_is_shown_on_the_partners_device_and_more_time_and_ready_mov
     waiting.until(rf"^A message from Alex's device: I'm flooded\. I'm not leaving you\. I'll be back at {at}\.$")
     assert any(f"Holding off until {at}." in line for line in waiting.lines)
     leaving.until(r"^\(Sam's device has your promise\.\)$")
-    leaving.until(r"I'll ring a bell when it's time")  # the break's words said, m is then said too
     leaving.keys("m")
     later = plus(at, 10)
     leaving.until(rf"^Ten more minutes\. The bell now rings at {later}, on both devices\.$")
@@ -175,6 +174,26 @@ def test_with_the_partners_device_absent_the_break_goes_on_alone_and_the_promise
     assert leaving.end()[0] == 0 and waiting.end()[0] == 0
     (left,) = journal(alex)
     assert (left["promise"], left["end_reason"]) == ("sent", "stopped") and left["promise_delivered_at"]
+
+
+def test_a_pause_on_the_reaching_side_listens_and_holds_off_to_the_partners_time(tmp_path, monkeypatch, started):
+    alex, sam = make_home(tmp_path / "alex", monkeypatch), make_home(tmp_path / "sam", monkeypatch)
+    pair(monkeypatch, alex, "Alex", sam, "Sam")
+    reaching = started(sam, "pause", "--reach", "--minutes", "1", "--text")
+    reaching.until(r"\S")  # sit's first words: from then on it listens
+    leaving = started(alex, "pause", "--leave", "--minutes", "1", "--text")
+    leaving.until(r"\S")
+    leaving.keys("x")
+    at = leaving.until(BOX_TIME.pattern).group(1)
+    # Shown at once, while `sit` still plays; the hold-off after it runs to Alex's time.
+    reaching.until(rf"^\(A message from Alex's device: I'm flooded\. I'm not leaving you\. I'll be back at {at}\. "
+                   rf"Your hold-off runs to {at}\.\)$")
+    reaching.keys("n" * 80)  # through the rest of `sit`
+    reaching.until(rf"Holding off until {at}\. No texts")
+    reaching.until(rf"^A message from Alex's device: .* back at {at}\.$")
+    assert leaving.end()[0] == 0 and reaching.end()[0] == 0
+    (waited,) = journal(sam)
+    assert (waited["side"], waited["promise"]) == ("reaching", "received") and waited["promise_delivered_at"]
 
 
 def test_with_no_partner_paired_nothing_of_the_network_happens(tmp_path, monkeypatch, started):

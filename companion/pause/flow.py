@@ -204,6 +204,8 @@ class PauseFlow:
         if side == "leaving":  # x: the break's question now, not after the whole sequence
             steps = _saying_the_break_key(steps)
             policy = Plain(_break_now_hint, {BREAK_NOW_KEY: BREAK_NOW}, times=True)
+        elif self.partner is not None:  # a promise coming while `sit` plays is shown at once
+            policy = self.partner.sit_policy()
         outcome = "completed" if self.skip_first else self.phase(steps, stage=first, policy=policy)
         if outcome == BREAK_NOW:
             self.record.moment(BREAK_NOW)

@@ -25,7 +25,7 @@ import time
 from datetime import datetime
 
 from ..playback import pcm
-from ..playback.policies import KeepTime
+from ..playback.policies import KeepTime, Plain
 
 MORE_KEY = "m"
 MORE_MINUTES = 10
@@ -250,6 +250,8 @@ class Partner:
                     self.journal["promise_delivered_at"] = _iso(link.delivered(msg.id))
                     self.lines.put(f"({self.shared.partner_name()}'s device has your promise.)")
                 continue
+            if self.side != "reaching" and isinstance(msg, (Promise, Extend, Ready)):
+                continue  # acknowledged by the link; a leaving side's bell is its own promise's
             if isinstance(msg, Promise):
                 link.clock_offset()  # the partner's clock, as the promise comes
                 local = link.local_time(msg.return_at)
@@ -293,6 +295,33 @@ class Partner:
 
     def policy(self, note, moments) -> "SharedTime":
         return SharedTime(self, note, moments)
+
+    def sit_policy(self) -> "Plain":
+        return Sitting(self)
+
+
+class Sitting(Plain):
+    """The reaching side's `sit`, as always, but a promise that comes is shown at once (the hold-off after
+    it runs to the partner's time)."""
+
+    def __init__(self, partner: Partner):
+        super().__init__()
+        self.partner = partner
+
+    def act(self, key, live):
+        partner = self.partner
+        partner.show(live.screen)
+        if partner.change() == "promised":
+            at = wall(partner.deadline).strftime("%H:%M")
+            live.screen.caption(f"({' '.join(said_lines('pause.partner.promise', name=partner.name, return_time=at))}"
+                                f" Your hold-off runs to {at}.)")
+        return super().act(key, live)
+
+
+def said_lines(key: str, **values) -> list[str]:
+    from ..lines import said
+
+    return said(key, **values)
 
 
 class SharedTime(KeepTime):
