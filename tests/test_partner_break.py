@@ -121,6 +121,14 @@ def journal(home: Home) -> list[dict]:
     return json.loads(result.stdout)
 
 
+def test_the_bell_message_round_trips_and_a_bad_one_is_dropped():
+    from companion.partner.messages import Rang, decode, encode, new_id
+
+    rang = Rang(id=new_id(), promise=new_id(), at=1_800_000_000.25)
+    assert decode(encode(rang)) == rang
+    assert decode(encode(rang).replace(b"1800000000.25", b"-1")) is None
+
+
 def plus(at: str, minutes: int) -> str:
     hour, minute = map(int, at.split(":"))
     total = (hour * 60 + minute + minutes) % (24 * 60)
@@ -166,7 +174,10 @@ def test_with_the_partners_device_absent_the_break_goes_on_alone_and_the_promise
     leaving.until(r"\S")
     leaving.keys("x")
     at = leaving.until(BOX_TIME.pattern).group(1)  # the box and the promise's words come first
-    leaving.until(r"^Sam's device isn't answering; the break goes on here; companion keeps trying\.$")
+    absent = leaving.until(r"^Sam's device isn't answering; the break goes on here; companion keeps trying\.$")
+    lines = leaving.lines
+    box = next(i for i, line in enumerate(lines) if "back at" in line and line.startswith("║"))
+    assert box < lines.index(absent.string)  # the box was never kept waiting for the network
     leaving.until(r"^A break of 1 minutes\.$")  # the break goes on, as alone
     waiting = started(sam, "wait", "--text")  # Sam's device opens later: the promise comes
     waiting.until(rf"^A message from Alex's device: I'm flooded\. I'm not leaving you\. I'll be back at {at}\.$")
@@ -194,6 +205,19 @@ def test_a_pause_on_the_reaching_side_listens_and_holds_off_to_the_partners_time
     assert leaving.end()[0] == 0 and reaching.end()[0] == 0
     (waited,) = journal(sam)
     assert (waited["side"], waited["promise"]) == ("reaching", "received") and waited["promise_delivered_at"]
+
+
+def test_ctrl_c_while_waiting_ends_the_wait_with_nothing_journalled(tmp_path, monkeypatch, started):
+    import signal
+
+    alex, sam = make_home(tmp_path / "alex", monkeypatch), make_home(tmp_path / "sam", monkeypatch)
+    pair(monkeypatch, alex, "Alex", sam, "Sam")
+    waiting = started(sam, "wait", "--text")
+    waiting.until(r"^Waiting for Alex's break")
+    waiting.process.send_signal(signal.SIGINT)
+    out, err = waiting.process.communicate(timeout=GUARD)
+    assert waiting.process.returncode == 130 and "Traceback" not in err
+    assert journal(sam) == []
 
 
 def test_with_no_partner_paired_nothing_of_the_network_happens(tmp_path, monkeypatch, started):

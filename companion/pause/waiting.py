@@ -49,9 +49,7 @@ def run(text: bool = False, quiet: bool = False) -> int:
                 if key in ("q", "Q"):
                     return 0
             return _hold_off(partner, screen, keys, cfg, warn, text, quiet)
-    except KeyboardInterrupt:
-        return 130
-    finally:
+    finally:  # Ctrl-C before a promise: nothing to journal; __main__ says it and exits 130
         partner.close()
 
 
