@@ -31,6 +31,7 @@ MORE_KEY = "m"
 MORE_MINUTES = 10
 READY_AHEAD_S = 1.0  # a ready's bells ring this long after r: time for it to reach the partner
 MOVED = ("promised", "more", "extended", "ready")  # wait outcomes that rebuild the wait to a new bell
+REFRESH_BEFORE_S = 60.0  # the partner's clock is measured again this long before the bell
 TOGETHER_S = 0.05  # both bells within this of each other: rang together
 KEEP_WITHIN_S = 0.005  # the bell's frame is kept on its deadline to this
 LAST_CORRECTION_S = 0.3  # no correction this close to the bell: the samples need a moment
@@ -107,6 +108,8 @@ class Partner:
         self.opened = threading.Event()
         self.end: datetime | None = None  # the bell, as the box shows it
         self.shown: str | None = None  # the promise the wait was built on (reaching)
+        self.their_at: float | None = None  # the bell on the partner's wall clock (reaching): re-read near it
+        self._refreshed = False
         self.own_bell: float | None = None  # when our bell rang, and the partner's, on time.monotonic()
         self.their_bell: float | None = None
 
@@ -243,6 +246,7 @@ class Partner:
         while not self._closed.is_set():
             msg = link.get(timeout=0.2)
             if msg is None:
+                self._refresh()
                 continue
             if isinstance(msg, Ack):
                 what = self._sent.get(msg.id)
@@ -259,6 +263,7 @@ class Partner:
                     continue
                 self.name = self.shared.partner_name()
                 self.promise_id, self.minutes, self.deadline = msg.id, msg.minutes, local
+                self.their_at, self._refreshed = msg.return_at, False
                 self.journal.update(promise="received", promise_delivered_at=_iso(time.monotonic()))
                 self.changes.put("promised")
             elif isinstance(msg, Rang) and msg.promise == self.promise_id:
@@ -274,7 +279,20 @@ class Partner:
                 if local is None:
                     continue
                 self.deadline = local
+                self.their_at, self._refreshed = (msg.return_at if isinstance(msg, Extend) else msg.at), False
                 self.changes.put("extended" if isinstance(msg, Extend) else "ready")
+
+    def _refresh(self) -> None:
+        """About a minute before the bell, the partner's clock measured again (clocks drift; a long break may
+        have begun on another network path): the bell's frame follows the new offset."""
+        if (self.side != "reaching" or self._refreshed or self.their_at is None or self.deadline is None
+                or self.deadline - time.monotonic() > REFRESH_BEFORE_S):
+            return
+        self._refreshed = True
+        if self.link.clock_offset() is not None:
+            local = self.link.local_time(self.their_at)
+            if local is not None:
+                self.deadline = local
 
     def promised(self) -> bool:
         """Has a promise come (reaching)?"""
