@@ -149,6 +149,7 @@ def test_the_promise_is_shown_on_the_partners_device_and_more_time_and_ready_mov
     waiting.until(rf"^A message from Alex's device: I'm flooded\. I'm not leaving you\. I'll be back at {at}\.$")
     assert any(f"Holding off until {at}." in line for line in waiting.lines)
     leaving.until(r"^\(Sam's device has your promise\.\)$")
+    leaving.until(r"^If you need ten more minutes, press m\.$")  # said in the break, with a partner paired
     leaving.keys("m")
     later = plus(at, 10)
     leaving.until(rf"^Ten more minutes\. The bell now rings at {later}, on both devices\.$")
@@ -228,7 +229,7 @@ def test_with_no_partner_paired_nothing_of_the_network_happens(tmp_path, monkeyp
     leaving.until(r"^A break of 1 minutes\.$")
     code, err = leaving.end()
     assert code == 0 and not err
-    assert not any("device" in line or "partner" in line.lower() for line in leaving.lines)
+    assert not any("device" in line or "partner" in line.lower() or "press m" in line for line in leaving.lines)
     assert not alone.partner.exists()  # no key made, nothing opened
     (row,) = journal(alone)
     assert (row["promise"], row["promise_delivered_at"], row["bells_together"]) == (None, None, None)

@@ -222,7 +222,7 @@ class PauseFlow:
         if side == "leaving":  # then, never before, the promise to the partner's device (pause/shared.py)
             from . import shared
 
-            self.partner = shared.share(self._promised[2], minutes)
+            shared.share(self, minutes)
         said = agreed.steps() if agreed is not None and side == "leaving" else []  # break agreement hook: its words
         if said:  # the return time first, heard within seconds of choosing; then the agreement's words
             from ..lines import said as lines_said

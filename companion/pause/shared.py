@@ -58,14 +58,16 @@ def listen(after: threading.Event) -> "Partner | None":
     return Partner.start("reaching", after=after) if paired() else None
 
 
-def share(end: datetime, minutes: float) -> "Partner | None":
-    """The leaving side, once the box is drawn: the promise to the partner's device, sent from a thread."""
+def share(flow, minutes: float) -> None:
+    """The leaving side, once the box is drawn (`flow.promise`): the promise to the partner's device, sent
+    from a thread; the break's words then say the key for more time."""
     if not paired():
-        return None
-    partner = Partner.start("leaving", then=lambda p: p.promise(end.timestamp(), minutes))
+        return
+    side, chosen, end, at, opening = flow._promised
+    partner = flow.partner = Partner.start("leaving", then=lambda p: p.promise(end.timestamp(), minutes))
     partner.end = end
     partner.deadline = _local(end.timestamp())
-    return partner
+    flow._promised = (side, chosen, end, at, opening_lines(partner, side, opening, at, end)[0])
 
 
 def opening_lines(partner: "Partner", side: str, opening: list[str], at: str, end: datetime):
