@@ -272,3 +272,19 @@ def test_both_bells_are_heard_on_two_sound_servers_within_50_ms(tmp_path, monkey
         print("bells apart (s):", bells[0] - bells[1], "after r:", bells[0] - pressed)
         assert abs(bells[0] - bells[1]) < 0.05, (bells, pressed)
         assert 0.5 < bells[0] - pressed < 3.0  # the ready's bell, not a later sound
+
+
+def test_a_damaged_peers_file_is_one_line_for_wait_and_the_pause_goes_on(tmp_path, monkeypatch, started):
+    home = make_home(tmp_path / "home", monkeypatch)
+    home.partner.mkdir(parents=True)
+    (home.partner / "peers.json").write_text("{bad")
+    waited = subprocess.run([sys.executable, "-m", "companion", "wait", "--text"], env=home.env, capture_output=True,
+                            text=True, timeout=GUARD, stdin=subprocess.DEVNULL)
+    assert waited.returncode == 1 and waited.stderr.count("\n") == 1 and "peers.json: is not JSON" in waited.stderr
+    assert "Traceback" not in waited.stderr
+    leaving = started(home, "pause", "--leave", "--minutes", "1", "--text")
+    leaving.until(r"\S")
+    leaving.keys("x")
+    leaving.until(r"^\(The partner link could not open: .*peers\.json: is not JSON.* The pause goes on here\.\)$")
+    leaving.until(r"^A break of 1 minutes\.$")
+    assert leaving.end()[0] == 0

@@ -108,6 +108,7 @@ class Partner:
         self._closed = threading.Event()
         self._sent: dict[str, str] = {}  # message id -> what it was (promise, extend, ready)
         self.opened = threading.Event()
+        self.problem = ""  # why the link could not open, if it could not
         self.end: datetime | None = None  # the bell, as the box shows it
         self.shown: str | None = None  # the promise the wait was built on (reaching)
         self.their_at: float | None = None  # the bell on the partner's wall clock (reaching): re-read near it
@@ -170,6 +171,7 @@ class Partner:
 
                 partner.shared = Shared.open()
             except Exception as e:  # a damaged key or peers file: one line, the pause goes on alone
+                partner.problem = str(e) or type(e).__name__
                 partner.lines.put(f"(The partner link could not open: {e}. The pause goes on here.)")
                 return
             finally:

@@ -12,6 +12,10 @@ from __future__ import annotations
 import sys
 
 
+NOBODY = ("companion: no partner is paired, so there is no break to wait for; pair once with `companion pair` "
+          "on both devices (see docs/partner.md)")
+
+
 def run(text: bool = False, quiet: bool = False) -> int:
     from . import shared
 
@@ -21,8 +25,7 @@ def run(text: bool = False, quiet: bool = False) -> int:
         print(visible(message, newlines=True), file=sys.stderr)
 
     if not shared.paired():
-        warn("companion: no partner is paired, so there is no break to wait for; pair once with "
-             "`companion pair` on both devices (see docs/partner.md)")
+        warn(NOBODY)
         return 2
     from .. import interrupt
     from ..config import Config, ConfigError, load
@@ -38,9 +41,12 @@ def run(text: bool = False, quiet: bool = False) -> int:
     try:
         with keys:
             partner.opened.wait()
-            if partner.shared is None:  # the peers file could not be read: said in its one line
-                partner.show(screen)
-                return 1
+            if partner.shared is None:  # the peers file could not be read (said in one line), or names nobody
+                if partner.problem:
+                    warn(f"companion: {partner.problem}")
+                    return 1
+                warn(NOBODY)
+                return 2
             screen.caption(f"Waiting for {partner.name}'s break… (q ends)")
             while not partner.promised():
                 partner.show(screen)
