@@ -240,38 +240,55 @@ def test_with_no_partner_paired_nothing_of_the_network_happens(tmp_path, monkeyp
 
 def test_both_bells_are_heard_on_two_sound_servers_within_50_ms(tmp_path, monkeypatch, started, sound_server, recorder):
     """Two devices, each with its own sound server (a null sink, recorded from its monitor): r twice on the
-    leaving side rings both bells a moment ahead; the recordings' clocks are the machine's one monotonic clock."""
+    leaving side rings both bells a moment ahead; the recordings' clocks are the machine's one monotonic clock.
+
+    On a starved machine a player can underrun (PortAudio flags it: said with COMPANION_DEBUG=1) and really
+    play late: such an attempt says nothing of the bells, so it is tried again; one that kept up must have
+    both bells within 50 ms, and the test fails if none of 3 did."""
+    import time
+
     from tests.soundlab import Recorder, SoundServer
 
     alex, sam = make_home(tmp_path / "alex", monkeypatch), make_home(tmp_path / "sam", monkeypatch)
     pair(monkeypatch, alex, "Alex", sam, "Sam")
-    with SoundServer() as other_server, Recorder(other_server) as other_recorder:
+    starved = []
+    with SoundServer() as other_server:
         for home, server in ((alex, sound_server), (sam, other_server)):
             home.env.update({k: v for k, v in server.env.items() if k.startswith(("PULSE_", "XDG_RUNTIME_DIR"))})
-        waiting = started(sam, "wait")
-        waiting.until(r"^Waiting for Alex's break")
-        leaving = started(alex, "pause", "--leave", "--minutes", "1")
-        leaving.until(r"\S")
-        leaving.keys("x")
-        at = leaving.until(BOX_TIME.pattern).group(1)
-        waiting.until(rf"^A message from Alex's device: .* back at {at}\.$")
-        leaving.until(r"^\(Sam's device has your promise\.\)$")
-        pressed = __import__("time").monotonic()
-        leaving.keys("rr")
-        waiting.until(r"^\(If they're not back, press w\.\)$")  # after Sam's bell
-        leaving.until(r"^\(If you're late, or coming back feels too hard, press c\.\)$")  # after Alex's
-        assert leaving.end()[0] == 0 and waiting.end()[0] == 0
-        other_recorder.stop()
-        recorder.stop()
-        bells = []
-        for heard in (recorder, other_recorder):
-            # The speech of the break (cut by r) ends within a moment; the next sound is the bell, ~1 s after r.
-            later = [start for start, _ in heard.segments() if start > pressed + 0.5]
-            assert later, heard.segments()
-            bells.append(later[0])
-        print("bells apart (s):", bells[0] - bells[1], "after r:", bells[0] - pressed)
-        assert abs(bells[0] - bells[1]) < 0.05, (bells, pressed)
-        assert 0.5 < bells[0] - pressed < 3.0  # the ready's bell, not a later sound
+            home.env["COMPANION_DEBUG"] = "1"
+        for attempt in range(3):
+            here = recorder if attempt == 0 else Recorder(sound_server).start()
+            with Recorder(other_server) as there:
+                waiting = started(sam, "wait")
+                waiting.until(r"^Waiting for Alex's break")
+                leaving = started(alex, "pause", "--leave", "--minutes", "1")
+                leaving.until(r"\S")
+                leaving.keys("x")
+                at = leaving.until(BOX_TIME.pattern).group(1)
+                waiting.until(rf"^A message from Alex's device: .* back at {at}\.$")
+                leaving.until(r"^\(Sam's device has your promise\.\)$")
+                pressed = time.monotonic()
+                leaving.keys("rr")
+                waiting.until(r"^\(If they're not back, press w\.\)$")  # after Sam's bell
+                leaving.until(r"^\(If you're late, or coming back feels too hard, press c\.\)$")  # after Alex's
+                (left, left_err), (waited, waited_err) = leaving.end(), waiting.end()
+                assert left == 0 and waited == 0, (left_err, waited_err)
+                there.stop()
+                here.stop()
+                underruns = [line for line in (left_err + waited_err).splitlines() if line.endswith("output underruns")]
+                bells = []
+                for heard in (here, there):
+                    # The break's speech (cut by r) ends within a moment; the next sound is the bell, ~1.5 s after r.
+                    later = [start for start, _ in heard.segments() if start > pressed + 0.5]
+                    assert later, heard.segments()
+                    bells.append(later[0])
+                if underruns:
+                    starved.append((underruns, round(bells[0] - bells[1], 3)))
+                    continue
+                assert abs(bells[0] - bells[1]) < 0.05, (bells, pressed)
+                assert 0.5 < bells[0] - pressed < 4.0  # the ready's bell, not a later sound
+                return
+    raise AssertionError(f"every attempt underran (a starved machine): {starved}")
 
 
 def test_a_damaged_peers_file_is_one_line_for_wait_and_the_pause_goes_on(tmp_path, monkeypatch, started):

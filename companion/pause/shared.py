@@ -29,21 +29,22 @@ from ..playback.policies import KeepTime, Plain
 
 MORE_KEY = "m"
 MORE_MINUTES = 10
-READY_AHEAD_S = 1.0  # a ready's bells ring this long after r: time for it to reach the partner
+READY_AHEAD_S = 1.5  # a ready's bells ring this long after r: time for it to reach the partner
 MOVED = ("promised", "more", "extended", "ready")  # wait outcomes that rebuild the wait to a new bell
 REFRESH_BEFORE_S = 60.0  # the partner's clock is measured again this long before the bell
 TOGETHER_S = 0.05  # both bells within this of each other: rang together
 KEEP_WITHIN_S = 0.005  # the bell's frame is kept on its deadline to this
-LAST_CORRECTION_S = 0.3  # no correction this close to the bell: the samples need a moment
+HOLD_AT_MOST_S = 0.1
+LAST_CORRECTION_S = 0.2  # no correction this close to the bell: the samples need a moment
 
 
-def wall(deadline: float) -> datetime:
-    """A time.monotonic() deadline as a local date-time, to the nearest second (for the box and the words:
-    21:39:59.98 is the partner's 21:40)."""
+def wall(deadline: float, exact: bool = False) -> datetime:
+    """A time.monotonic() deadline as a local date-time; to the nearest second unless `exact` (for the box and
+    the words: 21:39:59.98 is the partner's 21:40)."""
     from datetime import timedelta
 
     at = datetime.fromtimestamp(time.time() + (deadline - time.monotonic())).astimezone()
-    return (at + timedelta(seconds=0.5)).replace(microsecond=0)
+    return at if exact else (at + timedelta(seconds=0.5)).replace(microsecond=0)
 
 
 def paired() -> bool:
@@ -134,13 +135,13 @@ class Partner:
         elif outcome == "ready" and side == "leaving":
             at_wall = time.time() + READY_AHEAD_S
             self.deadline = _local(at_wall)
-            self.end = wall(self.deadline)
+            self.end = wall(self.deadline, exact=True)  # the wait is built to the instant, not the second
             threading.Thread(target=self.ready, args=(at_wall,), daemon=True).start()
-            at = self.end.strftime("%H:%M")
+            at = wall(self.deadline).strftime("%H:%M")
             flow.screen.caption("(Ready: the bell rings now, on both devices.)")
         else:  # what the partner's device said: its promise, more time, or ready
-            self.end = wall(self.deadline)
-            at = self.end.strftime("%H:%M")
+            self.end = wall(self.deadline, exact=True)
+            at = wall(self.deadline).strftime("%H:%M")
             if outcome == "promised":
                 self.shown = self.promise_id
                 opening = [*said("pause.partner.promise", name=self.name, return_time=at),
@@ -149,7 +150,7 @@ class Partner:
                 opening = said("pause.partner.extended", name=self.name, return_time=at)
             else:
                 flow.screen.caption(f"({self.name} is ready: the bell rings now.)")
-        flow.spoken.at = self.end
+        flow.spoken.at = wall(self.deadline)  # what later lines name: the minute, as the box shows it
         return opening, self.end, at, (("you",) if outcome == "more" else ())
 
     # --- opening, in a thread: nothing here may delay the screen or the sound
@@ -407,15 +408,15 @@ class SharedTime(KeepTime):
         if seconds_left < LAST_CORRECTION_S:
             return
         self._samples.append((events[-1].start - cursor.position) / pcm.RATE_HZ - seconds_left)
-        if len(self._samples) < 4:
+        if len(self._samples) < 3:
             return
         late, self._samples = min(self._samples), []
         if late > KEEP_WITHIN_S:  # the bell would ring late: on through the silence now
             with cursor._lock:
                 cursor.position = min(cursor.position + round(late * pcm.RATE_HZ), current.end)
-        elif late < -KEEP_WITHIN_S:  # early: hold the silence a moment
+        elif late < -KEEP_WITHIN_S:  # early: hold the silence a moment (keys wait as long: a tenth at most)
             cursor.toggle_pause()
-            time.sleep(min(-late, seconds_left / 2))
+            time.sleep(min(-late, HOLD_AT_MOST_S))
             cursor.toggle_pause()
 
 
