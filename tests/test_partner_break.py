@@ -152,9 +152,11 @@ def test_the_promise_is_shown_on_the_partners_device_and_more_time_and_ready_mov
     leaving.until(r"^If you need ten more minutes, press m\.$")  # said in the break, with a partner paired
     leaving.keys("m")
     later = plus(at, 10)
-    leaving.until(rf"^Ten more minutes\. The bell now rings at {later}, on both devices\.$")
+    leaving.until(rf"^Ten more minutes\. The bell now rings at {later}\.$")
+    leaving.until(r"^\(Sam's device moves its bell too\.\)$")
     waiting.until(rf"^Alex needs ten more minutes\. The bell now rings at {later}\.$")
     leaving.keys("rr")
+    leaving.until(r"^\(Ready: the bell rings now, on both devices\.\)$")
     waiting.until(r"^\(Alex is ready: the bell rings now\.\)$")
     leaving.until(r"^\(If you're late, or coming back feels too hard, press c\.\)$")  # after its bell
     waiting.until(r"^\(If they're not back, press w\.\)$")  # after its bell: soften-leaving follows

@@ -103,7 +103,7 @@ class Partner:
         self.deadline: float | None = None  # the bell, on time.monotonic(): the partner's (reaching) or ours
         self.promise_id: str | None = None
         self.minutes: float | None = None
-        self.changes: queue.Queue = queue.Queue()  # (outcome, words) for the wait's policy
+        self.changes: queue.Queue = queue.Queue()  # what the partner's device said (MOVED), for the wait's policy
         self.lines: queue.Queue = queue.Queue()  # captions to show, from the link's threads
         self.journal: dict = {}  # columns for the row: promise, promise_delivered_at, bells_together
         self._closed = threading.Event()
@@ -132,13 +132,16 @@ class Partner:
             at = self.end.strftime("%H:%M")
             # the promise again, with its new time, in the listener's words; then the guide
             opening = [*said("pause.break.yours", return_time=at), *said("pause.partner.more", return_time=at)]
+            flow.screen.caption(f"({self.name}'s device moves its bell too.)" if self.link and self.link.connected
+                                else f"({self.name}'s device is told when it answers.)")
         elif outcome == "ready" and side == "leaving":
             at_wall = time.time() + READY_AHEAD_S
             self.deadline = _local(at_wall)
             self.end = wall(self.deadline, exact=True)  # the wait is built to the instant, not the second
             threading.Thread(target=self.ready, args=(at_wall,), daemon=True).start()
             at = wall(self.deadline).strftime("%H:%M")
-            flow.screen.caption("(Ready: the bell rings now, on both devices.)")
+            flow.screen.caption("(Ready: the bell rings now, on both devices.)" if self.link and self.link.connected
+                                else f"(Ready: the bell rings now. {self.name}'s device is told when it answers.)")
         else:  # what the partner's device said: its promise, more time, or ready
             self.end = wall(self.deadline, exact=True)
             at = wall(self.deadline).strftime("%H:%M")
