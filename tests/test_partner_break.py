@@ -17,6 +17,7 @@ import threading
 
 import pytest
 
+from companion.playback.cursor import Cursor
 from tests.conftest import ESPEAK_GUIDE
 from tests.partners import GUARD, Home
 
@@ -307,3 +308,54 @@ def test_a_damaged_peers_file_is_one_line_for_wait_and_the_pause_goes_on(tmp_pat
     leaving.until(r"^\(The partner link could not open: .*peers\.json: is not JSON.* The pause goes on here\.\)$")
     leaving.until(r"^A break of 1 minutes\.$")
     assert leaving.end()[0] == 0
+
+
+class Counting(Cursor):
+    """A real Cursor, planned, that counts its holds (a pause toggled on, then off)."""
+
+    def __init__(self, events):
+        super().__init__(events)
+        self.holds = 0.0
+        self.planned.set()
+
+    def toggle_pause(self):
+        self.holds += 0.5
+        return super().toggle_pause()
+
+
+def keeping(bell_s: float, left_s: float):
+    """A wait's timeline (silence, then the bell at `bell_s`) and a policy whose deadline is `left_s` away."""
+    import time
+    from types import SimpleNamespace
+
+    from companion.pause.shared import Partner, SharedTime
+    from companion.playback import pcm
+    from companion.playback.timeline import Event
+
+    bell = round(bell_s * pcm.RATE_HZ)
+    events = [Event("silence", 0, bell), Event("bell", bell, pcm.RATE_HZ)]
+    cursor = Counting(events)
+    partner = Partner("reaching")
+    partner.deadline = time.monotonic() + left_s
+    policy = SharedTime(partner, lambda cursor: "", {})
+    live = SimpleNamespace(cursor=cursor, player=SimpleNamespace(events=events), screen=SimpleNamespace(caption=print))
+    for _ in range(3):  # the smallest of three looks is the one corrected
+        policy._keep_deadline(live)
+    return cursor
+
+
+def test_a_bell_that_would_ring_late_is_brought_to_its_deadline_through_the_silence():
+    from companion.playback import pcm
+
+    cursor = keeping(bell_s=3.0, left_s=2.5)  # half a second too many frames before the bell
+    assert abs(cursor.position / pcm.RATE_HZ - 0.5) < 0.01 and cursor.holds == 0
+
+
+def test_a_bell_that_would_ring_early_holds_the_silence_a_moment():
+    cursor = keeping(bell_s=2.0, left_s=2.5)
+    assert cursor.position == 0 and cursor.holds == 1 and not cursor.paused
+
+
+def test_a_bell_on_time_is_left_alone():
+    cursor = keeping(bell_s=2.5, left_s=2.5)
+    assert cursor.position == 0 and cursor.holds == 0
