@@ -43,6 +43,11 @@ KEYS = {
     "pause.now.key": (LINE, (), "guide"),
     "pause.agreed.ends": (LINE, ("return_time", "minutes"), "guide"),
     "pause.back.hold-off": (0, ("return_time",), "guide"),
+    # The break on both devices (pause/shared.py).
+    "pause.partner.promise": (LINE, ("name", "return_time", "minutes"), "guide"),
+    "pause.partner.extended": (LINE, ("name", "return_time"), "guide"),
+    "pause.partner.more": (LINE, ("return_time",), "guide"),
+    "pause.partner.more_key": (LINE, (), "guide"),
     # Together: "I'm flooded" pauses the sequence with this line; after the inline break, the one
     # who took it is welcomed back (together/session.py).
     "together.grounding": (LINE, (), "guide"),

@@ -89,7 +89,7 @@ def test_a_journal_of_the_last_release_upgrades_keeping_every_row(tmp_path):
     db.close()
     journal = Journal(path)
     (old,) = journal.recent()
-    assert journal.version == len(MIGRATIONS) == 5
+    assert journal.version == len(MIGRATIONS) == 6
     assert (old["side"], old["distress_before"], old["distress_after"]) == ("leaving", None, None)
     assert len(old["uid"]) == 36 and old["uid"][14] == "4"  # given a UUID4 by the migration
 

@@ -56,6 +56,8 @@ for command in (play, check, show, render, list_, voices, pause, prepare, doctor
     cli.add_command(command)
 from .pair import pair  # noqa: E402  (issue 21: imports nothing of the network until it runs)
 cli.add_command(pair)
+from .wait import wait  # noqa: E402  (issue 21: the network only once it runs)
+cli.add_command(wait)
 
 
 def main() -> None:

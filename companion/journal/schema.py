@@ -64,12 +64,20 @@ MIGRATIONS: list[str] = [
     ALTER TABLE sessions ADD COLUMN partners TEXT;
     ALTER TABLE sessions ADD COLUMN flooded INTEGER;
     """,
+    # 6: a break carried to the partner's device (issue 21): the promise sent or received, when it was
+    #    delivered (ISO time), and whether both bells rang together (within 50 ms, as this side could tell)
+    """
+    ALTER TABLE sessions ADD COLUMN promise TEXT;
+    ALTER TABLE sessions ADD COLUMN promise_delivered_at TEXT;
+    ALTER TABLE sessions ADD COLUMN bells_together INTEGER;
+    """,
 ]
 COLUMNS = ("id", "uid", "sequence", "title", "mode", "output", "started_at", "ended_at", "planned_s", "played_s",
            "position_s", "completed", "end_reason", "side", "pulse_bpm", "break_minutes", "returned", "stage",
-           "wait_s", "distress_before", "distress_after", "partners", "flooded")  # every column, as `log --json` and export give them
+           "wait_s", "distress_before", "distress_after", "partners", "flooded", "promise", "promise_delivered_at",
+           "bells_together")  # every column, as `log --json` and export give them
 EXTRA_COLUMNS = ("side", "pulse_bpm", "break_minutes", "returned", "stage", "wait_s", "distress_before",
-                 "distress_after", "partners", "flooded")
+                 "distress_after", "partners", "flooded", "promise", "promise_delivered_at", "bells_together")
 END_REASONS = ("completed", "stopped", "interrupted", "error")
 
 
@@ -97,8 +105,9 @@ def as_dict(row: sqlite3.Row) -> dict:
     entry = dict.fromkeys(COLUMNS) | dict(row)
     entry["completed"] = bool(entry["completed"])
     entry["partners"] = parse_partners(entry.get("partners"))
-    if entry.get("returned") is not None:
-        entry["returned"] = bool(entry["returned"])
+    for flag in ("returned", "bells_together"):
+        if entry.get(flag) is not None:
+            entry[flag] = bool(entry[flag])
     return entry
 
 

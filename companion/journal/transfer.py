@@ -95,6 +95,10 @@ class ExportRow(BaseModel):
         None, min_length=2, max_length=2,
         description="a list of two partners, each {name, distress_before, distress_after} with ratings 0-10")
     flooded: int | None = Field(None, ge=0, le=10 ** 6, description="a whole number from 0")
+    promise: Literal["sent", "received"] | None = Field(None, description="sent or received")
+    promise_delivered_at: Annotated[str, AfterValidator(_time)] | None = Field(None, description=TIME,
+                                                                               json_schema_extra=ISO_TIME)
+    bells_together: bool | None = Field(None, description="true or false")
 
 
 assert tuple(ExportRow.model_fields) == COLUMNS  # the model is the journal's columns, in their order

@@ -9,6 +9,7 @@ clock.py turns them into ours.
 - promise: the one taking a break says who, when they'll be back and for how long.
 - extend: "I need ten more minutes": the same break's new return time.
 - ready: back early: both bells ring at `at`.
+- rang: when this device's bell rang, so each side can tell whether both rang together.
 - ack: received (a promise, extend or ready is sent again until its id is acknowledged).
 - ping/pong: the clock offset's samples (clock.Sample: t0 and t3 ours, t1 and t2 the partner's).
 """
@@ -65,6 +66,13 @@ class Ready(_Message):
     at: Time  # when both bells ring: a moment ahead, so the partner's rings with it
 
 
+class Rang(_Message):
+    kind: Literal["rang"] = "rang"
+    id: MessageId
+    promise: MessageId
+    at: Time  # when this device's bell rang: each side tells whether both rang together
+
+
 class Ack(_Message):
     kind: Literal["ack"] = "ack"
     id: MessageId  # of the message received
@@ -82,8 +90,8 @@ class Pong(_Message):
     t2: Time
 
 
-Message = Annotated[Union[Promise, Extend, Ready, Ack, Ping, Pong], Field(discriminator="kind")]
-RELIABLE = (Promise, Extend, Ready)  # sent again until acknowledged
+Message = Annotated[Union[Promise, Extend, Ready, Rang, Ack, Ping, Pong], Field(discriminator="kind")]
+RELIABLE = (Promise, Extend, Ready, Rang)  # sent again until acknowledged
 _ADAPTER: TypeAdapter = TypeAdapter(Message)
 
 
@@ -91,11 +99,11 @@ def new_id() -> str:
     return secrets.token_hex(8)
 
 
-def encode(msg: Promise | Extend | Ready | Ack | Ping | Pong) -> bytes:
+def encode(msg: Promise | Extend | Ready | Rang | Ack | Ping | Pong) -> bytes:
     return msg.model_dump_json().encode()
 
 
-def decode(plaintext: bytes) -> Promise | Extend | Ready | Ack | Ping | Pong | None:
+def decode(plaintext: bytes) -> Promise | Extend | Ready | Rang | Ack | Ping | Pong | None:
     """The message in `plaintext`, or None (and a debug line) for anything that is not exactly one."""
     if len(plaintext) > MAX_PLAINTEXT:
         note(f"a message of {len(plaintext)} bytes dropped: longer than {MAX_PLAINTEXT}")

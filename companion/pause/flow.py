@@ -123,6 +123,8 @@ class PauseFlow:
         # One for the whole pause: the safety line once across its phases; the values it fills.
         self.spoken = Spoken(minutes=minutes or default_minutes, now=self.now, names=names)
         self.speaker = speaker
+        self.partner = None  # the partner's device, if paired (pause/shared.py): opened after the first sound
+        self.skip_first = False  # `companion wait`: the promise came while it waited; no `sit` before the hold-off
 
     @property
     def unrecorded(self) -> str:
@@ -174,6 +176,9 @@ class PauseFlow:
             with interrupt.held():  # a second Ctrl-C must not cut the silence or the journal
                 self.output.stop()
                 self.screen.close()
+                if self.partner is not None:  # nothing listens once the pause ends
+                    self.partner.close()
+                    self.record.columns.update(self.partner.journal)  # promise, promise_delivered_at, bells_together
                 self._finish(reason)
         if message:
             self.warn(f"companion: {message}")
@@ -188,6 +193,10 @@ class PauseFlow:
         if first != FIRST[side]:
             self.record.moment(first)
         agreed = self.keep_agreement()
+        if side == "reaching" and self.partner is None:  # listens for the partner's promise from the first sound
+            from . import shared
+
+            self.partner = shared.listen(self._sounding)
         if side == "reaching":  # sit names the time the hold-off ends: set from now, as the partner's break was
             from ..spoken import return_time
 
@@ -196,7 +205,9 @@ class PauseFlow:
         if side == "leaving":  # x: the break's question now, not after the whole sequence
             steps = _saying_the_break_key(steps)
             policy = Plain(_break_now_hint, {BREAK_NOW_KEY: BREAK_NOW}, times=True)
-        outcome = self.phase(steps, stage=first, policy=policy)
+        elif self.partner is not None:  # a promise coming while `sit` plays is shown at once
+            policy = self.partner.sit_policy()
+        outcome = "completed" if self.skip_first else self.phase(steps, stage=first, policy=policy)
         if outcome == BREAK_NOW:
             self.record.moment(BREAK_NOW)
         elif outcome != "completed":
@@ -209,6 +220,10 @@ class PauseFlow:
         minutes = minutes or self.default_minutes
         self.record.set(break_minutes=minutes)
         at = self.promise(side, minutes)[3]  # the box and the return time on screen now; the words follow
+        if side == "leaving":  # then, never before, the promise to the partner's device (pause/shared.py)
+            from . import shared
+
+            shared.share(self, minutes)
         said = agreed.steps() if agreed is not None and side == "leaving" else []  # break agreement hook: its words
         if said:  # the return time first, heard within seconds of choosing; then the agreement's words
             from ..lines import said as lines_said
@@ -363,11 +378,19 @@ class PauseFlow:
 
         start = self.now()
         end = return_time(start, minutes)
-        if side == "reaching" and self.spoken.at is not None:
+        if side == "reaching" and self.partner is not None and self.partner.promised():
+            from .shared import wall
+
+            end = wall(self.partner.deadline)  # the partner's return time, on our clock
+        elif side == "reaching" and self.spoken.at is not None:
             end = max(self.spoken.at, return_time(start, 1))
         self.spoken.minutes, self.spoken.at = minutes, end
         at = end.strftime("%H:%M")
         opening = waits.announcement(side, at, minutes, boat=self.first == "boat")
+        if self.partner is not None:
+            from .shared import opening_lines
+
+            opening, at = opening_lines(self.partner, side, opening, at, end)
         self._promised = (side, minutes, end, at, opening)
         self._show_box(side, opening, at)
         return self._promised
@@ -407,11 +430,21 @@ class PauseFlow:
             keys = "space cues on" if cursor.muted else "space quiet"
             return f"{clock(left)} left · {keys} · r ready{shown} · q end"
 
-        played_before = self.played_s
+        played_before = counted_from = self.played_s
         try:
             while True:
-                outcome = self.phase(steps, stage=WAIT_STAGE[side],
-                                     policy=KeepTime(countdown, moments=moments, ready=True))
+                policy = (KeepTime(countdown, moments=moments, ready=True) if self.partner is None
+                          else self.partner.policy(countdown, moments))
+                outcome = self.phase(steps, stage=WAIT_STAGE[side], policy=policy)
+                if self.partner is not None and outcome in self.partner.MOVED:  # the bell moved (pause/shared.py)
+                    opening, end, at, voices = self.partner.moved(outcome, self, side)
+                    if opening:  # a ready rings in a moment: no box, no words before the bell
+                        self._show_box(side, opening, at)
+                    minutes = max(0.0, (end - self.now()).total_seconds() / 60)
+                    steps = waits.wait_steps(opening, cues, minutes, Lengths(self.clips), self.quiet, voices)
+                    bell_at = round(minutes * 60 * pcm.RATE_HZ)
+                    counted_from = self.played_s
+                    continue
                 if outcome not in moments.values():
                     return outcome
                 self.record.moment(outcome)
@@ -420,7 +453,7 @@ class PauseFlow:
                 if outcome != "completed":
                     return outcome
                 # Back to the wait: the bell keeps the time promised, counted on the same clock.
-                left_s = max(0.0, minutes * 60 - (self.played_s - played_before))
+                left_s = max(0.0, minutes * 60 - (self.played_s - counted_from))
                 bell_at = round(left_s * pcm.RATE_HZ)
                 self._show_box(side, opening, at)
                 steps = waits.wait_steps(waits.back_to_the_break(at, side), cues, left_s / 60, Lengths(self.clips),
