@@ -25,7 +25,7 @@ import time
 from datetime import datetime
 
 from ..playback import pcm
-from ..playback.policies import KeepTime, Plain
+from ..session.policies import KeepTime, Plain
 
 MORE_KEY = "m"
 MORE_MINUTES = 10

@@ -29,7 +29,8 @@ def run(text: bool = False, quiet: bool = False) -> int:
         return 2
     from .. import interrupt
     from ..config import Config, ConfigError, load
-    from ..playback.screen import Keys, Screen
+    from ..session.keys import Keys
+    from ..session.screen import Screen
 
     try:
         cfg = load()
