@@ -5,6 +5,7 @@ import re
 import signal
 import socket
 import stat
+import struct
 import subprocess
 import sys
 
@@ -315,3 +316,61 @@ def test_two_devices_waiting_at_once_are_named_and_neither_is_tried(tmp_path):
     for hosting in (first, second):  # neither lost its one try: each still pairs
         joined = b.run(hosting.code, "--name", "Sam", "--peer", hosting.peer)
         assert joined.returncode == 0 and hosting.finish()[0] == 0
+
+
+class Lockstep:
+    """A real connected socket whose reads are reported: the test sends its next byte only once the last
+    was read, so each recv gets one byte, and the clock pairing sees moves a step with each."""
+
+    def __init__(self, sock):
+        import queue
+
+        self.sock, self.reads = sock, queue.Queue()
+
+    def settimeout(self, seconds):
+        self.sock.settimeout(seconds)
+
+    def recv(self, count):
+        data = self.sock.recv(count)
+        self.reads.put(data)
+        return data
+
+    def sendall(self, data):
+        self.sock.sendall(data)
+
+
+def test_a_frame_trickled_a_byte_at_a_time_ends_at_the_deadline(monkeypatch):
+    """A peer that sends one byte just inside each read's timeout cannot stretch a frame past the deadline."""
+    import threading
+    import types
+
+    from companion.partner import pairing
+
+    now = [0.0]
+    monkeypatch.setattr(pairing, "time", types.SimpleNamespace(monotonic=lambda: now[0]))
+    ours, theirs = socket.socketpair()
+    wire = pairing.Wire(Lockstep(ours), deadline=2.0)  # each byte below takes 0.4 s of pairing's clock
+    body = pairing.HELLO + b"x" * 39
+    sent, done = [], threading.Event()
+
+    def trickle():
+        for byte in struct.pack(">H", len(body)) + body:
+            if done.is_set():
+                return
+            now[0] += 0.4
+            theirs.sendall(bytes([byte]))
+            sent.append(byte)
+            wire.sock.reads.get(timeout=60)  # read: the next byte may go
+
+    thread = threading.Thread(target=trickle, daemon=True)
+    thread.start()
+    try:
+        with pytest.raises(pairing.PairingError, match="stopped answering"):
+            wire.receive(pairing.HELLO)
+    finally:
+        done.set()
+        wire.sock.reads.put(b"")  # wakes the sender if it waits for a read that will not come
+        theirs.close()
+        thread.join(60)
+        ours.close()
+    assert len(sent) <= 6  # it ended once the deadline passed, not after the frame's 42 bytes

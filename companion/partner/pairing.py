@@ -199,7 +199,6 @@ class Wire:
             raise PairingError("the other device closed the connection; start again") from None
 
     def receive(self, kind: bytes) -> bytes:
-        self._timeout()
         return payload(self._exactly(frame_length(self._exactly(2))), kind)
 
     def _timeout(self) -> None:
@@ -211,6 +210,7 @@ class Wire:
     def _exactly(self, count: int) -> bytes:
         data = b""
         while len(data) < count:
+            self._timeout()  # before every recv: a byte now and then must not stretch a frame past the deadline
             try:
                 chunk = self.sock.recv(count - len(data))
             except socket.timeout:
