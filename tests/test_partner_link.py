@@ -314,3 +314,56 @@ def test_authentic_frames_that_are_not_messages_deliver_nothing(fuzzed, noise):
     assert bob.get(CEILING) == ready  # the first thing delivered: nothing of the noise before it
     assert bob.counters()["undecodable"] == before + len(noise)
     assert bob.connected
+
+
+def ordered_keys():
+    """Two keys, the first with the greater public key (its sessions outrank the other's)."""
+    while True:
+        high, low = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
+        if public_bytes(high) > public_bytes(low):
+            return high, low
+
+
+def test_a_partner_back_after_vanishing_replaces_the_session_it_left_dead(links, monkeypatch):
+    """The partner's laptop went away without closing: its new session is taken at once, though the old one
+    (started by the device whose key outranks) looks alive here and is never given up for silent."""
+    monkeypatch.setattr("companion.partner.link.SILENT_SECONDS", 1e6)
+    high, low = ordered_keys()
+    gone = channel.listen(LOOPBACK, 0)
+    vanished = {}
+    answering = threading.Thread(target=lambda: vanished.setdefault("session", channel.accept(gone, low, [public_bytes(high)])))
+    answering.start()
+    alice = links(high, [public_bytes(low)], connect_to=[gone.getsockname()], timeout=CEILING)
+    answering.join(CEILING)
+    gone.close()
+    assert alice.state == CONNECTED and alice.session_id == vanished["session"].id  # never read again, never closed
+    bob = links(low, [public_bytes(high)], listen=False, connect_to=[alice.address], timeout=CEILING)
+    assert bob.state == CONNECTED
+    sent = promise()
+    bob.send(sent)
+    assert alice.get(CEILING) == sent
+    assert alice.session_id == bob.session_id
+    vanished["session"].close()
+
+
+def test_of_two_sessions_made_at_once_the_outranking_one_is_kept_and_later_the_newer():
+    """The rule both ends follow, on its own: rank settles only sessions made within OVERLAP_SECONDS."""
+    from types import SimpleNamespace
+
+    from companion.partner.link import OVERLAP_SECONDS
+
+    high, low = ordered_keys()
+    link = Link(high, [public_bytes(low)])
+
+    def session(initiator, peer=public_bytes(low)):
+        own = public_bytes(high)
+        return SimpleNamespace(own=own, peer=peer, closed=False, initiator_key=own if initiator else peer)
+
+    ours, theirs = session(True), session(False)
+    link._adopted_at = 100.0
+    assert link._keeps(ours, theirs, 100.0 + OVERLAP_SECONDS / 2)  # at once: the greater key's own is kept
+    assert not link._keeps(theirs, ours, 100.0 + OVERLAP_SECONDS / 2)
+    assert not link._keeps(ours, theirs, 100.0 + OVERLAP_SECONDS)  # later: the newer wins, whichever it is
+    assert not link._keeps(theirs, session(False), 100.0 + OVERLAP_SECONDS / 2)  # the same rank: the newer
+    assert link._keeps(ours, session(False, peer=bytes(32)), 1e9)  # another partner's never takes it over
+    assert not link._keeps(SimpleNamespace(**{**vars(ours), "closed": True}), theirs, 100.0)

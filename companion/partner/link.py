@@ -6,8 +6,10 @@ answering", and a caller that hears "not answering" goes on alone; the link keep
 trying behind it, so a partner who opens their device later still connects.
 
 Both devices may connect to each other at once. Each keeps one session, chosen the same way on both
-ends: a session started by the device with the greater public key outranks one started by the other,
-and a newer session replaces one of its own rank (the older one's end may not have noticed it die).
+ends: of two sessions made within OVERLAP_SECONDS of each other, the one started by the device with
+the greater public key outranks the other. Otherwise the newer session wins: the partner's device
+makes a new one only once it has lost the old, so an old one is most likely dead at its far end (a
+laptop shut without a goodbye) however well it ranks.
 
 A background thread per session reads messages into a queue (`get`, `messages`), answers pings, and
 acknowledges promises, extensions and readies, delivering each of those once however often it comes.
@@ -35,6 +37,7 @@ CONNECT_SECONDS = 2.0  # for one address: a device on the local network answers 
 RETRY_SECONDS = 1.0  # an unacknowledged message is sent again this often
 HEARTBEAT_SECONDS = 5.0  # a quiet session is pinged this often...
 SILENT_SECONDS = 20.0  # ...and given up for dead after this long without a frame
+OVERLAP_SECONDS = 2.0  # two sessions made this close together were made at once: rank picks one
 MAX_HANDSHAKES = 4  # at once: more connections are hung up on (counted as busy)
 BACKOFF_SECONDS = (0.25, 4.0)  # between rounds of connecting, doubling from the first to the second
 _SEEN = 1024  # message ids remembered to deliver each once
@@ -51,6 +54,8 @@ class Link:
         self._counters = Counters()
         self._lock = threading.RLock()
         self._session: Session | None = None
+        self._adopted_at = 0.0  # when (monotonic) _session was made the link's
+        self._brief = False  # the last session ended within OVERLAP_SECONDS of being made
         self._sessions: list[Session] = []  # every session made, to close them all
         self._addresses: list[tuple[str, int]] = []
         self._listener: socket.socket | None = None
@@ -273,44 +278,63 @@ class Link:
         backoff = BACKOFF_SECONDS[0]
         while not self._closed.is_set():
             self._wake.clear()
-            if self._session is None:
-                with self._lock:
-                    addresses = list(self._addresses)
-                for address in addresses:
-                    if self._closed.is_set() or self._session is not None:
-                        break
-                    if not local(address[0]):
-                        note(f"not connecting to {address[0]}: not on the local network")
-                        continue
-                    try:
-                        session = channel.connect(address, self._own, self._peers, timeout=CONNECT_SECONDS,
-                                                  counters=self._counters)
-                    except (OSError, Refused) as exc:
-                        note(f"no session with {address[0]}:{address[1]}: {type(exc).__name__}")
-                        continue
-                    self._adopt(session)
+            if self._session is not None:
+                self._wake.wait()  # until the session goes, an address comes, or the link closes
+                continue
+            brief, self._brief = self._brief, False
+            if brief:  # the last session was hung up on as soon as it was made (the partner kept one that
+                # outranks it, made at the same moment): wait, or the two would trade handshakes nonstop
+                if self._closed.wait(backoff):
+                    return
+                backoff = min(backoff * 2, BACKOFF_SECONDS[1])
+            if self._dial():
+                if not brief:
                     backoff = BACKOFF_SECONDS[0]
-                    break
-            if self._session is None:
+            else:
                 self._wake.wait(backoff)
                 backoff = min(backoff * 2, BACKOFF_SECONDS[1])
-            else:
-                self._wake.wait()  # until the session goes, an address comes, or the link closes
+
+    def _dial(self) -> bool:
+        """Try the partner's addresses in turn until one makes a session: whether one did."""
+        with self._lock:
+            addresses = list(self._addresses)
+        for address in addresses:
+            if self._closed.is_set() or self._session is not None:
+                return False
+            if not local(address[0]):
+                note(f"not connecting to {address[0]}: not on the local network")
+                continue
+            try:
+                session = channel.connect(address, self._own, self._peers, timeout=CONNECT_SECONDS,
+                                          counters=self._counters)
+            except Exception as exc:  # whatever the address or the network does, this thread goes on
+                note(f"no session with {address[0]}:{address[1]}: {type(exc).__name__}")
+                continue
+            return self._adopt(session)
+        return False
 
     def _rank(self, session: Session) -> int:
         return 1 if session.initiator_key == max(session.own, session.peer) else 0
 
-    def _adopt(self, session: Session) -> None:
-        """Make `session` the link's, unless the one it has outranks it."""
+    def _keeps(self, current: Session | None, session: Session, now: float) -> bool:
+        """Whether the link keeps `current` over the new `session`: only one from another partner, or one made
+        at the same moment that outranks it. An older one is not trusted to be alive at the other end."""
+        if current is None or current.closed:
+            return False
+        if current.peer != session.peer:
+            return True
+        return now - self._adopted_at < OVERLAP_SECONDS and self._rank(current) > self._rank(session)
+
+    def _adopt(self, session: Session) -> bool:
+        """Make `session` the link's, unless the one it has is kept (see _keeps): whether it was."""
         with self._lock:
-            current = self._session
-            if self._closed.is_set() or (current is not None and not current.closed
-                                         and (current.peer != session.peer or self._rank(current) > self._rank(session))):
+            current, now = self._session, time.monotonic()
+            if self._closed.is_set() or self._keeps(current, session, now):
                 session.close()
-                return
-            self._session = session
+                return False
+            self._session, self._adopted_at = session, now
             self._sessions = [s for s in self._sessions if not s.closed] + [session]
-            self._last_heard = time.monotonic()
+            self._last_heard = now
             self._connected.set()
             waiting = list(self._pending.values())
         if current is not None:
@@ -319,11 +343,13 @@ class Link:
         thread.start()
         for msg in waiting:  # what the partner has not acknowledged, first thing on the new session
             self._send_on(session, msg)
+        return True
 
     def _lost(self, session: Session) -> None:
         with self._lock:
             if self._session is session:
                 self._session = None
+                self._brief = time.monotonic() - self._adopted_at < OVERLAP_SECONDS
                 self._connected.clear()
         self._wake.set()
 
