@@ -84,3 +84,18 @@ def test_the_host_names_its_addresses_off_loopback_without_sending_anything():
 def test_asking_for_the_partners_of_a_device_that_never_paired_writes_nothing(data):
     assert identity.peers() == [] and identity.find("Sam") is None
     assert not data.parent.exists()
+
+
+@pytest.mark.parametrize("address, good", [("192.168.1.20:4000", True), ("192.168.1.20:65535", True), (None, True),
+                                           ("192.168.1.20:0", False), ("192.168.1.20:70000", False),
+                                           ("192.168.1.20: 80", False), ("192.168.1.20", False)])
+def test_a_peers_address_has_a_port_from_1_to_65535(address, good):
+    import json
+
+    entry = {"name": "Sam", "public_key": "0" * 64, "address": address, "paired_at": "2026-12-07T10:00:00"}
+    data = json.dumps({"version": 1, "peers": [entry]}).encode()
+    if good:
+        assert identity.decode_peers(data, "peers.json")[0].address == address
+    else:
+        with pytest.raises(PartnerError, match=r"^peers\.json: peers\.0\.address: .*move it away and pair again$"):
+            identity.decode_peers(data, "peers.json")

@@ -277,7 +277,8 @@ def test_a_full_inbox_leaves_messages_unacknowledged_until_they_are_taken(links,
 @pytest.mark.parametrize("host, is_local", [("127.0.0.1", True), ("192.168.1.20", True), ("10.0.0.7", True),
                                             ("172.16.4.4", True), ("169.254.10.1", True), ("fe80::1", True),
                                             ("8.8.8.8", False), ("2001:4860:4860::8888", False),
-                                            ("laptop.local", True)])
+                                            ("::ffff:192.168.1.20", True), ("::ffff:8.8.8.8", False),
+                                            ("laptop.local", False), ("dns.google", False), ("a..b", False)])
 def test_only_the_local_network_is_talked_to(host, is_local):
     assert local(host) is is_local
 
@@ -285,7 +286,7 @@ def test_only_the_local_network_is_talked_to(host, is_local):
 def test_an_address_off_the_local_network_is_never_connected_to(links, monkeypatch, capfd):
     monkeypatch.setenv("COMPANION_DEBUG", "1")
     alice = links(ALICE, [B], listen=False, connect_to=[("100.64.0.1", 9)], timeout=0)  # carrier-grade NAT's
-    assert until(lambda: "not connecting to 100.64.0.1: not on the local network" in capfd.readouterr().err)
+    assert until(lambda: "not connecting to 100.64.0.1: not an address on the local network" in capfd.readouterr().err)
     assert alice.state == NOT_ANSWERING
 
 
@@ -367,3 +368,21 @@ def test_of_two_sessions_made_at_once_the_outranking_one_is_kept_and_later_the_n
     assert not link._keeps(theirs, session(False), 100.0 + OVERLAP_SECONDS / 2)  # the same rank: the newer
     assert link._keeps(ours, session(False, peer=bytes(32)), 1e9)  # another partner's never takes it over
     assert not link._keeps(SimpleNamespace(**{**vars(ours), "closed": True}), theirs, 100.0)
+
+
+def test_addresses_that_are_no_place_leave_the_link_dialling_the_next(links, capfd):
+    """A name (never looked up), one IDNA cannot encode, a port past 65535: each is passed over, and the
+    partner at the next address is reached; no traceback."""
+    bob = links(BOB, [A], timeout=0)
+    alice = links(ALICE, [B], listen=False, timeout=CEILING,
+                  connect_to=[("a..b", 4000), ("localhost", bob.address[1]), (LOOPBACK, 70000), bob.address])
+    assert alice.state == CONNECTED and bob.wait_connected(CEILING)
+    assert "Traceback" not in capfd.readouterr().err
+    assert alice._addresses[1] == ("localhost", bob.address[1])  # kept, but never dialled: a name
+
+
+def test_an_address_added_twice_in_two_spellings_is_listed_once(links):
+    alice = links(ALICE, [B], listen=False, timeout=0)
+    for spelling in ("FE80:0::1", "fe80::1", "::ffff:192.168.1.20", "192.168.1.20"):
+        alice.add_address((spelling, 4000))
+    assert alice._addresses == [("fe80::1", 4000), ("192.168.1.20", 4000)]

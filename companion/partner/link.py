@@ -19,7 +19,6 @@ and every second, so a promise made while the partner's device is off reaches it
 
 from __future__ import annotations
 
-import ipaddress
 import queue
 import socket
 import threading
@@ -27,6 +26,7 @@ import time
 from typing import Any, Iterable, Iterator
 
 from companion.partner import channel, clock
+from companion.partner.addresses import local, normal
 from companion.partner.channel import Counters, Refused, Session
 from companion.partner.messages import RELIABLE, Ack, Ping, Pong, decode, encode
 from companion.partner.notes import note
@@ -84,7 +84,8 @@ class Link:
         try:
             if listen:
                 link._listen(host)
-            link._addresses.extend((str(h), int(p)) for h, p in connect_to)
+            for address in connect_to:
+                link._add(address)
             link._start()
             if link._peers and (link._listener is not None or link._addresses):
                 link._connected.wait(timeout)
@@ -127,11 +128,16 @@ class Link:
         return session.id if session is not None else None
 
     def add_address(self, address: tuple[str, int]) -> None:
-        """Another place the partner may be (found by discovery after opening): tried from now on."""
-        with self._lock:
-            if tuple(address) not in self._addresses:
-                self._addresses.append((str(address[0]), int(address[1])))
+        """Another place the partner may be (found by discovery after opening): tried from now on. Only an IP
+        address on the local network is ever connected to (a name is not: discovery gives addresses)."""
+        self._add(address)
         self._wake.set()
+
+    def _add(self, address: tuple[str, int]) -> None:
+        place = (normal(str(address[0])), int(address[1]))
+        with self._lock:
+            if place not in self._addresses:
+                self._addresses.append(place)
 
     def send(self, msg: Any) -> bool:
         """Send `msg` (a messages model) now if connected; True if it went. A promise, extension or ready is
@@ -302,7 +308,7 @@ class Link:
             if self._closed.is_set() or self._session is not None:
                 return False
             if not local(address[0]):
-                note(f"not connecting to {address[0]}: not on the local network")
+                note(f"not connecting to {address[0]}: not an address on the local network")
                 continue
             try:
                 session = channel.connect(address, self._own, self._peers, timeout=CONNECT_SECONDS,
@@ -420,17 +426,6 @@ class Link:
             elif now - max(self._last_heard, self._last_ping) > HEARTBEAT_SECONDS:
                 self._last_ping = now
                 self._send_on(session, Ping(t0=now))  # its pong is a frame heard
-
-
-def local(host: str) -> bool:
-    """An address on this machine or the local network (private, link-local, loopback): the only kind the link
-    talks to, so nothing leaves the local network whatever an address book or a forged announcement says.
-    A host name (not an address) is taken as local: it was typed by the person (--peer) or found by mDNS."""
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return True
-    return address.is_private or address.is_link_local or address.is_loopback
 
 
 def _hang_up(sock: socket.socket) -> None:
