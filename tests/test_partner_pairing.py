@@ -151,6 +151,9 @@ def test_bad_arguments_are_one_line_each(homes):
     a, _ = homes
     for args, said in ((["12345", "--name", "Sam"], "a pairing code is 6 digits"),
                        (["123456", "--name", "Sam", "--peer", "nowhere"], "--peer nowhere: expected HOST:PORT"),
+                       (["123456", "--name", "Sam", "--peer", "a..b:80"], "--peer a..b:80: no device of that name"),
+                       (["123456", "--name", "Sam", "--peer", "8.8.8.8:80"], "--peer 8.8.8.8:80: is not on the local"),
+                       (["123456", "--name", "Sam", "--peer", "[::ffff:8.8.8.8]:80"], "is not on the local network"),
                        (["123456"], "give your name with --name NAME"),
                        ([], "give your name with --name NAME"),
                        (["123456", "--name", "\x1b[2J"], "--name: the name holds a control character")):
@@ -374,3 +377,52 @@ def test_a_frame_trickled_a_byte_at_a_time_ends_at_the_deadline(monkeypatch):
         thread.join(60)
         ours.close()
     assert len(sent) <= 6  # it ended once the deadline passed, not after the frame's 42 bytes
+
+
+def test_the_host_hangs_up_on_a_connection_from_off_the_local_network(homes, monkeypatch):
+    """In-process, with 127.0.0.2 taken as off the network: its connection gets not even a hello, and the one
+    try is still there (spent below by a wrong code, which ends the host)."""
+    import queue
+    import threading
+
+    a, _ = homes
+    for name, value in a.env.items():
+        monkeypatch.setenv(name, value)
+    from companion.partner import pairing
+
+    monkeypatch.setattr(pairing, "local", lambda host: host != "127.0.0.2")
+    said, ended = queue.Queue(), []
+    hosting = threading.Thread(target=lambda: ended.append(_raised(pairing.host, "Alex", said.put, "123456")))
+    hosting.start()
+    lines = []
+    while not lines or not lines[-1].startswith("Waiting"):
+        lines.append(said.get(timeout=60))
+    port = int(re.search(r"--peer 127\.0\.0\.1:(\d+)\)", "\n".join(lines)).group(1))
+    with socket.create_connection(("127.0.0.1", port), timeout=60, source_address=("127.0.0.2", 0)) as outsider:
+        assert outsider.recv(100) == b""  # hung up on at once
+    with pytest.raises(pairing.WrongCode):
+        pairing.join("654321", "Sam", lambda line: None, ("127.0.0.1", port))
+    hosting.join(60)
+    assert isinstance(ended[0], pairing.WrongCode)
+    assert said.empty()  # no "A connection came and went" for the outsider: it was never an attempt
+
+
+def _raised(function, *args):
+    try:
+        function(*args)
+    except Exception as e:
+        return e
+
+
+def test_the_joiner_tries_no_address_an_advert_names_off_the_local_network(homes, monkeypatch):
+    a, b = homes
+    hosting = a.host("--name", "Alex")
+    for name, value in b.env.items():
+        monkeypatch.setenv(name, value)
+    from companion.partner import addresses, pairing
+
+    monkeypatch.setattr(addresses, "local", lambda host: False)  # as if the advert named 8.8.8.8
+    with pytest.raises(pairing.PairingError, match="^No device waiting to pair was found"):
+        pairing.join(hosting.code, "Sam", lambda line: None)
+    joined = b.run(hosting.code, "--name", "Sam", "--peer", hosting.peer)  # its one try was not spent
+    assert joined.returncode == 0 and hosting.finish()[0] == 0

@@ -86,13 +86,12 @@ def _pair(code: str | None, peer_address: str | None, name: str | None, replace:
 
     if code is not None:
         pairing.check_code(code)  # before asking a name: a typo is said at once
-    if peer_address:
-        pairing.parse_peer(peer_address)
+    place = pairing.parse_peer(peer_address) if peer_address else None  # looked up once, here
     own_name = _own_name(name)
     if code is None:
         peer = pairing.host(own_name, click.echo)
     else:
-        peer = pairing.join(code, own_name, click.echo, peer_address)
+        peer = pairing.join(code, own_name, click.echo, place)
     known = find(peer.name)
     if known is not None and known.public_key == peer.public_key:
         add_peer(peer)

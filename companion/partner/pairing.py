@@ -24,6 +24,7 @@ import socket
 import struct
 import time
 
+from .addresses import local
 from .identity import MAX_NAME, PartnerError, Peer, check_name
 
 PROTOCOL = b"companion-pair/1"  # in every hello, and (as SPAKE2's idSymmetric) in the key itself
@@ -305,18 +306,28 @@ def local_address() -> str | None:
 
 
 def parse_peer(text: str) -> tuple[str, int]:
-    """HOST:PORT (or [IPv6]:PORT) as (host, port); PairingError otherwise."""
+    """HOST:PORT (or [IPv6]:PORT) as (address, port): an IP address on the local network, or a name looked up
+    once and given as the first local address it stands for; PairingError otherwise."""
     from ..textsafe import clip, visible
+    from .addresses import resolve
 
-    bad = PairingError(f"--peer {visible(clip(text))}: expected HOST:PORT as `companion pair` shows it on the "
-                       "other device, e.g. --peer 192.168.1.20:40123")
+    shown = visible(clip(text or ""))
+    example = "as `companion pair` shows it on the other device, e.g. --peer 192.168.1.20:40123"
     host, sep, port = (text or "").strip().rpartition(":")
     if host.startswith("[") and host.endswith("]"):
         host = host[1:-1]
     if not sep or not host or len(host) > 253 or not port.isascii() or not port.isdigit() or \
             not 1 <= int(port) <= 65535 or any(c.isspace() or not c.isprintable() for c in host):
-        raise bad
-    return host, int(port)
+        raise PairingError(f"--peer {shown}: expected HOST:PORT {example}")
+    try:
+        places = resolve(host, int(port))
+    except OSError as e:
+        raise PairingError(f"--peer {shown}: no device of that name is known here "
+                           f"({visible(clip(e.strerror or str(e)))}); give its address {example}") from None
+    if not places:
+        raise PairingError(f"--peer {shown}: is not on the local network, and pairing stays on it; give the "
+                           f"address {example}")
+    return places[0], int(port)
 
 
 def listen(address: str | None) -> socket.socket:
@@ -374,8 +385,14 @@ def host(name: str, say, code: str | None = None) -> Peer:
                                        "Start again with `companion pair`.")
                 listener.settimeout(left)
                 try:
-                    connection, _ = listener.accept()
+                    connection, (source, *_) = listener.accept()
                 except socket.timeout:
+                    continue
+                if not local(source):  # pairing stays on the local network: hung up on, and no try spent
+                    from .notes import note
+
+                    note(f"pairing: a connection from {source} hung up on: not on the local network")
+                    connection.close()
                     continue
                 with connection:
                     try:
@@ -394,12 +411,15 @@ def host(name: str, say, code: str | None = None) -> Peer:
         listener.close()
 
 
-def join(code: str, name: str, say, peer_address: str | None = None) -> Peer:
-    """Find the waiting device (or use HOST:PORT) and pair with `code`: the partner's Peer (not stored yet)."""
+def join(code: str, name: str, say, peer_address: str | tuple[str, int] | None = None) -> Peer:
+    """Find the waiting device (or use HOST:PORT, or the (address, port) parse_peer made of it) and pair with
+    `code`: the partner's Peer (not stored yet)."""
     from .identity import own_key, own_public
 
     code = check_code(code)
-    places = [parse_peer(peer_address)] if peer_address else None
+    if isinstance(peer_address, str):
+        peer_address = parse_peer(peer_address)
+    places = [peer_address] if peer_address else None
     private_key, public = own_key(), own_public()
     if places is None:
         from . import discovery
