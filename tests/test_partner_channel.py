@@ -349,3 +349,13 @@ def test_random_frame_bodies_are_dropped_and_counted(body):
     assert counts["altered"] + counts["malformed"] == 1
     alice.close()
     bob.close()
+
+
+def test_a_device_never_makes_a_session_with_its_own_key_even_if_listed():
+    """Its own key coming back (a connection reflected to itself) is an unknown peer on both ends."""
+    me = Accepting(own=ALICE, peers=[key(ALICE), key(BOB)])
+    counters = Counters()
+    with pytest.raises(Refused) as refused:
+        connect(me.address, ALICE, [key(ALICE)], counters=counters)
+    assert me.done().refused.reason == "unknown_peer" and me.session is None
+    assert refused.value.reason == "bad_handshake"  # hung up on before any answer

@@ -99,3 +99,10 @@ def test_a_peers_address_has_a_port_from_1_to_65535(address, good):
     else:
         with pytest.raises(PartnerError, match=r"^peers\.json: peers\.0\.address: .*move it away and pair again$"):
             identity.decode_peers(data, "peers.json")
+
+
+def test_a_peers_file_naming_this_devices_own_key_is_refused(data):
+    own = identity.own_public()
+    (data / "peers.json").write_bytes(identity.encode_peers([Peer("Sam", own, None, "2026-12-07T10:00:00+00:00")]))
+    with pytest.raises(PartnerError, match=r"peers\.json: names this device's own key as a partner's; .*pair again$"):
+        identity.peers()

@@ -386,3 +386,18 @@ def test_an_address_added_twice_in_two_spellings_is_listed_once(links):
     for spelling in ("FE80:0::1", "fe80::1", "::ffff:192.168.1.20", "192.168.1.20"):
         alice.add_address((spelling, 4000))
     assert alice._addresses == [("fe80::1", 4000), ("192.168.1.20", 4000)]
+
+
+def test_a_link_with_no_partner_paired_neither_listens_nor_runs_threads(links):
+    for peers in ([], [A]):  # its own key is no partner
+        alice = links(ALICE, peers, timeout=CEILING, connect_to=[(LOOPBACK, 9)])
+        assert alice.state == NOT_ANSWERING and alice.address is None and alice._threads == []
+        alice.add_address((LOOPBACK, 10))
+        assert alice.send(promise()) is False and alice._threads == []
+
+
+def test_a_link_with_its_own_key_among_the_peers_never_talks_to_itself(links):
+    me = links(ALICE, [A, B], timeout=0)
+    me.add_address(me.address)
+    assert until(lambda: me.counters()["unknown_peer"] >= 1)
+    assert not me.connected and me.peer is None

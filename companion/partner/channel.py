@@ -318,6 +318,7 @@ def handshake(sock: socket.socket, own_key: Ed25519PrivateKey | bytes, peers: It
 def _handshake(sock: socket.socket, own_key: Ed25519PrivateKey, peers: frozenset[bytes], initiator: bool,
                counters: Counters, deadline: float) -> Session:
     own = public_bytes(own_key)
+    peers = peers - {own}  # a device is never its own partner: its key coming back is a reflection
     ephemeral = X25519PrivateKey.generate()
     e_own = public_bytes(ephemeral)
     if initiator:

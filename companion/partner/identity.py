@@ -106,7 +106,13 @@ def peers() -> list[Peer]:
         return []
     except OSError as e:
         raise PartnerError(f"{path}: cannot be read ({e.strerror or e}); check that it is yours") from None
-    return decode_peers(data, str(path))
+    known = decode_peers(data, str(path))
+    if known and (path.parent / KEY_FILE).exists():
+        own = own_public()
+        if any(p.public_key == own for p in known):  # a device is never its own partner
+            raise PartnerError(f"{path}: names this device's own key as a partner's; fix it, or move it away "
+                               "and pair again")
+    return known
 
 
 def add_peer(peer: Peer) -> None:

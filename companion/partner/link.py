@@ -49,8 +49,8 @@ class Link:
 
     def __init__(self, own_key: Any, peers: Iterable[Any]):
         self._own = channel.private_key(own_key)
-        # raw Ed25519 public keys, or anything holding one as .public_key (pairing's Peer)
-        self._peers = frozenset(bytes(getattr(p, "public_key", p)) for p in peers)
+        # raw Ed25519 public keys, or anything holding one as .public_key (pairing's Peer); never our own
+        self._peers = frozenset(bytes(getattr(p, "public_key", p)) for p in peers) - {channel.public_bytes(self._own)}
         self._counters = Counters()
         self._lock = threading.RLock()
         self._session: Session | None = None
@@ -79,15 +79,18 @@ class Link:
              connect_to: Iterable[tuple[str, int]] = (), timeout: float = 2.0, host: str = "") -> Link:
         """Listen (on `host`, every interface by default) and connect to `connect_to`; return once a session is
         up or `timeout` seconds have passed (`state` says which). Network errors are never raised: they leave
-        the link "not answering"."""
+        the link "not answering". With no partner paired it is "not answering" at once, and neither listens
+        nor starts a thread."""
         link = cls(own_key, peers)
+        if not link._peers:
+            return link
         try:
             if listen:
                 link._listen(host)
             for address in connect_to:
                 link._add(address)
             link._start()
-            if link._peers and (link._listener is not None or link._addresses):
+            if link._listener is not None or link._addresses:
                 link._connected.wait(timeout)
         except BaseException:
             link.close()
