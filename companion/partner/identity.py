@@ -199,6 +199,7 @@ def _create(path, data: bytes) -> None:
         pass
     finally:
         os.unlink(temporary)
+    paths.sync_folder(str(path.parent))  # the link on the disk: a crash now leaves the key, not an empty name
 
 
 def _why(error: Exception) -> str:
