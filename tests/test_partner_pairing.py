@@ -98,6 +98,10 @@ def test_pairing_again_keeps_one_entry_and_another_device_of_the_same_name_needs
     code, out, err = hosting.finish()
     assert code == 1 and "already paired with Sam; nothing changed" in one_line(err) and "--replace" in err
     assert (a.partner / "peers.json").read_bytes() == before
+    assert joined.returncode == 1 and "Paired" not in joined.stdout  # and the joiner, told so, kept nothing
+    assert one_line(joined.stderr) == ("companion: The other device did not keep this pairing (it says why), so "
+                                       "nothing is stored here either.")
+    assert c.peers() == []
 
     hosting = a.host("--name", "Alex", "--replace")
     joined = c.run(hosting.code, "--name", "sam", "--peer", hosting.peer)
@@ -236,10 +240,14 @@ def test_on_a_terminal_the_name_is_asked_and_a_new_device_of_the_same_name_is_as
         host.answer("Your name, as your partner's device will show it: ", "Alex")
         waiting = host.until("Waiting")
         code, port = re.search(r"companion pair (\d{6})\r?\n", waiting).group(1), re.search(r":(\d+)\)", waiting).group(1)
-        joined = c.run(code, "--name", "Sam", "--peer", f"127.0.0.1:{port}")
+        joining = subprocess.Popen([sys.executable, "-m", "companion", "pair", code, "--name", "Sam", "--peer",
+                                    f"127.0.0.1:{port}"], env=c.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   stdin=subprocess.DEVNULL, text=True)
         host.answer("You are already paired with a device of Sam's. Replace it with this one? [y/N]: ", "y")
         assert host.rest().rstrip().endswith("Paired with Sam. Their key: " + fingerprint(c.public_key()))
-    assert host.code == 0 and joined.returncode == 0
+        out, err = joining.communicate(timeout=60)  # it waited for the answer, and stored once told
+    assert host.code == 0 and joining.returncode == 0, err
+    assert out.rstrip().endswith("Paired with Alex. Their key: " + fingerprint(a.public_key()))
     [sam] = a.peers()
     assert (sam["name"], bytes.fromhex(sam["public_key"])) == ("Sam", c.public_key())
 
@@ -426,3 +434,17 @@ def test_the_joiner_tries_no_address_an_advert_names_off_the_local_network(homes
         pairing.join(hosting.code, "Sam", lambda line: None)
     joined = b.run(hosting.code, "--name", "Sam", "--peer", hosting.peer)  # its one try was not spent
     assert joined.returncode == 0 and hosting.finish()[0] == 0
+
+
+def test_a_full_list_is_said_before_any_device_is_reached(homes, monkeypatch):
+    a, _ = homes
+    monkeypatch.setenv("XDG_DATA_HOME", a.env["XDG_DATA_HOME"])
+    from companion.partner.identity import MAX_PEERS, Peer, add_peer
+
+    for n in range(MAX_PEERS):
+        add_peer(Peer(f"Partner {n}", bytes([n]) * 32, None, "2026-12-07T10:00:00+00:00"))
+    for args in (["--name", "Alex"], ["123456", "--name", "Alex", "--peer", "127.0.0.1:9"]):
+        result = a.run(*args)
+        assert result.returncode == 1 and result.stdout == ""  # no code shown, nothing listened or dialled
+        assert one_line(result.stderr) == (f"companion: already paired with {MAX_PEERS} devices; "
+                                           "`companion pair --forget NAME` one first")
