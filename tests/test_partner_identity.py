@@ -106,3 +106,10 @@ def test_a_peers_file_naming_this_devices_own_key_is_refused(data):
     (data / "peers.json").write_bytes(identity.encode_peers([Peer("Sam", own, None, "2026-12-07T10:00:00+00:00")]))
     with pytest.raises(PartnerError, match=r"peers\.json: names this device's own key as a partner's; .*pair again$"):
         identity.peers()
+
+
+def test_a_key_that_is_a_link_to_an_endless_device_is_read_only_so_far(data):
+    data.mkdir(parents=True)
+    (data / "key").symlink_to("/dev/zero")  # its size says 0; reading it whole would never end
+    with pytest.raises(PartnerError, match=r"is not a key companion made \(too big\)"):
+        identity.own_key()
