@@ -401,3 +401,20 @@ def test_a_link_with_its_own_key_among_the_peers_never_talks_to_itself(links):
     me.add_address(me.address)
     assert until(lambda: me.counters()["unknown_peer"] >= 1)
     assert not me.connected and me.peer is None
+
+
+def test_close_cuts_a_handshake_under_way(links, monkeypatch):
+    """The partner's device took the connection and got the hello, and has not answered: close() hangs up on
+    it then and there, not when the handshake's time runs out."""
+    monkeypatch.setattr("companion.partner.link.CONNECT_SECONDS", 1e6)
+    monkeypatch.setattr("companion.partner.channel.HANDSHAKE_SECONDS", 1e6)
+    partner = channel.listen(LOOPBACK, 0)
+    alice = links(ALICE, [B], listen=False, connect_to=[partner.getsockname()], timeout=0)
+    partner.settimeout(CEILING)
+    sock, _ = partner.accept()
+    sock.settimeout(CEILING)
+    with sock:
+        assert len(sock.recv(2 + 68, socket.MSG_WAITALL)) == 2 + 68  # the hello: the handshake is under way
+        alice.close()
+        assert sock.recv(1) == b""  # hung up on; only a broken link leaves this to the ceiling (a timeout)
+    partner.close()

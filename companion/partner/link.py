@@ -58,6 +58,7 @@ class Link:
         self._brief = False  # the last session ended within OVERLAP_SECONDS of being made
         self._sessions: list[Session] = []  # every session made, to close them all
         self._addresses: list[tuple[str, int]] = []
+        self._dialing: socket.socket | None = None  # the connection the connecting thread is making a session on
         self._listener: socket.socket | None = None
         self._inbox: queue.Queue = queue.Queue(maxsize=INBOX)
         self._pending: dict[str, Any] = {}  # id -> message awaiting its acknowledgement
@@ -224,10 +225,16 @@ class Link:
         with self._lock:
             sessions, self._session = list(self._sessions), None
             self._connected.clear()
+            dialing = self._dialing
+        if dialing is not None:  # its handshake ends now (the connecting thread closes the socket)
+            try:
+                dialing.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
         for session in sessions:
             session.close()
         for thread in self._threads:  # a connection under way is not waited for (Ctrl-C is silence at once):
-            if thread.name != "partner-connecting" and thread is not threading.current_thread():  # _adopt ends it
+            if thread.name != "partner-connecting" and thread is not threading.current_thread():  # see above
                 thread.join(timeout=1.0)
 
     def __enter__(self) -> Link:
@@ -314,8 +321,7 @@ class Link:
                 note(f"not connecting to {address[0]}: not an address on the local network")
                 continue
             try:
-                session = channel.connect(address, self._own, self._peers, timeout=CONNECT_SECONDS,
-                                          counters=self._counters)
+                session = self._handshake_with(address)
             except Exception as exc:  # whatever the address or the network does, this thread goes on
                 note(f"no session with {address[0]}:{address[1]}: {type(exc).__name__}")
                 continue
@@ -324,6 +330,22 @@ class Link:
 
     def _rank(self, session: Session) -> int:
         return 1 if session.initiator_key == max(session.own, session.peer) else 0
+
+    def _handshake_with(self, address: tuple[str, int]) -> Session:
+        """channel.connect, but a handshake under way is cut by `close`, and none starts after it."""
+        sock = socket.create_connection(address, timeout=CONNECT_SECONDS)
+        with self._lock:
+            if self._closed.is_set():
+                sock.close()
+                raise ConnectionAbortedError("the link closed")
+            self._dialing = sock
+        try:
+            channel.keep_alive(sock)
+            return channel.handshake(sock, self._own, self._peers, initiator=True, counters=self._counters,
+                                     seconds=min(CONNECT_SECONDS, channel.HANDSHAKE_SECONDS))
+        finally:
+            with self._lock:
+                self._dialing = None
 
     def _keeps(self, current: Session | None, session: Session, now: float) -> bool:
         """Whether the link keeps `current` over the new `session`: only one from another partner, or one made
