@@ -418,3 +418,25 @@ def test_close_cuts_a_handshake_under_way(links, monkeypatch):
         alice.close()
         assert sock.recv(1) == b""  # hung up on; only a broken link leaves this to the ceiling (a timeout)
     partner.close()
+
+
+def test_a_session_kept_by_rank_that_does_not_answer_gives_way(links, monkeypatch):
+    """As if the partner vanished just after the session was made (every two sessions count as made at once):
+    the one kept is pinged when the partner's new one is turned away, and ends for not answering."""
+    monkeypatch.setattr("companion.partner.link.SILENT_SECONDS", 1e6)
+    monkeypatch.setattr("companion.partner.link.OVERLAP_SECONDS", 1e6)
+    high, low = ordered_keys()
+    gone = channel.listen(LOOPBACK, 0)
+    vanished = {}
+    answering = threading.Thread(target=lambda: vanished.setdefault("session", channel.accept(gone, low, [public_bytes(high)])))
+    answering.start()
+    alice = links(high, [public_bytes(low)], connect_to=[gone.getsockname()], timeout=CEILING)
+    answering.join(CEILING)
+    gone.close()
+    assert alice.session_id == vanished["session"].id
+    bob = links(low, [public_bytes(high)], listen=False, connect_to=[alice.address], timeout=0)
+    sent = promise()
+    bob.send(sent)
+    assert alice.get(CEILING) == sent
+    assert until(lambda: alice.session_id == bob.session_id)
+    vanished["session"].close()

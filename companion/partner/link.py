@@ -9,7 +9,8 @@ Both devices may connect to each other at once. Each keeps one session, chosen t
 ends: of two sessions made within OVERLAP_SECONDS of each other, the one started by the device with
 the greater public key outranks the other. Otherwise the newer session wins: the partner's device
 makes a new one only once it has lost the old, so an old one is most likely dead at its far end (a
-laptop shut without a goodbye) however well it ranks.
+laptop shut without a goodbye) however well it ranks. Even a session kept by rank is pinged when the
+partner's new one is turned away, and ended if it does not answer (PROBE_SECONDS).
 
 A background thread per session reads messages into a queue (`get`, `messages`), answers pings, and
 acknowledges promises, extensions and readies, delivering each of those once however often it comes.
@@ -37,7 +38,8 @@ CONNECT_SECONDS = 2.0  # for one address: a device on the local network answers 
 RETRY_SECONDS = 1.0  # an unacknowledged message is sent again this often
 HEARTBEAT_SECONDS = 5.0  # a quiet session is pinged this often...
 SILENT_SECONDS = 20.0  # ...and given up for dead after this long without a frame
-OVERLAP_SECONDS = 2.0  # two sessions made this close together were made at once: rank picks one
+OVERLAP_SECONDS = 2.0  # two sessions made this close together were made at once: rank picks one...
+PROBE_SECONDS = 0.5  # ...and the one kept is pinged: silent this long, it is dead at the far end, and goes
 MAX_HANDSHAKES = 4  # at once: more connections are hung up on (counted as busy)
 BACKOFF_SECONDS = (0.25, 4.0)  # between rounds of connecting, doubling from the first to the second
 _SEEN = 1024  # message ids remembered to deliver each once
@@ -56,6 +58,7 @@ class Link:
         self._session: Session | None = None
         self._adopted_at = 0.0  # when (monotonic) _session was made the link's
         self._brief = False  # the last session ended within OVERLAP_SECONDS of being made
+        self._probing = False  # a ping is out to learn whether the session kept is alive (_probe)
         self._sessions: list[Session] = []  # every session made, to close them all
         self._addresses: list[tuple[str, int]] = []
         self._dialing: socket.socket | None = None  # the connection the connecting thread is making a session on
@@ -362,6 +365,8 @@ class Link:
             current, now = self._session, time.monotonic()
             if self._closed.is_set() or self._keeps(current, session, now):
                 session.close()
+                if current is not None and current.peer == session.peer and not self._closed.is_set():
+                    self._probe(current)
                 return False
             self._session, self._adopted_at = session, now
             self._sessions = [s for s in self._sessions if not s.closed] + [session]
@@ -375,6 +380,28 @@ class Link:
         for msg in waiting:  # what the partner has not acknowledged, first thing on the new session
             self._send_on(session, msg)
         return True
+
+    def _probe(self, session: Session) -> None:
+        """The partner made a new session though we keep `session`: ping it, and end it if it stays silent
+        PROBE_SECONDS (its far end went without a goodbye), so the partner's next one is taken."""
+        with self._lock:
+            if self._probing:
+                return
+            self._probing = True
+        sent = time.monotonic()
+
+        def check() -> None:
+            with self._lock:
+                self._probing = False
+                silent = self._session is session and self._last_heard < sent and not self._closed.is_set()
+            if silent:
+                note("the session kept did not answer a ping: a new one")
+                session.close()
+
+        self._send_on(session, Ping(t0=sent))
+        timer = threading.Timer(PROBE_SECONDS, check)
+        timer.daemon = True
+        timer.start()
 
     def _lost(self, session: Session) -> None:
         with self._lock:
