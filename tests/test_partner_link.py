@@ -329,6 +329,7 @@ def test_a_partner_back_after_vanishing_replaces_the_session_it_left_dead(links,
     """The partner's laptop went away without closing: its new session is taken at once, though the old one
     (started by the device whose key outranks) looks alive here and is never given up for silent."""
     monkeypatch.setattr("companion.partner.link.SILENT_SECONDS", 1e6)
+    monkeypatch.setattr("companion.partner.link.OVERLAP_SECONDS", 0.0)  # made long before the new one, as in life
     high, low = ordered_keys()
     gone = channel.listen(LOOPBACK, 0)
     vanished = {}

@@ -363,16 +363,18 @@ class Link:
         """Make `session` the link's, unless the one it has is kept (see _keeps): whether it was."""
         with self._lock:
             current, now = self._session, time.monotonic()
-            if self._closed.is_set() or self._keeps(current, session, now):
-                session.close()
-                if current is not None and current.peer == session.peer and not self._closed.is_set():
-                    self._probe(current)
-                return False
-            self._session, self._adopted_at = session, now
-            self._sessions = [s for s in self._sessions if not s.closed] + [session]
-            self._last_heard = now
-            self._connected.set()
-            waiting = list(self._pending.values())
+            turned_away = self._closed.is_set() or self._keeps(current, session, now)
+            if not turned_away:
+                self._session, self._adopted_at = session, now
+                self._sessions = [s for s in self._sessions if not s.closed] + [session]
+                self._last_heard = now
+                self._connected.set()
+                waiting = list(self._pending.values())
+        if turned_away:
+            session.close()
+            if current is not None and current.peer == session.peer and not self._closed.is_set():
+                self._probe(current)  # outside the lock: a ping to a dead end may block a while
+            return False
         if current is not None:
             current.close()
         thread = threading.Thread(target=self._receiving, args=(session,), name="partner-receive", daemon=True)
