@@ -109,7 +109,8 @@ def write_private(path: Path, text: str) -> None:
 class replacing:
     """`with replacing(path) as f:` writes (bytes) to a private file beside `path` (0600 from its first
     byte, whatever the umask) and moves it over `path` once the block ends; on any failure, or Ctrl-C,
-    `path` is as it was and nothing is left beside it."""
+    `path` is as it was and nothing is left beside it. The file reaches the disk before the move, and the
+    move before the block is left, so a crash just after never leaves `path` empty."""
 
     def __init__(self, path, suffix: str = ""):
         self.path, self.suffix = path, suffix
@@ -124,9 +125,15 @@ class replacing:
 
     def __exit__(self, kind, value, traceback) -> None:
         try:
-            self.file.close()
+            try:
+                if kind is None:
+                    self.file.flush()
+                    os.fsync(self.file.fileno())
+            finally:
+                self.file.close()
             if kind is None:
                 os.replace(self.temporary, self.path)
+                sync_folder(os.path.dirname(os.path.abspath(self.path)))
                 return
         except BaseException:
             kind = True
@@ -137,3 +144,17 @@ class replacing:
                     os.unlink(self.temporary)
                 except OSError:
                     pass
+
+
+def sync_folder(folder: str) -> None:
+    """Bring a folder's entries (a file moved or linked in) to the disk, where the system allows it."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # some file systems cannot sync a folder: the file itself is on the disk
+        pass
+    finally:
+        os.close(fd)

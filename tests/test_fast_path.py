@@ -12,7 +12,8 @@ import pytest
 from tests.conftest import ESPEAK_GUIDE
 
 ROOT = Path(__file__).resolve().parent.parent
-HEAVY = ("numpy", "pydantic", "click", "sqlite3", "pathlib", "tomllib", "re", "platformdirs", "pyttsx3")
+HEAVY = ("numpy", "pydantic", "click", "sqlite3", "pathlib", "tomllib", "re", "platformdirs", "pyttsx3",
+         "cryptography", "spake2", "zeroconf", "companion.partner")
 
 
 @pytest.fixture

@@ -349,3 +349,42 @@ def test_random_frame_bodies_are_dropped_and_counted(body):
     assert counts["altered"] + counts["malformed"] == 1
     alice.close()
     bob.close()
+
+
+def test_a_device_never_makes_a_session_with_its_own_key_even_if_listed():
+    """Its own key coming back (a connection reflected to itself) is an unknown peer on both ends."""
+    me = Accepting(own=ALICE, peers=[key(ALICE), key(BOB)])
+    counters = Counters()
+    with pytest.raises(Refused) as refused:
+        connect(me.address, ALICE, [key(ALICE)], counters=counters)
+    assert me.done().refused.reason == "unknown_peer" and me.session is None
+    assert refused.value.reason == "bad_handshake"  # hung up on before any answer
+
+
+def test_a_confirmation_that_fails_is_counted_once_as_a_bad_handshake():
+    """A responder that signs as Bob but sends a confirmation not under the session's key."""
+    listener = listen("127.0.0.1")
+
+    def responder():
+        sock, _ = listener.accept()
+        with sock:
+            header = sock.recv(2, socket.MSG_WAITALL)
+            hello = sock.recv(int.from_bytes(header, "big"), socket.MSG_WAITALL)
+            e_i, s_i = hello[4:36], hello[36:68]
+            e_r = public_bytes(X25519PrivateKey.generate())
+            transcript = hashlib.sha256(LABEL + e_i + e_r + s_i + key(BOB)).digest()
+            reply = e_r + key(BOB) + BOB.sign(b"responder" + transcript)
+            sock.sendall(struct.pack(">H", len(reply)) + reply)
+            sock.recv(2 + 64, socket.MSG_WAITALL)  # the initiator's signature
+            sock.sendall(struct.pack(">H", 24) + bytes(24))  # frame 0, but no tag of this session's
+            sock.recv(1)  # until the initiator hangs up
+
+    thread = threading.Thread(target=responder, daemon=True)
+    thread.start()
+    counters = Counters()
+    with pytest.raises(Refused) as refused:
+        connect(listener.getsockname(), ALICE, [key(BOB)], counters=counters)
+    thread.join(30)
+    listener.close()
+    assert refused.value.reason == "bad_handshake"
+    assert counters.snapshot() == {**dict.fromkeys(Counters.NAMES, 0), "bad_handshake": 1}

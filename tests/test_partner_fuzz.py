@@ -50,7 +50,8 @@ def test_the_frame_and_message_decoders_take_any_bytes(data):
     for call in (lambda: pairing.frame_length(data[:2]), lambda: pairing.payload(data or b"x", HELLO),
                  lambda: pairing.payload(data or b"x", CONFIRM), lambda: pairing.decode_hello(data),
                  lambda: finish_spake(pairing._spake(CODE), data), lambda: KEYS.check_proof("joiner", data),
-                 lambda: KEYS.open_identity("joiner", data), lambda: KEYS.open_done(data)):
+                 lambda: KEYS.open_identity("joiner", data), lambda: KEYS.open_done(data),
+                 lambda: KEYS.open_kept(data), lambda: pairing.payload(data or b"x", pairing.KEPT)):
         try:
             call()
         except PairingError:
@@ -178,3 +179,57 @@ def test_a_wrong_code_is_a_wrong_code_on_both_sides_and_the_code_never_crosses()
     assert peer is None and type(error) is pairing.WrongCode
     assert refused == pairing.REFUSED
     assert CODE.encode() not in stream and b"204614" not in stream
+
+
+def both_sides(keep, decide):
+    """host_exchange and join_exchange over a socket pair, each in a thread: (host's result, joiner's result),
+    each a Peer or the error it raised."""
+    host_end, joiner_end = socket.socketpair()
+    results = [None, None]
+
+    def run(index, call):
+        try:
+            results[index] = call()
+        except BaseException as e:  # noqa: B036 (the test looks at what it was)
+            results[index] = e
+
+    with host_end, joiner_end:
+        threads = [threading.Thread(target=run, args=(0, lambda: pairing.host_exchange(
+                       Wire(host_end, time.monotonic() + 20), CODE, "Alex", HOST_KEY, raw(HOST_KEY), keep))),
+                   threading.Thread(target=run, args=(1, lambda: pairing.join_exchange(
+                       Wire(joiner_end, time.monotonic() + 20), CODE, "Sam", JOINER_KEY, raw(JOINER_KEY), decide)))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+            assert not thread.is_alive()
+    return results
+
+
+class Refuse(Exception):
+    pass
+
+
+def refuse(peer):
+    raise Refuse(peer.name)
+
+
+def test_the_host_stores_before_it_says_kept_and_the_joiner_keeps_only_what_the_host_kept():
+    order = []
+    host, joiner = both_sides(keep=lambda peer: order.append(("host keeps", peer.name)),
+                              decide=lambda peer: order.append(("joiner will keep", peer.name)))
+    assert (host.name, joiner.name) == ("Sam", "Alex")
+    assert order == [("joiner will keep", "Alex"), ("host keeps", "Sam")]
+
+
+def test_a_host_that_does_not_keep_the_pairing_leaves_the_joiner_keeping_nothing():
+    host, joiner = both_sides(keep=refuse, decide=None)
+    assert isinstance(host, Refuse)
+    assert isinstance(joiner, PairingError) and str(joiner).startswith("The other device did not keep this pairing")
+
+
+def test_a_joiner_that_will_not_keep_the_pairing_leaves_the_host_storing_nothing():
+    stored = []
+    host, joiner = both_sides(keep=stored.append, decide=refuse)
+    assert isinstance(joiner, Refuse) and stored == []
+    assert isinstance(host, PairingError) and str(host).startswith("The other device did not keep this pairing")

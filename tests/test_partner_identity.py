@@ -84,3 +84,32 @@ def test_the_host_names_its_addresses_off_loopback_without_sending_anything():
 def test_asking_for_the_partners_of_a_device_that_never_paired_writes_nothing(data):
     assert identity.peers() == [] and identity.find("Sam") is None
     assert not data.parent.exists()
+
+
+@pytest.mark.parametrize("address, good", [("192.168.1.20:4000", True), ("192.168.1.20:65535", True), (None, True),
+                                           ("192.168.1.20:0", False), ("192.168.1.20:70000", False),
+                                           ("192.168.1.20: 80", False), ("192.168.1.20", False)])
+def test_a_peers_address_has_a_port_from_1_to_65535(address, good):
+    import json
+
+    entry = {"name": "Sam", "public_key": "0" * 64, "address": address, "paired_at": "2026-12-07T10:00:00"}
+    data = json.dumps({"version": 1, "peers": [entry]}).encode()
+    if good:
+        assert identity.decode_peers(data, "peers.json")[0].address == address
+    else:
+        with pytest.raises(PartnerError, match=r"^peers\.json: peers\.0\.address: .*move it away and pair again$"):
+            identity.decode_peers(data, "peers.json")
+
+
+def test_a_peers_file_naming_this_devices_own_key_is_refused(data):
+    own = identity.own_public()
+    (data / "peers.json").write_bytes(identity.encode_peers([Peer("Sam", own, None, "2026-12-07T10:00:00+00:00")]))
+    with pytest.raises(PartnerError, match=r"peers\.json: names this device's own key as a partner's; .*pair again$"):
+        identity.peers()
+
+
+def test_a_key_that_is_a_link_to_an_endless_device_is_read_only_so_far(data):
+    data.mkdir(parents=True)
+    (data / "key").symlink_to("/dev/zero")  # its size says 0; reading it whole would never end
+    with pytest.raises(PartnerError, match=r"is not a key companion made \(too big\)"):
+        identity.own_key()

@@ -277,7 +277,8 @@ def test_a_full_inbox_leaves_messages_unacknowledged_until_they_are_taken(links,
 @pytest.mark.parametrize("host, is_local", [("127.0.0.1", True), ("192.168.1.20", True), ("10.0.0.7", True),
                                             ("172.16.4.4", True), ("169.254.10.1", True), ("fe80::1", True),
                                             ("8.8.8.8", False), ("2001:4860:4860::8888", False),
-                                            ("laptop.local", True)])
+                                            ("::ffff:192.168.1.20", True), ("::ffff:8.8.8.8", False),
+                                            ("laptop.local", False), ("dns.google", False), ("a..b", False)])
 def test_only_the_local_network_is_talked_to(host, is_local):
     assert local(host) is is_local
 
@@ -285,7 +286,7 @@ def test_only_the_local_network_is_talked_to(host, is_local):
 def test_an_address_off_the_local_network_is_never_connected_to(links, monkeypatch, capfd):
     monkeypatch.setenv("COMPANION_DEBUG", "1")
     alice = links(ALICE, [B], listen=False, connect_to=[("100.64.0.1", 9)], timeout=0)  # carrier-grade NAT's
-    assert until(lambda: "not connecting to 100.64.0.1: not on the local network" in capfd.readouterr().err)
+    assert until(lambda: "not connecting to 100.64.0.1: not an address on the local network" in capfd.readouterr().err)
     assert alice.state == NOT_ANSWERING
 
 
@@ -314,3 +315,129 @@ def test_authentic_frames_that_are_not_messages_deliver_nothing(fuzzed, noise):
     assert bob.get(CEILING) == ready  # the first thing delivered: nothing of the noise before it
     assert bob.counters()["undecodable"] == before + len(noise)
     assert bob.connected
+
+
+def ordered_keys():
+    """Two keys, the first with the greater public key (its sessions outrank the other's)."""
+    while True:
+        high, low = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
+        if public_bytes(high) > public_bytes(low):
+            return high, low
+
+
+def test_a_partner_back_after_vanishing_replaces_the_session_it_left_dead(links, monkeypatch):
+    """The partner's laptop went away without closing: its new session is taken at once, though the old one
+    (started by the device whose key outranks) looks alive here and is never given up for silent."""
+    monkeypatch.setattr("companion.partner.link.SILENT_SECONDS", 1e6)
+    monkeypatch.setattr("companion.partner.link.OVERLAP_SECONDS", 0.0)  # made long before the new one, as in life
+    high, low = ordered_keys()
+    gone = channel.listen(LOOPBACK, 0)
+    vanished = {}
+    answering = threading.Thread(target=lambda: vanished.setdefault("session", channel.accept(gone, low, [public_bytes(high)])))
+    answering.start()
+    alice = links(high, [public_bytes(low)], connect_to=[gone.getsockname()], timeout=CEILING)
+    answering.join(CEILING)
+    gone.close()
+    assert alice.state == CONNECTED and alice.session_id == vanished["session"].id  # never read again, never closed
+    bob = links(low, [public_bytes(high)], listen=False, connect_to=[alice.address], timeout=CEILING)
+    assert bob.state == CONNECTED
+    sent = promise()
+    bob.send(sent)
+    assert alice.get(CEILING) == sent
+    assert alice.session_id == bob.session_id
+    vanished["session"].close()
+
+
+def test_of_two_sessions_made_at_once_the_outranking_one_is_kept_and_later_the_newer():
+    """The rule both ends follow, on its own: rank settles only sessions made within OVERLAP_SECONDS."""
+    from types import SimpleNamespace
+
+    from companion.partner.link import OVERLAP_SECONDS
+
+    high, low = ordered_keys()
+    link = Link(high, [public_bytes(low)])
+
+    def session(initiator, peer=public_bytes(low)):
+        own = public_bytes(high)
+        return SimpleNamespace(own=own, peer=peer, closed=False, initiator_key=own if initiator else peer)
+
+    ours, theirs = session(True), session(False)
+    link._adopted_at = 100.0
+    assert link._keeps(ours, theirs, 100.0 + OVERLAP_SECONDS / 2)  # at once: the greater key's own is kept
+    assert not link._keeps(theirs, ours, 100.0 + OVERLAP_SECONDS / 2)
+    assert not link._keeps(ours, theirs, 100.0 + OVERLAP_SECONDS)  # later: the newer wins, whichever it is
+    assert not link._keeps(theirs, session(False), 100.0 + OVERLAP_SECONDS / 2)  # the same rank: the newer
+    assert link._keeps(ours, session(False, peer=bytes(32)), 1e9)  # another partner's never takes it over
+    assert not link._keeps(SimpleNamespace(**{**vars(ours), "closed": True}), theirs, 100.0)
+
+
+def test_addresses_that_are_no_place_leave_the_link_dialling_the_next(links, capfd):
+    """A name (never looked up), one IDNA cannot encode, a port past 65535: each is passed over, and the
+    partner at the next address is reached; no traceback."""
+    bob = links(BOB, [A], timeout=0)
+    alice = links(ALICE, [B], listen=False, timeout=CEILING,
+                  connect_to=[("a..b", 4000), ("localhost", bob.address[1]), (LOOPBACK, 70000), bob.address])
+    assert alice.state == CONNECTED and bob.wait_connected(CEILING)
+    assert "Traceback" not in capfd.readouterr().err
+    assert alice._addresses[1] == ("localhost", bob.address[1])  # kept, but never dialled: a name
+
+
+def test_an_address_added_twice_in_two_spellings_is_listed_once(links):
+    alice = links(ALICE, [B], listen=False, timeout=0)
+    for spelling in ("FE80:0::1", "fe80::1", "::ffff:192.168.1.20", "192.168.1.20"):
+        alice.add_address((spelling, 4000))
+    assert alice._addresses == [("fe80::1", 4000), ("192.168.1.20", 4000)]
+
+
+def test_a_link_with_no_partner_paired_neither_listens_nor_runs_threads(links):
+    for peers in ([], [A]):  # its own key is no partner
+        alice = links(ALICE, peers, timeout=CEILING, connect_to=[(LOOPBACK, 9)])
+        assert alice.state == NOT_ANSWERING and alice.address is None and alice._threads == []
+        alice.add_address((LOOPBACK, 10))
+        assert alice.send(promise()) is False and alice._threads == []
+
+
+def test_a_link_with_its_own_key_among_the_peers_never_talks_to_itself(links):
+    me = links(ALICE, [A, B], timeout=0)
+    me.add_address(me.address)
+    assert until(lambda: me.counters()["unknown_peer"] >= 1)
+    assert not me.connected and me.peer is None
+
+
+def test_close_cuts_a_handshake_under_way(links, monkeypatch):
+    """The partner's device took the connection and got the hello, and has not answered: close() hangs up on
+    it then and there, not when the handshake's time runs out."""
+    monkeypatch.setattr("companion.partner.link.CONNECT_SECONDS", 1e6)
+    monkeypatch.setattr("companion.partner.channel.HANDSHAKE_SECONDS", 1e6)
+    partner = channel.listen(LOOPBACK, 0)
+    alice = links(ALICE, [B], listen=False, connect_to=[partner.getsockname()], timeout=0)
+    partner.settimeout(CEILING)
+    sock, _ = partner.accept()
+    sock.settimeout(CEILING)
+    with sock:
+        assert len(sock.recv(2 + 68, socket.MSG_WAITALL)) == 2 + 68  # the hello: the handshake is under way
+        alice.close()
+        assert sock.recv(1) == b""  # hung up on; only a broken link leaves this to the ceiling (a timeout)
+    partner.close()
+
+
+def test_a_session_kept_by_rank_that_does_not_answer_gives_way(links, monkeypatch):
+    """As if the partner vanished just after the session was made (every two sessions count as made at once):
+    the one kept is pinged when the partner's new one is turned away, and ends for not answering."""
+    monkeypatch.setattr("companion.partner.link.SILENT_SECONDS", 1e6)
+    monkeypatch.setattr("companion.partner.link.OVERLAP_SECONDS", 1e6)
+    high, low = ordered_keys()
+    gone = channel.listen(LOOPBACK, 0)
+    vanished = {}
+    answering = threading.Thread(target=lambda: vanished.setdefault("session", channel.accept(gone, low, [public_bytes(high)])))
+    answering.start()
+    alice = links(high, [public_bytes(low)], connect_to=[gone.getsockname()], timeout=CEILING)
+    answering.join(CEILING)
+    gone.close()
+    assert alice.session_id == vanished["session"].id
+    bob = links(low, [public_bytes(high)], listen=False, connect_to=[alice.address], timeout=0)
+    sent = promise()
+    bob.send(sent)
+    assert alice.get(CEILING) == sent
+    assert until(lambda: alice.session_id == bob.session_id)
+    vanished["session"].close()

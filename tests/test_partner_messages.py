@@ -49,6 +49,8 @@ BAD = {
     "missing field": promise(minutes=None),
     "id of another shape": promise(id="../../etc/passwd"),
     "name too long": promise(name="S" * 41),
+    "name longer than a paired name may be": promise(name="S" * 31),
+    "name with braces": promise(name="{A}"),
     "name with a control character": promise(name="Sam\x1b[2J"),
     "name of spaces": promise(name="   "),
     "minutes too many": promise(minutes=181),
@@ -124,3 +126,10 @@ json_values = st.recursive(st.none() | st.booleans() | st.floats() | st.integers
                                         "x"]), json_values, max_size=6))
 def test_json_of_the_right_shape_with_wrong_values_never_raises(kind, fields):
     _whole_or_none(json.dumps({"kind": kind, **fields}).encode())
+
+
+def test_a_name_is_taken_as_pairing_takes_it():
+    from companion.partner.identity import MAX_NAME, check_name
+
+    for name in ("S" * MAX_NAME, "Sam Öztürk", " Sam "):
+        assert decode(promise(name=name)).name == check_name(name)

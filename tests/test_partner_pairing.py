@@ -5,6 +5,7 @@ import re
 import signal
 import socket
 import stat
+import struct
 import subprocess
 import sys
 
@@ -97,6 +98,10 @@ def test_pairing_again_keeps_one_entry_and_another_device_of_the_same_name_needs
     code, out, err = hosting.finish()
     assert code == 1 and "already paired with Sam; nothing changed" in one_line(err) and "--replace" in err
     assert (a.partner / "peers.json").read_bytes() == before
+    assert joined.returncode == 1 and "Paired" not in joined.stdout  # and the joiner, told so, kept nothing
+    assert one_line(joined.stderr) == ("companion: The other device did not keep this pairing (it says why), so "
+                                       "nothing is stored here either.")
+    assert c.peers() == []
 
     hosting = a.host("--name", "Alex", "--replace")
     joined = c.run(hosting.code, "--name", "sam", "--peer", hosting.peer)
@@ -150,6 +155,9 @@ def test_bad_arguments_are_one_line_each(homes):
     a, _ = homes
     for args, said in ((["12345", "--name", "Sam"], "a pairing code is 6 digits"),
                        (["123456", "--name", "Sam", "--peer", "nowhere"], "--peer nowhere: expected HOST:PORT"),
+                       (["123456", "--name", "Sam", "--peer", "a..b:80"], "--peer a..b:80: no device of that name"),
+                       (["123456", "--name", "Sam", "--peer", "8.8.8.8:80"], "--peer 8.8.8.8:80: is not on the local"),
+                       (["123456", "--name", "Sam", "--peer", "[::ffff:8.8.8.8]:80"], "is not on the local network"),
                        (["123456"], "give your name with --name NAME"),
                        ([], "give your name with --name NAME"),
                        (["123456", "--name", "\x1b[2J"], "--name: the name holds a control character")):
@@ -232,10 +240,14 @@ def test_on_a_terminal_the_name_is_asked_and_a_new_device_of_the_same_name_is_as
         host.answer("Your name, as your partner's device will show it: ", "Alex")
         waiting = host.until("Waiting")
         code, port = re.search(r"companion pair (\d{6})\r?\n", waiting).group(1), re.search(r":(\d+)\)", waiting).group(1)
-        joined = c.run(code, "--name", "Sam", "--peer", f"127.0.0.1:{port}")
+        joining = subprocess.Popen([sys.executable, "-m", "companion", "pair", code, "--name", "Sam", "--peer",
+                                    f"127.0.0.1:{port}"], env=c.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   stdin=subprocess.DEVNULL, text=True)
         host.answer("You are already paired with a device of Sam's. Replace it with this one? [y/N]: ", "y")
         assert host.rest().rstrip().endswith("Paired with Sam. Their key: " + fingerprint(c.public_key()))
-    assert host.code == 0 and joined.returncode == 0
+        out, err = joining.communicate(timeout=60)  # it waited for the answer, and stored once told
+    assert host.code == 0 and joining.returncode == 0, err
+    assert out.rstrip().endswith("Paired with Alex. Their key: " + fingerprint(a.public_key()))
     [sam] = a.peers()
     assert (sam["name"], bytes.fromhex(sam["public_key"])) == ("Sam", c.public_key())
 
@@ -315,3 +327,124 @@ def test_two_devices_waiting_at_once_are_named_and_neither_is_tried(tmp_path):
     for hosting in (first, second):  # neither lost its one try: each still pairs
         joined = b.run(hosting.code, "--name", "Sam", "--peer", hosting.peer)
         assert joined.returncode == 0 and hosting.finish()[0] == 0
+
+
+class Lockstep:
+    """A real connected socket whose reads are reported: the test sends its next byte only once the last
+    was read, so each recv gets one byte, and the clock pairing sees moves a step with each."""
+
+    def __init__(self, sock):
+        import queue
+
+        self.sock, self.reads = sock, queue.Queue()
+
+    def settimeout(self, seconds):
+        self.sock.settimeout(seconds)
+
+    def recv(self, count):
+        data = self.sock.recv(count)
+        self.reads.put(data)
+        return data
+
+    def sendall(self, data):
+        self.sock.sendall(data)
+
+
+def test_a_frame_trickled_a_byte_at_a_time_ends_at_the_deadline(monkeypatch):
+    """A peer that sends one byte just inside each read's timeout cannot stretch a frame past the deadline."""
+    import threading
+    import types
+
+    from companion.partner import pairing
+
+    now = [0.0]
+    monkeypatch.setattr(pairing, "time", types.SimpleNamespace(monotonic=lambda: now[0]))
+    ours, theirs = socket.socketpair()
+    wire = pairing.Wire(Lockstep(ours), deadline=2.0)  # each byte below takes 0.4 s of pairing's clock
+    body = pairing.HELLO + b"x" * 39
+    sent, done = [], threading.Event()
+
+    def trickle():
+        for byte in struct.pack(">H", len(body)) + body:
+            if done.is_set():
+                return
+            now[0] += 0.4
+            theirs.sendall(bytes([byte]))
+            sent.append(byte)
+            wire.sock.reads.get(timeout=60)  # read: the next byte may go
+
+    thread = threading.Thread(target=trickle, daemon=True)
+    thread.start()
+    try:
+        with pytest.raises(pairing.PairingError, match="stopped answering"):
+            wire.receive(pairing.HELLO)
+    finally:
+        done.set()
+        wire.sock.reads.put(b"")  # wakes the sender if it waits for a read that will not come
+        theirs.close()
+        thread.join(60)
+        ours.close()
+    assert len(sent) <= 6  # it ended once the deadline passed, not after the frame's 42 bytes
+
+
+def test_the_host_hangs_up_on_a_connection_from_off_the_local_network(homes, monkeypatch):
+    """In-process, with 127.0.0.2 taken as off the network: its connection gets not even a hello, and the one
+    try is still there (spent below by a wrong code, which ends the host)."""
+    import queue
+    import threading
+
+    a, _ = homes
+    for name, value in a.env.items():
+        monkeypatch.setenv(name, value)
+    from companion.partner import pairing
+
+    monkeypatch.setattr(pairing, "local", lambda host: host != "127.0.0.2")
+    said, ended = queue.Queue(), []
+    hosting = threading.Thread(target=lambda: ended.append(_raised(pairing.host, "Alex", said.put, "123456")))
+    hosting.start()
+    lines = []
+    while not lines or not lines[-1].startswith("Waiting"):
+        lines.append(said.get(timeout=60))
+    port = int(re.search(r"--peer 127\.0\.0\.1:(\d+)\)", "\n".join(lines)).group(1))
+    with socket.create_connection(("127.0.0.1", port), timeout=60, source_address=("127.0.0.2", 0)) as outsider:
+        assert outsider.recv(100) == b""  # hung up on at once
+    with pytest.raises(pairing.WrongCode):
+        pairing.join("654321", "Sam", lambda line: None, ("127.0.0.1", port))
+    hosting.join(60)
+    assert isinstance(ended[0], pairing.WrongCode)
+    assert said.empty()  # no "A connection came and went" for the outsider: it was never an attempt
+
+
+def _raised(function, *args):
+    try:
+        function(*args)
+    except Exception as e:
+        return e
+
+
+def test_the_joiner_tries_no_address_an_advert_names_off_the_local_network(homes, monkeypatch):
+    a, b = homes
+    hosting = a.host("--name", "Alex")
+    for name, value in b.env.items():
+        monkeypatch.setenv(name, value)
+    from companion.partner import addresses, pairing
+
+    monkeypatch.setattr(addresses, "local", lambda host: False)  # as if the advert named 8.8.8.8
+    with pytest.raises(pairing.PairingError, match="^No device waiting to pair was found"):
+        pairing.join(hosting.code, "Sam", lambda line: None)
+    joined = b.run(hosting.code, "--name", "Sam", "--peer", hosting.peer)  # its one try was not spent
+    assert joined.returncode == 0 and hosting.finish()[0] == 0
+
+
+def test_a_full_list_is_said_before_any_device_is_reached(homes, monkeypatch):
+    a, _ = homes
+    monkeypatch.setenv("XDG_DATA_HOME", a.env["XDG_DATA_HOME"])
+    from companion.partner.identity import MAX_PEERS, Peer, add_peer
+
+    for n in range(MAX_PEERS):
+        add_peer(Peer(f"Partner {n}", bytes([n]) * 32, None, "2026-12-07T10:00:00+00:00"))
+    for args in (["--name", "Alex"], ["123456", "--name", "Alex", "--peer", "127.0.0.1:9"]):
+        result = a.run(*args)
+        assert result.returncode == 1 and result.stdout == ""  # no code shown, nothing listened or dialled
+        assert one_line(result.stderr) == (f"companion: already paired with {MAX_PEERS} devices; "
+                                           "`companion pair --forget NAME` one first")

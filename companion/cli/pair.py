@@ -79,32 +79,35 @@ def _forget(name: str) -> None:
 
 def _pair(code: str | None, peer_address: str | None, name: str | None, replace: bool) -> None:
     from ..partner import pairing
-    from ..partner.identity import add_peer, find, fingerprint, peers
+    from ..partner.identity import MAX_PEERS, add_peer, find, fingerprint, peers
     from ..textsafe import visible
 
-    peers()  # a damaged list is said now, before the partner's device stores this one
-
+    if len(peers()) >= MAX_PEERS:  # a damaged list, or a full one, is said now: before any device is reached
+        raise Failure(f"already paired with {MAX_PEERS} devices; `companion pair --forget NAME` one first")
     if code is not None:
         pairing.check_code(code)  # before asking a name: a typo is said at once
-    if peer_address:
-        pairing.parse_peer(peer_address)
+    place = pairing.parse_peer(peer_address) if peer_address else None  # looked up once, here
     own_name = _own_name(name)
-    if code is None:
-        peer = pairing.host(own_name, click.echo)
-    else:
-        peer = pairing.join(code, own_name, click.echo, peer_address)
-    known = find(peer.name)
-    if known is not None and known.public_key == peer.public_key:
-        add_peer(peer)
-        click.echo(visible(f"Paired with {peer.name} again (the same device as before)."))
-        return
-    if known is not None and not replace:
-        question = visible(f"You are already paired with a device of {known.name}'s. Replace it with this one?")
-        if not (sys.stdin.isatty() and click.confirm(question, default=False)):
-            raise Failure(visible(f"already paired with {known.name}; nothing changed. To pair with this device "
-                                  "instead, start again with --replace (or `companion pair --forget NAME` first)"))
-    add_peer(peer)
-    click.echo(visible(f"Paired with {peer.name}. Their key: {fingerprint(peer.public_key)}"))
+    said = []
+
+    def decide(peer) -> None:
+        """Whether this device keeps `peer`: raises Failure to refuse (the other device is told, and keeps nothing)."""
+        known = find(peer.name)
+        if known is not None and known.public_key == peer.public_key:
+            said.append(f"Paired with {peer.name} again (the same device as before).")
+            return
+        if known is not None and not replace:
+            question = visible(f"You are already paired with a device of {known.name}'s. Replace it with this one?")
+            if not (sys.stdin.isatty() and click.confirm(question, default=False)):
+                raise Failure(visible(f"already paired with {known.name}; nothing changed. To pair with this device "
+                                      "instead, start again with --replace (or `companion pair --forget NAME` first)"))
+        said.append(f"Paired with {peer.name}. Their key: {fingerprint(peer.public_key)}")
+
+    if code is None:  # the host stores before it tells the joiner it did
+        pairing.host(own_name, click.echo, keep=lambda peer: (decide(peer), add_peer(peer)))
+    else:  # the joiner stores once the host said it stored
+        add_peer(pairing.join(code, own_name, click.echo, place, decide=decide))
+    click.echo(visible(said[-1]))
 
 
 def _own_name(name: str | None) -> str:

@@ -221,6 +221,18 @@ class Session:
         self._recent.append(seq)
         return plaintext
 
+    def _confirmed(self, body: bytes) -> bool:
+        """Whether `body` is the responder's confirmation: frame 0, empty, under this session's key. Nothing is
+        counted here (a failed one is a bad handshake); frame 0 is taken, as any frame is."""
+        try:
+            if body[:HEADER] != bytes(HEADER) or self._receive_aead.decrypt(_nonce(0), body[HEADER:], None) != b"":
+                return False
+        except InvalidTag:
+            return False
+        self._last_received = 0
+        self._recent.append(0)
+        return True
+
     def close(self) -> None:
         self._closed.set()
         try:
@@ -318,6 +330,7 @@ def handshake(sock: socket.socket, own_key: Ed25519PrivateKey | bytes, peers: It
 def _handshake(sock: socket.socket, own_key: Ed25519PrivateKey, peers: frozenset[bytes], initiator: bool,
                counters: Counters, deadline: float) -> Session:
     own = public_bytes(own_key)
+    peers = peers - {own}  # a device is never its own partner: its key coming back is a reflection
     ephemeral = X25519PrivateKey.generate()
     e_own = public_bytes(ephemeral)
     if initiator:
@@ -333,7 +346,7 @@ def _handshake(sock: socket.socket, own_key: Ed25519PrivateKey, peers: frozenset
         session = Session(sock, initiator=True, own=own, peer=s_r, transcript=transcript, send_key=send_key,
                           receive_key=receive_key, counters=counters)
         confirmation = _read_frame(sock, HEADER + TAG, deadline)
-        if session._open(confirmation) != b"":
+        if not session._confirmed(confirmation):  # counted once, as a bad handshake
             raise Refused("bad_handshake", "no confirmation under the session's key")
         return session
     hello = _read_frame(sock, len(MAGIC) + 32 + 32, deadline)

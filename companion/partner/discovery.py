@@ -91,6 +91,7 @@ def browse(address: str | None, seconds: float = BROWSE_SECONDS) -> list[list[tu
     at (one for each of its addresses). PairingError if the local network cannot be searched at all."""
     from zeroconf import ServiceBrowser, ServiceStateChange
 
+    from .addresses import local
     from .pairing import PairingError
 
     names: list[str] = []
@@ -119,7 +120,8 @@ def browse(address: str | None, seconds: float = BROWSE_SECONDS) -> list[list[tu
             info = zeroconf.get_service_info(SERVICE, name, timeout=2000)
             if info is None or not info.port:
                 continue
-            places = [(host, info.port) for host in info.parsed_addresses()[:4]]
+            # what an advert names is anyone's to forge: only addresses on the local network are tried
+            places = [(host, info.port) for host in info.parsed_addresses() if local(host)][:4]
             if places:
                 found.append(places)
         return found

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 MAX_NAME = 30  # as a partner's name in a session (spoken.MAX_NAME)
 MAX_PEERS = 16
+MAX_KEY_FILE = 4096  # an Ed25519 key in PEM is 119 bytes
 MAX_PEERS_FILE = 64 * 1024  # far beyond MAX_PEERS entries: a bigger file is not one companion wrote
 KEY_FILE = "key"
 PEERS_FILE = "peers.json"
@@ -72,9 +73,11 @@ def own_key():
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
         _create(path, pem)
     try:
-        if path.stat().st_size > 4096:
+        with open(path, "rb") as f:
+            pem = f.read(MAX_KEY_FILE + 1)  # bounded whatever the file is (a device, a link to one, a growing file)
+        if len(pem) > MAX_KEY_FILE:
             raise ValueError("too big")
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        key = serialization.load_pem_private_key(pem, password=None)
     except (ValueError, TypeError, OSError) as e:
         raise PartnerError(f"{path}: is not a key companion made ({_why(e)}); move it away and pair again "
                            "(your partners will need to pair with this device again)") from None
@@ -106,7 +109,13 @@ def peers() -> list[Peer]:
         return []
     except OSError as e:
         raise PartnerError(f"{path}: cannot be read ({e.strerror or e}); check that it is yours") from None
-    return decode_peers(data, str(path))
+    known = decode_peers(data, str(path))
+    if known and (path.parent / KEY_FILE).exists():
+        own = own_public()
+        if any(p.public_key == own for p in known):  # a device is never its own partner
+            raise PartnerError(f"{path}: names this device's own key as a partner's; fix it, or move it away "
+                               "and pair again")
+    return known
 
 
 def add_peer(peer: Peer) -> None:
@@ -193,6 +202,7 @@ def _create(path, data: bytes) -> None:
         pass
     finally:
         os.unlink(temporary)
+    paths.sync_folder(str(path.parent))  # the link on the disk: a crash now leaves the key, not an empty name
 
 
 def _why(error: Exception) -> str:

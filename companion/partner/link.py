@@ -6,8 +6,11 @@ answering", and a caller that hears "not answering" goes on alone; the link keep
 trying behind it, so a partner who opens their device later still connects.
 
 Both devices may connect to each other at once. Each keeps one session, chosen the same way on both
-ends: a session started by the device with the greater public key outranks one started by the other,
-and a newer session replaces one of its own rank (the older one's end may not have noticed it die).
+ends: of two sessions made within OVERLAP_SECONDS of each other, the one started by the device with
+the greater public key outranks the other. Otherwise the newer session wins: the partner's device
+makes a new one only once it has lost the old, so an old one is most likely dead at its far end (a
+laptop shut without a goodbye) however well it ranks. Even a session kept by rank is pinged when the
+partner's new one is turned away, and ended if it does not answer (PROBE_SECONDS).
 
 A background thread per session reads messages into a queue (`get`, `messages`), answers pings, and
 acknowledges promises, extensions and readies, delivering each of those once however often it comes.
@@ -17,7 +20,6 @@ and every second, so a promise made while the partner's device is off reaches it
 
 from __future__ import annotations
 
-import ipaddress
 import queue
 import socket
 import threading
@@ -25,6 +27,7 @@ import time
 from typing import Any, Iterable, Iterator
 
 from companion.partner import channel, clock
+from companion.partner.addresses import local, normal
 from companion.partner.channel import Counters, Refused, Session
 from companion.partner.messages import RELIABLE, Ack, Ping, Pong, decode, encode
 from companion.partner.notes import note
@@ -35,6 +38,8 @@ CONNECT_SECONDS = 2.0  # for one address: a device on the local network answers 
 RETRY_SECONDS = 1.0  # an unacknowledged message is sent again this often
 HEARTBEAT_SECONDS = 5.0  # a quiet session is pinged this often...
 SILENT_SECONDS = 20.0  # ...and given up for dead after this long without a frame
+OVERLAP_SECONDS = 2.0  # two sessions made this close together were made at once: rank picks one...
+PROBE_SECONDS = 0.5  # ...and the one kept is pinged: silent this long, it is dead at the far end, and goes
 MAX_HANDSHAKES = 4  # at once: more connections are hung up on (counted as busy)
 BACKOFF_SECONDS = (0.25, 4.0)  # between rounds of connecting, doubling from the first to the second
 _SEEN = 1024  # message ids remembered to deliver each once
@@ -46,13 +51,17 @@ class Link:
 
     def __init__(self, own_key: Any, peers: Iterable[Any]):
         self._own = channel.private_key(own_key)
-        # raw Ed25519 public keys, or anything holding one as .public_key (pairing's Peer)
-        self._peers = frozenset(bytes(getattr(p, "public_key", p)) for p in peers)
+        # raw Ed25519 public keys, or anything holding one as .public_key (pairing's Peer); never our own
+        self._peers = frozenset(bytes(getattr(p, "public_key", p)) for p in peers) - {channel.public_bytes(self._own)}
         self._counters = Counters()
         self._lock = threading.RLock()
         self._session: Session | None = None
+        self._adopted_at = 0.0  # when (monotonic) _session was made the link's
+        self._brief = False  # the last session ended within OVERLAP_SECONDS of being made
+        self._probing = False  # a ping is out to learn whether the session kept is alive (_probe)
         self._sessions: list[Session] = []  # every session made, to close them all
         self._addresses: list[tuple[str, int]] = []
+        self._dialing: socket.socket | None = None  # the connection the connecting thread is making a session on
         self._listener: socket.socket | None = None
         self._inbox: queue.Queue = queue.Queue(maxsize=INBOX)
         self._pending: dict[str, Any] = {}  # id -> message awaiting its acknowledgement
@@ -74,14 +83,18 @@ class Link:
              connect_to: Iterable[tuple[str, int]] = (), timeout: float = 2.0, host: str = "") -> Link:
         """Listen (on `host`, every interface by default) and connect to `connect_to`; return once a session is
         up or `timeout` seconds have passed (`state` says which). Network errors are never raised: they leave
-        the link "not answering"."""
+        the link "not answering". With no partner paired it is "not answering" at once, and neither listens
+        nor starts a thread."""
         link = cls(own_key, peers)
+        if not link._peers:
+            return link
         try:
             if listen:
                 link._listen(host)
-            link._addresses.extend((str(h), int(p)) for h, p in connect_to)
+            for address in connect_to:
+                link._add(address)
             link._start()
-            if link._peers and (link._listener is not None or link._addresses):
+            if link._listener is not None or link._addresses:
                 link._connected.wait(timeout)
         except BaseException:
             link.close()
@@ -122,11 +135,16 @@ class Link:
         return session.id if session is not None else None
 
     def add_address(self, address: tuple[str, int]) -> None:
-        """Another place the partner may be (found by discovery after opening): tried from now on."""
-        with self._lock:
-            if tuple(address) not in self._addresses:
-                self._addresses.append((str(address[0]), int(address[1])))
+        """Another place the partner may be (found by discovery after opening): tried from now on. Only an IP
+        address on the local network is ever connected to (a name is not: discovery gives addresses)."""
+        self._add(address)
         self._wake.set()
+
+    def _add(self, address: tuple[str, int]) -> None:
+        place = (normal(str(address[0])), int(address[1]))
+        with self._lock:
+            if place not in self._addresses:
+                self._addresses.append(place)
 
     def send(self, msg: Any) -> bool:
         """Send `msg` (a messages model) now if connected; True if it went. A promise, extension or ready is
@@ -210,10 +228,16 @@ class Link:
         with self._lock:
             sessions, self._session = list(self._sessions), None
             self._connected.clear()
+            dialing = self._dialing
+        if dialing is not None:  # its handshake ends now (the connecting thread closes the socket)
+            try:
+                dialing.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
         for session in sessions:
             session.close()
         for thread in self._threads:  # a connection under way is not waited for (Ctrl-C is silence at once):
-            if thread.name != "partner-connecting" and thread is not threading.current_thread():  # _adopt ends it
+            if thread.name != "partner-connecting" and thread is not threading.current_thread():  # see above
                 thread.join(timeout=1.0)
 
     def __enter__(self) -> Link:
@@ -273,57 +297,119 @@ class Link:
         backoff = BACKOFF_SECONDS[0]
         while not self._closed.is_set():
             self._wake.clear()
-            if self._session is None:
-                with self._lock:
-                    addresses = list(self._addresses)
-                for address in addresses:
-                    if self._closed.is_set() or self._session is not None:
-                        break
-                    if not local(address[0]):
-                        note(f"not connecting to {address[0]}: not on the local network")
-                        continue
-                    try:
-                        session = channel.connect(address, self._own, self._peers, timeout=CONNECT_SECONDS,
-                                                  counters=self._counters)
-                    except (OSError, Refused) as exc:
-                        note(f"no session with {address[0]}:{address[1]}: {type(exc).__name__}")
-                        continue
-                    self._adopt(session)
+            if self._session is not None:
+                self._wake.wait()  # until the session goes, an address comes, or the link closes
+                continue
+            brief, self._brief = self._brief, False
+            if brief:  # the last session was hung up on as soon as it was made (the partner kept one that
+                # outranks it, made at the same moment): wait, or the two would trade handshakes nonstop
+                if self._closed.wait(backoff):
+                    return
+                backoff = min(backoff * 2, BACKOFF_SECONDS[1])
+            if self._dial():
+                if not brief:
                     backoff = BACKOFF_SECONDS[0]
-                    break
-            if self._session is None:
+            else:
                 self._wake.wait(backoff)
                 backoff = min(backoff * 2, BACKOFF_SECONDS[1])
-            else:
-                self._wake.wait()  # until the session goes, an address comes, or the link closes
+
+    def _dial(self) -> bool:
+        """Try the partner's addresses in turn until one makes a session: whether one did."""
+        with self._lock:
+            addresses = list(self._addresses)
+        for address in addresses:
+            if self._closed.is_set() or self._session is not None:
+                return False
+            if not local(address[0]):
+                note(f"not connecting to {address[0]}: not an address on the local network")
+                continue
+            try:
+                session = self._handshake_with(address)
+            except Exception as exc:  # whatever the address or the network does, this thread goes on
+                note(f"no session with {address[0]}:{address[1]}: {type(exc).__name__}")
+                continue
+            return self._adopt(session)
+        return False
 
     def _rank(self, session: Session) -> int:
         return 1 if session.initiator_key == max(session.own, session.peer) else 0
 
-    def _adopt(self, session: Session) -> None:
-        """Make `session` the link's, unless the one it has outranks it."""
+    def _handshake_with(self, address: tuple[str, int]) -> Session:
+        """channel.connect, but a handshake under way is cut by `close`, and none starts after it."""
+        sock = socket.create_connection(address, timeout=CONNECT_SECONDS)
         with self._lock:
-            current = self._session
-            if self._closed.is_set() or (current is not None and not current.closed
-                                         and (current.peer != session.peer or self._rank(current) > self._rank(session))):
-                session.close()
-                return
-            self._session = session
-            self._sessions = [s for s in self._sessions if not s.closed] + [session]
-            self._last_heard = time.monotonic()
-            self._connected.set()
-            waiting = list(self._pending.values())
+            if self._closed.is_set():
+                sock.close()
+                raise ConnectionAbortedError("the link closed")
+            self._dialing = sock
+        try:
+            channel.keep_alive(sock)
+            return channel.handshake(sock, self._own, self._peers, initiator=True, counters=self._counters,
+                                     seconds=min(CONNECT_SECONDS, channel.HANDSHAKE_SECONDS))
+        finally:
+            with self._lock:
+                self._dialing = None
+
+    def _keeps(self, current: Session | None, session: Session, now: float) -> bool:
+        """Whether the link keeps `current` over the new `session`: only one from another partner, or one made
+        at the same moment that outranks it. An older one is not trusted to be alive at the other end."""
+        if current is None or current.closed:
+            return False
+        if current.peer != session.peer:
+            return True
+        return now - self._adopted_at < OVERLAP_SECONDS and self._rank(current) > self._rank(session)
+
+    def _adopt(self, session: Session) -> bool:
+        """Make `session` the link's, unless the one it has is kept (see _keeps): whether it was."""
+        with self._lock:
+            current, now = self._session, time.monotonic()
+            turned_away = self._closed.is_set() or self._keeps(current, session, now)
+            if not turned_away:
+                self._session, self._adopted_at = session, now
+                self._sessions = [s for s in self._sessions if not s.closed] + [session]
+                self._last_heard = now
+                self._connected.set()
+                waiting = list(self._pending.values())
+        if turned_away:
+            session.close()
+            if current is not None and current.peer == session.peer and not self._closed.is_set():
+                self._probe(current)  # outside the lock: a ping to a dead end may block a while
+            return False
         if current is not None:
             current.close()
         thread = threading.Thread(target=self._receiving, args=(session,), name="partner-receive", daemon=True)
         thread.start()
         for msg in waiting:  # what the partner has not acknowledged, first thing on the new session
             self._send_on(session, msg)
+        return True
+
+    def _probe(self, session: Session) -> None:
+        """The partner made a new session though we keep `session`: ping it, and end it if it stays silent
+        PROBE_SECONDS (its far end went without a goodbye), so the partner's next one is taken."""
+        with self._lock:
+            if self._probing:
+                return
+            self._probing = True
+        sent = time.monotonic()
+
+        def check() -> None:
+            with self._lock:
+                self._probing = False
+                silent = self._session is session and self._last_heard < sent and not self._closed.is_set()
+            if silent:
+                note("the session kept did not answer a ping: a new one")
+                session.close()
+
+        self._send_on(session, Ping(t0=sent))
+        timer = threading.Timer(PROBE_SECONDS, check)
+        timer.daemon = True
+        timer.start()
 
     def _lost(self, session: Session) -> None:
         with self._lock:
             if self._session is session:
                 self._session = None
+                self._brief = time.monotonic() - self._adopted_at < OVERLAP_SECONDS
                 self._connected.clear()
         self._wake.set()
 
@@ -394,17 +480,6 @@ class Link:
             elif now - max(self._last_heard, self._last_ping) > HEARTBEAT_SECONDS:
                 self._last_ping = now
                 self._send_on(session, Ping(t0=now))  # its pong is a frame heard
-
-
-def local(host: str) -> bool:
-    """An address on this machine or the local network (private, link-local, loopback): the only kind the link
-    talks to, so nothing leaves the local network whatever an address book or a forged announcement says.
-    A host name (not an address) is taken as local: it was typed by the person (--peer) or found by mDNS."""
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return True
-    return address.is_private or address.is_link_local or address.is_loopback
 
 
 def _hang_up(sock: socket.socket) -> None:

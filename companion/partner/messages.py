@@ -21,21 +21,21 @@ from typing import Annotated, Literal, Union
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from companion.partner.identity import MAX_NAME, check_name
 from companion.partner.notes import note
 
 MAX_PLAINTEXT = 1024  # the largest message is a few hundred bytes; anything longer is not one of ours
 LATEST = 2.0**33  # epoch seconds in the year 2242: later than any time a break names
 
 
-def _printable(text: str) -> str:
-    """Shown and spoken: one line of printable characters with something to say."""
-    if not text.isprintable() or not text.strip():
-        raise ValueError("not a printable name")
-    return text
+def _name(text: str) -> str:
+    """Shown and spoken, and the same rule as a name given at pairing (identity.check_name): 1 to MAX_NAME
+    printable characters once stripped, no braces."""
+    return check_name(text)  # ValueError: pydantic says what is wrong
 
 
 MessageId = Annotated[str, Field(pattern=r"^[0-9a-f]{16}$")]
-Name = Annotated[str, Field(min_length=1, max_length=40), AfterValidator(_printable)]
+Name = Annotated[str, Field(min_length=1, max_length=4 * MAX_NAME), AfterValidator(_name)]
 Time = Annotated[float, Field(ge=0.0, le=LATEST, allow_inf_nan=False)]  # a wall or monotonic clock's seconds
 Minutes = Annotated[float, Field(ge=1.0, le=180.0, allow_inf_nan=False)]  # as config's [pause] minutes
 

@@ -9,6 +9,11 @@ the host refuses, says so and stops listening, so an attacker gets one guess in 
 Only then do both send their name and long-term Ed25519 public key, sealed (ChaCha20-Poly1305) under
 keys derived from the SPAKE2 key and signed with that long-term key over the transcript.
 
+Then each side decides whether it keeps the other (a partner of that name paired already? the person is
+asked), the joiner first: its sealed DONE says it will, and the host stores the joiner and says KEPT
+(sealed too); only then does the joiner store the host. Either side says REFUSED instead, and the other
+stores nothing: neither device ends up paired with one that is not paired with it.
+
 On the wire, every message is a frame: a 2-byte length, then a body whose first byte says its kind.
 Every read is bounded (MAX_FRAME, a timeout, the code's deadline); anything unexpected is a
 PairingError, one line, and nothing is stored (the caller stores the Peer only once all went well).
@@ -24,17 +29,19 @@ import socket
 import struct
 import time
 
+from .addresses import local
 from .identity import MAX_NAME, PartnerError, Peer, check_name
 
-PROTOCOL = b"companion-pair/1"  # in every hello, and (as SPAKE2's idSymmetric) in the key itself
+PROTOCOL = b"companion-pair/2"  # in every hello, and (as SPAKE2's idSymmetric) in the key itself
 CODE_DIGITS = 6
 CODE_SECONDS = 120
 MAX_FRAME = 512  # the largest real frame (an identity) is under 200 bytes
 FRAME_SECONDS = 10.0  # the other side answers within this, or the attempt ends
-CONNECTION_SECONDS = 30.0  # one whole exchange, at most
+CONNECTION_SECONDS = 30.0  # one whole exchange, at most...
+DECIDE_SECONDS = 120.0  # ...but for the other side's decision to keep the pairing (a person may be asked)
 MAX_STRAYS = 3  # connections that were not a pairing attempt (a port scan, say) before the host gives up
 
-HELLO, CONFIRM, REFUSED, IDENTITY, DONE = b"H", b"C", b"N", b"I", b"D"
+HELLO, CONFIRM, REFUSED, IDENTITY, DONE, KEPT = b"H", b"C", b"N", b"I", b"D", b"K"
 SPAKE_MESSAGE = 33  # SPAKE2's message: its side byte and a 32-byte Ed25519 group element
 KEY_BYTES, SIGNATURE_BYTES, TAG_BYTES = 32, 64, 16
 
@@ -90,6 +97,9 @@ def payload(body: bytes, kind: bytes) -> bytes:
     """The body's payload if its kind is `kind`; WrongCode if the host refused the code; PairingError else."""
     if body[:1] == REFUSED and kind == CONFIRM:
         raise WrongCode("That code didn't match. Start again with `companion pair` on the other device.")
+    if body[:1] == REFUSED and kind in (DONE, KEPT):
+        raise PairingError("The other device did not keep this pairing (it says why), so nothing is stored "
+                           "here either.")
     if body[:1] != kind:
         raise PairingError("the other device sent something out of order; it is not a companion pairing "
                            "of this version")
@@ -176,6 +186,23 @@ class Keys:
             pass
         raise PairingError("the other device did not confirm the pairing; start again")
 
+    def seal_kept(self) -> bytes:
+        from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+
+        return ChaCha20Poly1305(self.seal["host"]).encrypt(b"\0" * 11 + b"\1", b"kept", self.transcript)
+
+    def open_kept(self, data: bytes) -> None:
+        from cryptography.exceptions import InvalidTag
+        from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+
+        try:
+            if ChaCha20Poly1305(self.seal["host"]).decrypt(b"\0" * 11 + b"\1", data, self.transcript) == b"kept":
+                return
+        except InvalidTag:
+            pass
+        raise PairingError("the other device did not say it kept the pairing, so nothing is stored here; "
+                           "start again")
+
 
 def finish_spake(spake, message: bytes) -> bytes:
     """SPAKE2's key from the other side's message; PairingError for one that is no group element."""
@@ -190,6 +217,12 @@ class Wire:
 
     def __init__(self, sock: socket.socket, deadline: float):
         self.sock, self.deadline = sock, deadline
+        self.patience = FRAME_SECONDS  # the longest wait for the next byte
+
+    def wait_for_decision(self) -> None:
+        """From here the other side may be asking its person: give it DECIDE_SECONDS."""
+        self.deadline = max(self.deadline, time.monotonic() + DECIDE_SECONDS)
+        self.patience = DECIDE_SECONDS
 
     def send(self, kind: bytes, data: bytes = b"") -> None:
         self._timeout()
@@ -199,18 +232,18 @@ class Wire:
             raise PairingError("the other device closed the connection; start again") from None
 
     def receive(self, kind: bytes) -> bytes:
-        self._timeout()
         return payload(self._exactly(frame_length(self._exactly(2))), kind)
 
     def _timeout(self) -> None:
         left = self.deadline - time.monotonic()
         if left <= 0:
             raise PairingError("the other device stopped answering; start again")
-        self.sock.settimeout(min(FRAME_SECONDS, left))
+        self.sock.settimeout(min(self.patience, left))
 
     def _exactly(self, count: int) -> bytes:
         data = b""
         while len(data) < count:
+            self._timeout()  # before every recv: a byte now and then must not stretch a frame past the deadline
             try:
                 chunk = self.sock.recv(count - len(data))
             except socket.timeout:
@@ -237,8 +270,22 @@ def _peer(name: str, public: bytes, own_public: bytes) -> Peer:
     return Peer(name, public, None, datetime.now(timezone.utc).isoformat(timespec="seconds"))
 
 
-def host_exchange(wire: Wire, code: str, name: str, private_key, own_public: bytes) -> Peer:
-    """The host's side of one connection. Stray until the joiner's proof arrives; WrongCode if it fails."""
+def _refusing(wire: Wire, decide, peer: Peer) -> None:
+    """`decide(peer)` (it raises to refuse the pairing); if it raises, the other side is told REFUSED."""
+    try:
+        decide(peer)
+    except BaseException:
+        try:
+            wire.deadline = max(wire.deadline, time.monotonic() + FRAME_SECONDS)
+            wire.send(REFUSED)
+        except PairingError:
+            pass
+        raise
+
+
+def host_exchange(wire: Wire, code: str, name: str, private_key, own_public: bytes, keep=None) -> Peer:
+    """The host's side of one connection. Stray until the joiner's proof arrives; WrongCode if it fails.
+    Once the joiner said it keeps the pairing, `keep(peer)` decides and stores (or raises to refuse)."""
     spake = _spake(code)
     hello = PROTOCOL + spake.start()
     try:
@@ -260,12 +307,19 @@ def host_exchange(wire: Wire, code: str, name: str, private_key, own_public: byt
     their_name, their_key = keys.open_identity("joiner", wire.receive(IDENTITY))
     peer = _peer(their_name, their_key, own_public)
     wire.send(IDENTITY, keys.seal_identity("host", name, private_key))
+    wire.wait_for_decision()
     keys.open_done(wire.receive(DONE))
+    if keep is not None:
+        _refusing(wire, keep, peer)
+    wire.deadline = max(wire.deadline, time.monotonic() + FRAME_SECONDS)  # however long the person took
+    wire.send(KEPT, keys.seal_kept())
     return peer
 
 
-def join_exchange(wire: Wire, code: str, name: str, private_key, own_public: bytes) -> Peer:
-    """The joiner's side: prove the code first; WrongCode if the host refuses it."""
+def join_exchange(wire: Wire, code: str, name: str, private_key, own_public: bytes, decide=None) -> Peer:
+    """The joiner's side: prove the code first; WrongCode if the host refuses it. `decide(peer)` says whether
+    this side will keep the pairing (raises to refuse) before the host stores it; the Peer returned is the
+    host's once the host said it kept this one: the caller stores it then."""
     spake = _spake(code)
     hello = PROTOCOL + spake.start()
     wire.send(HELLO, hello)
@@ -281,7 +335,12 @@ def join_exchange(wire: Wire, code: str, name: str, private_key, own_public: byt
     wire.send(IDENTITY, keys.seal_identity("joiner", name, private_key))
     their_name, their_key = keys.open_identity("host", wire.receive(IDENTITY))
     peer = _peer(their_name, their_key, own_public)
+    if decide is not None:
+        _refusing(wire, decide, peer)
+    wire.deadline = max(wire.deadline, time.monotonic() + FRAME_SECONDS)  # however long the person took
     wire.send(DONE, keys.seal_done())
+    wire.wait_for_decision()
+    keys.open_kept(wire.receive(KEPT))
     return peer
 
 
@@ -305,18 +364,28 @@ def local_address() -> str | None:
 
 
 def parse_peer(text: str) -> tuple[str, int]:
-    """HOST:PORT (or [IPv6]:PORT) as (host, port); PairingError otherwise."""
+    """HOST:PORT (or [IPv6]:PORT) as (address, port): an IP address on the local network, or a name looked up
+    once and given as the first local address it stands for; PairingError otherwise."""
     from ..textsafe import clip, visible
+    from .addresses import resolve
 
-    bad = PairingError(f"--peer {visible(clip(text))}: expected HOST:PORT as `companion pair` shows it on the "
-                       "other device, e.g. --peer 192.168.1.20:40123")
+    shown = visible(clip(text or ""))
+    example = "as `companion pair` shows it on the other device, e.g. --peer 192.168.1.20:40123"
     host, sep, port = (text or "").strip().rpartition(":")
     if host.startswith("[") and host.endswith("]"):
         host = host[1:-1]
     if not sep or not host or len(host) > 253 or not port.isascii() or not port.isdigit() or \
             not 1 <= int(port) <= 65535 or any(c.isspace() or not c.isprintable() for c in host):
-        raise bad
-    return host, int(port)
+        raise PairingError(f"--peer {shown}: expected HOST:PORT {example}")
+    try:
+        places = resolve(host, int(port))
+    except OSError as e:
+        raise PairingError(f"--peer {shown}: no device of that name is known here "
+                           f"({visible(clip(e.strerror or str(e)))}); give its address {example}") from None
+    if not places:
+        raise PairingError(f"--peer {shown}: is not on the local network, and pairing stays on it; give the "
+                           f"address {example}")
+    return places[0], int(port)
 
 
 def listen(address: str | None) -> socket.socket:
@@ -342,8 +411,9 @@ def own_addresses(address: str | None) -> list[str]:
     return [a for a in found if not a.startswith("127.")][:3]
 
 
-def host(name: str, say, code: str | None = None) -> Peer:
-    """Show a code, wait CODE_SECONDS for the joiner, and pair: the partner's Peer (not stored yet).
+def host(name: str, say, code: str | None = None, keep=None) -> Peer:
+    """Show a code, wait CODE_SECONDS for the joiner, and pair: the partner's Peer, which `keep(peer)` stored
+    (or refused, raising) before the joiner was told.
 
     Listens (and advertises) only while it waits; WrongCode after one failed proof."""
     from . import discovery
@@ -374,13 +444,19 @@ def host(name: str, say, code: str | None = None) -> Peer:
                                        "Start again with `companion pair`.")
                 listener.settimeout(left)
                 try:
-                    connection, _ = listener.accept()
+                    connection, (source, *_) = listener.accept()
                 except socket.timeout:
+                    continue
+                if not local(source):  # pairing stays on the local network: hung up on, and no try spent
+                    from .notes import note
+
+                    note(f"pairing: a connection from {source} hung up on: not on the local network")
+                    connection.close()
                     continue
                 with connection:
                     try:
                         return host_exchange(Wire(connection, min(deadline, time.monotonic() + CONNECTION_SECONDS)),
-                                             code, name, private_key, public)
+                                             code, name, private_key, public, keep)
                     except WrongCode:
                         raise WrongCode("The code typed on the other device didn't match, so this pairing is "
                                         "closed (one try only). Start again with `companion pair`.") from None
@@ -394,12 +470,15 @@ def host(name: str, say, code: str | None = None) -> Peer:
         listener.close()
 
 
-def join(code: str, name: str, say, peer_address: str | None = None) -> Peer:
-    """Find the waiting device (or use HOST:PORT) and pair with `code`: the partner's Peer (not stored yet)."""
+def join(code: str, name: str, say, peer_address: str | tuple[str, int] | None = None, decide=None) -> Peer:
+    """Find the waiting device (or use HOST:PORT, or the (address, port) parse_peer made of it) and pair with
+    `code`: the partner's Peer, for the caller to store (the host has); `decide(peer)` refuses it by raising."""
     from .identity import own_key, own_public
 
     code = check_code(code)
-    places = [parse_peer(peer_address)] if peer_address else None
+    if isinstance(peer_address, str):
+        peer_address = parse_peer(peer_address)
+    places = [peer_address] if peer_address else None
     private_key, public = own_key(), own_public()
     if places is None:
         from . import discovery
@@ -426,4 +505,5 @@ def join(code: str, name: str, say, peer_address: str | None = None) -> Peer:
         raise PairingError(f"No device is waiting to pair at {where} ({problem.strerror or problem}); the code may "
                            "have expired. Start again with `companion pair` on the other device.") from None
     with connection:
-        return join_exchange(Wire(connection, time.monotonic() + CONNECTION_SECONDS), code, name, private_key, public)
+        return join_exchange(Wire(connection, time.monotonic() + CONNECTION_SECONDS), code, name, private_key, public,
+                             decide)
