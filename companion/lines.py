@@ -43,7 +43,7 @@ KEYS = {
     "pause.now.key": (LINE, (), "guide"),
     "pause.agreed.ends": (LINE, ("return_time", "minutes"), "guide"),
     "pause.back.hold-off": (0, ("return_time",), "guide"),
-    # The break on both devices (pause/shared.py).
+    # The break on both devices (pause/both_devices.py).
     "pause.partner.promise": (LINE, ("name", "return_time", "minutes"), "guide"),
     "pause.partner.extended": (LINE, ("name", "return_time"), "guide"),
     "pause.partner.more": (LINE, ("return_time",), "guide"),

@@ -328,7 +328,7 @@ def keeping(bell_s: float, left_s: float):
     import time
     from types import SimpleNamespace
 
-    from companion.pause.shared import Partner, SharedTime
+    from companion.pause.both_devices import Partner, SharedTime
     from companion.playback import pcm
     from companion.playback.timeline import Event
 

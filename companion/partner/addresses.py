@@ -48,3 +48,12 @@ def resolve(host: str, port: int) -> list[str]:
         if local(sockaddr[0]) and normal(sockaddr[0]) not in places:
             places.append(normal(sockaddr[0]))
     return places
+
+def own_addresses(address: str | None) -> list[str]:
+    """Where the joiner can reach this device: `address`, or this device's IPv4 addresses off loopback."""
+    if address:
+        return [address]
+    import ifaddr
+
+    found = [ip.ip for adapter in ifaddr.get_adapters() for ip in adapter.ips if isinstance(ip.ip, str)]
+    return [a for a in found if not a.startswith("127.")][:3]

@@ -55,7 +55,7 @@ def advertised(port: int, address: str | None):
     try:
         from zeroconf import ServiceInfo
 
-        from .pairing import own_addresses
+        from .addresses import own_addresses
 
         tag = secrets.token_hex(4)
         zeroconf = _zeroconf(address)
@@ -92,7 +92,7 @@ def browse(address: str | None, seconds: float = BROWSE_SECONDS) -> list[list[tu
     from zeroconf import ServiceBrowser, ServiceStateChange
 
     from .addresses import local
-    from .pairing import PairingError
+    from .names import PairingError
 
     names: list[str] = []
 

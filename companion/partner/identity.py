@@ -11,16 +11,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-MAX_NAME = 30  # as a partner's name in a session (spoken.MAX_NAME)
-MAX_PEERS = 16
+from .names import MAX_NAME, MAX_PEERS, PartnerError, check_name  # noqa: F401 (the interface others read here)
+
 MAX_KEY_FILE = 4096  # an Ed25519 key in PEM is 119 bytes
 MAX_PEERS_FILE = 64 * 1024  # far beyond MAX_PEERS entries: a bigger file is not one companion wrote
 KEY_FILE = "key"
 PEERS_FILE = "peers.json"
 
 
-class PartnerError(ValueError):
-    """One line: what is wrong, where, and how to fix it."""
 
 
 @dataclass(frozen=True)
@@ -31,16 +29,6 @@ class Peer:
     paired_at: str       # ISO date-time
 
 
-def check_name(name: str) -> str:
-    """A person's name, stripped: 1 to MAX_NAME printable characters, no braces (it fills {A} and {B})."""
-    name = (name or "").strip() if isinstance(name, str) else ""
-    if not name:
-        raise ValueError("the name is empty; type a name")
-    if len(name) > MAX_NAME:
-        raise ValueError(f"the name is longer than {MAX_NAME} characters; shorten it")
-    if not name.isprintable() or any(c in name for c in "{}"):
-        raise ValueError("the name holds a control character or a brace; type letters")
-    return name
 
 
 def fingerprint(public_key: bytes) -> str:

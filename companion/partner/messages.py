@@ -21,7 +21,7 @@ from typing import Annotated, Literal, Union
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from companion.partner.identity import MAX_NAME, check_name
+from companion.partner.names import MAX_NAME, check_name
 from companion.partner.notes import note
 
 MAX_PLAINTEXT = 1024  # the largest message is a few hundred bytes; anything longer is not one of ours

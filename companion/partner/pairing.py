@@ -30,7 +30,9 @@ import struct
 import time
 
 from .addresses import local
-from .identity import MAX_NAME, PartnerError, Peer, check_name
+from .addresses import own_addresses  # noqa: F401 (pairing's own, kept here for its readers)
+from .identity import MAX_NAME, Peer, check_name
+from .names import PairingError
 
 PROTOCOL = b"companion-pair/2"  # in every hello, and (as SPAKE2's idSymmetric) in the key itself
 CODE_DIGITS = 6
@@ -44,10 +46,6 @@ MAX_STRAYS = 3  # connections that were not a pairing attempt (a port scan, say)
 HELLO, CONFIRM, REFUSED, IDENTITY, DONE, KEPT = b"H", b"C", b"N", b"I", b"D", b"K"
 SPAKE_MESSAGE = 33  # SPAKE2's message: its side byte and a 32-byte Ed25519 group element
 KEY_BYTES, SIGNATURE_BYTES, TAG_BYTES = 32, 64, 16
-
-
-class PairingError(PartnerError):
-    """The attempt ended: one line saying why."""
 
 
 class WrongCode(PairingError):
@@ -401,14 +399,6 @@ def listen(address: str | None) -> socket.socket:
     return listener
 
 
-def own_addresses(address: str | None) -> list[str]:
-    """Where the joiner can reach this device: `address`, or this device's IPv4 addresses off loopback."""
-    if address:
-        return [address]
-    import ifaddr
-
-    found = [ip.ip for adapter in ifaddr.get_adapters() for ip in adapter.ips if isinstance(ip.ip, str)]
-    return [a for a in found if not a.startswith("127.")][:3]
 
 
 def host(name: str, say, code: str | None = None, keep=None) -> Peer:

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from .identity import MAX_NAME, MAX_PEERS, check_name
+from .names import MAX_NAME, MAX_PEERS, check_name
 
 
 def _iso(text: str) -> str:

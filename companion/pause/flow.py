@@ -123,7 +123,7 @@ class PauseFlow:
         # One for the whole pause: the safety line once across its phases; the values it fills.
         self.spoken = Spoken(minutes=minutes or default_minutes, now=self.now, names=names)
         self.speaker = speaker
-        self.partner = None  # the partner's device, if paired (pause/shared.py): opened after the first sound
+        self.partner = None  # the partner's device, if paired (pause/both_devices.py): opened after the first sound
         self.skip_first = False  # `companion wait`: the promise came while it waited; no `sit` before the hold-off
 
     @property
@@ -194,9 +194,9 @@ class PauseFlow:
             self.record.moment(first)
         agreed = self.keep_agreement()
         if side == "reaching" and self.partner is None:  # listens for the partner's promise from the first sound
-            from . import shared
+            from . import both_devices
 
-            self.partner = shared.listen(self._sounding)
+            self.partner = both_devices.listen(self._sounding)
         if side == "reaching":  # sit names the time the hold-off ends: set from now, as the partner's break was
             from ..spoken import return_time
 
@@ -220,10 +220,10 @@ class PauseFlow:
         minutes = minutes or self.default_minutes
         self.record.set(break_minutes=minutes)
         at = self.promise(side, minutes)[3]  # the box and the return time on screen now; the words follow
-        if side == "leaving":  # then, never before, the promise to the partner's device (pause/shared.py)
-            from . import shared
+        if side == "leaving":  # then, never before, the promise to the partner's device (pause/both_devices.py)
+            from . import both_devices
 
-            shared.share(self, minutes)
+            both_devices.share(self, minutes)
         said = agreed.steps() if agreed is not None and side == "leaving" else []  # break agreement hook: its words
         if said:  # the return time first, heard within seconds of choosing; then the agreement's words
             from ..lines import said as lines_said
@@ -379,7 +379,7 @@ class PauseFlow:
         start = self.now()
         end = return_time(start, minutes)
         if side == "reaching" and self.partner is not None and self.partner.promised():
-            from .shared import wall
+            from .both_devices import wall
 
             end = wall(self.partner.deadline)  # the partner's return time, on our clock
         elif side == "reaching" and self.spoken.at is not None:
@@ -388,7 +388,7 @@ class PauseFlow:
         at = end.strftime("%H:%M")
         opening = waits.announcement(side, at, minutes, boat=self.first == "boat")
         if self.partner is not None:
-            from .shared import opening_lines
+            from .both_devices import opening_lines
 
             opening, at = opening_lines(self.partner, side, opening, at, end)
         self._promised = (side, minutes, end, at, opening)
@@ -436,7 +436,7 @@ class PauseFlow:
                 policy = (KeepTime(countdown, moments=moments, ready=True) if self.partner is None
                           else self.partner.policy(countdown, moments))
                 outcome = self.phase(steps, stage=WAIT_STAGE[side], policy=policy)
-                if self.partner is not None and outcome in self.partner.MOVED:  # the bell moved (pause/shared.py)
+                if self.partner is not None and outcome in self.partner.MOVED:  # the bell moved (pause/both_devices.py)
                     opening, end, at, voices = self.partner.moved(outcome, self, side)
                     if opening:  # a ready rings in a moment: no box, no words before the bell
                         self._show_box(side, opening, at)

@@ -1,6 +1,6 @@
 """`companion wait`: a device left open for the partner's break (issue 21).
 
-It says whose break it waits for, listens (partner/shared.py) until the paired device's promise
+It says whose break it waits for, listens (partner/session_link.py) until the paired device's promise
 comes, then runs the reaching side's pause from the hold-off on: the promise shown in its box and
 said, the hold-off to the partner's return time (their bell and this one at one instant), and after
 the bell `soften-leaving`, as `companion pause --reach` does. q or Ctrl-C before a promise ends it,
@@ -17,14 +17,14 @@ NOBODY = ("companion: no partner is paired, so there is no break to wait for; pa
 
 
 def run(text: bool = False, quiet: bool = False) -> int:
-    from . import shared
+    from . import both_devices
 
     def warn(message: str) -> None:
         from ..textsafe import visible
 
         print(visible(message, newlines=True), file=sys.stderr)
 
-    if not shared.paired():
+    if not both_devices.paired():
         warn(NOBODY)
         return 2
     from .. import interrupt
@@ -38,7 +38,7 @@ def run(text: bool = False, quiet: bool = False) -> int:
         warn(f"companion: {e}; going on with the default settings.")
         cfg = Config()
     screen, keys = Screen(), Keys()
-    partner = shared.Partner.start("reaching")
+    partner = both_devices.Partner.start("reaching")
     try:
         with keys:
             partner.opened.wait()

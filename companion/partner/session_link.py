@@ -81,7 +81,7 @@ class Shared:
             from zeroconf import ServiceBrowser, ServiceInfo
 
             from .discovery import _zeroconf
-            from .pairing import own_addresses
+            from .addresses import own_addresses
 
             port = (self.link.address or (None, 0))[1]
             zeroconf = _zeroconf(self._address)

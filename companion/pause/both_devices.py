@@ -1,6 +1,6 @@
 """The break on both devices: what a pause (or `companion wait`) does with the partner link.
 
-Leaving: once the break's box is drawn, the promise goes to the paired device (partner/shared.py
+Leaving: once the break's box is drawn, the promise goes to the paired device (partner/session_link.py
 opens the link in a thread: the screen is never kept waiting). Not answering within two seconds:
 one line, and the break goes on exactly as alone while the link keeps trying. In the break, m asks
 for ten more minutes (both bells move) and r twice rings both bells a moment from now.
@@ -98,7 +98,7 @@ class Partner:
 
     def __init__(self, side: str):
         self.side = side
-        self.shared = None  # partner/shared.Shared, once open
+        self.shared = None  # partner/session_link.Shared, once open
         self.name = ""  # whose device: the paired name
         self.deadline: float | None = None  # the bell, on time.monotonic(): the partner's (reaching) or ours
         self.promise_id: str | None = None
@@ -171,7 +171,7 @@ class Partner:
             if partner._closed.is_set():
                 return
             try:
-                from ..partner.shared import Shared
+                from ..partner.session_link import Shared
 
                 partner.shared = Shared.open()
             except Exception as e:  # a damaged key or peers file: one line, the pause goes on alone
@@ -207,7 +207,7 @@ class Partner:
     def promise(self, return_at: float, minutes: float) -> None:
         """Send the promise (in the opening thread, once open); say if nobody answers in two seconds."""
         from ..partner.messages import Promise, new_id
-        from ..partner.shared import ANSWER_SECONDS
+        from ..partner.session_link import ANSWER_SECONDS
 
         self.promise_id, self.minutes = new_id(), minutes
         self.journal["promise"] = "sent"
