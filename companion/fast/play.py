@@ -67,7 +67,8 @@ def plan(argv: list[str]) -> Plan | None:
     if script is None:
         return None
     from .first_line import first_spoken_line, for_whom
-    from .first_words import guide_clip, read_wav, shipped_clip
+    from ..playback.pcm import read_wav
+    from .first_words import guide_clip, shipped_clip
 
     try:
         if os.path.getsize(script) > MAX_SCRIPT_BYTES:
@@ -80,7 +81,10 @@ def plan(argv: list[str]) -> Plan | None:
         return None  # two partners (names and ratings come first, together's way), or the parser's to say
     first = first_spoken_line(text)
     clip = (guide_clip(first.text) or shipped_clip(first.text)) if first is not None else None
-    samples = read_wav(clip) if clip else b""
+    try:
+        samples = read_wav(clip) if clip else b""
+    except (OSError, ValueError):  # gone, or not a clip the player takes: the ordinary path decides
+        samples = b""
     return Plan(name, script, samples) if samples else None
 
 

@@ -49,22 +49,17 @@ _takes_checked: dict[str, tuple] = {}  # a take's path -> (its size and time, wh
 
 def _usable_take(path) -> None:
     """ValueError (one line) unless `path` is a WAV the player takes as it is (22,050 Hz, mono, 16-bit):
-    a damaged or foreign take must never stop a session. Its header is read once while the file is unchanged."""
-    import wave
-
+    a damaged or foreign take must never stop a session. It is read once while the file is unchanged."""
     try:
         info = os.stat(path)
         stamp = (info.st_size, info.st_mtime_ns)
         if _takes_checked.get(str(path)) == stamp:
             return
-        with wave.open(str(path), "rb") as w:
-            shape = (w.getframerate(), w.getnchannels(), w.getsampwidth())
-    except (OSError, EOFError, wave.Error) as e:
-        raise ValueError(f"{path}: not a usable take ({e}); the default voice says that line; "
-                         "record it again with companion record") from None
-    if shape != (pcm.RATE_HZ, 1, 2):
-        raise ValueError(f"{path}: a take at {shape[0]:,} Hz, {shape[1]} channel(s), {8 * shape[2]}-bit, not 22,050 Hz "
-                         "mono 16-bit; the default voice says that line; record it again with companion record")
+        pcm.read_wav(path, f"{path}: not a usable take")  # whole: a take cut short is found here, not mid-session
+    except (OSError, ValueError) as e:  # ValueError: pcm.WavFormatError, one line naming the file
+        message = str(e) if isinstance(e, ValueError) else f"{path}: not a usable take ({e})"
+        raise ValueError(f"{message}; the default voice says that line; record it again with companion record") \
+            from None
     _takes_checked[str(path)] = stamp
 
 
