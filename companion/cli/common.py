@@ -23,6 +23,18 @@ class Failure(click.ClickException):
         click.echo(visible(f"companion: {self.message}", newlines=True), err=True)
 
 
+def iso_date(context, parameter, value) -> str | None:
+    """A DATE option (--since, --before) as YYYY-MM-DD; Click's one-line usage error if it is not one."""
+    from datetime import date
+
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a date; write it as YYYY-MM-DD, e.g. 2026-11-01") from None
+
+
 def warn(message: str) -> None:
     from ..textsafe import visible  # a message can quote a script, a config or a path
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from .common import Failure
+from .common import Failure, iso_date
 
 
 @click.command("export")
@@ -41,8 +41,8 @@ def export(file: Path | None, as_csv: bool, force: bool, schema: bool) -> None:
         return
     if file is None:
         raise click.UsageError("Missing argument 'FILE'.")
-    from .practice import _read
     from ..journal import Journal, JournalError, default_path
+    from ..journal.store import read_only
 
     try:
         if default_path().exists():  # migrated first where it can be, so each uid is kept, not made up
@@ -56,7 +56,7 @@ def export(file: Path | None, as_csv: bool, force: bool, schema: bool) -> None:
                 finally:
                     journal.close()
             else:
-                sessions = _read(lambda journal: journal.all_sessions())
+                sessions = read_only(lambda journal: journal.all_sessions())
         else:
             sessions = []
     except JournalError as e:
@@ -119,15 +119,9 @@ def import_(file: Path) -> None:
                + (f"; {present} {'was' if present == 1 else 'were'} here already." if present else "."))
 
 
-def _date(context, parameter, value):
-    from .practice import _date as checked
-
-    return checked(context, parameter, value)
-
-
 @click.command()
 @click.option("--session", "session_id", type=click.IntRange(1), metavar="ID", help="One session, by its id in `log`.")
-@click.option("--before", metavar="DATE", callback=_date, help="Every session started before DATE (YYYY-MM-DD).")
+@click.option("--before", metavar="DATE", callback=iso_date, help="Every session started before DATE (YYYY-MM-DD).")
 @click.option("--all", "everything", is_flag=True, help="Every session, and every backup.")
 @click.option("--yes", is_flag=True, help="Do not ask first.")
 def forget(session_id: int | None, before: str | None, everything: bool, yes: bool) -> None:
