@@ -10,7 +10,8 @@ import sys
 import wave
 from array import array
 
-if False:  # annotations only: pathlib (with urllib, ipaddress) costs 5 ms before the first word
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (and re, enum): see paths.py
+if TYPE_CHECKING:  # annotations only
     from pathlib import Path
 
 RATE_HZ = 22_050

@@ -14,7 +14,8 @@ import json
 import os
 import re
 
-if False:  # annotations only
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (and re, enum): see paths.py
+if TYPE_CHECKING:  # annotations only
     from pathlib import Path
 
 FORMAT = 1
