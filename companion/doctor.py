@@ -192,7 +192,10 @@ def _device() -> Check:
 
 def _journal() -> Check:
     """Read only: the first session makes the journal, migrates and tightens it; doctor never does."""
-    from .journal import MIGRATIONS, Damaged, Journal, JournalError, default_path, file_unwritable, folder_unwritable
+    from .journal import default_path
+    from .journal.errors import Damaged, JournalError
+    from .journal.schema import MIGRATIONS
+    from .journal.store import Journal, file_unwritable, folder_unwritable
 
     path = default_path()
     try:

@@ -10,7 +10,7 @@ import pytest
 
 from companion.playback import pcm
 from companion.cli.pause import pause as pause_command
-from companion.journal import Journal
+from companion.journal.store import Journal
 from companion.library import resolve
 from companion.playback.outputs import ClockOutput
 from companion.pause import waits

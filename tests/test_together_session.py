@@ -5,7 +5,7 @@ import time
 
 import numpy as np
 
-from companion.journal import Journal
+from companion.journal.store import Journal
 from companion.playback.outputs import ClockOutput
 from companion.playback.player import Player
 from companion.playback.screen import Screen

@@ -41,7 +41,9 @@ def export(file: Path | None, as_csv: bool, force: bool, schema: bool) -> None:
         return
     if file is None:
         raise click.UsageError("Missing argument 'FILE'.")
-    from ..journal import Journal, JournalError, default_path
+    from ..journal import default_path
+    from ..journal.errors import JournalError
+    from ..journal.store import Journal
     from ..journal.store import read_only
 
     try:
@@ -99,7 +101,8 @@ def import_(file: Path) -> None:
         companion import journal.json
         companion import partner.csv
     """
-    from ..journal import Journal, JournalError
+    from ..journal.errors import JournalError
+    from ..journal.store import Journal
     from ..journal.transfer import read_export
 
     try:
@@ -139,7 +142,9 @@ def forget(session_id: int | None, before: str | None, everything: bool, yes: bo
         companion forget --before 2026-01-01
         companion forget --all --yes
     """
-    from ..journal import Journal, JournalError, forget_in_backups
+    from ..journal.backups import forget_in_backups
+    from ..journal.errors import JournalError
+    from ..journal.store import Journal
 
     chosen = [name for name, value in (("--session", session_id), ("--before", before), ("--all", everything))
               if value]

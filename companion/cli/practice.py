@@ -41,7 +41,8 @@ def daily(side: str | None, text_only: bool, no_rating: bool) -> None:
     from ..practice import report as practice
     from .. import state
     from ..practice.schedule import AFTER, BEFORE, choose
-    from ..journal import UNRECORDED, JournalError, Unrecorded, open_or_warn
+    from ..journal.errors import UNRECORDED, JournalError
+    from ..journal.store import Unrecorded, open_or_warn
     from ..playback.screen import Keys
     from ..lengths import about
 
@@ -113,7 +114,7 @@ def progress(as_json: bool) -> None:
         companion progress
         companion progress --json
     """
-    from ..journal import JournalError
+    from ..journal.errors import JournalError
     from ..practice import report as practice
 
     cfg = load_config()
@@ -145,7 +146,7 @@ def log(as_json: bool, limit: int, since: str | None, mode: str | None, sequence
         companion log --json
     """
     from ..practice.schedule import counts
-    from ..journal import JournalError
+    from ..journal.errors import JournalError
     from ..journal.store import read_only
     from ..playback.screen import clock
 

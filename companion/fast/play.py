@@ -130,7 +130,7 @@ def run(prelude: Plan, early) -> int:
 def session(sequence, cfg, output, prelude_frames: int):
     """The session after the prelude: play's own, on the open device."""
     from ..cli.common import play_session, warn
-    from ..journal import open_or_warn
+    from ..journal.store import open_or_warn
     from ..playback.screen import Keys
 
     return play_session(sequence, cfg, False, "play", Keys(), open_or_warn(warn), output=output,
