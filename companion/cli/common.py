@@ -183,7 +183,7 @@ def play_session(sequence, cfg, text_only: bool, mode: str, keys, journal, extra
     from ..playback.outputs import open_output
     from ..playback.screen import Screen
     from ..playback.session import play
-    from ..prepare import warm_later
+    from ..prepare import prepare_later
 
     clips = clip_store(cfg)
     filled = clips.filled_in(sequence.steps)
@@ -194,7 +194,7 @@ def play_session(sequence, cfg, text_only: bool, mode: str, keys, journal, extra
     output = output if output is not None else open_output(text_only, warn)
     outcome = play(sequence, output, keys=keys, screen=Screen(), clips=clips, journal=lambda: journal, mode=mode,
                    columns=extra, policy=policy, spoken=spoken, warn=warn, prelude_frames=prelude_frames)
-    warm_later(clips, cfg)
+    prepare_later(clips, cfg)
     return outcome
 
 

@@ -80,7 +80,7 @@ def render(side: str) -> bytes:
             from ..voice.engine import ESPEAK_DEFAULTS
 
             # espeak-ng starts and loads the usual voice (C, about 20 ms) while the config and script are read.
-            espeak_direct.warm_up(ESPEAK_DEFAULTS["guide"])
+            espeak_direct.start_early(ESPEAK_DEFAULTS["guide"])
         from ..config import load
         from ..library import resolve
         from ..voice.clips import user_store
