@@ -12,12 +12,14 @@ running the script twice gives byte-identical files.
 Only numpy and the standard library are used.
 """
 
+import sys
 import wave
 from pathlib import Path
 
 import numpy as np
 
-RATE = 22050          # the program plays everything at this rate, in one stream
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from companion.playback.pcm import RATE_HZ as RATE  # noqa: E402  (the program plays everything at it, in one stream)
 FULL_SCALE = 32767
 OUT_DIR = Path(__file__).resolve().parent
 

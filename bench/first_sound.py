@@ -58,8 +58,8 @@ RAW_PLAYER = """\
 import sys, time, wave, sounddevice as sd
 w = wave.open(sys.argv[1], "rb")
 def callback(outdata, frames, time_info, status): outdata[:] = w.readframes(frames).ljust(len(outdata), b"\\0")
-with sd.RawOutputStream(samplerate=22050, channels=1, dtype="int16", latency="low", callback=callback):
-    time.sleep(w.getnframes() / 22050 + 0.5)
+with sd.RawOutputStream(samplerate=w.getframerate(), channels=1, dtype="int16", latency="low", callback=callback):
+    time.sleep(w.getnframes() / w.getframerate() + 0.5)
 """
 
 # Runs `companion play stay` as `python -m companion` would, but notes the time

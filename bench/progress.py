@@ -33,7 +33,8 @@ def fill(env: dict) -> Path:
     import os
 
     os.environ.update(env)
-    from companion.journal import COLUMNS, Journal
+    from companion.journal.schema import COLUMNS
+    from companion.journal.store import Journal
 
     journal = Journal()
     chance = random.Random(13)

@@ -177,7 +177,9 @@ def _device() -> Check:
         return False, "sound device", f"PortAudio is missing ({e}); {fix}"
     try:
         device = sd.query_devices(kind="output")
-        with sd.RawOutputStream(samplerate=22050, channels=1, dtype="int16"):
+        from .playback.pcm import RATE_HZ
+
+        with sd.RawOutputStream(samplerate=RATE_HZ, channels=1, dtype="int16"):
             pass
     except Exception as e:  # PortAudio's errors have no common class: any of them is this finding
         from .debug import report
@@ -185,12 +187,15 @@ def _device() -> Check:
         report(e)
         return False, "sound device", f"no output device could be opened ({str(e).splitlines()[0]}); {fix}; " \
                                       "until then companion shows captions only"
-    return True, "sound device", f"{device['name']} opens at 22,050 Hz"
+    return True, "sound device", f"{device['name']} opens at {RATE_HZ:,} Hz"
 
 
 def _journal() -> Check:
     """Read only: the first session makes the journal, migrates and tightens it; doctor never does."""
-    from .journal import MIGRATIONS, Damaged, Journal, JournalError, default_path, file_unwritable, folder_unwritable
+    from .journal import default_path
+    from .journal.errors import Damaged, JournalError
+    from .journal.schema import MIGRATIONS
+    from .journal.store import Journal, file_unwritable, folder_unwritable
 
     path = default_path()
     try:

@@ -17,7 +17,9 @@ to the C runtime, but Windows ends the process before Python's handler runs.)
 
 from __future__ import annotations
 
-import _signal as signal  # the C module: `signal` itself imports enum (4 ms on the hot path)
+# The C module: `signal` itself imports enum, 3.6-3.9 ms of CPU on the first word's path, where nothing
+# else needs it (lower quartile of 25 runs, 2 shared cores; the whole warm path is about 40 ms).
+import _signal as signal
 import sys
 import threading
 

@@ -93,7 +93,7 @@ class Measured:
         if path.exists():
             try:
                 return pcm.wav_frames(path)
-            except (OSError, EOFError, ValueError):  # a damaged clip: it is rendered again when said
+            except (OSError, ValueError):  # a damaged clip (pcm.WavFormatError): it is rendered again when said
                 pass
         if key in self.table:
             return int(self.table[key])

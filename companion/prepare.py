@@ -206,7 +206,7 @@ def _utterances():
             yield from add(role, text)
 
 
-def warm_later(clips, config) -> None:
+def prepare_later(clips, config) -> None:
     """After a session: if the cache is not ready, prepare it in the background."""
     if config.background_prepare and not clips.unavailable and not is_ready(clips):
         spawn_in_background()

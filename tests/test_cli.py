@@ -221,7 +221,7 @@ def test_prepare_sweeps_half_made_renders_but_not_fresh_ones(home):
 
 
 def test_log_says_what_a_pause_did(home):
-    from companion.journal import Journal
+    from companion.journal.store import Journal
 
     journal = Journal()
     row = journal.start("pause", "A guided pause", "pause", "device")
@@ -272,7 +272,7 @@ def test_daily_follows_the_side_and_the_same_day_gives_the_same_practice(home):
 def test_progress_shows_streaks_and_the_weeks(home):
     from datetime import date, timedelta
 
-    from companion.journal import Journal
+    from companion.journal.store import Journal
 
     journal = Journal()
     today = date.today()

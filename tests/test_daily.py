@@ -87,7 +87,7 @@ def test_a_week_with_no_ratings_has_no_averages():
 
 from companion.practice import report as practice_module  # noqa: E402
 from companion.practice.schedule import calendar, counts, day_of, helped_most, shade  # noqa: E402
-from companion.journal import Journal  # noqa: E402
+from companion.journal.store import Journal  # noqa: E402
 
 FOUR = 4 * 60
 

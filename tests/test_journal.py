@@ -8,7 +8,10 @@ from datetime import date, datetime
 import pytest
 
 from companion import journal as journal_module
-from companion.journal import MIGRATIONS, Damaged, Journal, JournalError, Unrecorded, latest_backup, open_or_warn
+from companion.journal.backups import latest_backup
+from companion.journal.errors import Damaged, JournalError
+from companion.journal.schema import MIGRATIONS
+from companion.journal.store import Journal, Unrecorded, open_or_warn
 
 
 @pytest.fixture

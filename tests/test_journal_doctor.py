@@ -10,7 +10,8 @@ from click.testing import CliRunner
 
 from companion.cli.app import cli
 from companion.doctor import _journal
-from companion.journal import MIGRATIONS, Journal
+from companion.journal.schema import MIGRATIONS
+from companion.journal.store import Journal
 
 DATA = Path(__file__).parent / "data"
 

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from companion.journal import MIGRATIONS, Journal
+from companion.journal.schema import MIGRATIONS
+from companion.journal.store import Journal
 from tests.conftest import ESPEAK_GUIDE
 
 SHORT = '+++\ntitle = "Short"\n+++\nYou are here.\n'
@@ -27,7 +28,7 @@ SHORT = '+++\ntitle = "Short"\n+++\nYou are here.\n'
 WRITER = r"""
 import os, sys, time
 from pathlib import Path
-from companion.journal import Journal, open_or_warn
+from companion.journal.store import Journal, open_or_warn
 
 
 gate, count, name = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
@@ -278,7 +279,7 @@ def test_log_and_progress_on_an_intact_journal_read_it_without_touching_it(home)
 def test_a_pause_the_journal_cannot_keep_still_plays_says_so_once_and_exits_1(tmp_path, monkeypatch):
     import time
 
-    from companion.journal import open_or_warn
+    from companion.journal.store import open_or_warn
     from companion.playback.outputs import ClockOutput
     from companion.pause.flow import PauseFlow
     from companion.session.screen import Screen

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from companion.journal import COLUMNS, MIGRATIONS, Journal
+from companion.journal.schema import COLUMNS, MIGRATIONS
+from companion.journal.store import Journal
 
 DATA = Path(__file__).parent / "data"
 

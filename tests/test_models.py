@@ -103,7 +103,7 @@ def test_a_long_value_is_echoed_bounded():
 
 
 def test_the_model_is_the_journals_columns():
-    from companion.journal import COLUMNS
+    from companion.journal.schema import COLUMNS
 
     assert tuple(ExportRow.model_fields) == COLUMNS
 

@@ -10,7 +10,7 @@ import pytest
 
 from companion.playback import pcm
 from companion.cli.pause import pause as pause_command
-from companion.journal import Journal
+from companion.journal.store import Journal
 from companion.library import resolve
 from companion.playback.outputs import ClockOutput
 from companion.pause import waits
@@ -34,18 +34,18 @@ SCRIPTS = {"stay": "Feet on the floor.\n[pause 2s]\nChoose.\n", "sit": "Sit with
 # -- the wait ------------------------------------------------------------------
 def test_the_bell_rings_exactly_at_the_promised_minute_with_cues_between():
     lengths = Lengths(FakeClips())
-    steps_ = waits.wait_steps(waits.announcement("leaving", "21:40"), waits.LEAVING_CUES, 20, lengths)
+    steps_ = waits.wait_steps(waits.announcement("leaving", "21:40"), waits.cues("leaving"), 20, lengths)
     events = plan(steps_, lengths).events
     bell = events[-1]
     assert bell.kind == "bell" and bell.asset == "bell-soft"
     assert bell.start == 20 * 60 * pcm.RATE_HZ  # to the frame
-    cues = [e for e in events if e.kind == "speech" and e.text in waits.LEAVING_CUES]
+    cues = [e for e in events if e.kind == "speech" and e.text in waits.cues("leaving")]
     assert [c.start // pcm.RATE_HZ for c in cues] == [300, 600, 900]  # every five minutes, none in the last one
 
 
 def test_quiet_means_no_cues_and_the_same_bell():
     lengths = Lengths(FakeClips())
-    events = plan(waits.wait_steps(["Holding off."], waits.REACHING_CUES, 20, lengths, quiet=True), lengths).events
+    events = plan(waits.wait_steps(["Holding off."], waits.cues("reaching"), 20, lengths, quiet=True), lengths).events
     assert [e.kind for e in events] == ["speech", "silence", "bell"]
     assert events[-1].start == 20 * 60 * pcm.RATE_HZ
 
@@ -262,8 +262,8 @@ def test_space_in_the_break_quiets_the_cues_but_keeps_the_promised_return_time(t
                                                 "break": [(4 * 60, " "), (8 * 60, " ")]})
     out = capsys.readouterr().out
     assert code == 0 and row["returned"] is True  # (that the bell keeps its time: see test_cursor.py)
-    assert waits.LEAVING_CUES[0] not in out  # the five-minute cue fell in the quiet
-    assert waits.LEAVING_CUES[1] in out  # cues again after the second space
+    assert waits.cues("leaving")[0] not in out  # the five-minute cue fell in the quiet
+    assert waits.cues("leaving")[1] in out  # cues again after the second space
 
 
 def test_in_the_break_n_skips_nothing_and_r_comes_back_early(tmp_path, capsys):
@@ -272,7 +272,7 @@ def test_in_the_break_n_skips_nothing_and_r_comes_back_early(tmp_path, capsys):
                                             "break": [(60, "n"), (60, "n"), (60, "n"), (60, "n"), (7 * 60, "q")]})
     out = capsys.readouterr().out
     assert (row["stage"], row["end_reason"], row["returned"]) == ("break", "stopped", False)
-    assert waits.LEAVING_CUES[0] in out and waits.LEAVING_CUES[1] not in out
+    assert waits.cues("leaving")[0] in out and waits.cues("leaving")[1] not in out
     code, (row, _), _ = pause_flow(tmp_path, {"question": ["l"], "choice": ["\n"], "break": [(2 * 60, "r"), "r"]})
     assert (row["stage"], row["returned"], row["completed"]) == ("done", True, True)
     assert row["wait_s"] < 15 * 60 and row["break_minutes"] == 20  # the journal tells an early return apart
@@ -299,11 +299,11 @@ def test_a_key_chooses_the_break_length(tmp_path, capsys):
 
 
 def test_staying_in_the_room_ends_without_a_break(tmp_path, capsys):
-    from companion.pause.flow import STAYING
+    from companion.pause.flow import staying
 
     code, (row,), _ = pause_flow(tmp_path, {"question": ["l"], "choice": ["s"]})
     assert code == 0 and row["stage"] == "stayed" and row["break_minutes"] is None and row["completed"] is True
-    assert STAYING[0] in capsys.readouterr().out  # not a silent exit
+    assert staying()[0] in capsys.readouterr().out  # not a silent exit
 
 
 def test_ctrl_c_in_the_middle_of_the_break_is_journalled_with_how_far_it_got(tmp_path):
@@ -635,12 +635,12 @@ def test_the_banner_is_never_wrapped_by_the_screen_at_any_width(monkeypatch):
 
 
 def test_prepare_renders_every_fixed_line_the_pause_speaks():
-    from companion.pause.flow import STAYING
-    from companion.pause.pulse import INSTRUCTIONS
+    from companion.pause.flow import staying
+    from companion.pause.pulse import instructions
     from companion.prepare import _utterances
 
     texts = {text for _, text in _utterances()}
-    fixed = (*STAYING, *INSTRUCTIONS, *waits.LEAVING_CUES, *waits.REACHING_CUES, *verdict(200)[1:], *verdict(60)[1:],
+    fixed = (*staying(), *instructions(), *waits.cues("leaving"), *waits.cues("reaching"), *verdict(200)[1:], *verdict(60)[1:],
              *waits.announcement("leaving", "")[1:], *waits.announcement("reaching", "")[1:],
              *waits.back_to_the_break("")[1:], *waits.back_to_the_break("", "reaching")[1:], BREAK_NOW_SAID)
     assert set(fixed) <= texts  # only the lines naming a time are rendered when they are said

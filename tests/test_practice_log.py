@@ -7,7 +7,8 @@ import pytest
 from click.testing import CliRunner
 
 from companion.cli.app import cli
-from companion.journal import COLUMNS, Journal
+from companion.journal.schema import COLUMNS
+from companion.journal.store import Journal
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from companion.cli.app import cli
-from companion.journal import Journal
+from companion.journal.store import Journal
 
 
 @pytest.fixture

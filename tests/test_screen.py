@@ -100,7 +100,7 @@ def test_a_closed_pipe_is_gone_and_written_to_no_more():
 
 
 def _session_to_a_closed_pipe(tmp_path, output_name, pause):
-    from companion.journal import Journal
+    from companion.journal.store import Journal
     from companion.playback.outputs import ClockOutput
     from companion.playback.player import Player
     from companion.script import parse

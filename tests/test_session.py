@@ -2,7 +2,8 @@
 
 import pytest
 
-from companion.journal import Journal, JournalError, Unrecorded
+from companion.journal.errors import JournalError
+from companion.journal.store import Journal, Unrecorded
 from companion.playback.outputs import ClockOutput
 from companion.playback.player import Player
 from companion.session.screen import Screen

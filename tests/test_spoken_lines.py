@@ -29,9 +29,9 @@ def test_the_shipped_file_is_the_one_read_and_holds_every_key_valid():
 
 def test_the_words_are_those_the_pause_has_always_said():
     from companion.pause import pulse, waits
-    from companion.pause.flow import STAYING
+    from companion.pause.flow import staying
 
-    assert STAYING[0] == "You're staying. Keep your feet on the floor."
+    assert staying()[0] == "You're staying. Keep your feet on the floor."
     assert waits.announcement("leaving", "21:40", 20) == [
         "I'm flooded. I'm not leaving you. I'll be back at 21:40.", "A break of 20 minutes.",
         "Go somewhere you can be alone. Walk, sit, drink some water.",
@@ -40,14 +40,14 @@ def test_the_words_are_those_the_pause_has_always_said():
         "You're holding off until 21:40. No texts or calls to them. No following. Calling for help is always fine.",
         "Stay with your own body for now. I'll ring a bell when it's time."]
     assert waits.back_to_the_break("21:40")[0] == "Back to your break. The bell still rings at 21:40."
-    assert waits.cues("reaching") == waits.REACHING_CUES and len(waits.LEAVING_CUES) == 4
+    assert len(waits.cues("reaching")) >= 1 and len(waits.cues("leaving")) == 4
     assert pulse.verdict(112, break_minutes=2.5) == [
         "About 112 beats a minute. That's over the flooding line. If your chest hurts, or you feel faint, call the emergency number.",
         "A flooded body rarely listens well. Yours likely can't, right now.",
         "Take a break before you talk again. 2.5 minutes is a good start."]
     assert pulse.verdict(60)[0] == "About 60 beats a minute. That's under the flooding line."
     spoken = [s.text for s in pulse.count_steps() if s.kind == "speak"]
-    assert spoken == list(pulse.INSTRUCTIONS) and spoken[1].startswith("Put two fingers")
+    assert spoken == list(pulse.instructions()) and spoken[1].startswith("Put two fingers")
     assert [s.seconds for s in pulse.count_steps() if s.kind == "pause"][:3] == [5, 5, 3]
 
 
@@ -121,9 +121,9 @@ def test_the_shipped_file_must_hold_every_key_a_users_may_hold_some(home):
 
 
 def test_a_users_own_lines_replace_the_built_in_ones_and_a_broken_file_falls_back_in_one_line(home):
-    from companion.pause.flow import STAYING
+    from companion.pause.flow import staying
 
-    built_in = STAYING
+    built_in = staying()
     mine = home / "config" / "companion" / "scripts"
     mine.mkdir(parents=True)
     (mine / "_spoken.toml").write_text('[pause]\nstaying = ["Stay. Feet down."]\n', encoding="utf-8")

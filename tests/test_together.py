@@ -9,7 +9,9 @@ import time
 
 import pytest
 
-from companion import journal as journal_module
+from companion.journal.schema import partners_text
+from companion.journal.store import Journal
+from companion.journal.transfer import check_session
 from companion.practice import report as practice
 from companion.cli.practice import together_words
 from companion.cli.together import menu_lines, shown_menu, suggested
@@ -80,7 +82,7 @@ def test_the_menu_has_a_key_summary_and_minutes_each(home):
 
 
 def test_a_sequence_for_mid_fight_is_never_the_suggestion(home):
-    from companion.journal import Journal
+    from companion.journal.store import Journal
 
     journal = Journal()  # the user's
     journal.start("agreement", "Agreement", "together", "captions")  # done once: the next never done is next
@@ -97,11 +99,11 @@ def test_a_sequence_not_for_a_pair_is_refused(home):
 
 # -- the journal ------------------------------------------------------------------------------
 def test_partners_and_flooded_are_kept_and_read_back_as_a_list(home):
-    j = journal_module.Journal()
+    j = Journal()
     sid = j.start("dancefloor", "The dance floor", "together", "captions")
     people = [{"name": "Sam", "distress_before": 6, "distress_after": 3},
               {"name": "Alex", "distress_before": 7, "distress_after": None}]
-    j.add(sid, partners=journal_module.partners_text(people), flooded=1)
+    j.add(sid, partners=partners_text(people), flooded=1)
     row = j.recent(1)[0]
     j.close()
     assert row["partners"] == people and row["flooded"] == 1
@@ -118,10 +120,10 @@ def test_an_export_with_partners_imports_again():
            "position_s": 1, "completed": True, "end_reason": "completed", "flooded": 2,
            "partners": [{"name": "Sam", "distress_before": 6, "distress_after": 3},
                         {"name": "Alex", "distress_before": None, "distress_after": 4}]}
-    checked = journal_module.check_session(row)
+    checked = check_session(row)
     assert json.loads(checked["partners"])[1]["name"] == "Alex" and checked["flooded"] == 2
     with pytest.raises(ValueError, match="a list of two partners"):
-        journal_module.check_session(dict(row, partners=[{"name": "Sam"}]))
+        check_session(dict(row, partners=[{"name": "Sam"}]))
 
 
 def test_each_partners_average_change():
@@ -239,11 +241,11 @@ def test_render_and_show_with_names(home):
 
 @pytest.mark.parametrize("name", ["all.json", "all.csv"])
 def test_a_together_row_exports_and_imports_again(home, name):
-    j = journal_module.Journal()
+    j = Journal()
     sid = j.start("dancefloor", "The dance floor", "together", "captions")
     people = [{"name": "Sam, \"S\"", "distress_before": 6, "distress_after": 3},
               {"name": "Alex", "distress_before": None, "distress_after": 4}]
-    j.add(sid, partners=journal_module.partners_text(people), flooded=2)
+    j.add(sid, partners=partners_text(people), flooded=2)
     j.close()
     out = home / name
     assert invoke("export", str(out)).exit_code == 0

@@ -5,7 +5,7 @@ import time
 
 import numpy as np
 
-from companion.journal import Journal
+from companion.journal.store import Journal
 from companion.playback.outputs import ClockOutput
 from companion.playback.player import Player
 from companion.session.screen import Screen
@@ -13,10 +13,13 @@ from companion.script import parse
 from companion.session.journal_row import Record
 from companion.session.loop import run
 from companion.pause.flow import lend_break
-from companion.together.policy import CUE_NOTE, FLOODED_WHO, GROUNDING, READY, WRAP_NOTE, Partners
+from companion.together.policy import CUE_NOTE, FLOODED_WHO, READY, WRAP_NOTE, Partners
 from companion.spoken import Spoken
+from companion.lines import raw
 from companion.together.turns import Together
 from tests.fakes import FakeClips, FakeClock
+
+GROUNDING = raw("together.grounding")  # what the session shows and says for a flood (scripts/_spoken.toml)
 
 
 class Seen(Screen):
@@ -198,7 +201,7 @@ def test_a_turn_that_is_the_first_event_still_gets_its_caption(tmp_path):
 
 
 def test_flooded_and_a_break_takes_the_pauses_break_inline_then_comes_back_where_it_paused(tmp_path):
-    from companion.together.policy import COMING_BACK
+    COMING_BACK = raw("together.coming_back")
 
     outcome, row, screen, _ = together(tmp_path, "Hello.\n[turn A up to 60s]\nBye.\n",
                                        [("Sam: your turn", "x"), ("Which of you", "b"), ("Alex: Enter", "1"),
@@ -293,8 +296,7 @@ def test_a_turns_time_warning_is_said_softly_in_the_held_turn_and_shown(tmp_path
 
 
 def test_after_a_break_the_guide_asks_if_both_are_ready_and_waits_for_the_key(tmp_path):
-    from companion.lines import raw
-    from companion.together.policy import COMING_BACK
+    COMING_BACK = raw("together.coming_back")
 
     plan = [("Sam: your turn", "x"), ("Which of you", "a"), ("Sam: Enter", "1"), (READY, None),  # (None: no key)
             (lambda heard: said_in(heard, raw("together.ready")) is not None, "\n"), (READY, " ")]

@@ -200,7 +200,7 @@ def test_with_no_keys_to_read_windows_waits_without_select(windows, monkeypatch)
 
 
 def session_with_console_keys(tmp_path, keys):
-    from companion.journal import Journal
+    from companion.journal.store import Journal
     from companion.playback.outputs import ClockOutput
     from companion.playback.player import Player
     from companion.session.journal_row import Record
@@ -519,7 +519,7 @@ def test_play_stay_text_reaches_its_first_caption_on_windows_and_journals_its_ct
     watcher.join(5)
     assert seen.is_set() and first.decode() in result.output and result.exit_code == 130, result.output
     assert "Stopped." in result.output and "Traceback" not in result.output
-    from companion.journal import Journal
+    from companion.journal.store import Journal
 
     row = Journal().recent()[0]
     assert row["sequence"] == "stay" and row["end_reason"] == "interrupted", dict(row)
@@ -540,7 +540,7 @@ def test_pause_on_windows_reaches_its_first_caption_and_journals_a_ctrl_c_read_f
     from companion.pause.fast import main
 
     code = main(["--leave", "--text"])
-    from companion.journal import Journal
+    from companion.journal.store import Journal
 
     row = Journal().recent()[0]
     assert code == 130 and first in shown.getvalue(), shown.getvalue()

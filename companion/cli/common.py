@@ -23,6 +23,18 @@ class Failure(click.ClickException):
         click.echo(visible(f"companion: {self.message}", newlines=True), err=True)
 
 
+def iso_date(context, parameter, value) -> str | None:
+    """A DATE option (--since, --before) as YYYY-MM-DD; Click's one-line usage error if it is not one."""
+    from datetime import date
+
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a date; write it as YYYY-MM-DD, e.g. 2026-11-01") from None
+
+
 def warn(message: str) -> None:
     from ..textsafe import visible  # a message can quote a script, a config or a path
 
@@ -171,7 +183,7 @@ def play_session(sequence, cfg, text_only: bool, mode: str, keys, journal, extra
     from ..playback.outputs import open_output
     from ..session.screen import Screen
     from ..session.loop import play
-    from ..prepare import warm_later
+    from ..prepare import prepare_later
 
     clips = clip_store(cfg)
     filled = clips.filled_in(sequence.steps)
@@ -182,7 +194,7 @@ def play_session(sequence, cfg, text_only: bool, mode: str, keys, journal, extra
     output = output if output is not None else open_output(text_only, warn)
     outcome = play(sequence, output, keys=keys, screen=Screen(), clips=clips, journal=lambda: journal, mode=mode,
                    columns=extra, policy=policy, spoken=spoken, warn=warn, prelude_frames=prelude_frames)
-    warm_later(clips, cfg)
+    prepare_later(clips, cfg)
     return outcome
 
 

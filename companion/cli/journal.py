@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from .common import Failure
+from .common import Failure, iso_date
 
 
 @click.command("export")
@@ -41,8 +41,10 @@ def export(file: Path | None, as_csv: bool, force: bool, schema: bool) -> None:
         return
     if file is None:
         raise click.UsageError("Missing argument 'FILE'.")
-    from .practice import _read
-    from ..journal import Journal, JournalError, default_path
+    from ..journal import default_path
+    from ..journal.errors import JournalError
+    from ..journal.store import Journal
+    from ..journal.store import read_only
 
     try:
         if default_path().exists():  # migrated first where it can be, so each uid is kept, not made up
@@ -56,7 +58,7 @@ def export(file: Path | None, as_csv: bool, force: bool, schema: bool) -> None:
                 finally:
                     journal.close()
             else:
-                sessions = _read(lambda journal: journal.all_sessions())
+                sessions = read_only(lambda journal: journal.all_sessions())
         else:
             sessions = []
     except JournalError as e:
@@ -99,7 +101,8 @@ def import_(file: Path) -> None:
         companion import journal.json
         companion import partner.csv
     """
-    from ..journal import Journal, JournalError
+    from ..journal.errors import JournalError
+    from ..journal.store import Journal
     from ..journal.transfer import read_export
 
     try:
@@ -119,15 +122,9 @@ def import_(file: Path) -> None:
                + (f"; {present} {'was' if present == 1 else 'were'} here already." if present else "."))
 
 
-def _date(context, parameter, value):
-    from .practice import _date as checked
-
-    return checked(context, parameter, value)
-
-
 @click.command()
 @click.option("--session", "session_id", type=click.IntRange(1), metavar="ID", help="One session, by its id in `log`.")
-@click.option("--before", metavar="DATE", callback=_date, help="Every session started before DATE (YYYY-MM-DD).")
+@click.option("--before", metavar="DATE", callback=iso_date, help="Every session started before DATE (YYYY-MM-DD).")
 @click.option("--all", "everything", is_flag=True, help="Every session, and every backup.")
 @click.option("--yes", is_flag=True, help="Do not ask first.")
 def forget(session_id: int | None, before: str | None, everything: bool, yes: bool) -> None:
@@ -145,7 +142,9 @@ def forget(session_id: int | None, before: str | None, everything: bool, yes: bo
         companion forget --before 2026-01-01
         companion forget --all --yes
     """
-    from ..journal import Journal, JournalError, forget_in_backups
+    from ..journal.backups import forget_in_backups
+    from ..journal.errors import JournalError
+    from ..journal.store import Journal
 
     chosen = [name for name, value in (("--session", session_id), ("--before", before), ("--all", everything))
               if value]

@@ -15,7 +15,7 @@ from ..debug import report
 
 from ..fast.options import click_options
 
-from .common import Failure, exit_with, load_config, play_session, session_signals, warn
+from .common import Failure, exit_with, iso_date, load_config, play_session, session_signals, warn
 
 
 @click.command()
@@ -41,7 +41,8 @@ def daily(side: str | None, text_only: bool, no_rating: bool) -> None:
     from ..practice import report as practice
     from .. import state
     from ..practice.schedule import AFTER, BEFORE, choose
-    from ..journal import UNRECORDED, JournalError, Unrecorded, open_or_warn
+    from ..journal.errors import UNRECORDED, JournalError
+    from ..journal.store import Unrecorded, open_or_warn
     from ..session.keys import Keys
     from ..lengths import about
 
@@ -113,7 +114,7 @@ def progress(as_json: bool) -> None:
         companion progress
         companion progress --json
     """
-    from ..journal import JournalError
+    from ..journal.errors import JournalError
     from ..practice import report as practice
 
     cfg = load_config()
@@ -123,21 +124,10 @@ def progress(as_json: bool) -> None:
         raise Failure(str(e), 1) from None
 
 
-def _date(context, parameter, value):
-    from datetime import date
-
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value).isoformat()
-    except ValueError:
-        raise click.BadParameter(f"'{value}' is not a date; write it as YYYY-MM-DD, e.g. 2026-11-01") from None
-
-
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="As a JSON array of sessions, every column.")
 @click.option("-n", "--limit", default=20, show_default=True, type=click.IntRange(1), help="How many sessions.")
-@click.option("--since", metavar="DATE", callback=_date, help="Only sessions started on or after DATE (YYYY-MM-DD).")
+@click.option("--since", metavar="DATE", callback=iso_date, help="Only sessions started on or after DATE (YYYY-MM-DD).")
 @click.option("--mode", help="Only one kind: play, pause, daily, together, pair.")
 @click.option("--sequence", metavar="NAME", help="Only sessions of one sequence.")
 def log(as_json: bool, limit: int, since: str | None, mode: str | None, sequence: str | None) -> None:
@@ -156,11 +146,12 @@ def log(as_json: bool, limit: int, since: str | None, mode: str | None, sequence
         companion log --json
     """
     from ..practice.schedule import counts
-    from ..journal import JournalError
+    from ..journal.errors import JournalError
+    from ..journal.store import read_only
     from ..session.screen import clock
 
     try:
-        entries = _read(lambda journal: journal.recent(limit, since=since, mode=mode, sequence=sequence))
+        entries = read_only(lambda journal: journal.recent(limit, since=since, mode=mode, sequence=sequence))
     except JournalError as e:
         raise Failure(str(e), 1) from None
     if as_json:
@@ -196,17 +187,6 @@ def _playing(entry: dict) -> bool:
         return False
     grace = PAUSE_GRACE_S if entry["mode"] == "pause" else PLAYING_GRACE_S
     return 0 <= age < (entry["planned_s"] or 0) + grace
-
-
-def _read(query):
-    """`query(journal)` on the journal opened read-only: no folder made, nothing chmodded or written."""
-    from ..journal import Journal
-
-    journal = Journal(write=False)
-    try:
-        return query(journal)
-    finally:
-        journal.close()
 
 
 def together_words(entry: dict) -> str:

@@ -135,6 +135,7 @@ def _play_back(pcm: bytes, keys) -> str | None:
 
     from .. import interrupt
     from ..playback.outputs import DeviceOutput, NoDevice
+    from ..playback.pcm import RATE_HZ
 
     if _no_output:
         return None
@@ -146,7 +147,7 @@ def _play_back(pcm: bytes, keys) -> str | None:
         return None
     try:
         output.play_prelude(pcm)
-        until = time.monotonic() + len(pcm) / 2 / 22_050 + output.stream.latency
+        until = time.monotonic() + len(pcm) / 2 / RATE_HZ + output.stream.latency
         while (left := until - time.monotonic()) > 0:
             interrupt.check()
             key = keys.read(min(0.05, left))

@@ -35,7 +35,7 @@ def play(name: str, text_only: bool, voice: str | None, rate: int | None) -> Non
         companion play night --text     captions only, no sound
         companion play stay --rate 120  slower speech
     """
-    from ..journal import open_or_warn
+    from ..journal.store import open_or_warn
     from ..session.keys import Keys
 
     sequence = load_sequence(name)

@@ -186,7 +186,7 @@ def together(name, name_a, name_b, text_only, no_rating, show_agreement, as_json
             raise Failure("--json goes with --agreement: companion together --agreement --json", 2)
         show_kept_agreement(as_json)
         return
-    from ..journal import open_or_warn
+    from ..journal.store import open_or_warn
     from ..session.keys import Keys
     from .common import load_sequence
 
@@ -204,7 +204,7 @@ def together(name, name_a, name_b, text_only, no_rating, show_agreement, as_json
 
 def run_together(sequence, name_a, name_b, text_only, no_rating, voice, rate, keys, journal) -> None:
     """Names, ratings before, the sequence with turns, ratings after; one journal row for the pair."""
-    from ..journal import partners_text
+    from ..journal.schema import partners_text
     from ..textsafe import visible
 
     cfg = load_config(voice, rate)

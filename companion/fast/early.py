@@ -90,8 +90,8 @@ class EarlyOutput:
 
 
 # -- daily: the device and the session's modules while the rating is asked ----------------------------
-WARM_MODULES = ("companion.playback.player", "companion.session.loop", "companion.voice.clips",
-                "companion.journal", "companion.prepare")
+EARLY_IMPORTS = ("companion.playback.player", "companion.session.loop", "companion.voice.clips",
+                 "companion.journal.store", "companion.prepare")
 _soon: EarlyOutput | None = None
 
 
@@ -99,7 +99,7 @@ def open_soon() -> EarlyOutput:
     """Open the sound device, and import what a session needs, in a thread from now on; the session
     takes the device with `take` (its first word then waits on neither). `close` it on the way out."""
     global _soon
-    _soon = _Warming(False, now=True)
+    _soon = _ImportingAhead(False, now=True)
     return _soon
 
 
@@ -113,12 +113,12 @@ def take():
     return early.output  # None if it could not open: the caller's attempt says why
 
 
-class _Warming(EarlyOutput):
+class _ImportingAhead(EarlyOutput):
     def _open(self) -> None:
         super()._open()
         import importlib
 
-        for name in WARM_MODULES:
+        for name in EARLY_IMPORTS:
             try:
                 importlib.import_module(name)
             except Exception as e:  # the session imports it again, and says what is wrong

@@ -13,7 +13,8 @@ import threading
 
 from ..textsafe import MAX_SPOKEN_CHARS
 
-if False:  # annotations only: pathlib (with urllib, ipaddress) costs 5 ms before the first word
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (and re, enum): see paths.py
+if TYPE_CHECKING:  # annotations only
     from collections.abc import Iterator
     from pathlib import Path
 

@@ -109,19 +109,6 @@ def shipped_clip(text: str) -> str | None:
     return shipped.find(ClipStore(Path(user_dir("cache"), "clips"), voices).key("guide", text))
 
 
-def read_wav(path: str) -> bytes:
-    """The samples of a clip in the player's format, or b"" (then the ordinary path decides)."""
-    import wave
-
-    try:
-        with wave.open(path, "rb") as w:
-            if (w.getnchannels(), w.getsampwidth(), w.getframerate()) != (1, 2, 22050):
-                return b""
-            return w.readframes(w.getnframes())
-    except (OSError, EOFError, wave.Error):
-        return b""
-
-
 def voice_dependencies(clips) -> list[str]:
     """What the guide's clip depends on beyond companion's files: a Piper voice's model, settings and
     piper's code; or, when the natural voice is not installed, the folders an install would change

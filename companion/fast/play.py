@@ -67,7 +67,8 @@ def plan(argv: list[str]) -> Plan | None:
     if script is None:
         return None
     from .first_line import first_spoken_line, for_whom
-    from .first_words import guide_clip, read_wav, shipped_clip
+    from ..playback.pcm import read_wav
+    from .first_words import guide_clip, shipped_clip
 
     try:
         if os.path.getsize(script) > MAX_SCRIPT_BYTES:
@@ -80,7 +81,10 @@ def plan(argv: list[str]) -> Plan | None:
         return None  # two partners (names and ratings come first, together's way), or the parser's to say
     first = first_spoken_line(text)
     clip = (guide_clip(first.text) or shipped_clip(first.text)) if first is not None else None
-    samples = read_wav(clip) if clip else b""
+    try:
+        samples = read_wav(clip) if clip else b""
+    except (OSError, ValueError):  # gone, or not a clip the player takes: the ordinary path decides
+        samples = b""
     return Plan(name, script, samples) if samples else None
 
 
@@ -126,7 +130,7 @@ def run(prelude: Plan, early) -> int:
 def session(sequence, cfg, output, prelude_frames: int):
     """The session after the prelude: play's own, on the open device."""
     from ..cli.common import play_session, warn
-    from ..journal import open_or_warn
+    from ..journal.store import open_or_warn
     from ..session.keys import Keys
 
     return play_session(sequence, cfg, False, "play", Keys(), open_or_warn(warn), output=output,

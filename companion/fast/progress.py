@@ -18,7 +18,7 @@ def main(argv: list[str]) -> int | None:
     except UsageError:
         return None  # Click says it, with its usage line
     from ..config import ConfigError, load
-    from ..journal import JournalError
+    from ..journal.errors import JournalError
     from ..practice.report import shown
 
     try:

@@ -47,6 +47,15 @@ def open_or_warn(warn) -> "Journal | Unrecorded":
     return journal
 
 
+def read_only(query):
+    """`query(journal)` on the journal opened read-only: no folder made, nothing chmodded or written."""
+    journal = Journal(write=False)
+    try:
+        return query(journal)
+    finally:
+        journal.close()
+
+
 def folder_unwritable(folder: Path) -> str | None:
     """Why sessions cannot be recorded in the journal's `folder` as it is, or None; changes nothing."""
     mode = stat.S_IMODE(os.stat(folder).st_mode)

@@ -84,7 +84,7 @@ def _run(options, early: EarlyOutput) -> int:
         print(visible(message, newlines=True), file=sys.stderr)
 
     def journal():
-        from ..journal import open_or_warn
+        from ..journal.store import open_or_warn
 
         return open_or_warn(warn)
 
@@ -110,7 +110,7 @@ def _run(options, early: EarlyOutput) -> int:
         from ..voice.clips import user_store
 
         store = user_store(cfg.voices)
-        store.warm_up()  # the natural voice's model, for the line with the return time
+        store.load_guide_early()  # the natural voice's model, for the line with the return time
         return store
 
     flow = PauseFlow(output=LazyOutput(), screen=screen, keys=keys, clips_factory=clips, journal_factory=journal,
@@ -120,12 +120,12 @@ def _run(options, early: EarlyOutput) -> int:
     with keys:
         code = flow.run(options.side, pulse_first=options.pulse, interrupted=interrupt.release)
     if flow.spoke:
-        from ..prepare import warm_later
+        from ..prepare import prepare_later
 
         stood_in = flow.clips.stood_in
         if stood_in:  # play says it before the session; a pause's sequences are known only as it goes
             voices = ", ".join(sorted({flow.clips.recorded(role) for role, _ in stood_in}))
             warn(f"companion: {len(stood_in)} lines filled in by the default voice (the recorded voice {voices} "
                  "has no take of them)")
-        warm_later(flow.clips, cfg)
+        prepare_later(flow.clips, cfg)
     return code

@@ -2,7 +2,7 @@
 
 `companion prepare` writes first-words.tsv in the cache: for each side, the
 clip of the first line of its sequence, and the size and time of every file
-it depends on. Reading it needs only `os` and `wave`, so a pause started with
+it depends on. Reading it needs only `os` and `wave` (playback/pcm.py), so a pause started with
 --leave or --reach speaks while the rest of companion is still loading (the
 ordinary path costs about 40 ms of imports, which also slow PortAudio's own
 start-up). Anything that does not match exactly means: take the ordinary path.
@@ -62,13 +62,10 @@ def read(side: str) -> bytes:
                     return b""  # written by another version
                 if any(_stat(path) != stat for path, stat in zip(paths, pairs[1::2])):
                     return b""
-                import wave
+                from ..playback.pcm import read_wav
 
-                with wave.open(clip, "rb") as w:
-                    if (w.getnchannels(), w.getsampwidth(), w.getframerate()) != (1, 2, 22050):
-                        return b""
-                    return w.readframes(w.getnframes())
-    except (OSError, EOFError, ValueError):
+                return read_wav(clip)
+    except (OSError, ValueError):  # ValueError: a broken index row, or a clip that is no player's WAV
         pass
     return b""
 
@@ -83,7 +80,7 @@ def render(side: str) -> bytes:
             from ..voice.engine import ESPEAK_DEFAULTS
 
             # espeak-ng starts and loads the usual voice (C, about 20 ms) while the config and script are read.
-            espeak_direct.warm_up(ESPEAK_DEFAULTS["guide"])
+            espeak_direct.start_early(ESPEAK_DEFAULTS["guide"])
         from ..config import load
         from ..library import resolve
         from ..voice.clips import user_store

@@ -67,13 +67,11 @@ WAIT_MOMENTS = {
 }
 
 
-def __getattr__(name: str):
-    """STAYING, the answer to staying: data (scripts/_spoken.toml), read when first asked for."""
-    if name == "STAYING":
-        from ..lines import said
+def staying() -> tuple[str, ...]:
+    """The answer to staying (pause.staying in scripts/_spoken.toml)."""
+    from ..lines import said
 
-        return tuple(said("pause.staying"))
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return tuple(said("pause.staying"))
 
 
 class Quit(Exception):
@@ -269,10 +267,9 @@ class PauseFlow:
         return agreed
 
     def stay_in_the_room(self) -> str:
-        from ..lines import said
         from ..script import Speak
 
-        return self.phase([Speak(line=1, text=t) for t in said("pause.staying")], stage="stayed")
+        return self.phase([Speak(line=1, text=t) for t in staying()], stage="stayed")
 
     # -- questions ------------------------------------------------------------------
     def ask_side(self) -> str | None:
@@ -417,7 +414,7 @@ class PauseFlow:
         # The wait runs to the time promised, counted from now (words before it, an agreement's, took
         # some of it).
         minutes = max(0.0, (end - self.now()).total_seconds() / 60)
-        cues = waits.LEAVING_CUES if side == "leaving" else waits.REACHING_CUES
+        cues = waits.cues(side)
         steps = waits.wait_steps(opening, cues, minutes, Lengths(self.clips), self.quiet,
                                  (self.speaker,) if self.speaker else waits.roles(side))
         bell_at = round(minutes * 60 * pcm.RATE_HZ)

@@ -21,13 +21,6 @@ def instructions() -> tuple[str, ...]:
     return tuple(said("pause.pulse.instructions"))
 
 
-def __getattr__(name: str):
-    """INSTRUCTIONS, read from the data when first asked for."""
-    if name == "INSTRUCTIONS":
-        return instructions()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 def count_steps() -> list:
     """The spoken guidance, then two soft bells whose onsets are COUNT_S apart."""
     bell_s = assets.frames(assets.BELL_SOFT) / RATE_HZ

@@ -65,7 +65,7 @@ def _hold_off(partner, screen, keys, cfg, warn, text: bool, quiet: bool) -> int:
     from .flow import PauseFlow
 
     def journal():
-        from ..journal import open_or_warn
+        from ..journal.store import open_or_warn
 
         return open_or_warn(warn)
 
@@ -73,7 +73,7 @@ def _hold_off(partner, screen, keys, cfg, warn, text: bool, quiet: bool) -> int:
         from ..voice.clips import user_store
 
         store = user_store(cfg.voices)
-        store.warm_up()
+        store.load_guide_early()
         return store
 
     flow = PauseFlow(output=open_output(text, warn), screen=screen, keys=keys, clips_factory=clips,

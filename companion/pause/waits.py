@@ -54,14 +54,6 @@ def back_to_the_break(at: str, side: str = "leaving") -> list[str]:
     return said("pause.break.back" if side == "leaving" else "pause.back.hold-off", return_time=at)
 
 
-def __getattr__(name: str):
-    """LEAVING_CUES and REACHING_CUES, read from the data when first asked for."""
-    side = {"LEAVING_CUES": "leaving", "REACHING_CUES": "reaching"}.get(name)
-    if side is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return cues(side)
-
-
 def wait_steps(opening: list[str], cues: tuple[str, ...], minutes: float, lengths, quiet: bool = False,
                voices: tuple[str, ...] = ()) -> list:
     """Opening lines (`voices[i]`: the role saying line i, else the guide), then silence with a cue

@@ -5,9 +5,11 @@ One cue per spoken line, from its first frame to its last, on the timeline the a
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .pcm import RATE_HZ
 
-if False:  # annotations only
+if TYPE_CHECKING:  # annotations only
     from pathlib import Path
 
 KINDS = ("srt", "vtt")

@@ -13,7 +13,8 @@ import time
 
 from . import pcm
 
-if False:  # annotations only: cursor, pathlib (with urllib, ipaddress: 5 ms) would slow the pause's first word
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (and re, enum): see paths.py
+if TYPE_CHECKING:  # annotations only
     from collections.abc import Callable
 
     from .cursor import Cursor

@@ -10,7 +10,8 @@ import sys
 import wave
 from array import array
 
-if False:  # annotations only: pathlib (with urllib, ipaddress) costs 5 ms before the first word
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (and re, enum): see paths.py
+if TYPE_CHECKING:  # annotations only
     from pathlib import Path
 
 RATE_HZ = 22_050
@@ -18,30 +19,52 @@ SAMPLE_BYTES = 2
 
 
 class WavFormatError(ValueError):
-    pass
+    """A WAV file that cannot be played as it is: not a WAV, cut short, or not in the player's format.
+    Its message is one line that names the file."""
 
 
 def frames_of(seconds: float) -> int:
     return round(seconds * RATE_HZ)
 
 
+def open_wav(source, where=None, samples: bool = True) -> tuple[int, int, int, int, bytes]:
+    """(channels, sample width, rate, frames, samples) of a WAV file: the one place a WAV is read.
+
+    `source` is a path or a binary file; `where` names it in the error (the path, by default).
+    With samples=False only the header is read (the samples come back b""). WavFormatError if the
+    file is no WAV, its header is broken, or it holds fewer samples than its header says;
+    OSError if it cannot be opened."""
+    where = source if where is None else where
+    try:
+        with wave.open(source if hasattr(source, "read") else str(source), "rb") as w:
+            shape = (w.getnchannels(), w.getsampwidth(), w.getframerate(), w.getnframes())
+            data = w.readframes(shape[3]) if samples else b""
+    except (EOFError, wave.Error) as e:  # wave says a file cut inside its header with a bare EOFError
+        raise WavFormatError(f"{where}: not a WAV file ({e or 'cut short'})") from None
+    if samples and len(data) != shape[0] * shape[1] * shape[3]:
+        raise WavFormatError(f"{where}: a WAV file cut short ({len(data) // max(1, shape[0] * shape[1])} "
+                             f"of its {shape[3]} frames)")
+    return (*shape, data)
+
+
 def wav_frames(path: Path) -> int:
     """Length of a WAV file in frames, from its header alone."""
-    with wave.open(str(path), "rb") as w:
-        return w.getnframes()
+    return open_wav(path, samples=False)[3]
 
 
-def read_wav(path: Path) -> bytes:
-    """The samples of a mono 16-bit 22,050 Hz WAV file, as little-endian bytes."""
-    with wave.open(str(path), "rb") as w:
-        if (w.getnchannels(), w.getsampwidth(), w.getframerate()) != (1, SAMPLE_BYTES, RATE_HZ):
-            raise WavFormatError(f"{path}: expected mono 16-bit {RATE_HZ} Hz, found {w.getnchannels()} ch, "
-                                 f"{8 * w.getsampwidth()}-bit, {w.getframerate()} Hz")
-        return w.readframes(w.getnframes())
+def read_wav(source, where=None) -> bytes:
+    """The samples of a WAV file in the player's format (mono 16-bit 22,050 Hz), as little-endian bytes.
+    WavFormatError (one line) for any other file; OSError if it cannot be opened."""
+    channels, width, rate, _frames, data = open_wav(source, where)
+    if (channels, width, rate) != (1, SAMPLE_BYTES, RATE_HZ):
+        raise WavFormatError(f"{source if where is None else where}: a WAV of {rate} Hz, {channels} channels, "
+                             f"{8 * width}-bit; the player takes {RATE_HZ} Hz mono 16-bit")
+    return data
 
 
-def write_wav(path: Path, data: bytes) -> None:
-    with wave.open(str(path), "wb") as w:
+def write_wav(target, data: bytes) -> None:
+    """`data` as a WAV file in the player's format; `target` is a path or a binary file (left open)."""
+    with wave.open(target if hasattr(target, "write") else str(target), "wb") as w:
         w.setnchannels(1)
         w.setsampwidth(SAMPLE_BYTES)
         w.setframerate(RATE_HZ)

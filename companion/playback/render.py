@@ -6,7 +6,9 @@ numpy and soundfile are imported only here, when a render writes: never on a fir
 
 from __future__ import annotations
 
-if False:  # annotations only
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # annotations only
     from pathlib import Path
 
 # extension: libsndfile's container, its codec, and the rate it must be written at (None: the timeline's)

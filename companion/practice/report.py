@@ -258,7 +258,7 @@ def shown(cfg, as_json: bool) -> str:
     key = report_key(default_path(), cfg.day_ends_min, cfg.show_streaks, today)
     report = cached_report(folder, key)  # the journal unchanged since: no SQLite to open
     if report is None:
-        from ..journal import Journal
+        from ..journal.store import Journal
 
         journal = Journal(write=False)  # no folder made, nothing chmodded or written
         try:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import queue
 
-RATE_HZ = 22_050
+from ..playback.pcm import RATE_HZ
 CHECK = "check that one is plugged in and allowed, then run `companion doctor`"
 
 

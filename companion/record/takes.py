@@ -12,9 +12,9 @@ import math
 import sys
 from array import array
 
+from ..playback.pcm import RATE_HZ
 from ..voice import loudness
 
-RATE_HZ = loudness.RATE_HZ
 HOP_FRAMES = loudness.SUB_FRAMES  # block_powers' windows start 10 ms apart
 WINDOW_FRAMES = HOP_FRAMES * loudness.WINDOW_SUBS  # and last 50 ms
 SPEECH_FLOOR_DBFS = -50.0  # nothing quieter is speech, however quiet the room

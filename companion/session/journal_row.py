@@ -81,7 +81,7 @@ class Record:
                 report(e)
                 self.unrecorded = str(e)
                 if not getattr(e, "said", False):
-                    from ..journal import UNRECORDED
+                    from ..journal.errors import UNRECORDED
 
                     self.warn(f"{UNRECORDED}{e}")
                 if self.session_id is None:

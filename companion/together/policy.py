@@ -335,11 +335,3 @@ def _library_steps(name: str):
 def _set_paused(cursor, paused: bool) -> None:
     if cursor.paused != paused:
         cursor.toggle_pause()
-
-
-def __getattr__(name: str):
-    """GROUNDING and COMING_BACK (a template: {name}): data (scripts/_spoken.toml), read when asked for."""
-    key = {"GROUNDING": "together.grounding", "COMING_BACK": "together.coming_back"}.get(name)
-    if key is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return raw(key)

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import math
 import struct
-import wave
 from array import array
 from collections import namedtuple
+
+from ..playback import pcm
 
 # data: interleaved little-endian PCM as in a WAV file (8-bit unsigned, wider signed)
 Audio = namedtuple("Audio", "channels width rate data")
@@ -41,7 +42,8 @@ def read(path) -> Audio:
         found = kind(f.read(12))
         f.seek(0)
         if found == "wav":
-            return _wav(f, path)
+            channels, width, rate, _frames, data = _wav(f, path)
+            return Audio(channels, width, rate, data)
         if found == "aiff":
             return _aiff(f, path, with_samples=True)
     raise AudioFormatError(f"{path}: neither a WAV nor an AIFF file")
@@ -53,22 +55,18 @@ def frame_count(path) -> int:
         found = kind(f.read(12))
         f.seek(0)
         if found == "wav":
-            try:
-                with wave.open(f, "rb") as w:
-                    return w.getnframes()
-            except (EOFError, wave.Error) as e:
-                raise AudioFormatError(f"{path}: a broken WAV file ({e})") from None
+            return _wav(f, path, samples=False)[3]
         if found == "aiff":
             return _aiff(f, path, with_samples=False)
     raise AudioFormatError(f"{path}: neither a WAV nor an AIFF file")
 
 
-def _wav(f, path) -> Audio:
+def _wav(f, path, samples: bool = True) -> tuple[int, int, int, int, bytes]:
+    """The program's one WAV reader (playback/pcm.py), whatever the file's format; AudioFormatError."""
     try:
-        with wave.open(f, "rb") as w:
-            return Audio(w.getnchannels(), w.getsampwidth(), w.getframerate(), w.readframes(w.getnframes()))
-    except (EOFError, wave.Error) as e:
-        raise AudioFormatError(f"{path}: a broken WAV file ({e})") from None
+        return pcm.open_wav(f, path, samples)
+    except pcm.WavFormatError as e:
+        raise AudioFormatError(str(e)) from None
 
 
 def extended(ten: bytes) -> float:

@@ -15,7 +15,6 @@ import os
 import shutil
 import stat
 import tempfile
-import wave
 import zipfile
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from . import recorded
+from ..playback import pcm
 from ..paths import replacing
 
 MAX_MEMBERS = 5_000
@@ -175,20 +175,13 @@ def _read(z: zipfile.ZipFile, archive, members: dict[str, zipfile.ZipInfo]) -> t
 
 def _samples(z: zipfile.ZipFile, info: zipfile.ZipInfo, archive) -> bytes:
     """The samples of a take, checked: a whole 22,050 Hz mono 16-bit PCM WAV. CarryError if not."""
-    data = _bytes(z, info, archive)
     where = f"{archive}: member {info.filename!r}"
     try:
-        with wave.open(io.BytesIO(data), "rb") as w:
-            found = (w.getframerate(), w.getnchannels(), w.getsampwidth(), w.getcomptype())
-            samples = w.readframes(w.getnframes())
-            complete = len(samples) == w.getnframes() * 2
-    except (EOFError, wave.Error) as e:
-        raise CarryError(f"{where}: not a WAV file ({e or 'too short'}); {FIX}") from None
-    if found != (recorded.RATE_HZ, 1, 2, "NONE"):
-        raise CarryError(f"{where}: a WAV of {found[0]} Hz, {found[1]} channels, {found[2] * 8}-bit; a voice's "
-                         f"takes are {recorded.RATE_HZ} Hz mono 16-bit; {FIX}")
-    if not complete or not samples:
-        raise CarryError(f"{where}: a WAV whose samples are cut short or missing; {FIX}")
+        samples = pcm.read_wav(io.BytesIO(_bytes(z, info, archive)), where)
+    except pcm.WavFormatError as e:
+        raise CarryError(f"{e}; {FIX}") from None
+    if not samples:
+        raise CarryError(f"{where}: a WAV without samples; {FIX}")
     return samples
 
 
@@ -240,11 +233,8 @@ def _write(target: Path, name: str, lines: dict, samples) -> None:
     old = None
     try:
         for k in lines:
-            with wave.open(_private_file(temporary / f"{k}.wav"), "wb") as w:
-                w.setnchannels(1)
-                w.setsampwidth(2)
-                w.setframerate(recorded.RATE_HZ)
-                w.writeframes(samples(k))
+            with _private_file(temporary / f"{k}.wav") as f:
+                pcm.write_wav(f, samples(k))
         with _private_file(temporary / recorded.LINES_FILE) as f:
             f.write(recorded.index_text(name, lines).encode("utf-8"))
         if os.path.lexists(target):

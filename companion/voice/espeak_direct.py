@@ -90,12 +90,12 @@ class _Library:
 
 
 _library: _Library | None = None
-_warming: threading.Thread | None = None
+_starting: threading.Thread | None = None
 
 
-def warm_up(voice: str) -> None:
+def start_early(voice: str) -> None:
     """Start espeak-ng and load `voice` in a thread (about 20 ms, in C), while the caller goes on."""
-    global _warming
+    global _starting
 
     def start() -> None:
         global _library
@@ -107,14 +107,14 @@ def warm_up(voice: str) -> None:
 
             report(e, "espeak-ng could not start in the background")
 
-    if _warming is None and _library is None:
-        _warming = threading.Thread(target=start, daemon=True, name="espeak-warm-up")
-        _warming.start()
+    if _starting is None and _library is None:
+        _starting = threading.Thread(target=start, daemon=True, name="espeak-start")
+        _starting.start()
 
 
 def _wait() -> None:
-    if _warming is not None:
-        _warming.join()
+    if _starting is not None:
+        _starting.join()
 
 
 def started() -> bool:

@@ -29,7 +29,7 @@ import sys
 from array import array
 from operator import mul
 
-RATE_HZ = 22_050
+from ..playback.pcm import RATE_HZ
 SUB_FRAMES = RATE_HZ // 100  # 10 ms
 WINDOW_SUBS = 5  # windows of 50 ms, moving 10 ms at a time
 ABSOLUTE_GATE_DBFS = -60.0

@@ -28,15 +28,16 @@ import sys
 import threading
 
 from ..debug import report
+from ..playback.pcm import RATE_HZ
 from .engine import EngineError, EngineUnavailable, VoiceInfo
 from .loudness import TARGET_DBFS
 
-if False:  # annotations only: pathlib costs the first word 5 ms
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (and re, enum): see paths.py
+if TYPE_CHECKING:  # annotations only
     from pathlib import Path
 
 NATURAL = "natural"
 MODEL_FILE = "en_US-joe-medium.onnx"
-RATE_HZ = 22_050  # the player's rate (pcm.RATE_HZ)
 FORMAT = 4  # bump when anything below changes the sound: it is part of `identity`
 
 # The pace. Measured on 13 lines of stay.txt and sit.txt rendered by this engine

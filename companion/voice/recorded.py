@@ -13,13 +13,12 @@ import hashlib
 import json
 import os
 import re
-import wave
 
-if False:  # annotations only
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (and re, enum): see paths.py
+if TYPE_CHECKING:  # annotations only
     from pathlib import Path
 
 FORMAT = 1
-RATE_HZ = 22_050
 LINES_FILE = "lines.json"
 NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 KEY = re.compile(r"[0-9a-f]{24}")
@@ -85,6 +84,7 @@ def save(name: str, text: str, pcm: bytes) -> Path:
     The WAV is written beside and renamed into place, then lines.json the same way, both 0600 in a
     0700 folder: a reader sees the old take or the new one, never half of one. Returns the WAV's path."""
     from companion.paths import private_dir, replacing, write_private
+    from companion.playback.pcm import write_wav
 
     name = valid_name(name)
     if len(pcm) % 2:
@@ -92,11 +92,8 @@ def save(name: str, text: str, pcm: bytes) -> Path:
     folder = private_dir(voices_dir() / name)
     k = key(text)
     target = folder / f"{k}.wav"
-    with replacing(target, ".wav") as f, wave.open(f, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(RATE_HZ)
-        w.writeframes(pcm)
+    with replacing(target, ".wav") as f:
+        write_wav(f, pcm)
     lines = read_lines(folder)
     lines[k] = {"text": " ".join(text.split()), "file": f"{k}.wav"}
     write_private(folder / LINES_FILE, index_text(name, lines))

@@ -12,7 +12,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 
-from companion.journal import MIGRATIONS  # noqa: E402
+from companion.journal.schema import MIGRATIONS  # noqa: E402
 
 # The rows, by the version that added their columns.
 BASE = [("stay", "Staying when your body says leave", "play", "device", "2026-09-01T21:20:04+02:00",
