@@ -263,27 +263,40 @@ def pytest_collection_finish(session):
     if needs_library and not session.config.option.collectonly:
         items[:] = [item for item in items if not item.get_closest_marker("library")] + needs_library
         _library.start()
-    if hasattr(session.config, "workerinput"):  # for E2EGroup, in the session that started the workers
-        listed = _library.folder / f"e2e-tests.{os.getpid()}"
-        listed.write_text("".join(item.nodeid + "\n" for item in items if item.get_closest_marker("e2e")))
-        listed.replace(_library.folder / "e2e-tests")
+    if hasattr(session.config, "workerinput"):  # for Groups, in the session that started the workers
+        listed = _library.folder / f"groups.{os.getpid()}"
+        listed.write_text("".join(f"{group}\t{item.nodeid}\n" for item in items if (group := _group(item))))
+        listed.replace(_library.folder / "groups")
+
+
+def _group(item) -> str | None:
+    """The tests one xdist worker runs one after the other: the end-to-end tests (one sound server, and no
+    other end-to-end test taking the CPU from one that measures sound), and a module's tests that share a
+    module-scoped fixture (made once, not once a worker: some render a whole sequence)."""
+    if item.get_closest_marker("e2e"):
+        return "e2e"
+    defs = getattr(item, "_fixtureinfo", None)
+    if defs and any(d.scope == "module" for ds in defs.name2fixturedefs.values() for d in ds):
+        return item.path.name
+    return None
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
-    """`--dist loadgroup`: the end-to-end tests are one unit of work, run one after the other by one worker
-    (on its own sound server); every other test is a unit of its own. (xdist's own loadgroup reads the
-    xdist_group mark, but with pytest 9.2 it cannot rename the tests it groups: nothing is grouped.)"""
+    """`--dist loadgroup`: each group of _group is one unit of work, run by one worker; every other test is a
+    unit of its own. (xdist's own loadgroup reads the xdist_group mark, but under pytest 9.2 it cannot rename
+    the tests it groups: nothing was grouped.)"""
     if config.getvalue("dist") != "loadgroup":
         return None
     from xdist.scheduler import LoadScopeScheduling
 
-    class E2EGroup(LoadScopeScheduling):
-        e2e = None
+    class Groups(LoadScopeScheduling):
+        groups = None
 
         def _split_scope(self, nodeid):
-            if self.e2e is None:  # read once every worker has collected (and listed them, all alike)
-                self.e2e = set((_library.folder / "e2e-tests").read_text().splitlines())
-            return "e2e" if nodeid in self.e2e else nodeid
+            if self.groups is None:  # read once every worker has collected (and listed them, all alike)
+                lines = (_library.folder / "groups").read_text().splitlines()
+                self.groups = {nodeid: group for group, nodeid in (line.split("\t", 1) for line in lines)}
+            return self.groups.get(nodeid, nodeid)
 
-    return E2EGroup(config, log)
+    return Groups(config, log)
