@@ -143,7 +143,8 @@ _library = Library()
 
 
 def pytest_configure(config):
-    """The library's folder: made by this session, or handed down by the one that started this xdist worker."""
+    """The library's folder: made by this session, or handed down by the one that started this xdist worker.
+    (The workers also list their groups of tests there, for the scheduler: see pytest_xdist_make_scheduler.)"""
     if hasattr(config, "workerinput"):
         _library.folder = Path(config.workerinput["companion_library"])
     else:
