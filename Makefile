@@ -4,6 +4,11 @@
 # and one more for the inner loop:
 #   make check  the unit and CLI tests only: no sound server, no real terminal, no natural voice
 #               (tests/conftest.py marks the others by what they use)
+# Both run the tests in parallel processes (pytest-xdist), more than the cores: most tests wait (on a
+# caption held up as long as it would be heard, on a process starting). With --dist loadgroup, conftest
+# gives one worker the end-to-end tests, one after the other on its own sound server, while the others
+# share the rest; a module's tests that share a module-scoped fixture also stay on one worker.
+WORKERS ?= 4
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -21,11 +26,11 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	@tools/system-packages $(TEST_PACKAGES)
-	$(BIN)/python -m pytest -q --durations=20
+	$(BIN)/python -m pytest -q -n $(WORKERS) --dist loadgroup --durations=20
 
 check: $(VENV)/.installed
 	@tools/system-packages $(TEST_PACKAGES)
-	$(BIN)/python -m pytest -q -m "not e2e and not natural"
+	$(BIN)/python -m pytest -q -n $(WORKERS) --dist loadgroup -m "not e2e and not natural"
 
 bench: $(VENV)/.installed
 	@tools/system-packages $(TEST_PACKAGES)

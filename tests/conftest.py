@@ -4,12 +4,14 @@ keep `make check` quick.
 No skipping: if the sound server cannot start, the fixture errors with the reason.
 """
 
+import fcntl
 import os
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import time
 import types
 from pathlib import Path
 
@@ -61,53 +63,116 @@ class Library:
     real time, on a terminal, on a process starting) and yields the CPU to them otherwise, so a test that
     measures sound is not starved by it. The tests that need it run last (pytest_collection_finish); the
     first of them to find it unfinished gives it back the normal priority, where it may (as root).
+
+    Under pytest-xdist every worker collects the same tests and would start its own render: the folder is
+    made by the session that starts the workers (or the only one) and handed to them, and the first process
+    to start the render there does it for all. The render holds `render.lock` (flock) until it has ended and
+    written its exit status, so the others wait on the lock, not on a process of theirs.
     """
 
     def __init__(self):
-        self.folder = self._proc = self._log = None
+        self.folder = self._proc = None
+        self._owner = False  # made the folder: removes it, and stops a render still running, at the end
+
+    def make(self) -> None:
+        self.folder, self._owner = Path(tempfile.mkdtemp(prefix="companion-library-")), True
 
     def start(self) -> None:
         if self._proc is not None:
             return
-        self.folder = Path(tempfile.mkdtemp(prefix="companion-library-"))
-        env = dict(os.environ) | {f"XDG_{name}_HOME": str(self.folder / name.lower())
-                                  for name in ("CACHE", "DATA", "CONFIG")}
-        (self.folder / "config" / "companion").mkdir(parents=True)
-        (self.folder / "config" / "companion" / "config.toml").write_text("background_prepare = false\n")
-        self._log = open(self.folder / "prepare.log", "w+")
-        self._proc = subprocess.Popen([sys.executable, "-m", "companion", "prepare", "--quiet"], env=env,
-                                      stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
-                                      start_new_session=True, preexec_fn=lambda: os.nice(19),
-                                      cwd=Path(__file__).resolve().parent.parent)
+        if self.folder is None:
+            self.make()
+        with open(self.folder / "start.lock", "w") as starting:
+            fcntl.flock(starting, fcntl.LOCK_EX)  # one process starts it; the others find it started
+            if (self.folder / "render.pid").exists():
+                self._proc = False  # started by another worker
+                return
+            env = dict(os.environ) | {f"XDG_{name}_HOME": str(self.folder / name.lower())
+                                      for name in ("CACHE", "DATA", "CONFIG")}
+            (self.folder / "config" / "companion").mkdir(parents=True)
+            (self.folder / "config" / "companion" / "config.toml").write_text("background_prepare = false\n")
+            rendering = open(self.folder / "render.lock", "w")
+            fcntl.flock(rendering, fcntl.LOCK_EX)  # held by the shell below (it inherits it) until it exits
+            with open(self.folder / "prepare.log", "w") as log:
+                self._proc = subprocess.Popen(
+                    ["sh", "-c", '"$@"; echo $? > "$0"', self.folder / "status", sys.executable, "-m", "companion",
+                     "prepare", "--quiet"], env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                    pass_fds=(rendering.fileno(),), start_new_session=True, preexec_fn=lambda: os.nice(19),
+                    cwd=Path(__file__).resolve().parent.parent)
+            rendering.close()
+            (self.folder / "render.pid").write_text(str(self._proc.pid))
 
     def clips(self):
         """The template's clips folder, once rendered (started now if it was not)."""
         self.start()
-        if self._proc.poll() is None:  # now nothing else runs: no need to yield (its workers too: one group)
-            try:
-                os.setpriority(os.PRIO_PGRP, self._proc.pid, 0)
-            except OSError:  # only root may raise a priority
-                pass
-        returncode = self._proc.wait(timeout=1800)
-        self._log.seek(0)
-        assert returncode == 0, f"companion prepare of the test library: exit {returncode}\n{self._log.read()}"
+        with open(self.folder / "render.lock") as rendering:
+            deadline, yielding = time.monotonic() + 1800, True
+            while True:  # the lock is freed when the render has ended and written its status
+                try:
+                    fcntl.flock(rendering, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    assert time.monotonic() < deadline, "companion prepare of the test library: no end in 30 min"
+                if yielding:  # now nothing else runs here: no need to yield (its workers too: one process group)
+                    yielding = False
+                    try:
+                        os.setpriority(os.PRIO_PGRP, int((self.folder / "render.pid").read_text()), 0)
+                    except OSError:  # only root may raise a priority
+                        pass
+                time.sleep(0.1)
+        status = (self.folder / "status").read_text().strip() if (self.folder / "status").exists() else "none"
+        assert status == "0", (f"companion prepare of the test library: exit {status}\n"
+                               + (self.folder / "prepare.log").read_text())
         return self.folder / "cache" / "companion" / "clips"
 
     def close(self) -> None:
-        if self._proc is not None:
-            if self._proc.poll() is None:
-                os.killpg(self._proc.pid, signal.SIGKILL)
-            self._proc.wait()
-            self._log.close()
+        """At the end of the session that made the folder: a render still running is stopped, all removed."""
+        if self._owner and self.folder is not None:
+            if (self.folder / "render.pid").exists() and not (self.folder / "status").exists():
+                try:
+                    os.killpg(int((self.folder / "render.pid").read_text()), signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            if self._proc:
+                self._proc.wait()
             shutil.rmtree(self.folder, ignore_errors=True)
-            self._proc = None
+        self.folder = self._proc = None
 
 
 _library = Library()
 
 
+def pytest_configure(config):
+    """The library's folder: made by this session, or handed down by the one that started this xdist worker.
+    (The workers also list their groups of tests there, for the scheduler: see pytest_xdist_make_scheduler.)"""
+    if hasattr(config, "workerinput"):
+        _library.folder = Path(config.workerinput["companion_library"])
+    else:
+        _library.make()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):
+    node.workerinput["companion_library"] = str(_library.folder)
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist waits for its workers: one may be waiting for the render
 def pytest_sessionfinish(session):
     _library.close()
+
+
+_first_test = True
+
+
+def pytest_runtest_setup(item):
+    """Under `make test` one xdist worker runs the end-to-end tests, which measure sound as it plays, while
+    the others share the rest: a worker whose first test is not end to end runs at a lower priority, so that
+    it takes the CPU the end-to-end tests leave and does not starve their players."""
+    global _first_test
+    if _first_test and hasattr(item.config, "workerinput") and not item.get_closest_marker("e2e") \
+            and any(other.get_closest_marker("e2e") for other in item.session.items):
+        os.nice(5)
+    _first_test = False
 
 
 def _link(source, target):
@@ -174,6 +239,7 @@ def _reached(functions) -> set[str]:
     return found
 
 
+@pytest.hookimpl(tryfirst=True)  # before -m deselects by these marks
 def pytest_collection_modifyitems(config, items):
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
@@ -189,6 +255,7 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(mark)
 
 
+@pytest.hookimpl(tryfirst=True)  # before an xdist worker sends its order of the tests
 def pytest_collection_finish(session):
     """Once the tests to run are chosen (-m, -k): those that start from the whole library run last, so that
     its render (started now, in the background) overlaps the rest of the session, not holding up the first."""
@@ -197,3 +264,40 @@ def pytest_collection_finish(session):
     if needs_library and not session.config.option.collectonly:
         items[:] = [item for item in items if not item.get_closest_marker("library")] + needs_library
         _library.start()
+    if hasattr(session.config, "workerinput"):  # for Groups, in the session that started the workers
+        listed = _library.folder / f"groups.{os.getpid()}"
+        listed.write_text("".join(f"{group}\t{item.nodeid}\n" for item in items if (group := _group(item))))
+        listed.replace(_library.folder / "groups")
+
+
+def _group(item) -> str | None:
+    """The tests one xdist worker runs one after the other: the end-to-end tests (one sound server, and no
+    other end-to-end test taking the CPU from one that measures sound), and a module's tests that share a
+    module-scoped fixture (made once, not once a worker: some render a whole sequence)."""
+    if item.get_closest_marker("e2e"):
+        return "e2e"
+    defs = getattr(item, "_fixtureinfo", None)
+    if defs and any(d.scope == "module" for ds in defs.name2fixturedefs.values() for d in ds):
+        return item.path.name
+    return None
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadgroup`: each group of _group is one unit of work, run by one worker; every other test is a
+    unit of its own. (xdist's own loadgroup reads the xdist_group mark, but under pytest 9.2 it cannot rename
+    the tests it groups: nothing was grouped.)"""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Groups(LoadScopeScheduling):
+        groups = None
+
+        def _split_scope(self, nodeid):
+            if self.groups is None:  # read once every worker has collected (and listed them, all alike)
+                lines = (_library.folder / "groups").read_text().splitlines()
+                self.groups = {nodeid: group for group, nodeid in (line.split("\t", 1) for line in lines)}
+            return self.groups.get(nodeid, nodeid)
+
+    return Groups(config, log)

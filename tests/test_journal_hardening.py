@@ -142,13 +142,14 @@ def test_kill_9_in_the_middle_of_sessions_never_damages_the_journal_or_an_earlie
         proc.stderr.close()
         (home / "gate").unlink()
         found = rows(path)
-        for row_id in finished:
-            row = found[row_id]
+        assert finished <= set(found)
+        # The writer may have finished more sessions than were read before the kill (their ids still in the
+        # pipe): every finished one is whole, and each kill cut at most the one session it landed in short.
+        for row in found.values():
             i = int(row["sequence"].split("-")[1])
-            assert (row["end_reason"], row["planned_s"], row["played_s"]) == ("completed", i, i / 2), row
-        unfinished = [row for row in found.values() if row["id"] not in finished]
-        assert len(unfinished) <= round_ + 1  # at most the one session each kill cut short
-        assert all(row["end_reason"] in ("running", "completed") for row in unfinished)
+            if row["id"] in finished or row["end_reason"] != "running":
+                assert (row["end_reason"], row["planned_s"], row["played_s"]) == ("completed", i, i / 2), row
+        assert sum(row["end_reason"] == "running" for row in found.values()) <= round_ + 1
     result = companion(home, "log", "-n", "1000")
     assert result.returncode == 0 and result.stderr == "" and len(result.stdout.splitlines()) == len(found)
 

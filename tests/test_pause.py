@@ -653,11 +653,14 @@ def test_a_broken_stay_of_your_own_plays_the_built_in_one(tmp_path):
     import subprocess
     import sys
 
+    from tests.conftest import ESPEAK_GUIDE
     from tests.soundlab import Running
 
     scripts = tmp_path / "xdg" / "config" / "companion" / "scripts"
     scripts.mkdir(parents=True)
     (scripts / "stay.txt").write_text('+++\ntitle = "Mine"\n+++\n[pause 4 s]\n')
+    # no background prepare: it would go on rendering the whole library after the test
+    (scripts.parent / "config.toml").write_text(ESPEAK_GUIDE)
     run = Running([sys.executable, "-m", "companion", "pause", "--text", "--leave"], env=dict(os.environ),
                   stdin=subprocess.PIPE)
     run.wait_for("You stopped. You're still here.")  # the built-in's first line
