@@ -1,7 +1,9 @@
-"""The fast path of every session: the first word before Click, pydantic or numpy are imported.
+"""The front door: what `companion` answers before Click is imported (companion/__main__.py calls main).
 
-options: one table of each session command's options, for Click and for the fast parser.
-first_line: a script's first spoken line by a light scan. first_words: the cache index that
-finds that line's clip by `os.stat` alone. early: the sound device opening in a thread.
-play: `companion play NAME`'s prelude.
+main: the door itself; it sends `pause`, `progress` and a `play` whose first
+line is cached their short way, opens the device early for `daily` and
+`together`, and hands everything else (and the early device) to the CLI.
+play: `companion play NAME`'s first line. progress: `companion progress`.
+Nothing in companion imports this package: it stands on the top floor and
+only calls down (options, first_line, playback.early, pause.moment, cli).
 """

@@ -1,19 +1,21 @@
-"""`python -m companion` and the `companion` console script.
+"""The front door (`python -m companion`, the `companion` console script): what must be answered
+before Click.
 
-`companion pause` skips Click altogether (see companion/pause/fast.py): in
-the middle of a fight, every import is time before the first word. So does
-the first line of `companion play NAME` (companion/fast/play.py), when its
-clip is cached; anything else goes through Click.
+`companion pause` skips Click altogether (pause/moment.py): in the middle of a
+fight, every import is time before the first word. So do the first line of
+`companion play NAME` (play.py), when its clip is cached, and `companion
+progress` (progress.py); anything else goes through Click (cli/app.py).
 """
 
 import sys
 
+from ..playback.early import EarlyOutput
 
 def _import_sounddevice() -> None:
     try:
         import sounddevice  # noqa: F401  (PortAudio starts up here, in C)
     except Exception as e:  # opening the device later says what is wrong, in one line
-        from .debug import report
+        from ..debug import report
 
         report(e, "importing sounddevice")
 
@@ -26,11 +28,11 @@ def main() -> None:
     pausing = args[:1] == ["pause"] and not {"-h", "--help"} & set(args)
     playing = args[:1] == ["play"] and not {"-h", "--help", "--text"} & set(args)
     try:
-        from . import interrupt
+        from .. import interrupt
 
         if pausing:
             interrupt.catch_hangups()
-            interrupt.hold()  # until the pause can journal a Ctrl-C (see pause/fast.py)
+            interrupt.hold()  # until the pause can journal a Ctrl-C (see pause/moment.py)
         elif args[:1] in (["play"], ["daily"]):
             interrupt.catch_hangups()  # a kill while the session starts ends it as Ctrl-C does, not half-way
             if playing:
@@ -48,20 +50,18 @@ def main() -> None:
         try:
             if args[:1] in (["daily"], ["together"]) and not {"-h", "--help", "--text", "--agreement"} & set(args):
                 # The device opens, and the session's modules load, while the ratings (and together's
-                # names) are asked: the first word after Enter waits for neither (see fast/early.py).
-                from .fast.early import open_soon
-
-                device = open_soon()
+                # names) are asked: the first word after Enter waits for neither.
+                device = Ahead(False, now=True)
             interrupt.install()
             interrupt.check()  # pressed while play's fast path looked for its first line: nothing began
-            from .cli.app import main as click_main
+            from ..cli.app import main as click_main
 
             # PortAudio's start-up points stderr at /dev/null (sounddevice does): a line said meanwhile would
             # be lost, so Click begins once it is done (it ran beside the imports above).
             if device is not None:
                 device.started_up.wait(timeout=5)
 
-            click_main()
+            click_main(early=device)
         finally:
             interrupt.hold()  # ending anyway: a late press (or one retried, see interrupt.py) must not raise
             if device is not None:  # never exit inside PortAudio's start-up (see _exit)
@@ -80,24 +80,21 @@ def _say(message: str) -> None:
 
 def _play(args: list[str], interrupt) -> None:
     """`companion play` with its first line cached: the session, with that line played at once; never
-    returns. Otherwise (fast/play.py's plan says None) it returns, and Click's way plays, exactly as
-    before."""
-    from .fast.early import EarlyOutput
-
+    returns. Otherwise (play.plan says None) it returns, and Click's way plays, exactly as before."""
     early = EarlyOutput(False, now=True)  # PortAudio starts (C) and the device opens while the line is found
-    from .fast import play
+    from . import play
 
     try:
-        prelude = play.plan(args[1:])
-    except Exception as e:  # a bug in the fast path must never cost the session: Click's way
-        from .debug import report
+        first_line = play.plan(args[1:])
+    except Exception as e:  # a bug in the start-up path must never cost the session: Click's way
+        from ..debug import report
 
         report(e, "the fast path of play")
-        prelude = None
+        first_line = None
     code = -1
-    if prelude is not None:
+    if first_line is not None:
         try:
-            code = play.run(prelude, early)
+            code = play.run(first_line, early)
         except KeyboardInterrupt:  # between two steps, before the session or after it: nothing half-journalled
             _say("Stopped.")
             code = 130
@@ -111,8 +108,8 @@ def _play(args: list[str], interrupt) -> None:
 
 
 def _progress(args: list[str]) -> None:
-    """`companion progress [--json]` without Click (fast/progress.py); returns only for Click's way."""
-    from .fast.progress import main as progress
+    """`companion progress [--json]` without Click (progress.py); returns only for Click's way."""
+    from .progress import main as progress
 
     try:
         code = progress(args[1:])
@@ -147,12 +144,12 @@ def _pause(args: list[str], interrupt) -> None:
     if "--text" not in args and {"--leave", "--reach"} & set(args):
         # The first line plays at once: PortAudio's start-up (about 60 ms,
         # mostly in C) runs while the rest of companion imports. (With the
-        # question, it starts once the question is on screen, see fast.py.)
+        # question, it starts once the question is on screen, see pause/moment.py.)
         import threading
 
         portaudio = threading.Thread(target=_import_sounddevice, daemon=True)
         portaudio.start()
-    from .pause.fast import main as pause
+    from ..pause.moment import main as pause
 
     try:
         code = pause(args[1:])
@@ -162,5 +159,24 @@ def _pause(args: list[str], interrupt) -> None:
     _exit(code, portaudio)
 
 
-if __name__ == "__main__":
-    main()
+
+# -- daily and together: the device and the session's modules while the ratings are asked ----------------
+AHEAD_MODULES = ("companion.playback.player", "companion.playback.session", "companion.voice.clips",
+                 "companion.journal", "companion.prepare")
+
+
+class Ahead(EarlyOutput):
+    """The device opening in a thread, and then what a session imports: cli/app.main hands it to the
+    session (cli/common.early_device), whose first word then waits on neither. `close` it on the way out."""
+
+    def _open(self) -> None:
+        super()._open()
+        import importlib
+
+        for name in AHEAD_MODULES:
+            try:
+                importlib.import_module(name)
+            except Exception as e:  # the session imports it again, and says what is wrong
+                from ..debug import report
+
+                report(e, f"importing {name} early")
