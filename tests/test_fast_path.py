@@ -106,6 +106,26 @@ def test_next_day_takes_the_fast_path_and_a_paired_sequence_does_not(home):
     assert play.plan(["dancefloor"]) is None  # for = "pair": names and ratings come first
 
 
+def test_companion_play_next_day_goes_through_the_front_door_the_fast_way(home):
+    # The whole door (startup.main), not plan alone: the first line is found and played before Click.
+    indexed(["next-day"])
+    probe = """
+import sys
+from companion.startup import play
+def run(first_line, early):
+    print("fast:", first_line.name, len(first_line.samples) > 0, "click" in sys.modules, flush=True)
+    return 0
+play.run = run
+sys.argv = ["companion", "play", "next-day"]
+from companion.__main__ import main
+main()
+"""
+    done = subprocess.run([sys.executable, "-c", probe], env=dict(home, PATH="/usr/bin:/bin"), cwd=ROOT,
+                          capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["fast: next-day True False"], done.stdout
+
+
 @pytest.mark.parametrize("front, whom", [
     ('for = "pair"', "pair"), ("for='pair'", "pair"), ('"for" = "pair" # two of you', "pair"),
     ('for = "leaving"', "leaving"), ('title = "Despair, for = pair"\nfor = "both"', "both"),
