@@ -84,10 +84,10 @@ def run(options: PauseOptions) -> int:
 def _run(options: PauseOptions, early: PauseDevice) -> int:
     from .. import interrupt
 
-    # Until the flow runs, Ctrl-C silences the prelude and is remembered: the
+    # Until the flow runs, Ctrl-C silences the first line and is remembered: the
     # flow then ends at once as interrupted, and journals it (see interrupt.py).
     interrupt.hold(early.silence)
-    prelude = b""
+    first_line = b""
     if options.side and not options.text and not options.pulse:
         # The side is known: speak the first line now, and load the rest while it plays.
         from ..first_line.sides import read, render
@@ -97,7 +97,7 @@ def _run(options: PauseOptions, early: PauseDevice) -> int:
             early.open()
             if early.output is not None:
                 early.output.play_prelude(samples)
-                prelude = samples
+                first_line = samples
     from ..playback.screen import Keys, Screen
 
     screen, keys = Screen(), Keys()
@@ -144,7 +144,7 @@ def _run(options: PauseOptions, early: PauseDevice) -> int:
     flow = PauseFlow(output=LazyOutput(), screen=screen, keys=keys, clips_factory=clips, journal_factory=journal,
                      minutes=options.minutes, default_minutes=cfg.break_minutes, quiet=options.quiet,
                      flooded_bpm=cfg.flooded_bpm, last_side=lambda: state.load().get("side"), warn=warn,
-                     before_key=early.open_and_warm, prelude_frames=len(prelude) // 2)
+                     before_key=early.open_and_warm, prelude_frames=len(first_line) // 2)
     with keys:
         code = flow.run(options.side, pulse_first=options.pulse, interrupted=interrupt.release)
     if flow.spoke:
