@@ -269,6 +269,57 @@ def test_daily_opens_the_device_while_the_rating_is_asked_and_its_session_plays_
     assert (row["mode"], row["output"], row["distress_before"], row["end_reason"]) == ("daily", "device", 5, "interrupted")
 
 
+class OpenedEarly:
+    """Stands in for playback.early.EarlyOutput: the device the start-up path began opening."""
+
+    def __init__(self, output):
+        self.output, self.opened = output, 0
+
+    def open(self):
+        self.opened += 1
+
+
+def test_the_early_device_is_handed_through_click_to_the_first_session_only():
+    import inspect
+
+    import click
+
+    from companion.cli import app
+    from companion.cli.common import early_device
+
+    got = []
+
+    @click.command()
+    def probe():
+        got.extend([early_device(), early_device()])  # the session, then say_back's own (together)
+
+    early = OpenedEarly("the device")
+    probe.main([], standalone_mode=False, obj={"early": early})
+    assert got == [early, None]
+    probe.main([], standalone_mode=False)  # Click's way without the door (a test's CliRunner): none
+    assert got[2:] == [None, None]
+    assert "early" in inspect.signature(app.main).parameters  # the door hands it over (startup/main.py)
+
+
+def test_a_session_plays_on_the_early_device_and_opens_its_own_only_without_one(monkeypatch):
+    from companion.playback import outputs
+
+    said = []
+    early = OpenedEarly(object())
+    assert outputs.open_output(False, said.append, early) is early.output and early.opened == 1
+    assert isinstance(outputs.open_output(True, said.append, early), outputs.ClockOutput)  # --text: captions
+
+    class NoDevice(outputs.NoDevice):
+        pass
+
+    def refuse():
+        raise NoDevice("no device here")
+
+    monkeypatch.setattr(outputs, "DeviceOutput", refuse)
+    assert isinstance(outputs.open_output(False, said.append, OpenedEarly(None)), outputs.ClockOutput)
+    assert said == ["No sound device could be opened (no device here); going on with captions only."]
+
+
 def test_what_daily_says_as_it_starts_is_not_lost_while_portaudio_starts(sound_server, home):
     # sounddevice points stderr at /dev/null while PortAudio starts, in the thread opening the device.
     Path(home["XDG_DATA_HOME"]).write_text("a file where the data folder goes")
