@@ -11,6 +11,7 @@ import sys
 
 from ..playback.early import EarlyOutput
 
+
 def _import_sounddevice() -> None:
     try:
         import sounddevice  # noqa: F401  (PortAudio starts up here, in C)
@@ -21,6 +22,8 @@ def _import_sounddevice() -> None:
 
 
 def main() -> None:
+    """Answer `sys.argv` the short way if there is one (pause, progress, a play whose first line is
+    cached); else hand it to Click (cli/app.main), with the device opened early for daily and together."""
     import os
 
     os.umask(0o077)  # whatever the user's umask, nothing companion creates is open to others
