@@ -31,12 +31,12 @@ def wanted() -> list[tuple[str, str, str, str] | tuple[str, str]]:
     from companion.library import builtin_scripts
     from companion.script import parse_file
     from companion.voice.clips import ClipStore, VoiceSettings
-    from companion.voice.shipped import first_words
+    from companion.voice.shipped import first_line
 
     clips = ClipStore(Path(tempfile.gettempdir()), VoiceSettings())  # the defaults; only its keys are asked
     found = []
     for name, path in sorted(builtin_scripts().items()):
-        first = first_words(parse_file(path))
+        first = first_line(parse_file(path))
         if isinstance(first, str):
             found.append((name, first))  # why not
         else:

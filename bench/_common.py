@@ -50,7 +50,7 @@ def user_dirs(base: Path, cache: Path | None = None) -> dict:
 
 def builtin_solo() -> list[str]:
     """The built-in sequences `companion play NAME` starts by itself (a paired one asks names first)."""
-    from companion.fast.first_line import for_whom
+    from companion.first_line.scan import for_whom
     from companion.library import builtin_scripts
 
     return [name for name, path in builtin_scripts().items() if for_whom(path.read_text(encoding="utf-8")) != "pair"]

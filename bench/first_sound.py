@@ -3,7 +3,7 @@
 Candidates, 5 runs each, interleaved run by run (and the order rotated every
 round) so that load on this shared machine falls on all of them alike:
 
-  a  companion play stay, clips already cached and indexed (warm: the fast path, fast/play.py)
+  a  companion play stay, clips already cached and indexed (warm: the fast path, startup/play.py)
   b  companion play stay, a fresh empty cache every run (cold)
   c  a bare sounddevice player of the same first clip (the floor for Python + PortAudio)
   d  espeak-ng speaking the same first line (the floor for speech at all)
@@ -209,7 +209,7 @@ def step_run(server, dirs: dict, tmp: Path, listener) -> tuple[float, list]:
 
 INDEX = """
 from companion.config import load
-from companion.pause.first_words import write
+from companion.first_line.sides import write
 from companion.voice.clips import user_store
 write(user_store(load().voices))  # the index `prepare` writes: each first line's clip, and the guide's key
 """

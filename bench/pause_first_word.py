@@ -13,7 +13,7 @@ each, interleaved with the order rotated every round (as first_sound.py):
   5   the same with a fresh empty cache
   0   `python -c print(question)` in tmux: the floor for 4a/5a (Python + tmux)
   6   companion play stay, warm: launch -> first onset (issue 11: within 1.3x of 1; the fast
-      path of fast/play.py, beside the pause's)
+      path of startup/play.py, beside the pause's)
   7   companion daily in tmux, warm: the rating 5 and Enter sent -> first onset (the device opened
       while the rating was asked)
 

@@ -9,8 +9,9 @@ folder may replace any of its keys; a broken one is said in one line, and the
 built-in lines are spoken instead.
 
 Read once, on first use, with tomllib alone (no pydantic): the pause reads it
-after its first word, never before (first_words and first_line do not import
-this module).
+after its first word, never before (companion/first_line/ does not import
+this module). Filling a line's placeholders is spoken.py's: this module
+imports it, never the other way round.
 """
 
 from __future__ import annotations
@@ -293,6 +294,11 @@ def _stderr(message: str) -> None:
 def raw(key: str):
     """`key`'s lines as written (a tuple; a single line for `safety`), placeholders unfilled."""
     return lines()[key]
+
+
+def safety_text() -> str:
+    """The safety line (`[safety]` in a script); ValueError says what is wrong with the file."""
+    return raw("safety").strip()
 
 
 def said(key: str, **values) -> list[str]:

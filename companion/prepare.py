@@ -82,9 +82,9 @@ def prepare(clips, report=lambda done, total: None, jobs: int | None = None, sta
             counted(0, len(todo))
             render(clips, todo, counted, jobs)
         stage("writing the index")
-        from .pause import first_words
+        from .first_line import sides
 
-        first_words.write(clips)
+        sides.write(clips)
         write_private(clips.root / STAMP, json.dumps({"fingerprint": fingerprint(clips)}))
     finally:
         try:

@@ -82,14 +82,6 @@ def fill(text: str, values: dict[str, str]) -> str:
     return FIELD.sub(lambda m: {"{{": "{", "}}": "}"}.get(m.group()) or values[m.group(1)], text)
 
 
-# -- the safety line's words, kept once as data -----------------------------------------
-def safety_text() -> str:
-    """The safety line from scripts/_spoken.toml (see lines.py); ValueError says what is wrong with that file."""
-    from .lines import raw
-
-    return raw("safety").strip()
-
-
 # -- where help is -------------------------------------------------------------------------
 # The emergency numbers and national crisis lines by time zone are data a person can correct
 # (scripts/_help.toml, each with its source and the date checked), not code.

@@ -94,7 +94,7 @@ def test_a_pause_says_the_word_and_both_sentences_with_the_said_backs_own_lines(
 
 def test_the_wording_lives_beside_the_safety_line():
     from companion.lines import shipped_path
-    from companion.spoken import safety_text
+    from companion.lines import safety_text
 
     text = shipped_path().read_text(encoding="utf-8")
     assert "[agreement]" in text and 'same_sentence = "You both say: {sentence}"' in text

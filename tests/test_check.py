@@ -218,7 +218,7 @@ def test_a_closed_caption_pipe_ends_a_text_session_as_stopped(home):
 
 
 def test_the_pauses_quick_scan_leaves_an_over_long_first_line_to_the_parser():
-    from companion.fast.first_line import first_spoken_line
+    from companion.first_line.scan import first_spoken_line
 
     assert first_spoken_line(HEAD + "w" * MAX_SPOKEN_CHARS + "\n").text == "w" * MAX_SPOKEN_CHARS
     assert first_spoken_line(HEAD + "w" * (MAX_SPOKEN_CHARS + 1) + "\n") is None

@@ -27,7 +27,7 @@ def home(tmp_path, monkeypatch):
 
 
 def first_text(name: str) -> str:
-    from companion.fast.first_line import first_spoken_line
+    from companion.first_line.scan import first_spoken_line
     from companion.library import resolve
 
     return first_spoken_line(resolve(name).read_text(encoding="utf-8")).text
@@ -36,13 +36,13 @@ def first_text(name: str) -> str:
 def indexed(names=("stay",)):
     """The cache as `prepare` leaves it, for these sequences' first lines: their clips and the index."""
     from companion.config import load
-    from companion.pause import first_words
+    from companion.first_line import sides
     from companion.voice.clips import user_store
 
     clips = user_store(load().voices)
     for name in names:
         clips.ensure("guide", first_text(name))
-    first_words.write(clips)
+    sides.write(clips)
     return clips
 
 
@@ -51,7 +51,7 @@ TEXTS = ["You stopped. You're still here.", "It's \"quoted\" and 'single', a bac
 
 def test_the_index_gives_the_clip_stores_own_keys_in_espeak_ngs_voice(home):
     from companion.config import load
-    from companion.fast.first_words import key, key_prefix
+    from companion.first_line.index import key, key_prefix
     from companion.voice.clips import user_store
 
     clips = user_store(load().voices)
@@ -61,7 +61,7 @@ def test_the_index_gives_the_clip_stores_own_keys_in_espeak_ngs_voice(home):
 
 
 def test_the_index_gives_the_clip_stores_own_keys_in_the_natural_voice(home):
-    from companion.fast.first_words import key, key_prefix
+    from companion.first_line.index import key, key_prefix
     from companion.paths import cache_dir
     from companion.voice.clips import ClipStore, VoiceSettings
     from companion.voice.piper_engine import NATURAL
@@ -74,7 +74,7 @@ def test_the_index_gives_the_clip_stores_own_keys_in_the_natural_voice(home):
 
 
 def test_play_finds_a_builtins_first_line_in_the_cache(home):
-    from companion.fast import play
+    from companion.startup import play
     from companion.playback import pcm
 
     clips = indexed(["stay", "sit"])
@@ -90,7 +90,7 @@ def test_play_finds_a_builtins_first_line_in_the_cache(home):
     ["stya"], ["dancefloor"], ["stay.txt"], ["~/stay"], [""],
 ])
 def test_anything_unusual_goes_the_ordinary_way(home, argv):
-    from companion.fast import play
+    from companion.startup import play
 
     indexed(["stay", "dancefloor"])  # every first line there is cached: what sends it Click's way is the argument
     assert play.plan(["stay"]) is not None
@@ -99,12 +99,32 @@ def test_anything_unusual_goes_the_ordinary_way(home, argv):
 
 def test_next_day_takes_the_fast_path_and_a_paired_sequence_does_not(home):
     # next-day's title is "The day after, before you repair": the letters "pair", not for = "pair".
-    from companion.fast import play
+    from companion.startup import play
 
     indexed(["next-day", "dancefloor"])
     found = play.plan(["next-day"])
     assert found is not None and found.name == "next-day" and found.samples
     assert play.plan(["dancefloor"]) is None  # for = "pair": names and ratings come first
+
+
+def test_companion_play_next_day_goes_through_the_front_door_the_fast_way(home):
+    # The whole door (startup.main), not plan alone: the first line is found and played before Click.
+    indexed(["next-day"])
+    probe = """
+import sys
+from companion.startup import play
+def run(first_line, early):
+    print("fast:", first_line.name, len(first_line.samples) > 0, "click" in sys.modules, flush=True)
+    return 0
+play.run = run
+sys.argv = ["companion", "play", "next-day"]
+from companion.__main__ import main
+main()
+"""
+    done = subprocess.run([sys.executable, "-c", probe], env=dict(home, PATH="/usr/bin:/bin"), cwd=ROOT,
+                          capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["fast: next-day True False"], done.stdout
 
 
 @pytest.mark.parametrize("front, whom", [
@@ -115,7 +135,7 @@ def test_next_day_takes_the_fast_path_and_a_paired_sequence_does_not(home):
     ('for = "both"\nfor = "pair"', None), ("for = pair", None), ('for = "pair" x', None),
 ])
 def test_whom_a_script_is_for_is_read_from_its_for_key_or_left_to_the_parser(front, whom):
-    from companion.fast.first_line import for_whom
+    from companion.first_line.scan import for_whom
 
     assert for_whom(f"+++\n{front}\n+++\nYou stopped.\n") == whom
 
@@ -124,7 +144,7 @@ MINE = '+++\ntitle = "Mine"\n+++\nYou stopped. You\'re still here.\n[pause 1s]\n
 
 
 def test_your_own_script_plays_its_first_line_early_once_prepare_has_seen_it_parse(home):
-    from companion.fast import play
+    from companion.startup import play
 
     scripts = Path(home["XDG_CONFIG_HOME"]) / "companion" / "scripts"
     scripts.mkdir()
@@ -142,7 +162,7 @@ def test_your_own_script_plays_its_first_line_early_once_prepare_has_seen_it_par
 
 
 def test_a_changed_config_or_no_index_means_no_prelude(home):
-    from companion.fast import play
+    from companion.startup import play
 
     assert play.plan(["stay"]) is None  # no index yet
     indexed()
@@ -153,11 +173,12 @@ def test_a_changed_config_or_no_index_means_no_prelude(home):
 
 
 def test_the_index_is_ignored_once_the_code_that_makes_clips_changes(home, monkeypatch, tmp_path):
-    from companion.fast import first_words, play
+    from companion.first_line import index
+    from companion.startup import play
 
     engine = tmp_path / "engine.py"
     engine.write_text("FORMAT = 5\n")
-    monkeypatch.setattr(first_words, "ENGINE_FILES", [str(engine)])
+    monkeypatch.setattr(index, "ENGINE_FILES", [str(engine)])
     indexed()
     assert play.plan(["stay"]) is not None
     engine.write_text("FORMAT = 6\n")  # a new release: clips are made another way
@@ -169,7 +190,8 @@ def test_the_prelude_path_imports_nothing_heavy(home):
     probe = f"""
 import sys
 from companion import interrupt
-from companion.fast import early, play
+from companion.playback import early
+from companion.startup import play
 found = play.plan(["stay"])
 print(len(found.samples) > 0)
 print(sorted(m for m in {HEAVY!r} if m in sys.modules))
@@ -183,7 +205,7 @@ print(sorted(m for m in {HEAVY!r} if m in sys.modules))
 def test_a_bug_in_the_fast_path_costs_nothing_and_shows_with_companion_debug(home, debug):
     probe = """
 import sys
-from companion.fast import play
+from companion.startup import play
 def broken(argv):
     raise RuntimeError("a bug in the fast path")
 play.plan = broken
@@ -209,7 +231,7 @@ def test_play_begins_with_its_first_line_at_once_and_goes_on_as_play_does(sound_
     env = sound_server.env | home
     plan = timeline("stay", env)  # renders stay's clips
     indexed()
-    from companion.fast import play
+    from companion.startup import play
 
     assert play.plan(["stay"]) is not None  # this run takes the fast path
     launched = time.monotonic()
@@ -246,6 +268,57 @@ def test_daily_opens_the_device_while_the_rating_is_asked_and_its_session_plays_
     assert proc.proc.returncode == 130 and err == "Stopped.\n", err
     (row,) = journal_rows(home)
     assert (row["mode"], row["output"], row["distress_before"], row["end_reason"]) == ("daily", "device", 5, "interrupted")
+
+
+class OpenedEarly:
+    """Stands in for playback.early.EarlyOutput: the device the start-up path began opening."""
+
+    def __init__(self, output):
+        self.output, self.opened = output, 0
+
+    def open(self):
+        self.opened += 1
+
+
+def test_the_early_device_is_handed_through_click_to_the_first_session_only():
+    import inspect
+
+    import click
+
+    from companion.cli import app
+    from companion.cli.common import early_device
+
+    got = []
+
+    @click.command()
+    def probe():
+        got.extend([early_device(), early_device()])  # the session, then say_back's own (together)
+
+    early = OpenedEarly("the device")
+    probe.main([], standalone_mode=False, obj={"early": early})
+    assert got == [early, None]
+    probe.main([], standalone_mode=False)  # Click's way without the door (a test's CliRunner): none
+    assert got[2:] == [None, None]
+    assert "early" in inspect.signature(app.main).parameters  # the door hands it over (startup/main.py)
+
+
+def test_a_session_plays_on_the_early_device_and_opens_its_own_only_without_one(monkeypatch):
+    from companion.playback import outputs
+
+    said = []
+    early = OpenedEarly(object())
+    assert outputs.open_output(False, said.append, early) is early.output and early.opened == 1
+    assert isinstance(outputs.open_output(True, said.append, early), outputs.ClockOutput)  # --text: captions
+
+    class NoDevice(outputs.NoDevice):
+        pass
+
+    def refuse():
+        raise NoDevice("no device here")
+
+    monkeypatch.setattr(outputs, "DeviceOutput", refuse)
+    assert isinstance(outputs.open_output(False, said.append, OpenedEarly(None)), outputs.ClockOutput)
+    assert said == ["No sound device could be opened (no device here); going on with captions only."]
 
 
 def test_what_daily_says_as_it_starts_is_not_lost_while_portaudio_starts(sound_server, home):
@@ -297,8 +370,8 @@ def empty_home(tmp_path, monkeypatch):
 
 
 def test_on_an_empty_home_play_begins_every_built_in_with_its_shipped_first_line(empty_home):
-    from companion.fast import play
-    from companion.fast.first_line import for_whom
+    from companion.startup import play
+    from companion.first_line.scan import for_whom
     from companion.library import builtin_scripts
     from companion.playback import pcm
     from companion.voice import shipped
@@ -317,7 +390,7 @@ def test_on_an_empty_home_play_begins_every_built_in_with_its_shipped_first_line
 def test_on_an_empty_home_the_shipped_line_is_found_without_anything_heavy(empty_home):
     probe = f"""
 import sys
-from companion.fast import play
+from companion.startup import play
 found = play.plan(["next-day"])
 print(len(found.samples) > 0)
 print(sorted(m for m in {("numpy", "pydantic", "click", "sqlite3", "piper", "onnxruntime", "pyttsx3")!r}
@@ -335,7 +408,7 @@ print(sorted(m for m in {("numpy", "pydantic", "click", "sqlite3", "piper", "onn
     "background_prepare = false\n[voices]\nguide = \"natural\"\n",  # the default, said: still the shipped clip
 ])
 def test_on_an_empty_home_only_the_default_voice_and_rate_play_the_shipped_line(empty_home, config):
-    from companion.fast import play
+    from companion.startup import play
 
     folder = Path(empty_home["XDG_CONFIG_HOME"]) / "companion"
     folder.mkdir(parents=True)
@@ -346,7 +419,7 @@ def test_on_an_empty_home_only_the_default_voice_and_rate_play_the_shipped_line(
 
 def test_on_an_empty_home_play_begins_with_the_shipped_line_and_goes_on_as_play_does(sound_server, recorder,
                                                                                       empty_home):
-    from companion.fast import play
+    from companion.startup import play
     from companion.voice import shipped
     from companion.voice.clips import ClipStore, VoiceSettings
     from tests.soundlab import wav_segments

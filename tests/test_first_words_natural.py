@@ -13,8 +13,8 @@ import pytest
 
 from companion.playback import pcm
 from companion.library import resolve
-from companion.pause import first_words
-from companion.fast.first_line import first_spoken_line
+from companion.first_line import sides
+from companion.first_line.scan import first_spoken_line
 from companion.paths import builtin
 from companion.voice import shipped
 from companion.voice.clips import ClipStore, VoiceSettings
@@ -35,7 +35,7 @@ def xdg(tmp_path, monkeypatch):
 
 
 def first_text(side):
-    return first_spoken_line(resolve(first_words.FIRST[side]).read_text(encoding="utf-8")).text
+    return first_spoken_line(resolve(sides.FIRST[side]).read_text(encoding="utf-8")).text
 
 
 MAKE = "python audio/make_first_words.py"  # the one command that makes the shipped first lines current
@@ -86,10 +86,10 @@ def test_a_changed_first_line_makes_the_shipped_one_stale(monkeypatch, tmp_path)
 
 
 def test_a_cold_first_word_plays_the_shipped_clip_without_loading_the_model(xdg):
-    code = ("import sys; from companion.pause.first_words import render\n"
+    code = ("import sys; from companion.first_line.sides import render\n"
             "samples = render(sys.argv[1]); print(len(samples))\n"
             f"print(sorted(m for m in {('piper', 'onnxruntime', 'pyttsx3')!r} if m in sys.modules))")
-    for side in first_words.FIRST:
+    for side in sides.FIRST:
         done = subprocess.run([sys.executable, "-c", code, side], env=xdg, cwd=ROOT, capture_output=True, text=True,
                               timeout=120)
         assert done.returncode == 0 and done.stderr == "", done.stderr
@@ -126,7 +126,7 @@ def test_another_rate_renders_its_own_first_line(xdg, tmp_path):
     config = Path(xdg["XDG_CONFIG_HOME"]) / "companion"
     config.mkdir(parents=True)
     (config / "config.toml").write_text("rate = 120\n")
-    code = "from companion.pause.first_words import render; print(len(render('leaving')))"
+    code = "from companion.first_line.sides import render; print(len(render('leaving')))"
     done = subprocess.run([sys.executable, "-c", code], env=xdg, cwd=ROOT, capture_output=True, text=True, timeout=120)
     shipped_clip = pcm.read_wav(builtin("audio") / "first-words" / "stay.wav")
     assert done.returncode == 0, done.stderr
@@ -134,9 +134,9 @@ def test_another_rate_renders_its_own_first_line(xdg, tmp_path):
 
 
 def prepared(clips):
-    for side in first_words.FIRST:
+    for side in sides.FIRST:
         clips.ensure("guide", first_text(side))
-    first_words.write(clips)
+    sides.write(clips)
 
 
 def test_the_warm_first_word_in_the_natural_voice_reads_by_stats_alone(xdg):
@@ -145,7 +145,7 @@ def test_the_warm_first_word_in_the_natural_voice_reads_by_stats_alone(xdg):
     clips = ClipStore(cache_dir() / "clips", VoiceSettings())
     assert clips.voice("guide") == NATURAL
     prepared(clips)
-    probe = ("import sys\nfrom companion.pause import first_words\nprint(len(first_words.read('leaving')))\n"
+    probe = ("import sys\nfrom companion.first_line import sides\nprint(len(sides.read('leaving')))\n"
              f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", probe], env=xdg, cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
@@ -167,6 +167,6 @@ def test_the_index_follows_a_voice_file(xdg, tmp_path):
     clips = ClipStore(cache_dir() / "clips", load().voices)
     assert clips.voice("guide") == str(model)
     prepared(clips)
-    assert first_words.read("leaving") == pcm.read_wav(clips.path("guide", first_text("leaving")))
+    assert sides.read("leaving") == pcm.read_wav(clips.path("guide", first_text("leaving")))
     os.utime(model, ns=(1_000_000_000, 1_000_000_000))  # another voice in the same file
-    assert first_words.read("leaving") == b""
+    assert sides.read("leaving") == b""

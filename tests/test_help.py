@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from companion.script import parse
-from companion.spoken import HELP_FILE, HOW_TO_SET, Help, Spoken, country_of, help_table, safety_text
+from companion.lines import safety_text
+from companion.spoken import HELP_FILE, HOW_TO_SET, Help, Spoken, country_of, help_table
 from tests.test_cli import home, invoke  # noqa: F401  (home: the CLI tests' private folders)
 
 TABLE = Path(__file__).resolve().parent.parent / "scripts" / HELP_FILE

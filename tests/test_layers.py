@@ -16,18 +16,19 @@ PACKAGE = Path(__file__).resolve().parent.parent / "companion"
 # Bottom to top. A module's layer is that of the longest name here that it is, or is inside
 # ("voice.settings" before "voice"); "__init__" is companion/__init__.py (the version).
 LAYERS = (
-    ("__init__", "paths", "debug", "textsafe", "interrupt", "checked", "state", "config_model", "sounds",
+    ("__init__", "paths", "debug", "textsafe", "interrupt", "checked", "state", "config_model", "sounds", "options",
      "voice.settings"),  # voice.settings: the voices' names alone, read by config.py with no engine
     ("journal", "config", "partner"),  # partner: the link to a paired device (issue 21), beside the journal
     ("script", "lines", "spoken", "library"),  # the format, and the words a session speaks itself
     ("playback",),  # timeline -> cursor -> player -> outputs, on pcm
     ("voice",),  # speech rendered into playback's pcm, the player's clips
-    ("lengths",),
+    ("lengths", "first_line"),  # first_line: a script's first line and its shipped clip, for the door and the pause
+    ("prepare",),  # the library rendered ahead: after a session, by the moments and the CLI
     ("session",),  # the loop, its policies, keys, screen and journal row
     ("pause", "practice", "together", "record"),  # the moments
-    ("prepare", "doctor"),
+    ("doctor",),
     ("cli",),
-    ("startup", "fast", "__main__"),  # the front door (issue 19: startup/ replaces fast/)
+    ("startup", "__main__"),  # the front door: nothing imports it (tests/test_front_door.py)
 )
 
 # Arrows up that stay, each with why (at most 2).
@@ -38,23 +39,9 @@ EXCEPTIONS = {
 
 # Arrows up and circles outside the session rooms, being removed on other branches of issue 19: the
 # lead empties these as those branches merge (an entry that no longer happens fails, to be deleted).
-KNOWN_UP = {
-    ("playback.outputs", "fast.early"),  # the early device taken by the session (issue 19: startup/)
-    ("pause.first_words", "fast.first_line"),  # issue 19: startup/ and first words
-    ("pause.first_words", "fast.first_words"),
-    ("pause.fast", "fast.early"),
-    ("pause.fast", "prepare"),
-    ("pause.options", "fast.options"),
-    ("pause.flow", "fast.first_line"),
-    ("cli.pause", "fast.options"),  # issue 19: options declared once
-    ("cli.practice", "fast.options"),
-    ("cli.sequences", "fast.options"),
-}
-KNOWN_SAME_NAMES = {"first_words.py", "options.py"}  # issue 19: fast/ and pause/ files renamed with startup/
-KNOWN_CIRCLES = {
-    frozenset({"fast.early", "playback.outputs"}),  # issue 19: the early device passed explicitly
-    frozenset({"lines", "spoken"}),  # issue 19: lines/spoken merged or named for what each does
-}
+KNOWN_UP: set = set()
+KNOWN_SAME_NAMES: set = set()
+KNOWN_CIRCLES: set = set()
 
 
 def modules() -> dict[str, Path]:

@@ -332,7 +332,7 @@ def test_progress_with_a_config_imports_no_pydantic(home):
     path.parent.mkdir(parents=True)
     path.write_text('day_ends = "03:00"\n')
     load()  # checked once, as the first command after an edit does
-    code = "from companion.fast.progress import main\nmain(['--json'])"
+    code = "from companion.startup.progress import main\nmain(['--json'])"
     found = modules_after(code, dict(os.environ))
     assert found[-1] == "[]" and json.loads("\n".join(found[:-1])) is not None
 

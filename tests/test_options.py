@@ -8,7 +8,7 @@ import click
 import pytest
 
 from companion.cli.app import cli
-from companion.fast.options import COMMANDS, UsageError, fold, parse
+from companion.options import COMMANDS, UsageError, fold, parse
 
 POSITIONAL = {"play": 1}  # play's NAME|PATH; Click's argument, given to both
 

@@ -189,7 +189,7 @@ def test_check_collects_what_parse_raises_first_and_never_raises(lines):
 
 # -- [safety], placeholders and the You: voice (issue 9) ------------------------------------
 def test_safety_directive_becomes_the_safety_line_from_the_data_file():
-    from companion.spoken import safety_text
+    from companion.lines import safety_text
 
     (step,) = parse(HEAD + "[safety]\n").steps
     assert step.safety and step.role == "guide" and step.text == safety_text()

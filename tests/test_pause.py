@@ -14,9 +14,10 @@ from companion.journal.store import Journal
 from companion.library import resolve
 from companion.playback.outputs import ClockOutput
 from companion.pause import waits
-from companion.fast.first_line import first_spoken_line, steps
+from companion.first_line.scan import first_spoken_line, steps
 from companion.pause.flow import PauseFlow
-from companion.pause.options import FLAGS, VALUED, PauseOptions, UsageError, parse_args
+from companion.options import COMMANDS, UsageError
+from companion.pause.moment import PauseOptions, parse_args
 from companion.pause.pulse import bpm, parse_count, verdict
 from companion.playback.player import Lengths
 from companion.session.screen import Screen
@@ -75,7 +76,7 @@ def test_fast_options_refuse_bad_input(argv, message):
 
 def test_the_fast_parser_and_the_click_command_know_the_same_options():
     click_names = {opt for param in pause_command.params for opt in param.opts}
-    assert click_names == set(FLAGS) | set(VALUED)
+    assert click_names == {option.flag for option in COMMANDS["pause"]}
 
 
 # -- the first line, without pydantic --------------------------------------------
@@ -475,12 +476,12 @@ def test_the_hot_path_imports_neither_numpy_pydantic_nor_click_before_the_first_
 
     probe = """
 import sys
-from companion.pause import fast, flow
+from companion.pause import flow, moment
 from companion.playback import outputs, player
 from companion.session import loop, screen
 from companion import state, config, paths
 from companion.library import resolve
-from companion.fast.first_line import steps
+from companion.first_line.scan import steps
 from companion.playback.timeline import iter_events
 from tests.fakes import FakeClips
 first = next(iter_events(steps(resolve("stay")), player.Lengths(FakeClips())))
@@ -504,8 +505,9 @@ def test_the_prelude_path_imports_nothing_heavy():
 import sys
 from companion import interrupt
 from companion.playback import outputs
-from companion.pause import fast, first_words, options
-first_words.read("leaving")
+from companion.first_line import sides
+from companion.pause import moment
+sides.read("leaving")
 print(sorted(m for m in ("numpy", "pydantic", "click", "sqlite3", "pathlib", "platformdirs", "pyttsx3")
              if m in sys.modules))
 """
@@ -524,66 +526,66 @@ def xdg(tmp_path, monkeypatch):
 
 def prepared_index(xdg):
     from companion.playback import pcm
-    from companion.pause import first_words
+    from companion.first_line import sides
     from companion.paths import cache_dir
     from companion.voice.clips import ClipStore, VoiceSettings
 
     clips = ClipStore(cache_dir() / "clips", VoiceSettings())
-    for side, name in first_words.FIRST.items():
+    for side, name in sides.FIRST.items():
         from companion.library import resolve
 
         first = first_spoken_line(resolve(name).read_text())
         path = clips.path("guide", first.text)
         path.parent.mkdir(parents=True, exist_ok=True)
         pcm.write_wav(path, (side == "leaving" and b"\x01\x00" or b"\x02\x00") * 500)
-    first_words.write(clips)
-    return first_words
+    sides.write(clips)
+    return sides
 
 
 def test_the_index_gives_each_sides_first_clip(xdg):
-    first_words = prepared_index(xdg)
-    assert first_words.read("leaving") == b"\x01\x00" * 500
-    assert first_words.read("reaching") == b"\x02\x00" * 500
+    sides = prepared_index(xdg)
+    assert sides.read("leaving") == b"\x01\x00" * 500
+    assert sides.read("reaching") == b"\x02\x00" * 500
 
 
 def test_the_index_is_ignored_once_the_config_changes(xdg):
-    first_words = prepared_index(xdg)
+    sides = prepared_index(xdg)
     (xdg / "config" / "companion").mkdir(parents=True)
     (xdg / "config" / "companion" / "config.toml").write_text('[voices]\nguide = "gmw/en-gb-x-rp"\n')
-    assert first_words.read("leaving") == b""  # another voice: the ordinary path renders it
+    assert sides.read("leaving") == b""  # another voice: the ordinary path renders it
 
 
 def test_the_index_is_ignored_when_a_user_script_would_win(xdg):
-    first_words = prepared_index(xdg)
+    sides = prepared_index(xdg)
     (xdg / "config" / "companion" / "scripts").mkdir(parents=True)
     (xdg / "config" / "companion" / "scripts" / "stay.txt").write_text(HEAD + "Mine.\n")
-    assert first_words.read("leaving") == b""
+    assert sides.read("leaving") == b""
 
 
 def test_the_index_is_ignored_once_companion_is_upgraded(xdg, monkeypatch):
-    from companion.pause import first_words
+    from companion.first_line import sides
 
     engine = xdg / "engine.py"
     engine.write_text("FORMAT = 4\n")
-    monkeypatch.setattr(first_words, "ENGINE_FILES", [str(engine)])
+    monkeypatch.setattr(sides, "ENGINE_FILES", [str(engine)])
     prepared_index(xdg)
-    assert first_words.read("leaving")
+    assert sides.read("leaving")
     engine.write_text("FORMAT = 5\n")  # a new release: clips are made another way
-    assert first_words.read("leaving") == b""
+    assert sides.read("leaving") == b""
 
 
 def test_the_code_the_index_depends_on_is_where_it_looks():
     import os
 
-    from companion.pause import first_words
+    from companion.first_line import sides
 
-    assert all(os.path.isfile(path) for path in first_words.ENGINE_FILES)  # a rename would disable the check
+    assert all(os.path.isfile(path) for path in sides.ENGINE_FILES)  # a rename would disable the check
 
 
 def test_no_index_no_prelude(xdg):
-    from companion.pause import first_words
+    from companion.first_line import sides
 
-    assert first_words.read("leaving") == b""
+    assert sides.read("leaving") == b""
 
 
 def test_a_cursor_begins_after_a_prelude_and_still_captions_it():

@@ -153,7 +153,7 @@ def test_doctor_takes_a_recorded_voice_in_the_config_as_known(home, tmp_path):
 
 def test_the_first_words_index_of_a_recorded_guide_depends_on_its_takes(home):
     """A take kept after `prepare` wrote the pause's first-word rows makes them stale (lines.json changes)."""
-    from companion.fast.first_words import stat, voice_dependencies
+    from companion.first_line.index import stat, voice_dependencies
 
     paths = voice_dependencies(user_store(VoiceSettings(guide="me")))
     index = str(recorded.voice_dir("me") / "lines.json")

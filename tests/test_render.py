@@ -282,8 +282,8 @@ def test_an_unknown_extension_is_one_line_naming_the_formats_and_nothing_is_writ
 def test_the_first_word_paths_load_no_audio_file_library(home):
     probe = """
 import importlib, pkgutil, sys
-import companion.fast, companion.pause
-for package in (companion.fast, companion.pause):
+import companion.first_line, companion.pause, companion.startup
+for package in (companion.startup, companion.first_line, companion.pause):
     for module in pkgutil.iter_modules(package.__path__):
         importlib.import_module(f"{package.__name__}.{module.name}")
 print(sorted(m for m in ("soundfile", "numpy", "cffi") if m in sys.modules))

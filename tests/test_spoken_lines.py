@@ -158,13 +158,13 @@ def test_prepare_renders_every_line_it_can_from_the_data_alone(home):
 
 def test_the_first_words_path_does_not_read_the_data(home):
     code = ("import sys\n"
-            "from companion.pause import fast, first_words\nfrom companion.fast import first_line\n"
-            "first_words.read('leaving')\n"
+            "from companion.pause import moment\nfrom companion.first_line import scan, sides\n"
+            "sides.read('leaving')\n"
             "print(sorted(m for m in sys.modules if m.startswith('companion')))\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ),
                           cwd=Path(__file__).resolve().parent.parent, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert "'companion.pause.fast'" in done.stdout and "companion.lines" not in done.stdout
+    assert "'companion.pause.moment'" in done.stdout and "companion.lines" not in done.stdout
 
 
 @pytest.mark.parametrize("make, found", [

@@ -221,7 +221,7 @@ BAD_GUIDE = 'background_prepare = false\n[voices]\nguide = "gmw/en-uss"\nA = "gm
 
 def test_a_cold_first_word_with_an_unknown_voice_is_spoken_in_the_default(tmp_path):
     env = env_with(tmp_path, BAD_GUIDE)
-    code = "import sys; from companion.pause.first_words import render; print(len(render('leaving')))"
+    code = "import sys; from companion.first_line.sides import render; print(len(render('leaving')))"
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert int(done.stdout) > 22050
     config = tmp_path / "config" / "companion" / "config.toml"

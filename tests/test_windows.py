@@ -537,7 +537,7 @@ def test_pause_on_windows_reaches_its_first_caption_and_journals_a_ctrl_c_read_f
     first = "You stopped. You're still here."
     without_posix.kbhit = lambda: first in shown.getvalue()  # Ctrl-C, once the first caption is on screen
     without_posix.getwch = lambda: "\x03"
-    from companion.pause.fast import main
+    from companion.pause.moment import main
 
     code = main(["--leave", "--text"])
     from companion.journal.store import Journal

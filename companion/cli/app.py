@@ -60,12 +60,13 @@ from .wait import wait  # noqa: E402  (issue 21: the network only once it runs)
 cli.add_command(wait)
 
 
-def main() -> None:
-    """Click's own handling of errors, help and usage, but not of Ctrl-C.
+def main(early=None) -> None:
+    """Click's own handling of errors, help and usage, but not of Ctrl-C. `early`: the sound device the
+    start-up path began opening (playback/early.py), handed to the session through Click's `obj`.
 
     Standalone, Click turns Ctrl-C (and a kill while a session starts, which
     arrives as Ctrl-C: see interrupt.catch_hangups) into "Aborted!" and exit
-    1. Here it goes on as KeyboardInterrupt, and __main__ ends it as a session
+    1. Here it goes on as KeyboardInterrupt, and startup/main.py ends it as a session
     does: 130, "Stopped.". EOF at one of Click's prompts stays "Aborted!".
     """
     import errno
@@ -73,7 +74,7 @@ def main() -> None:
     from .. import interrupt
 
     try:
-        code = cli.main(prog_name="companion", standalone_mode=False)
+        code = cli.main(prog_name="companion", standalone_mode=False, obj={"early": early})
     except click.exceptions.Abort as e:
         if isinstance(e.__cause__ or e.__context__, KeyboardInterrupt) or interrupt.pressed.is_set():
             raise KeyboardInterrupt from None

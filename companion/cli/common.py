@@ -10,6 +10,8 @@ import sys
 
 import click
 
+from ..options import NO_RATING, RATE, TEXT, VOICE, click_option, click_options
+
 class Failure(click.ClickException):
     """One line on stderr (what, where, how to fix) and a non-zero exit."""
 
@@ -153,8 +155,14 @@ def complete_name(ctx, param, incomplete: str) -> list:
                     if name.startswith(incomplete) and name.isprintable() and not any(c.isspace() for c in name)]
 
 
-voice_option = click.option("--voice", metavar="ID", help="The guide's voice (see `companion voices`).")
-rate_option = click.option("--rate", type=click.IntRange(80, 400), metavar="WPM", help="Speaking rate, words a minute.")
+# Declared once, in companion/options.py, for Click and the start-up path alike.
+voice_option, rate_option, text_option = click_option(VOICE), click_option(RATE), click_option(TEXT)
+no_rating_option = click_option(NO_RATING)
+
+
+def options_of(command: str):
+    """The table's options of `command` (companion/options.py); two of a group refused in one line."""
+    return click_options(command, Failure)
 
 
 def names_options(command):
@@ -191,11 +199,19 @@ def play_session(sequence, cfg, text_only: bool, mode: str, keys, journal, extra
         voice, missing, total = filled
         warn(f"companion: {missing} of {total} lines filled in by the default voice (the recorded voice "
              f"{voice} has no take of them)")
-    output = output if output is not None else open_output(text_only, warn)
+    output = output if output is not None else open_output(text_only, warn, early_device())
     outcome = play(sequence, output, keys=keys, screen=Screen(), clips=clips, journal=lambda: journal, mode=mode,
                    columns=extra, policy=policy, spoken=spoken, warn=warn, prelude_frames=prelude_frames)
     prepare_later(clips, cfg)
     return outcome
+
+
+def early_device():
+    """The device the start-up path began opening before Click (cli/app.main's `early`, in Click's
+    `obj`), for the first session only; None if there is none (a test's CliRunner, --text)."""
+    ctx = click.get_current_context(silent=True)
+    handed = ctx.find_root().obj if ctx is not None else None
+    return handed.pop("early", None) if isinstance(handed, dict) else None
 
 
 def exit_with(outcome) -> None:

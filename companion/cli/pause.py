@@ -1,5 +1,5 @@
 """`companion pause` through Click (its help and completion); `companion pause` itself skips Click
-(see companion/pause/fast.py and __main__.py)."""
+(see companion/startup/ and pause/moment.py)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import sys
 
 import click
 
-from ..fast.options import click_options
+from .common import options_of
 
 
 @click.command()
-@click_options("pause")
+@options_of("pause")
 def pause(side: str | None, minutes: float | None, quiet: bool, text: bool, pulse: bool) -> None:
     """A guided pause in the middle of a conflict.
 
@@ -36,7 +36,6 @@ def pause(side: str | None, minutes: float | None, quiet: bool, text: bool, puls
         companion pause --pulse         count your pulse first: am I flooded?
         companion pause --leave --minutes 30 --quiet
     """
-    from ..pause.fast import run
-    from ..pause.options import PauseOptions
+    from ..pause.moment import PauseOptions, run
 
     sys.exit(run(PauseOptions(side=side, minutes=minutes, quiet=quiet, text=text, pulse=pulse)))

@@ -13,13 +13,11 @@ import click
 
 from ..debug import report
 
-from ..fast.options import click_options
-
-from .common import Failure, exit_with, iso_date, load_config, play_session, session_signals, warn
+from .common import Failure, exit_with, iso_date, load_config, options_of, play_session, session_signals, warn
 
 
 @click.command()
-@click_options("daily")
+@options_of("daily")
 def daily(side: str | None, text_only: bool, no_rating: bool) -> None:
     """Today's short practice, rated 0-10 for distress before and after.
 
@@ -99,7 +97,7 @@ def daily(side: str | None, text_only: bool, no_rating: bool) -> None:
 
 
 @click.command()
-@click_options("progress")
+@options_of("progress")
 def progress(as_json: bool) -> None:
     """Daily practice over the weeks: a calendar, streaks, distress before and after.
 

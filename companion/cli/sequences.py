@@ -8,15 +8,13 @@ from pathlib import Path
 
 import click
 
-from ..fast.options import click_options
-
 from .common import (Failure, clip_store, complete_name, exit_with, given_names, load_config, load_sequence,
-                     names_options, plan_sequence, play_session, rate_option, session_signals, voice_option, warn)
+                     names_options, options_of, plan_sequence, play_session, rate_option, session_signals, voice_option, warn)
 
 
 @click.command()
 @click.argument("name", default="stay", metavar="[NAME|PATH]", shell_complete=complete_name)
-@click_options("play")
+@options_of("play")
 def play(name: str, text_only: bool, voice: str | None, rate: int | None) -> None:
     """Speak a guided sequence, with captions and a progress bar.
 

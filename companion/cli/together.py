@@ -12,7 +12,8 @@ import click
 
 from ..debug import report
 
-from .common import Failure, exit_with, load_config, rate_option, session_signals, voice_option, warn
+from .common import (Failure, exit_with, load_config, no_rating_option, rate_option, session_signals, text_option,
+                     voice_option, warn)
 
 BEFORE = "{name}, how much distress do you feel right now, from 0 (calm) to 10 (the worst)? Enter to skip: "
 AFTER = "{name}, and now, from 0 (calm) to 10 (the worst)? Enter to skip: "
@@ -155,8 +156,8 @@ def partners(names, before, after) -> list[dict]:
 @click.argument("name", required=False, metavar="[NAME]")
 @click.option("--a", "name_a", metavar="NAME", help="Partner A's name (remembered for next time).")
 @click.option("--b", "name_b", metavar="NAME", help="Partner B's name.")
-@click.option("--text", "text_only", is_flag=True, help="Captions only, no sound.")
-@click.option("--no-rating", is_flag=True, help="Skip the 0-10 distress ratings.")
+@text_option
+@no_rating_option
 @click.option("--agreement", "show_agreement", is_flag=True,
               help="Show the break agreement you made (companion together agreement), and play nothing.")
 @click.option("--json", "as_json", is_flag=True, help="With --agreement: as JSON (null when there is none).")

@@ -35,6 +35,7 @@ from collections.abc import Callable
 
 from .. import interrupt
 from ..debug import report
+from ..first_line.sides import FIRST
 from ..playback import pcm
 from ..session.policies import KeepTime, Plain
 from ..session.screen import clock
@@ -45,7 +46,6 @@ QUESTION = ("Do you want to leave, or to reach?  [l/r]\n" + "".join(f"  {key}  {
             + "{enter}  q  quit")
 BREAK_CHOICE = "Take a break now?  Enter: {default:g} minutes · 1-6: 10 to 60 minutes · s: I'll stay · q: end"
 SIDES = {"l": "leaving", "r": "reaching"}
-FIRST = {"leaving": "stay", "reaching": "sit"}
 AFTER = {"leaving": "return", "reaching": "soften-leaving"}
 WAIT_STAGE = {"leaving": "break", "reaching": "hold-off"}
 FOLLOWED_KEY, NOT_BACK_KEY = "f", "w"
@@ -102,7 +102,7 @@ class PauseFlow:
         self.warn = warn
         self.scripts = scripts
         self.before_key = before_key  # once the question is on screen: open the sound device
-        self.prelude_frames = prelude_frames  # the first line, already playing (fast.first_clip)
+        self.prelude_frames = prelude_frames  # the first line, already playing (first_line/sides.py)
         self._clips = None
         self._sounding = threading.Event()  # the current phase's first sound has started
         self._side_saved = False
@@ -329,7 +329,7 @@ class PauseFlow:
         if self.scripts is not None:
             return self.scripts(name)
         from ..library import builtin_scripts, resolve
-        from ..fast.first_line import steps
+        from ..first_line.scan import steps
 
         self._sounding.clear()
         path = resolve(name)

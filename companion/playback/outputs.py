@@ -217,15 +217,15 @@ class ClockOutput:
         self.done.set()
 
 
-def open_output(text_only: bool, warn: Callable[[str], None]):
-    """The sound device, or captions only: with --text, or when no device opens."""
+def open_output(text_only: bool, warn: Callable[[str], None], early=None):
+    """The sound device, or captions only: with --text, or when no device opens. `early`: a device
+    already opening (playback/early.py: the start-up path began it while the ratings were asked)."""
     if not text_only:
-        from ..fast.early import take
-
-        early = take()  # `daily` or `together` opened it while the ratings were asked
         if early is not None:
-            return early
-        try:
+            early.open()
+            if early.output is not None:
+                return early.output
+        try:  # it could not open: this attempt says why
             return DeviceOutput()
         except NoDevice as e:
             warn(f"No sound device could be opened ({e}); going on with captions only.")

@@ -245,7 +245,7 @@ def progress_lines(report: dict) -> list[str]:
 def shown(cfg, as_json: bool) -> str:
     """What `companion progress [--json]` prints, from the kept figures or the journal (opened
     read-only); journal.JournalError says why the journal cannot be read. Without Click, so that
-    `progress` can answer from __main__ as fast as `companion --version` (see fast/progress.py)."""
+    `progress` can answer before Click as fast as `companion --version` (see startup/progress.py)."""
     import json
     from datetime import datetime
 

@@ -16,11 +16,12 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from ..lines import safety_text
+from ..spoken import TemplateError, scan
 from ..textsafe import MAX_SPOKEN_CHARS
 from .durations import DurationError, parse_duration
 from .errors import ScriptError, ScriptErrors, ScriptWarning
 from .model import Bell, Breathe, FrontMatter, Pause, Sequence, Sound, Speak, Turn
-from ..spoken import TemplateError, safety_text, scan
 
 MAX_BYTES = 1_000_000
 NATURAL_PAUSE_S = 1.2

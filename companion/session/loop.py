@@ -5,7 +5,7 @@ The commands come in by one call:
     play(sequence, output, keys=..., screen=..., clips=..., journal=..., prelude_frames=0) -> Outcome
 
 `sequence` is a script.Sequence, or any `Steps(id, title, steps)` (e.g. lazy
-steps from fast.first_line, with no pydantic before the first word);
+steps from first_line/scan.py, with no pydantic before the first word);
 `output` an open output (outputs.open_output); `keys` and `screen` the
 terminal's (keys.Keys, screen.Screen); `clips` a clip store; `journal` an
 opener, called once after the first sound, giving the journal (or None: not

@@ -20,7 +20,7 @@ import threading
 from pathlib import Path
 
 from ..playback import pcm
-from . import piper_engine, shipped
+from . import cache_key, piper_engine, shipped
 from .engine import (ESPEAK_PITCH, EngineError, EngineUnavailable, Pyttsx3Engine, UnknownVoice, estimate_frames,
                      shared_engine)
 from .loudness import TARGET_DBFS
@@ -28,17 +28,6 @@ from .settings import VoiceSettings
 
 FORMAT = 5  # bump when rendering, trimming or the key changes (5: engines per role, one loudness)
 KEEP_SILENCE_FRAMES = pcm.frames_of(0.02)
-
-# The interpreter's own SHA-256: the same digest as hashlib's, which loads OpenSSL first. Kept because it is
-# measurable: importing hashlib costs 6.2-6.8 ms of CPU on the first word's path (lower quartile of 25 runs,
-# 2 shared cores; the whole warm path is about 40 ms).
-try:
-    from _sha256 import sha256 as _sha256
-except ImportError:  # Python 3.12+ names it _sha2; hashlib where neither is built in
-    try:
-        from _sha2 import sha256 as _sha256
-    except ImportError:
-        from hashlib import sha256 as _sha256
 
 
 # Voices found unknown in this process: spoken as the role's default from then on, by every
@@ -232,21 +221,24 @@ class ClipStore:
                 filled += bool(getattr(step, "template", False) or self.take(role, step.text) is None)
         return (", ".join(sorted(voices)), filled, total) if voices else None
 
+    def identity(self, role: str) -> list:
+        """Everything but the text that changes how `role`'s rendered clips sound (cache_key.py)."""
+        voice = self.voice(role)
+        engine = self.engine_for(voice)
+        if engine is not self.engine:  # the voice's identity is cheap (versions, or a file's size and time)
+            return [FORMAT, piper_engine.identity(voice), self.settings.rate_wpm]
+        identity = [FORMAT, engine.name, engine.driver, voice, self.settings.rate_wpm, ESPEAK_PITCH.get(role),
+                    TARGET_DBFS]
+        if voice is None:  # macOS/Windows: the system voice picked for the role avoids those the config names
+            identity.append(sorted(self.named().items()))
+        return identity
+
     def key(self, role: str, text: str) -> str:
         """The clip's cache key: everything that changes how it sounds."""
         take = self.take(role, text)
         if take is not None:  # never a rendered clip's key: nothing shipped or cached stands in for a take
-            return _sha256(repr(["recorded", str(take)]).encode()).hexdigest()
-        voice = self.voice(role)
-        engine = self.engine_for(voice)
-        if engine is self.engine:
-            identity = [FORMAT, engine.name, engine.driver, voice, self.settings.rate_wpm, ESPEAK_PITCH.get(role),
-                        TARGET_DBFS, text]
-            if voice is None:  # macOS/Windows: the system voice picked for the role avoids those the config names
-                identity.append(sorted(self.named().items()))
-        else:  # the voice's identity is cheap (versions, or a file's size and time): no model is loaded
-            identity = [FORMAT, piper_engine.identity(voice), self.settings.rate_wpm, text]
-        return _sha256(repr(identity).encode()).hexdigest()  # repr: no json import on the hot path
+            return cache_key.key(cache_key.prefix(["recorded"]), str(take))
+        return cache_key.key(cache_key.prefix(self.identity(role)), text)
 
     def path(self, role: str, text: str) -> Path:
         take = self.take(role, text)

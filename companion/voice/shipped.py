@@ -68,7 +68,7 @@ def copy_to(path) -> bool:
     return True
 
 
-def first_words(sequence) -> tuple[str, str] | str:
+def first_line(sequence) -> tuple[str, str] | str:
     """(role, text) of the first line a session of `sequence` (a parsed script) speaks with the default
     settings; or why it cannot be shipped (words only the session knows)."""
     from ..config import Config

@@ -1,10 +1,12 @@
 """The options of the commands that answer before Click (pause, play, daily, progress), as data.
 
 One table serves both parsers: Click's decorators are built from it (for
---help, completion and every other way in), and the fast parser reads it to
-start a session before Click is imported (about 20 ms). Options in the same
-`group` exclude each other: both parsers refuse them together with the same
-one line and exit 2. Nothing here imports Click until `click_options` runs.
+--help, completion and every other way in), and the start-up path's parser
+(companion/startup/) reads it to start a session before Click is imported
+(about 20 ms). An option several commands share (--text, --voice, --rate) is
+declared once here, with one help text. Options in the same `group` exclude
+each other: both parsers refuse them together with the same one line and
+exit 2. Nothing here imports Click until `click_option(s)` runs.
 """
 
 from __future__ import annotations
@@ -51,6 +53,9 @@ class Option(namedtuple("Option", "param flag kind value range metavar help grou
 
 
 TEXT = Option("text_only", "--text", "flag", help="Captions only, no sound.")
+VOICE = Option("voice", "--voice", "str", metavar="ID", help="The guide's voice (see `companion voices`).")
+NO_RATING = Option("no_rating", "--no-rating", "flag", help="Skip the 0-10 distress ratings.")
+RATE = Option("rate", "--rate", "int", range=(80, 400), metavar="WPM", help="Speaking rate, words a minute (80 to 400).")
 SIDES = "side"
 
 COMMANDS = {
@@ -60,22 +65,17 @@ COMMANDS = {
         Option("minutes", "--minutes", "float", range=(1, 180), metavar="N", wants="a number of minutes",
                help="The break, or the hold-off wait, in minutes, from 1 to 180 (default 20; config: [pause] minutes)."),
         Option("quiet", "--quiet", "flag", help="No spoken breathing cues during the wait."),
-        Option("text", "--text", "flag", help="Captions only, no sound."),
+        TEXT._replace(param="text"),
         Option("pulse", "--pulse", "flag", help="First count your pulse: am I flooded?"),
     ),
-    "play": (
-        TEXT,
-        Option("voice", "--voice", "str", metavar="ID", help="The guide's voice (see `companion voices`)."),
-        Option("rate", "--rate", "int", range=(80, 400), metavar="WPM",
-               help="Speaking rate, words a minute (80 to 400)."),
-    ),
+    "play": (TEXT, VOICE, RATE),
     "daily": (
         Option("side", "--leave", "value", "leaving", help="Practices for the one who wants to leave.", group=SIDES),
         Option("side", "--reach", "value", "reaching", help="Practices for the one who wants to reach.", group=SIDES),
         Option("side", "--any", "value", "any",
                help="Any daily practice (the default until a pause names your side).", group=SIDES),
         TEXT,
-        Option("no_rating", "--no-rating", "flag", help="Skip the 0-10 distress ratings."),
+        NO_RATING,
     ),
     "progress": (
         Option("as_json", "--json", "flag", help="As JSON."),
@@ -155,28 +155,38 @@ def fold(command: str, params: dict) -> dict:
     return params
 
 
-def click_options(command: str):
-    """A decorator: the table's options on a Click command, and the groups' exclusivity.
-
-    Click stores every option of a group into one parameter, so the last one
-    would silently win: each is declared as a flag of its own here, and the
-    wrapper folds them back into the parameter after checking the group.
-    """
-    import functools
-
+def click_option(option: Option):
+    """A Click decorator for one option of the table (not of a group: see click_options)."""
     import click
 
+    if option.kind == "flag":
+        return click.option(option.flag, option.param, is_flag=True, help=option.help)
+
     class Typed(click.ParamType):
-        def __init__(self, option: Option):
-            self.option, self.name = option, option.kind
+        name = option.kind
 
         def convert(self, value, param, ctx):
             if not isinstance(value, str):
                 return value
             try:
-                return self.option.convert(value)
+                return option.convert(value)
             except UsageError as e:
                 self.fail(str(e), param, ctx)
+
+    return click.option(option.flag, option.param, type=Typed(), metavar=option.metavar, help=option.help)
+
+
+def click_options(command: str, failure: type[Exception]):
+    """A decorator: the table's options on a Click command, and the groups' exclusivity.
+
+    Click stores every option of a group into one parameter, so the last one
+    would silently win: each is declared as a flag of its own here, and the
+    wrapper folds them back into the parameter after checking the group; two
+    of a group are refused as `failure(message, 2)` (the CLI's one-line error).
+    """
+    import functools
+
+    import click
 
     def decorate(function):
         @functools.wraps(function)
@@ -184,19 +194,14 @@ def click_options(command: str):
             try:
                 kwargs = fold(command, kwargs)
             except UsageError as e:
-                from ..cli.common import Failure
-
-                raise Failure(str(e), 2) from None
+                raise failure(str(e), 2) from None
             return function(**kwargs)
 
         for option in reversed(COMMANDS[command]):
             if option.kind == "value":
                 declared = click.option(option.flag, _own(option), is_flag=True, help=option.help)
-            elif option.kind == "flag":
-                declared = click.option(option.flag, option.param, is_flag=True, help=option.help)
             else:
-                declared = click.option(option.flag, option.param, type=Typed(option), metavar=option.metavar,
-                                        help=option.help)
+                declared = click_option(option)
             command_with_options = declared(command_with_options)
         return command_with_options
 

@@ -1,7 +1,8 @@
 """The sound device, opening in a thread while a session's first line is found.
 
-Shared by the fast paths of `pause` and `play` (and `daily`, whose device
-opens while the rating is asked).
+The start-up path (companion/startup/) opens one for `play`, `daily` and
+`together` and hands it to the session as an argument; the pause opens its
+own (pause/moment.py). Nothing here imports sounddevice until the thread runs.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ class EarlyOutput:
 
     Importing sounddevice is mostly PortAudio starting up, in C, with the
     interpreter lock released, so the rest of the start-up runs beside it.
-    (The full parse of the script must not: see first_line.steps.) Not beside
+    (The full parse of the script must not: see first_line/scan.steps.) Not beside
     the question, though: its Python half would hold the question back, and a
     person reads the question before pressing a key. Opened, not started: a
     stream started before the first word is ready would queue a buffer of
@@ -39,7 +40,7 @@ class EarlyOutput:
             self._thread.start()
 
     def _open(self) -> None:
-        try:  # PortAudio starts here (or __main__ started it: then wait for it) before anything is imported beside it
+        try:  # PortAudio starts here (or startup/main.py started it: then wait for it) before anything is imported beside it
             import sounddevice  # noqa: F401
         except Exception as e:  # DeviceOutput says what is wrong
             from ..debug import report
@@ -87,41 +88,3 @@ class EarlyOutput:
 
             self.output = ClockOutput()
         return self.output
-
-
-# -- daily: the device and the session's modules while the rating is asked ----------------------------
-EARLY_IMPORTS = ("companion.playback.player", "companion.session.loop", "companion.voice.clips",
-                 "companion.journal.store", "companion.prepare")
-_soon: EarlyOutput | None = None
-
-
-def open_soon() -> EarlyOutput:
-    """Open the sound device, and import what a session needs, in a thread from now on; the session
-    takes the device with `take` (its first word then waits on neither). `close` it on the way out."""
-    global _soon
-    _soon = _ImportingAhead(False, now=True)
-    return _soon
-
-
-def take():
-    """The device opened by `open_soon` (once), or None: then the caller opens one."""
-    global _soon
-    early, _soon = _soon, None
-    if early is None:
-        return None
-    early.open()
-    return early.output  # None if it could not open: the caller's attempt says why
-
-
-class _ImportingAhead(EarlyOutput):
-    def _open(self) -> None:
-        super()._open()
-        import importlib
-
-        for name in EARLY_IMPORTS:
-            try:
-                importlib.import_module(name)
-            except Exception as e:  # the session imports it again, and says what is wrong
-                from ..debug import report
-
-                report(e, f"importing {name} early")

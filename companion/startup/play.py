@@ -1,12 +1,14 @@
 """`companion play NAME`: the first line on the device before Click, pydantic or numpy load.
 
 The name is resolved as library.resolve does (your own scripts first, then
-the built-in ones; yours only once `prepare` has seen them parse), the script's first line found by a light scan
-(first_line.py), and its clip read from the cache by the index's guide row
-(first_words.py), or on an empty home the package's own clip of it (shipped_clip). It starts on the device as a prelude; the session then
-imports, parses and journals as `companion play` always does, and begins
-after the prelude. Anything unusual returns None from `plan`, and the
-ordinary path (Click) runs instead, exactly as without this file.
+the built-in ones; yours only once `prepare` has seen them parse), the
+script's first line found by a light scan (first_line/scan.py), and its clip
+read from the cache by the index's guide row (first_line/index.py), or on an
+empty home the package's own clip of it (index.shipped_clip). It starts on
+the device at once; the session then imports, parses and journals as
+`companion play` always does, and begins after that line. Anything unusual
+returns None from `plan`, and the ordinary path (Click) runs instead,
+exactly as without this file.
 """
 
 from __future__ import annotations
@@ -14,13 +16,13 @@ from __future__ import annotations
 import os
 import sys
 
-from .options import UsageError, parse
+from ..options import UsageError, parse
 
 MAX_SCRIPT_BYTES = 1 << 20  # as the parser's limit: a bigger file is the parser's to refuse
 
 
 class Plan:
-    """What the prelude plays, and what the session after it needs."""
+    """The first line's samples, and what the session after it needs."""
 
     __slots__ = ("name", "script", "samples")
 
@@ -48,14 +50,14 @@ def script_for(name: str) -> str | None:
         return None
     yours = os.path.join(user_dir("config"), "scripts", name + ".txt")
     if os.path.lexists(yours):
-        from .first_words import checked
+        from ..first_line.index import checked
 
         return yours if os.path.isfile(yours) and checked(yours) else None
     return builtin_script(name)
 
 
 def plan(argv: list[str]) -> Plan | None:
-    """The prelude of `companion play ARGV`, or None for the ordinary path."""
+    """The first line of `companion play ARGV`, or None for the ordinary path."""
     try:
         values, words = parse("play", argv, positional=1)
     except UsageError:
@@ -66,9 +68,9 @@ def plan(argv: list[str]) -> Plan | None:
     script = script_for(name)
     if script is None:
         return None
-    from .first_line import first_spoken_line, for_whom
+    from ..first_line.index import guide_clip, shipped_clip
+    from ..first_line.scan import first_spoken_line, for_whom
     from ..playback.pcm import read_wav
-    from .first_words import guide_clip, shipped_clip
 
     try:
         if os.path.getsize(script) > MAX_SCRIPT_BYTES:
@@ -88,28 +90,28 @@ def plan(argv: list[str]) -> Plan | None:
     return Plan(name, script, samples) if samples else None
 
 
-def run(prelude: Plan, early) -> int:
-    """Play `prelude` on `early`'s device, then the session as `companion play` does; the exit code."""
+def run(first_line: Plan, early) -> int:
+    """Play `first_line` on `early`'s device, then the session as `companion play` does; the exit code."""
     from .. import interrupt
 
-    # Until the session runs, Ctrl-C silences the prelude and is remembered: the session
+    # Until the session runs, Ctrl-C silences the first line and is remembered: the session
     # then ends at once as interrupted, and journals it (see interrupt.py).
     interrupt.hold(early.silence)
     early.open()
     if early.output is None or interrupt.pressed.is_set():
         return -1  # no device after all: the ordinary path says why, once
-    early.output.play_prelude(prelude.samples)
+    early.output.play_prelude(first_line.samples)
     import click
 
     from ..cli.common import exit_with, load_config, load_sequence, session_signals
 
     try:
-        sequence = load_sequence(prelude.name)
+        sequence = load_sequence(first_line.name)
         cfg = load_config()
         if sequence.for_ == "pair":  # pragma: no cover - for_whom keeps pairs out
-            raise RuntimeError(f"{prelude.script}: a paired sequence on the fast path")
+            raise RuntimeError(f"{first_line.script}: a paired sequence on the fast path")
         session_signals()
-        exit_with(session(sequence, cfg, early.output, len(prelude.samples) // 2))
+        exit_with(session(sequence, cfg, early.output, len(first_line.samples) // 2))
     except click.ClickException as e:
         early.silence()
         e.show()
@@ -128,7 +130,7 @@ def run(prelude: Plan, early) -> int:
 
 
 def session(sequence, cfg, output, prelude_frames: int):
-    """The session after the prelude: play's own, on the open device."""
+    """The session after the first line (`prelude_frames` of it): play's own, on the open device."""
     from ..cli.common import play_session, warn
     from ..journal.store import open_or_warn
     from ..session.keys import Keys

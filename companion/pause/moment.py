@@ -1,10 +1,12 @@
-"""The hot path of `companion pause`: question on screen, device open, first word.
+"""`companion pause` as a whole: its options, the question on screen, the device, the first line, the flow.
 
-Nothing here imports Click, pydantic or numpy before the first word. With a
-side given, the sound device opens in a thread from the start and the first
-line plays at once as a prelude (first_words.py); with the question, the
-device and both first lines are made ready once it is on screen, while it is
-read. Ctrl-C before the flow runs is held (see interrupt.py).
+The start-up path (companion/startup/) runs it before Click is imported, and
+Click's command (cli/pause.py) for everything else: nothing here imports
+Click, pydantic or numpy before the first word. With a side given, the sound
+device opens in a thread from the start and the side's first line plays at
+once (first_line/sides.py); with the question, the device and both first
+lines are made ready once it is on screen, while it is read. Ctrl-C before
+the flow runs is held (see interrupt.py).
 """
 
 from __future__ import annotations
@@ -12,11 +14,37 @@ from __future__ import annotations
 import sys
 import threading
 
-from ..fast.early import EarlyOutput as DeviceSoon
+from ..options import parse
+from ..playback.early import EarlyOutput
 
 
-class EarlyOutput(DeviceSoon):
-    """The device opening in a thread (fast/early.py), and the pause's two first lines."""
+class PauseOptions:
+    """side: "leaving", "reaching" or None (ask); minutes: None for the default, or a key after `stay`."""
+
+    __slots__ = ("side", "minutes", "quiet", "text", "pulse")
+
+    def __init__(self, side: str | None = None, minutes: float | None = None, quiet: bool = False,
+                 text: bool = False, pulse: bool = False):
+        self.side, self.minutes, self.quiet, self.text, self.pulse = side, minutes, quiet, text, pulse
+
+    def _values(self) -> tuple:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, PauseOptions) and self._values() == other._values()
+
+    def __repr__(self) -> str:
+        return "PauseOptions(" + ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__) + ")"
+
+
+def parse_args(argv: list[str]) -> PauseOptions:
+    """`companion pause ARGV` by the options' table (companion/options.py); UsageError if it is not one."""
+    values, _ = parse("pause", argv)
+    return PauseOptions(**values)
+
+
+class PauseDevice(EarlyOutput):
+    """The device opening in a thread (playback/early.py), and the pause's two first lines."""
 
     def open_and_warm(self) -> None:
         """With the question on screen: open the device, and render both sides'
@@ -24,7 +52,7 @@ class EarlyOutput(DeviceSoon):
         self.start()
 
         def warm() -> None:
-            from .first_words import FIRST, read, render
+            from ..first_line.sides import FIRST, read, render
 
             for side in FIRST:
                 if not read(side):
@@ -34,7 +62,8 @@ class EarlyOutput(DeviceSoon):
 
 
 def main(argv: list[str]) -> int:
-    from .options import UsageError, parse_args
+    """`companion pause ARGV` without Click (the start-up path); the exit code."""
+    from ..options import UsageError
 
     try:
         options = parse_args(argv)
@@ -44,31 +73,31 @@ def main(argv: list[str]) -> int:
     return run(options)
 
 
-def run(options) -> int:
-    early = EarlyOutput(options.text, now=options.side is not None)
+def run(options: PauseOptions) -> int:
+    early = PauseDevice(options.text, now=options.side is not None)
     try:
         return _run(options, early)
     finally:
         early.close()
 
 
-def _run(options, early: EarlyOutput) -> int:
+def _run(options: PauseOptions, early: PauseDevice) -> int:
     from .. import interrupt
 
-    # Until the flow runs, Ctrl-C silences the prelude and is remembered: the
+    # Until the flow runs, Ctrl-C silences the first line and is remembered: the
     # flow then ends at once as interrupted, and journals it (see interrupt.py).
     interrupt.hold(early.silence)
-    prelude = b""
+    first_line = b""
     if options.side and not options.text and not options.pulse:
         # The side is known: speak the first line now, and load the rest while it plays.
-        from .first_words import read, render
+        from ..first_line.sides import read, render
 
         samples = read(options.side) or render(options.side)
         if samples and not interrupt.pressed.is_set():
             early.open()
             if early.output is not None:
                 early.output.play_prelude(samples)
-                prelude = samples
+                first_line = samples
     from ..session.keys import Keys
     from ..session.screen import Screen
 
@@ -116,7 +145,7 @@ def _run(options, early: EarlyOutput) -> int:
     flow = PauseFlow(output=LazyOutput(), screen=screen, keys=keys, clips_factory=clips, journal_factory=journal,
                      minutes=options.minutes, default_minutes=cfg.break_minutes, quiet=options.quiet,
                      flooded_bpm=cfg.flooded_bpm, last_side=lambda: state.load().get("side"), warn=warn,
-                     before_key=early.open_and_warm, prelude_frames=len(prelude) // 2)
+                     before_key=early.open_and_warm, prelude_frames=len(first_line) // 2)
     with keys:
         code = flow.run(options.side, pulse_first=options.pulse, interrupted=interrupt.release)
     if flow.spoke:

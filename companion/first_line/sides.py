@@ -1,4 +1,4 @@
-"""The first word of a pause, by the shortest path there is (any session's: fast/first_words.py).
+"""The first line of a pause, each side's, by the shortest path there is (any session's: index.py).
 
 `companion prepare` writes first-words.tsv in the cache: for each side, the
 clip of the first line of its sequence, and the size and time of every file
@@ -27,11 +27,11 @@ from __future__ import annotations
 import os
 import sys
 
-from ..fast import first_words as index
 from ..paths import user_dir
+from . import index
 
 INDEX = index.INDEX
-FIRST = {"leaving": "stay", "reaching": "sit"}
+FIRST = {"leaving": "stay", "reaching": "sit"}  # each side's first sequence (pause/flow.py reads it here)
 
 
 _stat = index.stat
@@ -84,7 +84,7 @@ def render(side: str) -> bytes:
         from ..config import load
         from ..library import resolve
         from ..voice.clips import user_store
-        from ..fast.first_line import first_spoken_line
+        from .scan import first_spoken_line
 
         first = first_spoken_line(resolve(FIRST[side]).read_text(encoding="utf-8"))
         if first is None:
@@ -109,9 +109,8 @@ _voice_dependencies = index.voice_dependencies
 def write(clips) -> None:
     """Record the first clip of each side (called by `companion prepare`)."""
     from ..library import resolve
-    from ..fast.first_line import first_spoken_line
-
     from ..paths import write_private
+    from .scan import first_spoken_line
 
     rows = []
     for side, name in FIRST.items():
@@ -122,7 +121,7 @@ def write(clips) -> None:
         if clip is not None and clip.exists():
             paths = [*_dependencies(script), *_voice_dependencies(clips)]
             rows.append("\t".join([side, str(clip), script, *(f for p in paths for f in (p, _stat(p)))]))
-    guide = index.guide_row(clips)  # any session's first line (fast/first_words.py)
+    guide = index.guide_row(clips)  # any session's first line (index.py)
     if guide is not None:
         rows.append(guide)
     rows += index.script_rows()  # your own scripts that parse, so `play` may begin them before parsing

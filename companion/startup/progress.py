@@ -11,7 +11,7 @@ import sys
 
 def main(argv: list[str]) -> int | None:
     """The exit code, or None: Click's way (an option the table does not know, --help, ...)."""
-    from .options import UsageError, parse
+    from ..options import UsageError, parse
 
     try:
         params, _ = parse("progress", argv)

@@ -1,20 +1,21 @@
-"""Any session's first word from the cache, found with `os.stat` alone.
+"""Any session's first line from the cache, found with `os.stat` alone.
 
 A clip's cache key is the SHA-256 of everything that changes its sound: the
-engine, the voice's identity, the rate, the level, and the text. All but the
-text are known only after importing the voice modules, reading the config
-and asking the engine (tens of ms). So `companion prepare` (and a session
-that found no row) records them once in the cache's index, first-words.tsv,
-as the key's prefix for the guide, with the size and time of every file they
-depend on (the config, the code that makes clips, the guide's voice files).
-While none of those changed, the key of any line the guide speaks is that
-prefix plus the text, hashed here: a script's first line, found by a light
-scan (first_line.py), plays without Click, pydantic, numpy or the engine.
-Anything that does not match exactly means: take the ordinary path.
+engine, the voice's identity, the rate, the level, and the text
+(voice/cache_key.py). All but the text are known only after importing the
+voice modules, reading the config and asking the engine (tens of ms). So
+`companion prepare` (and a session that found no row) records them once in
+the cache's index, first-words.tsv, as the key's prefix for the guide, with
+the size and time of every file they depend on (the config, the code that
+makes clips, the guide's voice files). While none of those changed, the key
+of any line the guide speaks is that prefix plus the text, hashed by the
+store's own function: a script's first line, found by a light scan
+(scan.py), plays without Click, pydantic, numpy or the engine. Anything that
+does not match exactly means: take the ordinary path.
 
 The pause's own rows (each side's first clip) are in the same file
-(pause/first_words.py). Without a current index, a built-in's first line
-may still be the package's own (shipped_clip).
+(sides.py). Without a current index, a built-in's first line may still be
+the one the package ships (shipped_clip).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import os
 import sys
 
 from ..paths import user_dir
+from ..voice.cache_key import key
 
 INDEX = "first-words.tsv"
 GUIDE = "*guide"  # the row of the guide's key prefix (never a side's name)
@@ -32,15 +34,6 @@ GUIDE = "*guide"  # the row of the guide's key prefix (never a side's name)
 _VOICE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "voice")
 ENGINE_FILES = [os.path.join(_VOICE, name)
                 for name in ("clips.py", "engine.py", "espeak_direct.py", "piper_engine.py", "loudness.py")]
-
-try:  # as voice/clips.py: the interpreter's own SHA-256, without loading OpenSSL (~3 ms)
-    from _sha256 import sha256 as _sha256
-except ImportError:
-    try:
-        from _sha2 import sha256 as _sha256
-    except ImportError:
-        from hashlib import sha256 as _sha256
-
 
 def stat(path: str) -> str:
     try:
@@ -67,11 +60,6 @@ def unchanged(pairs: list[str], required: list[str]) -> bool:
     """Every (path, stat) of `pairs` is as recorded, and they cover `required`."""
     paths = pairs[0::2]
     return set(required) <= set(paths) and all(stat(p) == s for p, s in zip(paths, pairs[1::2]))
-
-
-def key(prefix: str, text: str) -> str:
-    """ClipStore.key's digest: repr of its identity list, whose last item is the text."""
-    return _sha256(f"{prefix}, {text!r}]".encode()).hexdigest()
 
 
 def guide_clip(text: str) -> str | None:
@@ -133,25 +121,13 @@ def _engine_dependencies(clips) -> list[str]:
 
 
 def key_prefix(clips, role: str = "guide") -> str | None:
-    """repr of ClipStore.key's identity for `role` without the text, if it gives the store's keys.
+    """The prefix of ClipStore's keys for `role` (voice/cache_key.py), or None while the role falls back
+    from the voice asked for (the session then says so)."""
+    from ..voice.cache_key import prefix
 
-    None while the role falls back from the voice asked for (the session then
-    says so), or if ClipStore.key has changed how it is made (then the fast
-    path is off until this follows it: tests/test_fast_path.py says so)."""
-    from ..voice import clips as made, piper_engine
-
-    voice = clips.voice(role)
-    if voice != clips.wanted(role):
+    if clips.voice(role) != clips.wanted(role):
         return None
-    engine = clips.engine_for(voice)
-    if engine is clips.engine:
-        identity = [made.FORMAT, engine.name, engine.driver, voice, clips.settings.rate_wpm,
-                    made.ESPEAK_PITCH.get(role), made.TARGET_DBFS]
-    else:
-        identity = [made.FORMAT, piper_engine.identity(voice), clips.settings.rate_wpm]
-    prefix = repr(identity)[:-1]
-    probe = "The key's probe, with 'quotes' and \"more\"."
-    return prefix if key(prefix, probe) == clips.key(role, probe) else None
+    return prefix(clips.identity(role))
 
 
 def guide_row(clips) -> str | None:
@@ -188,7 +164,7 @@ def checked(script: str) -> bool:
 
 
 def script_rows() -> list[str]:
-    """A row for each of your own scripts that parses now (called by `prepare`, through pause.first_words)."""
+    """A row for each of your own scripts that parses now (called by `prepare`, through sides.write)."""
     from ..library import user_scripts
     from ..script import ScriptError, parse_file
 
