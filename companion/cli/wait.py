@@ -6,9 +6,11 @@ import sys
 
 import click
 
+from .common import text_option
+
 
 @click.command()
-@click.option("--text", is_flag=True, help="Captions only, no sound.")
+@text_option
 @click.option("--quiet", is_flag=True, help="No spoken cues during the hold-off.")
 def wait(text: bool, quiet: bool) -> None:
     """Wait for your partner's break, on this device.
@@ -19,6 +21,12 @@ def wait(text: bool, quiet: bool) -> None:
     and a hold-off runs to that same time; both bells ring together. Then
     `soften-leaving`, as after `companion pause --reach`. q ends it.
     Pair once first: `companion pair`.
+
+    Examples:
+
+    \b
+        companion wait           wait, and hear their promise when it comes
+        companion wait --text    captions only
     """
     from ..pause.waiting import run
 
