@@ -12,7 +12,7 @@ from .common import text_option
 @click.command()
 @text_option
 @click.option("--quiet", is_flag=True, help="No spoken cues during the hold-off.")
-def wait(text: bool, quiet: bool) -> None:
+def wait(text_only: bool, quiet: bool) -> None:
     """Wait for your partner's break, on this device.
 
     \b
@@ -30,4 +30,4 @@ def wait(text: bool, quiet: bool) -> None:
     """
     from ..pause.waiting import run
 
-    sys.exit(run(text=text, quiet=quiet))
+    sys.exit(run(text=text_only, quiet=quiet))
