@@ -270,12 +270,19 @@ def pytest_collection_finish(session):
         listed.replace(_library.folder / "groups")
 
 
+# Tests whose devices advertise and look for each other by multicast DNS on loopback, which every worker
+# shares: run one after another, a joiner looking for "the" waiting device finds only its own test's.
+ONE_MULTICAST_AT_A_TIME = {"test_partner_pairing.py"}
+
+
 def _group(item) -> str | None:
     """The tests one xdist worker runs one after the other: the end-to-end tests (one sound server, and no
     other end-to-end test taking the CPU from one that measures sound), and a module's tests that share a
     module-scoped fixture (made once, not once a worker: some render a whole sequence)."""
     if item.get_closest_marker("e2e"):
         return "e2e"
+    if item.path.name in ONE_MULTICAST_AT_A_TIME:
+        return item.path.name
     defs = getattr(item, "_fixtureinfo", None)
     if defs and any(d.scope == "module" for ds in defs.name2fixturedefs.values() for d in ds):
         return item.path.name

@@ -17,7 +17,8 @@ GOOD = {"id": 3, "uid": "1b4e28ba-2fa1-4d3b-a3f5-ef19b5a7633b", "sequence": "sta
         "ended_at": "2026-11-25T21:27:04+01:00", "planned_s": 420.0, "played_s": 400.5, "position_s": 410.0,
         "completed": True, "end_reason": "completed", "side": "leaving", "pulse_bpm": 104, "break_minutes": 20,
         "returned": True, "stage": None, "wait_s": None, "distress_before": 7, "distress_after": 4,
-        "partners": None, "flooded": None}
+        "partners": None, "flooded": None, "promise": "sent", "promise_delivered_at": "2026-11-25T21:20:05+01:00",
+        "bells_together": True}
 PARTNERS = [{"name": "Sam", "distress_before": 6, "distress_after": 3},
             {"name": "Alex", "distress_before": None, "distress_after": 4}]
 

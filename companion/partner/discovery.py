@@ -64,6 +64,9 @@ def advertised(port: int, address: str | None):
         # In the background (it probes first, see REGISTER_SECONDS): the code shows, and --peer works, at once.
         threading.Thread(target=_register, args=(zeroconf, info, advert), daemon=True).start()
     except Exception as e:  # no multicast here, no interface up: pairing still works with --peer
+        from ..debug import report
+
+        report(e, "advertising the pairing")
         advert.failed(e)
         if zeroconf is not None:
             zeroconf.close()
@@ -103,8 +106,10 @@ def browse(address: str | None, seconds: float = BROWSE_SECONDS) -> list[list[tu
     try:
         zeroconf = _zeroconf(address)
     except Exception as e:
+        from ..debug import report
         from ..textsafe import clip, visible
 
+        report(e, "looking for devices")
         raise PairingError(f"cannot look for devices on the local network ({visible(clip(str(e)))}); "
                            "add the --peer HOST:PORT that `companion pair` shows on the other device") from None
     try:

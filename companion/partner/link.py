@@ -31,6 +31,7 @@ from companion.partner.addresses import local, normal
 from companion.partner.channel import Counters, Refused, Session
 from companion.partner.messages import RELIABLE, Ack, Ping, Pong, decode, encode
 from companion.partner.notes import note
+from companion.debug import report
 
 CONNECTED = "connected"
 NOT_ANSWERING = "not answering"
@@ -326,6 +327,7 @@ class Link:
             try:
                 session = self._handshake_with(address)
             except Exception as exc:  # whatever the address or the network does, this thread goes on
+                report(exc, "dialling the partner")
                 note(f"no session with {address[0]}:{address[1]}: {type(exc).__name__}")
                 continue
             return self._adopt(session)

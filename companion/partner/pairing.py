@@ -33,6 +33,7 @@ from .addresses import local
 from .addresses import own_addresses  # noqa: F401 (pairing's own, kept here for its readers)
 from .identity import MAX_NAME, Peer, check_name
 from .names import PairingError
+from ..debug import report
 
 PROTOCOL = b"companion-pair/2"  # in every hello, and (as SPAKE2's idSymmetric) in the key itself
 CODE_DIGITS = 6
@@ -206,7 +207,8 @@ def finish_spake(spake, message: bytes) -> bytes:
     """SPAKE2's key from the other side's message; PairingError for one that is no group element."""
     try:
         return spake.finish(message)
-    except Exception:  # spake2 says a bad element with ValueError, AssertionError or its own errors
+    except Exception as e:  # spake2 says a bad element with ValueError, AssertionError or its own errors
+        report(e, "the key exchange")
         raise PairingError("the other device sent a broken key exchange; start again") from None
 
 

@@ -17,6 +17,7 @@ import threading
 import time
 
 from .notes import note
+from ..debug import report
 
 SERVICE = "_companion-break._tcp.local."
 ANSWER_SECONDS = 2.0  # the partner's device not answering within this: the session goes on alone
@@ -71,6 +72,7 @@ class Shared:
             try:
                 zeroconf.close()  # the advert withdrawn at once
             except Exception as e:
+                report(e, "closing discovery")
                 note(f"closing discovery: {type(e).__name__}")
         self.link.close()
 
@@ -96,6 +98,7 @@ class Shared:
                                    server=f"companion-{self._tag}.local.")
                 zeroconf.register_service(info)
         except Exception as e:  # no multicast here: the link still answers a partner who finds it
+            report(e, "discovery")
             note(f"discovery: {type(e).__name__}")
 
     def _changed(self, zeroconf, service_type, name, state_change):
@@ -112,6 +115,7 @@ class Shared:
             try:
                 info = zeroconf.get_service_info(SERVICE, name, timeout=2000)
             except Exception as e:
+                report(e, "resolving an advert")
                 note(f"resolving: {type(e).__name__}")
                 return
             if info is not None and info.port:

@@ -26,6 +26,7 @@ from datetime import datetime
 
 from ..playback import pcm
 from ..session.policies import KeepTime, Plain
+from ..debug import report
 
 MORE_KEY = "m"
 MORE_MINUTES = 10
@@ -175,6 +176,7 @@ class Partner:
 
                 partner.shared = Shared.open()
             except Exception as e:  # a damaged key or peers file: one line, the pause goes on alone
+                report(e, "opening the partner link")
                 partner.problem = str(e) or type(e).__name__
                 partner.lines.put(f"(The partner link could not open: {e}. The pause goes on here.)")
                 return
@@ -429,7 +431,8 @@ def _own_name() -> str:
 
     try:
         name = getpass.getuser().strip()[:40]
-    except Exception:
+    except Exception as e:  # no login name: the promise says "partner"
+        report(e, "the login name")
         name = ""
     return name if name and name.isprintable() else "partner"
 
