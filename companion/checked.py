@@ -52,3 +52,9 @@ def keep(name: str, key, code: tuple[str, ...], answer) -> None:
     except OSError:
         pass
 
+
+def first_problem(error, top: str) -> tuple[str, str]:
+    """A pydantic ValidationError's first problem, for a one-line message: where (the dotted path to the
+    field, or `top` for the whole document) and what pydantic said of it."""
+    problem = error.errors()[0]
+    return ".".join(str(part) for part in problem["loc"]) or top, problem["msg"]

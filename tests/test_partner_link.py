@@ -325,12 +325,9 @@ def ordered_keys():
             return high, low
 
 
-def test_a_partner_back_after_vanishing_replaces_the_session_it_left_dead(links, monkeypatch):
-    """The partner's laptop went away without closing: its new session is taken at once, though the old one
-    (started by the device whose key outranks) looks alive here and is never given up for silent."""
-    monkeypatch.setattr("companion.partner.link.SILENT_SECONDS", 1e6)
-    monkeypatch.setattr("companion.partner.link.OVERLAP_SECONDS", 0.0)  # made long before the new one, as in life
-    high, low = ordered_keys()
+def with_a_session_left_dead(links, high, low):
+    """Alice (the higher key) linked to a partner (the lower) that then vanished without closing: the link, and
+    the partner's end of the session, never read again."""
     gone = channel.listen(LOOPBACK, 0)
     vanished = {}
     answering = threading.Thread(target=lambda: vanished.setdefault("session", channel.accept(gone, low, [public_bytes(high)])))
@@ -338,6 +335,16 @@ def test_a_partner_back_after_vanishing_replaces_the_session_it_left_dead(links,
     alice = links(high, [public_bytes(low)], connect_to=[gone.getsockname()], timeout=CEILING)
     answering.join(CEILING)
     gone.close()
+    return alice, vanished
+
+
+def test_a_partner_back_after_vanishing_replaces_the_session_it_left_dead(links, monkeypatch):
+    """The partner's laptop went away without closing: its new session is taken at once, though the old one
+    (started by the device whose key outranks) looks alive here and is never given up for silent."""
+    monkeypatch.setattr("companion.partner.link.SILENT_SECONDS", 1e6)
+    monkeypatch.setattr("companion.partner.link.OVERLAP_SECONDS", 0.0)  # made long before the new one, as in life
+    high, low = ordered_keys()
+    alice, vanished = with_a_session_left_dead(links, high, low)
     assert alice.state == CONNECTED and alice.session_id == vanished["session"].id  # never read again, never closed
     bob = links(low, [public_bytes(high)], listen=False, connect_to=[alice.address], timeout=CEILING)
     assert bob.state == CONNECTED
@@ -427,13 +434,7 @@ def test_a_session_kept_by_rank_that_does_not_answer_gives_way(links, monkeypatc
     monkeypatch.setattr("companion.partner.link.SILENT_SECONDS", 1e6)
     monkeypatch.setattr("companion.partner.link.OVERLAP_SECONDS", 1e6)
     high, low = ordered_keys()
-    gone = channel.listen(LOOPBACK, 0)
-    vanished = {}
-    answering = threading.Thread(target=lambda: vanished.setdefault("session", channel.accept(gone, low, [public_bytes(high)])))
-    answering.start()
-    alice = links(high, [public_bytes(low)], connect_to=[gone.getsockname()], timeout=CEILING)
-    answering.join(CEILING)
-    gone.close()
+    alice, vanished = with_a_session_left_dead(links, high, low)
     assert alice.session_id == vanished["session"].id
     bob = links(low, [public_bytes(high)], listen=False, connect_to=[alice.address], timeout=0)
     sent = promise()

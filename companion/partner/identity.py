@@ -151,9 +151,10 @@ def decode_peers(data: bytes, where: str) -> list[Peer]:
     try:
         model = PeersFile.model_validate(raw)
     except ValidationError as e:
-        error = e.errors()[0]
-        place = ".".join(str(part) for part in error["loc"]) or "the file"
-        raise PartnerError(f"{where}: {visible(clip(place))}: {visible(clip(error['msg']))}; {fix}") from None
+        from ..checked import first_problem
+
+        place, said = first_problem(e, "the file")
+        raise PartnerError(f"{where}: {visible(clip(place))}: {visible(clip(said))}; {fix}") from None
     names = [p.name.casefold() for p in model.peers]
     if len(set(names)) != len(names):
         raise PartnerError(f"{where}: names the same partner twice; {fix}")

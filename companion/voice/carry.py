@@ -205,9 +205,10 @@ def _checked_index(index, archive, takes: set[str]) -> dict:
     try:
         model = VoiceIndex.model_validate(index)
     except ValidationError as e:
-        problem = e.errors()[0]
-        place = ".".join(str(p) for p in problem["loc"]) or "its top"
-        raise CarryError(f"{where}: {place}: {problem['msg']}; {FIX}") from None
+        from ..checked import first_problem
+
+        place, said = first_problem(e, "its top")
+        raise CarryError(f"{where}: {place}: {said}; {FIX}") from None
     lines = {}
     for k, line in model.lines.items():
         if line.file != f"{k}.wav":
