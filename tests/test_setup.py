@@ -94,6 +94,10 @@ def test_make_check_leaves_out_what_is_marked_and_make_test_runs_everything():
     makefile = (ROOT / "Makefile").read_text()
     check = re.search(r"^check:.*\n(?:\t.*\n)*", makefile, re.M).group(0)
     test = re.search(r"^test:.*\n(?:\t.*\n)*", makefile, re.M).group(0)
-    assert '-m "not e2e and not natural"' in check and "-m" not in test.replace("-m pytest", "")
-    assert "--durations=20" in test
+    assert '-m "not e2e and not natural"' in check
+    # make test: every test, in two runs whose selections add up to all (the workers', then the e2e tests')
+    runs = [line for line in test.splitlines() if "python -m pytest" in line and not line.lstrip("\t").startswith("echo")]
+    selections = [re.search(r' -m ("[^"]*"|\S+)', line.replace("-m pytest", "")) for line in runs]
+    assert sorted(m.group(1).strip('"') for m in selections) == ["e2e", "not e2e"]
+    assert all("--durations=" in line for line in runs) and "|| status=$$?" in runs[0]
     assert (ROOT / ".ci" / "run").read_text().strip().endswith("\nmake test")
