@@ -24,7 +24,17 @@ from collections import namedtuple
 from pathlib import Path
 
 from .textsafe import visible
-from .voice.settings import VoiceSettings
+
+
+class VoiceSettings(namedtuple("VoiceSettings", "guide A B rate_wpm source you", defaults=(None, None, None, 140, None, None))):
+    """Which voice speaks each role (guide, A, B, you: words modelled for the listener), and how fast (immutable); `source`: the
+    config file they were read from, named when one of them turns out to be unknown."""
+
+    __slots__ = ()
+
+    def voice(self, role: str) -> str | None:
+        return getattr(self, role)
+
 
 MAX_BYTES = 1 << 20  # a real config is a few hundred bytes; more is not a config
 SHOWN_CHARS = 60  # of a value echoed in an error line

@@ -256,7 +256,7 @@ def about(sequence) -> str:
     try:
         voices = load().voices
     except ConfigError:  # said by the command itself; the menu still shows a length
-        from .voice.settings import VoiceSettings
+        from .config import VoiceSettings
 
         voices = VoiceSettings()
     return f"about {max(1, round(of(sequence, user_store(voices, warn=lambda line: None)).seconds / 60))} min"

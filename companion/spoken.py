@@ -243,8 +243,9 @@ class Spoken:
                     continue
                 self.safety_said = True
                 yield step
-                yield self.help_step(step.line)
-                hint = self.hint_step(step.line)
+                speak = type(step)  # the safety line's own class, Speak: spoken.py stays below script/
+                yield self.help_step(speak, step.line)
+                hint = self.hint_step(speak, step.line)
                 if hint is not None:
                     yield hint
             else:
@@ -263,7 +264,7 @@ class Spoken:
             return step.model_copy(update={"speaker": self.names[who]})
         return step
 
-    def hint_step(self, line: int):
+    def hint_step(self, speak, line: int):
         """How to set a crisis line, after the help line: only for an unknown time zone, and (unless
         told otherwise) once, on the first run; saying it is remembered in the private state file."""
         self._defaults()
@@ -275,12 +276,8 @@ class Spoken:
             if state.load().get("help_hint_said"):
                 return None
             state.save(help_hint_said=True)
-        from .script.model import Speak
+        return speak(line=line, text=self.help.hint)
 
-        return Speak(line=line, text=self.help.hint)
-
-    def help_step(self, line: int):
-        from .script.model import Speak
-
+    def help_step(self, speak, line: int):
         self._defaults()
-        return Speak(line=line, text=self.help.spoken, caption=self.help.shown)
+        return speak(line=line, text=self.help.spoken, caption=self.help.shown)

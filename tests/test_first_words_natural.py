@@ -109,7 +109,7 @@ import sys
 from pathlib import Path
 from companion.voice import shipped
 from companion.voice.clips import user_store
-from companion.voice.settings import VoiceSettings
+from companion.config import VoiceSettings
 clips = user_store(VoiceSettings())
 for name, role, key, text in shipped.rows():
     assert Path(shipped.find(key)).read_bytes() == clips.ensure(role, text).read_bytes(), name

@@ -13,11 +13,10 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "companion"
 
-# Bottom to top. A module's layer is that of the longest name here that it is, or is inside
-# ("voice.settings" before "voice"); "__init__" is companion/__init__.py (the version).
+# Bottom to top. A module's layer is that of the longest name here that it is, or is inside;
+# "__init__" is companion/__init__.py (the version).
 LAYERS = (
-    ("__init__", "paths", "debug", "textsafe", "interrupt", "checked", "state", "config_model", "sounds", "options",
-     "voice.settings"),  # voice.settings: the voices' names alone, read by config.py with no engine
+    ("__init__", "paths", "debug", "textsafe", "interrupt", "checked", "state", "config_model", "sounds", "options"),
     ("journal", "config", "partner"),  # partner: the link to a paired device (issue 21), beside the journal
     ("script", "lines", "spoken", "library"),  # the format, and the words a session speaks itself
     ("playback",),  # timeline -> cursor -> player -> outputs, on pcm

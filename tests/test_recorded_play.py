@@ -12,7 +12,7 @@ import pytest
 
 from companion.voice import recorded
 from companion.voice.clips import user_store
-from companion.voice.settings import VoiceSettings
+from companion.config import VoiceSettings
 from tests.conftest import ESPEAK_GUIDE
 
 TINY = '+++\ntitle = "Tiny"\nfor = "both"\n+++\nYou are here.\nBreathe out slowly.\n'

@@ -24,7 +24,7 @@ from . import cache_key, piper_engine, shipped
 from .engine import (ESPEAK_PITCH, EngineError, EngineUnavailable, Pyttsx3Engine, UnknownVoice, estimate_frames,
                      shared_engine)
 from .loudness import TARGET_DBFS
-from .settings import VoiceSettings
+from ..config import VoiceSettings
 
 FORMAT = 5  # bump when rendering, trimming or the key changes (5: engines per role, one loudness)
 KEEP_SILENCE_FRAMES = pcm.frames_of(0.02)
