@@ -204,3 +204,14 @@ def test_no_two_modules_share_a_file_name():
     twice = {name for name, n in names.items() if n > 1} - {"__init__.py", "errors.py"}
     assert twice - KNOWN_SAME_NAMES == set(), f"file names used twice: {sorted(twice - KNOWN_SAME_NAMES)}"
     assert KNOWN_SAME_NAMES <= twice, f"fixed: remove from KNOWN_SAME_NAMES: {sorted(KNOWN_SAME_NAMES - twice)}"
+
+
+# The CLI modules thinned so far (issue 19: `cli/` modules stay thin, the moments' terminal
+# conversations live with their moment); the lead extends this to every companion/cli/*.py.
+THIN = ("together.py",)
+
+
+def test_the_thinned_cli_modules_are_under_150_lines():
+    long = {name: n for name in THIN
+            if (n := len((PACKAGE / "cli" / name).read_text(encoding="utf-8").splitlines())) >= 150}
+    assert not long, f"over 150 lines (move the conversation to its moment): {long}"

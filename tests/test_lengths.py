@@ -158,9 +158,9 @@ def test_the_together_menu_says_the_length_list_says(home):
     from click.testing import CliRunner
 
     from companion.cli.app import cli
-    from companion.cli.together import menu_lines, pair_sequences
+    from companion.together.menu import menu_lines, pair_sequences
 
-    pairs = pair_sequences()
+    pairs = pair_sequences(print)
     listed = {row["id"]: row for row in json.loads(CliRunner().invoke(cli, ["list", "--json"]).output)}
     menu = menu_lines(pairs, next(iter(pairs)))
     for name in pairs:

@@ -14,7 +14,7 @@ from companion.journal.store import Journal
 from companion.journal.transfer import check_session
 from companion.practice import report as practice
 from companion.cli.practice import together_words
-from companion.cli.together import menu_lines, shown_menu, suggested
+from companion.together.menu import menu_lines, shown_menu, suggested
 from companion.script.parse import parse
 from companion.spoken import Spoken, check_names
 from tests.test_cli import home, invoke  # noqa: F401  (the fixture)
@@ -258,9 +258,9 @@ def test_a_together_row_exports_and_imports_again(home, name):
 
 @pytest.mark.parametrize("columns", [40, 80, 120])
 def test_the_menu_wraps_between_words_at_any_width(home, columns, monkeypatch):
-    from companion.cli.together import pair_sequences
+    from companion.together.menu import pair_sequences
 
-    pairs = pair_sequences()
+    pairs = pair_sequences(print)
     suggest = suggested(list(pairs), {})  # as on a new home
     whole = menu_lines(pairs, suggest)
     rows = shown_menu(pairs, suggest, columns - 1)
