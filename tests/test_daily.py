@@ -199,7 +199,8 @@ def test_no_message_speaks_of_a_broken_or_lost_streak():
     from pathlib import Path
 
     source = "".join((Path(__file__).parent.parent / "companion" / name).read_text()
-                     for name in ("practice/report.py", "cli/practice.py", "practice/schedule.py"))
+                     for name in ("practice/report.py", "practice/ratings.py", "practice/history.py", "cli/practice.py",
+                                  "practice/schedule.py"))
     strings = " ".join(line for line in source.splitlines() if '"' in line and not line.strip().startswith("#"))
     for word in ("broken", "broke", "lost your", "missed", "reset"):
         assert word not in strings.lower()

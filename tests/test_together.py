@@ -13,7 +13,7 @@ from companion.journal.schema import partners_text
 from companion.journal.store import Journal
 from companion.journal.transfer import check_session
 from companion.practice import report as practice
-from companion.cli.practice import together_words
+from companion.practice.history import together_words
 from companion.together.menu import menu_lines, shown_menu, suggested
 from companion.script.parse import parse
 from companion.spoken import Spoken, check_names
