@@ -25,7 +25,7 @@ LAYERS = (
     ("prepare",),  # the library rendered ahead: after a session, by the moments and the CLI
     ("session",),  # the loop, its policies, keys, screen and journal row
     ("pause", "practice", "together", "record"),  # the moments
-    ("doctor",),
+    ("doctor", "catalogue"),  # catalogue: what `show` and `list` print about sequences (times by session.screen.clock)
     ("cli",),
     ("startup", "__main__"),  # the front door: nothing imports it (tests/test_front_door.py)
 )

@@ -1,4 +1,4 @@
-"""The commands on sequences: play, check, show, render, list."""
+"""The commands on sequences: play, check, show, render, list (what show and list print: catalogue.py)."""
 
 from __future__ import annotations
 
@@ -113,41 +113,17 @@ def show(name: str, as_json: bool, voice: str | None, rate: int | None, name_a: 
         companion show my-script.txt
         companion show dancefloor --json
     """
-    from .. import lengths
-    from ..session.screen import clock
-    from ..textsafe import visible
+    from .. import catalogue, lengths
 
     names = given_names(name_a, name_b)
     sequence = load_sequence(name)
     clips = clip_store(load_config(voice, rate))
     timeline, measured = lengths.plan(sequence, clips, names)  # never renders: cache, shipped, else estimated
-    guessed = measured.estimated
     if as_json:
-        events = [dict(e._asdict(), start_s=round(e.start_s, 3), seconds=round(e.seconds, 3),
-                       estimated=(e.role, e.text) in guessed if e.kind == "speech" else False,
-                       clip=str(clips.path(e.role, e.text)) if e.text else None)
-                  for e in timeline.events]
-        click.echo(json.dumps({"id": sequence.id, "title": sequence.title, "seconds": round(timeline.seconds, 3),
-                               "estimated": bool(guessed), "events": events}, indent=1))
+        click.echo(catalogue.shown_json(sequence, timeline, measured, clips))
         return
-    about = ""  # "~" from the first estimated line on: every time after it is estimated too
-    length = f"~{clock(timeline.seconds)}, ~ estimated: not rendered yet" if guessed else clock(timeline.seconds)
-    click.echo(visible(f"{sequence.title}  ({length})"))
-    for event in timeline.events:
-        text = event.caption or _silent_caption(event)
-        if text:
-            click.echo(visible(f"{about + clock(event.start_s):>6}  {text}"))
-        if event.kind == "speech" and (event.role, event.text) in guessed:
-            about = "~"
-    click.echo(f"{about + clock(timeline.seconds):>6}  (end)")
-
-
-def _silent_caption(event) -> str:
-    if event.kind == "bell":
-        return "(soft bell)" if event.asset == "bell-soft" else "(bell)"
-    if event.kind == "silence" and event.seconds >= 1.0:
-        return f"(silence, {event.seconds:g} s)"
-    return ""
+    for line in catalogue.shown_lines(sequence, timeline, measured):
+        click.echo(line)
 
 
 @click.command()
@@ -240,11 +216,6 @@ def _may_write(out: Path, force: bool) -> None:
         raise Failure(f"{out} was left as it was", 1)
 
 
-MOMENTS = {"conflict": "In a conflict", "daily": "Daily practice", "together": "Together", None: "Other"}
-FOR_LABELS = {"leaving": "for the one who wants to leave", "reaching": "for the one who wants to reach",
-              "both": "for either of you", "pair": "for both of you, together"}
-
-
 @click.command(name="list")
 @click.option("--json", "as_json", is_flag=True, help="As a JSON array.")
 def list_(as_json: bool) -> None:
@@ -259,35 +230,16 @@ def list_(as_json: bool) -> None:
         companion list
         companion list --json
     """
-    from .. import lengths
-    from ..textsafe import visible
+    from .. import catalogue, lengths
 
     clips = clip_store(load_config())
     rows = lengths.listing(clips, warn)  # never renders: shipped, cached, else estimated
     if as_json:
         click.echo(json.dumps(rows, indent=1))
         return
-    width = max((len(r["id"]) for r in rows), default=4)
-    for moment, heading in MOMENTS.items():
-        group = [r for r in rows if r["moment"] == moment]
-        if not group:
-            continue
-        click.echo(heading)
-        for who, label in FOR_LABELS.items():
-            members = [r for r in group if r["for"] == who]
-            if members:
-                click.echo(f"  {label}")
-            for row in members:
-                length = f"{'~' if row['estimated'] else ''}{row['minutes']:.1f} min"
-                click.echo(visible(f"    {row['id']:<{width}}  {length:>9}  {row['title']}{_mark(row)}"))
-    if any(row["estimated"] for row in rows):
-        click.echo("~ estimated from the words and the rate, until `companion prepare` renders them")
+    for line in catalogue.listed_lines(rows):
+        click.echo(line)
     running = lengths.progress_line(clips.root)
     if running:
         click.echo(running)
 
-
-def _mark(row: dict) -> str:
-    if row["source"] != "user":
-        return ""
-    return "  (yours, replaces the built-in)" if row["replaces_builtin"] else "  (yours)"

@@ -34,7 +34,8 @@ def ask_names(a: str | None, b: str | None, keys, warn) -> dict[str, str]:
                 except EOFError:
                     answer = ""
                     if not old:
-                        raise Unanswered(f"no name for partner {label}; give it with --{label.lower()} NAME", 2) from None
+                        raise Unanswered(f"no name for partner {label}; give it with --{label.lower()} NAME",
+                                         2) from None
                 answer = answer.strip() or old
                 try:
                     check_name(label, answer) if label == "A" else check_names(asked["A"], answer)
