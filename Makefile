@@ -27,9 +27,12 @@ run: $(VENV)/.installed
 # Two runs: the tests that wait on processes, in $(WORKERS) workers; then the end-to-end tests one after
 # another, so a player measured through the sound server never shares the CPU with other tests (in one
 # parallel run, on 2 loaded cores, players underran). Both run, whatever the first gives; either failing fails.
+# The natural voice's library, which the last end-to-end tests start from, renders in the background from the
+# first run on, in one folder both runs share (tests/conftest.py), removed at the end.
 test: $(VENV)/.installed
 	@tools/system-packages $(TEST_PACKAGES)
-	@status=0; \
+	@status=0; export COMPANION_TEST_LIBRARY=$$(mktemp -d); \
+	trap 'test -f $$COMPANION_TEST_LIBRARY/status || kill -9 -$$(cat $$COMPANION_TEST_LIBRARY/render.pid 2>/dev/null) 2>/dev/null; rm -rf $$COMPANION_TEST_LIBRARY' EXIT; \
 	echo "$(BIN)/python -m pytest -q -n $(WORKERS) --dist loadgroup -m 'not e2e' --durations=10"; \
 	$(BIN)/python -m pytest -q -n $(WORKERS) --dist loadgroup -m "not e2e" --durations=10 || status=$$?; \
 	echo "$(BIN)/python -m pytest -q -m e2e --durations=10"; \

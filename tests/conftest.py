@@ -140,6 +140,9 @@ class Library:
 
 
 _library = Library()
+# `make test`'s two runs share one library folder: its first run (the workers', which measure no sound)
+# starts the render at once, so it is done, or nearly, before the end-to-end tests play beside it.
+SHARED_LIBRARY = "COMPANION_TEST_LIBRARY"
 
 
 def pytest_configure(config):
@@ -147,6 +150,8 @@ def pytest_configure(config):
     (The workers also list their groups of tests there, for the scheduler: see pytest_xdist_make_scheduler.)"""
     if hasattr(config, "workerinput"):
         _library.folder = Path(config.workerinput["companion_library"])
+    elif os.environ.get(SHARED_LIBRARY):  # made by `make test` for both its runs, and removed by it
+        _library.folder = Path(os.environ[SHARED_LIBRARY])
     else:
         _library.make()
 
@@ -261,6 +266,8 @@ def pytest_collection_finish(session):
     its render (started now, in the background) overlaps the rest of the session, not holding up the first."""
     items = session.items
     needs_library = [item for item in items if item.get_closest_marker("library")]
+    if os.environ.get(SHARED_LIBRARY) and not session.config.option.collectonly:
+        _library.start()  # for the next run, if not for this one
     if needs_library and not session.config.option.collectonly:
         items[:] = [item for item in items if not item.get_closest_marker("library")] + needs_library
         _library.start()
