@@ -169,38 +169,36 @@ class Keys:
             raise broken from None
         return name, public
 
-    def seal_done(self) -> bytes:
+    # After the identities (nonce 0 under each side's seal key), one sealed word each, nonce 1: the
+    # joiner's DONE, then the host's KEPT once it has stored the joiner.
+    def _seal_word(self, role: str, word: bytes) -> bytes:
         from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
-        return ChaCha20Poly1305(self.seal["joiner"]).encrypt(b"\0" * 11 + b"\1", b"done", self.transcript)
+        return ChaCha20Poly1305(self.seal[role]).encrypt(b"\0" * 11 + b"\1", word, self.transcript)
+
+    def _opens_to(self, role: str, word: bytes, data: bytes) -> bool:
+        from cryptography.exceptions import InvalidTag
+        from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+
+        try:
+            return ChaCha20Poly1305(self.seal[role]).decrypt(b"\0" * 11 + b"\1", data, self.transcript) == word
+        except InvalidTag:
+            return False
+
+    def seal_done(self) -> bytes:
+        return self._seal_word("joiner", b"done")
 
     def open_done(self, data: bytes) -> None:
-        from cryptography.exceptions import InvalidTag
-        from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
-
-        try:
-            if ChaCha20Poly1305(self.seal["joiner"]).decrypt(b"\0" * 11 + b"\1", data, self.transcript) == b"done":
-                return
-        except InvalidTag:
-            pass
-        raise PairingError("the other device did not confirm the pairing; start again")
+        if not self._opens_to("joiner", b"done", data):
+            raise PairingError("the other device did not confirm the pairing; start again")
 
     def seal_kept(self) -> bytes:
-        from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
-
-        return ChaCha20Poly1305(self.seal["host"]).encrypt(b"\0" * 11 + b"\1", b"kept", self.transcript)
+        return self._seal_word("host", b"kept")
 
     def open_kept(self, data: bytes) -> None:
-        from cryptography.exceptions import InvalidTag
-        from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
-
-        try:
-            if ChaCha20Poly1305(self.seal["host"]).decrypt(b"\0" * 11 + b"\1", data, self.transcript) == b"kept":
-                return
-        except InvalidTag:
-            pass
-        raise PairingError("the other device did not say it kept the pairing, so nothing is stored here; "
-                           "start again")
+        if not self._opens_to("host", b"kept", data):
+            raise PairingError("the other device did not say it kept the pairing, so nothing is stored here; "
+                               "start again")
 
 
 def finish_spake(spake, message: bytes) -> bytes:
