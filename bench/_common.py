@@ -8,6 +8,8 @@ companion` finds this checkout whether or not the package is installed.
 from __future__ import annotations
 
 import json
+import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -46,6 +48,30 @@ def user_dirs(base: Path, cache: Path | None = None) -> dict:
     except Exception:  # an older or newer companion without the setting: run with the defaults
         config.unlink()
     return dirs
+
+
+def empty_home(base: Path) -> dict:
+    """XDG dirs under `base` with nothing in them, not even a config: a new user's first run. A
+    session there starts `companion prepare` in the background afterwards; stop_prepare ends it."""
+    return {"XDG_CACHE_HOME": str(base / "cache"), "XDG_DATA_HOME": str(base / "data"),
+            "XDG_CONFIG_HOME": str(base / "config")}
+
+
+def stop_prepare(dirs: dict) -> int:
+    """Kill every process whose environment has `dirs`' cache folder (the background `prepare` a session
+    in an empty home started), so it loads no later run; how many there were. Linux only (/proc)."""
+    marker = f"XDG_CACHE_HOME={dirs['XDG_CACHE_HOME']}".encode()
+    killed = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if marker in (entry / "environ").read_bytes().split(b"\0"):
+                os.kill(int(entry.name), signal.SIGKILL)
+                killed += 1
+        except (OSError, ValueError):
+            pass  # gone meanwhile, or not ours to read
+    return killed
 
 
 def builtin_solo() -> list[str]:

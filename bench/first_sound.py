@@ -9,8 +9,9 @@ round) so that load on this shared machine falls on all of them alike:
   d  espeak-ng speaking the same first line (the floor for speech at all)
   e  companion play stay --rate 140, warm: the same clips by the ordinary path (Click, pydantic first)
 
-and a cold row per moment, each on an empty home (fresh XDG dirs every run, holding only a config
-with background_prepare = false, else every run would start a whole-library prepare):
+and a cold row per moment, each on an empty home (fresh XDG dirs every run, with nothing in them,
+not even a config: a config is checked by its pydantic model once, the first time it is read, and
+no new user has one; the whole-library `prepare` each run starts afterwards is killed at its end):
 
   b  play: companion play stay, launch -> first onset
   f  pause: companion pause --leave, launch -> first onset
@@ -20,7 +21,9 @@ with background_prepare = false, else every run would start a whole-library prep
      "together: Sam" shows -> first onset
 
 each as a ratio to the raw player (c) in the same run. Then every built-in sequence that `play`
-starts by itself (the paired ones start as `together` does, names first: h) once, cold.
+starts by itself (the paired ones start as `together` does, names first: h) cold, SWEEP_RUNS times,
+each run after the raw player of the same clip (first words differ in how softly they
+begin), the median of each as a ratio to its raw runs' median.
 
 One recorder listens for the whole bench; each run is stopped as soon as its
 sound is seen in the recording, and the exact onset is taken afterwards from
@@ -41,12 +44,13 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, builtin_solo, companion_cmd, median, ms, show_json, user_dirs  # noqa: E402
+from _common import ROOT, builtin_solo, companion_cmd, empty_home, median, ms, show_json, stop_prepare, user_dirs  # noqa: E402
 
 from tests import soundlab  # noqa: E402
 from tests.soundlab import Recorder, Running, SoundServer  # noqa: E402
 
 RUNS = 5
+SWEEP_RUNS = 5  # of each built-in in the sweep: a single run's ratio swings by 0.3 on a quiet machine
 KEY_AFTER_S = 0.5  # a person reads the question before typing the answer
 THRESHOLD = 250  # RMS, int16: speech is ~3,000, the idle monitor 0 (TESTING-AUDIO.md)
 GAP_S = 0.7  # silence between runs, more than the 0.3 s that segments() merges across
@@ -161,6 +165,8 @@ def launch_and_stop(cmd, env, listener) -> float:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        if "XDG_CACHE_HOME" in env:
+            stop_prepare(env)
     time.sleep(GAP_S)
     return launched
 
@@ -185,8 +191,16 @@ def answer_and_stop(cmd, env, listener, seen: str, typed: str) -> float:
             proc.finish(10)
         except subprocess.TimeoutExpired:
             pass
+        stop_prepare(env)
     time.sleep(GAP_S)
     return typed_at
+
+
+def shipped_clip(name: str) -> str:
+    """The package's clip of built-in `name`'s first line (what an empty home's `play NAME` starts with)."""
+    from companion.voice import shipped
+
+    return str(Path(shipped.folder()) / f"{name}.wav")
 
 
 def onset_after(segments, launched: float, before: float) -> float | None:
@@ -235,8 +249,8 @@ def main() -> None:
         first = next(e for e in plan["events"] if e["kind"] == "speech")
         (tmp / "raw_player.py").write_text(RAW_PLAYER)
 
-        def empty(what, i):  # a fresh empty home: no cache, no journal, no remembered side or names
-            return user_dirs(tmp / f"empty-{what}-{i}")
+        def empty(what, i):  # a fresh empty home: no config, cache, journal, remembered side or names
+            return empty_home(tmp / f"empty-{what}-{i}")
 
         def launched(cmd, dirs):
             return lambda: launch_and_stop(cmd, server.env | dirs, listener)
@@ -265,10 +279,12 @@ def main() -> None:
             for i in range(RUNS):
                 for name in names[i % len(names):] + names[:i % len(names)]:  # rotate the order each round
                     runs.append((name, candidates[name](i)()))
-            for sequence in solo:  # every built-in `play` starts by itself, once, cold, each after a raw run
-                runs.append(("raw (sweep)", candidates[names[2]](0)()))
-                runs.append((f"play {sequence}", launch_and_stop(companion_cmd("play", sequence),
-                                                                  server.env | empty(sequence, 0), listener)))
+            for i in range(SWEEP_RUNS):  # every built-in `play` starts by itself, cold, each after a raw run
+                for sequence in solo:  # the raw player plays the same clip: first words differ in how soft they begin
+                    runs.append((f"raw {sequence}", launched([sys.executable, str(tmp / "raw_player.py"),
+                                                              shipped_clip(sequence)], {})()))
+                    runs.append((f"play {sequence}", launch_and_stop(companion_cmd("play", sequence),
+                                                                      server.env | empty(sequence, i), listener)))
             steps = {}  # warm and cold, each timed step by step
             for name, dirs in (("warm", warm), ("cold", empty("steps", 0))):
                 started, marks = step_run(server, dirs, tmp, listener)
@@ -296,15 +312,14 @@ def main() -> None:
         print(f"{name:<32}{ms(median(values)):>8}{ms(min(values)):>8}{ms(max(values)):>8}"
               f"{median(values) / raw:>7.2f}   " + " ".join(ms(v) for v in values))
     print("targets: a and b 1.3x the bare player (c) at most; g and h are timed from the answer, not the launch")
-    cold = {name: results[f"play {name}"][0] for name in solo if results[f"play {name}"]}
+    cold = {name: median(results[f"play {name}"]) for name in solo if results[f"play {name}"]}
     unheard = [name for name in solo if name not in cold]
     if cold:
-        sweep_raw = median(results["raw (sweep)"])
-        ratios = sorted((v / sweep_raw, name) for name, v in cold.items())
-        print(f"play NAME, cold, every built-in that play starts by itself ({len(cold)} of {len(solo)}, one run "
-              f"each, each after a raw run; raw median {ms(sweep_raw)} ms): median {ms(median(list(cold.values())))}"
-              f" ms, {median([r for r, _ in ratios]):.2f}x; {ratios[0][0]:.2f}x ({ratios[0][1]}) to "
-              f"{ratios[-1][0]:.2f}x ({ratios[-1][1]}); over 1.3x (single runs): "
+        ratios = sorted((v / median(results[f"raw {name}"]), name) for name, v in cold.items())
+        print(f"play NAME, cold, every built-in that play starts by itself ({len(cold)} of {len(solo)}, the "
+              f"median of {SWEEP_RUNS} runs each, each run after the raw player of its first clip): median "
+              f"{ms(median(list(cold.values())))} ms, {median([r for r, _ in ratios]):.2f}x; {ratios[0][0]:.2f}x "
+              f"({ratios[0][1]}) to {ratios[-1][0]:.2f}x ({ratios[-1][1]}); over 1.3x: "
               + (", ".join(f"{n} {r:.2f}x" for r, n in ratios if r > 1.3) or "none"))
     if unheard:
         print(f"  no sound heard from: {', '.join(unheard)}")
