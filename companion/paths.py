@@ -23,15 +23,20 @@ _XDG = {"cache": ("XDG_CACHE_HOME", "~/.cache"), "data": ("XDG_DATA_HOME", "~/.l
         "config": ("XDG_CONFIG_HOME", "~/.config")}
 
 
+def builtin_folder(name: str) -> str:
+    """The folder of built-in `scripts` or `audio`, found with `os.path` alone (the start-up path's)."""
+    package = os.path.dirname(os.path.realpath(__file__))
+    for root in (os.path.join(package, "_data", name), os.path.join(os.path.dirname(package), name)):
+        if os.path.isdir(root):
+            return root
+    return os.path.join(os.path.dirname(package), name)
+
+
 def builtin(name: str) -> Path:
-    """The folder of built-in `scripts` or `audio`."""
+    """The folder of built-in `scripts` or `audio`, as a Path."""
     from pathlib import Path
 
-    package = Path(__file__).resolve().parent
-    for root in (package / "_data" / name, package.parent / name):
-        if root.is_dir():
-            return root
-    return package.parent / name
+    return Path(builtin_folder(name))
 
 
 def user_dir(kind: str) -> str:

@@ -86,9 +86,11 @@ def test_a_changed_first_line_makes_the_shipped_one_stale(monkeypatch, tmp_path)
 
 
 def test_a_cold_first_word_plays_the_shipped_clip_without_loading_the_model(xdg):
+    # An empty home (no config): not even pathlib or the clip store before the first word.
     code = ("import sys; from companion.first_line.sides import render\n"
             "samples = render(sys.argv[1]); print(len(samples))\n"
-            f"print(sorted(m for m in {('piper', 'onnxruntime', 'pyttsx3')!r} if m in sys.modules))")
+            f"print(sorted(m for m in {('piper', 'onnxruntime', 'pyttsx3', 'pathlib', 'companion.voice.clips')!r}"
+            " if m in sys.modules))")
     for side in sides.FIRST:
         done = subprocess.run([sys.executable, "-c", code, side], env=xdg, cwd=ROOT, capture_output=True, text=True,
                               timeout=120)
@@ -97,9 +99,34 @@ def test_a_cold_first_word_plays_the_shipped_clip_without_loading_the_model(xdg)
         clips = ClipStore(Path(xdg["XDG_CACHE_HOME"]) / "companion" / "clips", VoiceSettings())
         shipped_clip = pcm.read_wav(Path(shipped.find(clips.key("guide", first_text(side)))))
         assert int(length) == len(shipped_clip) and loaded == "[]"
-        # Now in the cache, under its key, private: the rest of the pause finds it there.
-        cached = clips.path("guide", first_text(side))
-        assert pcm.read_wav(cached) == shipped_clip and cached.stat().st_mode & 0o777 == 0o600
+
+
+def test_with_a_config_the_cold_first_word_is_the_shipped_clip_while_the_config_keeps_the_defaults(xdg):
+    config = Path(xdg["XDG_CONFIG_HOME"]) / "companion"
+    config.mkdir(parents=True)
+    code = ("import sys; from companion.first_line.sides import render; print(len(render('leaving')))\n"
+            f"print(sorted(m for m in {('piper', 'onnxruntime', 'pyttsx3')!r} if m in sys.modules))")
+    clips = ClipStore(Path(xdg["XDG_CACHE_HOME"]) / "companion" / "clips", VoiceSettings())
+    shipped_clip = pcm.read_wav(Path(shipped.find(clips.key("guide", first_text("leaving")))))
+    for setting in ("rate = 140\n", "[voices]\nguide = \"natural\"\n", "show_streaks = false\n"):
+        (config / "config.toml").write_text(setting)
+        done = subprocess.run([sys.executable, "-c", code], env=xdg, cwd=ROOT, capture_output=True, text=True,
+                              timeout=120)
+        assert done.returncode == 0 and done.stderr == "", done.stderr
+        assert done.stdout == f"{len(shipped_clip)}\n[]\n", setting
+
+
+def test_an_empty_homes_key_for_the_shipped_clips_is_the_clip_stores(xdg):
+    # index.shipped_clip makes the key without the clip store when there is no config: the same key.
+    from companion.first_line import index
+
+    clips = ClipStore(Path(xdg["XDG_CACHE_HOME"]) / "companion" / "clips", VoiceSettings())
+    rows = [row for row in shipped.rows() if row[1] == "guide"]
+    assert len(rows) >= 30
+    for name, _, key, text in rows:
+        assert clips.key("guide", text) == key, name  # the shipped keys are current (see the first test)
+        assert index.shipped_clip(text) == shipped.find(key), name
+    assert index.shipped_clip("A line no sequence opens with.") is None
 
 
 def test_every_shipped_first_line_reaches_an_empty_cache_without_loading_the_model(xdg):

@@ -80,20 +80,28 @@ def guide_clip(text: str) -> str | None:
 def shipped_clip(text: str) -> str | None:
     """No current index (an empty home): the package's own clip of `text` (voice/shipped.py), if the clip
     store, with the config's voices and rate, would give `text` its key. The key is the store's own, so
-    nothing else matches. Reading the config and the key costs about 20 ms of imports (no pydantic,
-    numpy or engine), mostly while PortAudio starts; a bad config is the session's to say."""
+    nothing else matches. With no config (a new user's first run) the store's guide is the natural voice at
+    the calm pace, and the key is made from cache_key alone; a config is read (about 8 ms more: pathlib and
+    the clip store), and a bad one is the session's to say."""
+    from ..voice import piper_engine, shipped
+
+    if not piper_engine.natural_installed():
+        return None  # the shipped guide is the natural voice (and asking pyttsx3 its default would start it)
+    if not os.path.lexists(config_file()):
+        from ..voice.cache_key import own_engine, prefix
+
+        return shipped.find(key(prefix(own_engine(piper_engine.identity(None), piper_engine.CALM_WPM)), text))
     from pathlib import Path
 
     from ..config import ConfigError, load
-    from ..voice import piper_engine, shipped
     from ..voice.clips import ClipStore
 
     try:
         voices = load().voices
     except ConfigError:
         return None
-    if voices.guide not in (None, piper_engine.NATURAL) or not piper_engine.natural_installed():
-        return None  # the shipped guide is the natural voice (and asking pyttsx3 its default would start it)
+    if voices.guide not in (None, piper_engine.NATURAL):
+        return None
     return shipped.find(ClipStore(Path(user_dir("cache"), "clips"), voices).key("guide", text))
 
 

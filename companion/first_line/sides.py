@@ -71,7 +71,23 @@ def read(side: str) -> bytes:
 
 
 def render(side: str) -> bytes:
-    """A cold cache: the first line before anything else (shipped, or rendered), and cached."""
+    """A cold cache: the first line before anything else, the package's own (index.shipped_clip: no
+    pathlib, config or clip store on an empty home; the session's clip store copies it into the cache
+    when it plays on), or else rendered, and cached."""
+    try:
+        from .scan import first_spoken_line
+        from .scripts import script_for, text_of
+
+        script = script_for(FIRST[side])
+        text = text_of(script) if script is not None else None
+        first = first_spoken_line(text) if text is not None else None
+        clip = index.shipped_clip(first.text) if first is not None else None
+        if clip is not None:
+            from ..playback.pcm import read_wav
+
+            return read_wav(clip)
+    except (OSError, ValueError):  # not a clip the player takes: rendered below, or the ordinary path says why
+        pass
     try:
         from ..voice import piper_engine
 

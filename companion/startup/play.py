@@ -13,12 +13,9 @@ exactly as without this file.
 
 from __future__ import annotations
 
-import os
 import sys
 
 from ..options import UsageError, parse
-
-MAX_SCRIPT_BYTES = 1 << 20  # as the parser's limit: a bigger file is the parser's to refuse
 
 
 class Plan:
@@ -30,32 +27,6 @@ class Plan:
         self.name, self.script, self.samples = name, script, samples
 
 
-def builtin_script(name: str) -> str | None:
-    """The built-in script `name`, as paths.builtin finds it (without pathlib)."""
-    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    for root in (os.path.join(package, "_data", "scripts"), os.path.join(os.path.dirname(package), "scripts")):
-        if os.path.isdir(root):
-            path = os.path.join(root, name + ".txt")
-            return path if os.path.isfile(path) else None
-    return None
-
-
-def script_for(name: str) -> str | None:
-    """The script a plain `name` plays (yours first, as library.resolve), or None for the ordinary path: a
-    path, no such sequence, or a script of yours that the last `prepare` did not see parse (it may not,
-    and then play must say so and play nothing)."""
-    from ..paths import user_dir
-
-    if not name or any(c in name for c in "./\\~") or name.startswith("-") or not name.isprintable():
-        return None
-    yours = os.path.join(user_dir("config"), "scripts", name + ".txt")
-    if os.path.lexists(yours):
-        from ..first_line.index import checked
-
-        return yours if os.path.isfile(yours) and checked(yours) else None
-    return builtin_script(name)
-
-
 def plan(argv: list[str]) -> Plan | None:
     """The first line of `companion play ARGV`, or None for the ordinary path."""
     try:
@@ -65,20 +36,16 @@ def plan(argv: list[str]) -> Plan | None:
     if values["text_only"] or values["voice"] is not None or values["rate"] is not None:
         return None  # no device, or another voice or pace than the index's
     name = words[0] if words else "stay"
+    from ..first_line.scripts import script_for, text_of
+
     script = script_for(name)
-    if script is None:
+    text = text_of(script) if script is not None else None
+    if text is None:
         return None
     from ..first_line.index import guide_clip, shipped_clip
     from ..first_line.scan import first_spoken_line, for_whom
     from ..playback.pcm import read_wav
 
-    try:
-        if os.path.getsize(script) > MAX_SCRIPT_BYTES:
-            return None
-        with open(script, encoding="utf-8") as f:
-            text = f.read()
-    except (OSError, UnicodeDecodeError):
-        return None
     if for_whom(text) not in ("leaving", "reaching", "both"):
         return None  # two partners (names and ratings come first, together's way), or the parser's to say
     first = first_spoken_line(text)

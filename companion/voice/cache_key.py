@@ -2,7 +2,8 @@
 (first_line/index.py) both call, so a clip found before anything else loads is the store's own.
 
 The key is the SHA-256 of repr([*identity, text]): `identity` is everything but the text that changes how
-the clip sounds (clips.ClipStore.identity). The index keeps `prefix(identity)` as a string, so the start-up
+the clip sounds (clips.ClipStore.identity; own_engine for a Piper voice, which first_line/index.py also
+calls for an empty home's guide). The index keeps `prefix(identity)` as a string, so the start-up
 path hashes a line's text without importing the engine, the config or the voice modules.
 """
 
@@ -15,6 +16,14 @@ except ImportError:  # Python 3.12+ names it _sha2; hashlib everywhere else
         from _sha2 import sha256
     except ImportError:
         from hashlib import sha256
+
+
+FORMAT = 5  # bump when rendering, trimming or the key changes (5: engines per role, one loudness)
+
+
+def own_engine(voice_identity: str, rate_wpm: int) -> list:
+    """The identity of a voice whose engine is its own (Piper's: `voice_identity` names engine and voice)."""
+    return [FORMAT, voice_identity, rate_wpm]
 
 
 def prefix(identity: list) -> str:

@@ -26,7 +26,7 @@ from .engine import (ESPEAK_PITCH, EngineError, EngineUnavailable, Pyttsx3Engine
 from .loudness import TARGET_DBFS
 from ..config import VoiceSettings
 
-FORMAT = 5  # bump when rendering, trimming or the key changes (5: engines per role, one loudness)
+FORMAT = cache_key.FORMAT
 KEEP_SILENCE_FRAMES = pcm.frames_of(0.02)
 
 
@@ -226,7 +226,7 @@ class ClipStore:
         voice = self.voice(role)
         engine = self.engine_for(voice)
         if engine is not self.engine:  # the voice's identity is cheap (versions, or a file's size and time)
-            return [FORMAT, piper_engine.identity(voice), self.settings.rate_wpm]
+            return cache_key.own_engine(piper_engine.identity(voice), self.settings.rate_wpm)
         identity = [FORMAT, engine.name, engine.driver, voice, self.settings.rate_wpm, ESPEAK_PITCH.get(role),
                     TARGET_DBFS]
         if voice is None:  # macOS/Windows: the system voice picked for the role avoids those the config names

@@ -24,7 +24,10 @@ import threading
 import time
 from collections import namedtuple
 from types import SimpleNamespace
-from pathlib import Path
+
+TYPE_CHECKING = False  # as piper_engine.py: annotations only; pathlib (with re, enum, urllib) is 6 ms before the
+if TYPE_CHECKING:  # first word of an empty home's `play`, where this module is imported for the shipped clip's key
+    from pathlib import Path
 
 from ..debug import report
 from ..textsafe import MAX_SPOKEN_CHARS

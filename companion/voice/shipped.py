@@ -21,9 +21,9 @@ _by_key: dict[str, str] | None = None  # cache key -> clip file, read once a pro
 
 
 def folder() -> str:
-    from ..paths import builtin
+    from ..paths import builtin_folder
 
-    return str(builtin("audio") / FOLDER)
+    return os.path.join(builtin_folder("audio"), FOLDER)
 
 
 def rows() -> list[list[str]]:
