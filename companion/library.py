@@ -52,6 +52,20 @@ def looks_like_path(name: str) -> bool:
     return bool(Path(name).suffix) or "/" in name or "\\" in name
 
 
+def names_completing(incomplete: str) -> list[str]:
+    """The sequences' names (built-in and yours) that Tab may complete `incomplete` to: none for what looks
+    like a path, or when the scripts folder cannot be read; never a name a shell could not take as one word
+    (a space, a control character)."""
+    if looks_like_path(incomplete) or incomplete.startswith(("~", ".")):
+        return []
+    try:
+        names = all_scripts()
+    except OSError:  # an unreadable scripts folder: the shell still completes file names
+        return []
+    return [name for name in names if name.startswith(incomplete) and name.isprintable()
+            and not any(c.isspace() for c in name)]
+
+
 def resolve(name: str) -> Path:
     """The script file for a name or a path; NotFound says what to do instead."""
     path = Path(name).expanduser()

@@ -206,6 +206,44 @@ def _utterances():
             yield from add(role, text)
 
 
+def lock(root: Path) -> int | None:
+    """The prepare lock in the cache `root`, taken without waiting: its open file (closing it lets it go),
+    or None if another prepare holds it. OSError if it cannot be written."""
+    from .paths import private_dir
+
+    fd = os.open(private_dir(root) / "prepare.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        if hasattr(os, "fchmod"):  # POSIX: one left by an older companion may be open to others
+            os.fchmod(fd, 0o600)
+    except OSError:
+        os.close(fd)
+        raise
+    if lock_now(fd):
+        return fd
+    os.close(fd)
+    return None
+
+
+def lock_now(fd: int) -> bool:
+    """Take the lock on the open file `fd` without waiting; False if another process holds it.
+    It goes when `fd` is closed, or at the latest when the process ends."""
+    if sys.platform == "win32":
+        import msvcrt
+
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # the first byte: past the end of the file is allowed
+        except OSError:
+            return False
+        return True
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
+
+
 def prepare_later(clips, config) -> None:
     """After a session: if the cache is not ready, prepare it in the background."""
     if config.background_prepare and not clips.unavailable and not is_ready(clips):

@@ -285,7 +285,7 @@ def test_the_early_device_is_handed_through_click_to_the_first_session_only():
     import click
 
     from companion.cli import app
-    from companion.cli.common import early_device
+    from companion.cli.sessions import early_device
 
     got = []
 

@@ -388,7 +388,7 @@ def test_prepare_takes_the_background_flag_it_is_started_with_and_keeps_it_out_o
 
 
 def test_the_prepare_lock_is_held_by_one_process_at_a_time_on_each_platform(windows, tmp_path, monkeypatch):
-    from companion.cli.setup import lock_now
+    from companion.prepare import lock_now
 
     path = tmp_path / "prepare.lock"
     first, second = (os.open(path, os.O_RDWR | os.O_CREAT, 0o600) for _ in range(2))

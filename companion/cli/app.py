@@ -46,7 +46,8 @@ from .journal import export, forget, import_  # noqa: E402
 from .pause import pause  # noqa: E402
 from .record import record  # noqa: E402
 from .practice import daily, log, progress  # noqa: E402
-from .sequences import check, list_, play, render, show  # noqa: E402
+from .listing import list_, show  # noqa: E402
+from .sequences import check, play, render  # noqa: E402
 from .setup import doctor, prepare, voices  # noqa: E402
 from .together import together  # noqa: E402
 from .voice import voice  # noqa: E402

@@ -1,18 +1,17 @@
 """Your data in a form you own: `export`, `import` and `forget`.
 
-Thin, like the rest of the CLI: the checks and the writes are in journal.py.
+Thin, like the rest of the CLI: the checks and the writes are in journal/ (export_file.py, transfer.py,
+backups.py).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import sys
 from pathlib import Path
 
 import click
 
-from .common import Failure, iso_date
+from .common import Failure, ask_at_terminal, iso_date
 
 
 @click.command("export")
@@ -41,47 +40,22 @@ def export(file: Path | None, as_csv: bool, force: bool, schema: bool) -> None:
         return
     if file is None:
         raise click.UsageError("Missing argument 'FILE'.")
-    from ..journal import default_path
+    from ..journal import export_file
     from ..journal.errors import JournalError
-    from ..journal.store import Journal
-    from ..journal.store import read_only
 
     try:
-        if default_path().exists():  # migrated first where it can be, so each uid is kept, not made up
-            try:
-                journal = Journal()
-            except JournalError:
-                journal = None  # read-only, say: read as it is
-            if journal is not None:
-                try:
-                    sessions = journal.all_sessions()
-                finally:
-                    journal.close()
-            else:
-                sessions = read_only(lambda journal: journal.all_sessions())
-        else:
-            sessions = []
+        sessions = export_file.every_session()
     except JournalError as e:
         raise Failure(str(e), 1) from None
     if (file.exists() or file.is_symlink()) and not force:
-        if not all(stream is not None and stream.isatty() for stream in (sys.stdin, sys.stderr)):
-            raise Failure(f"{file} exists; add --force to overwrite it, or choose another name", 1)  # nobody to ask
-        if not click.confirm(f"{file} exists; overwrite it?", default=False, err=True):
+        ask = ask_at_terminal()
+        if ask is None:  # nobody to ask
+            raise Failure(f"{file} exists; add --force to overwrite it, or choose another name", 1)
+        if not ask(f"{file} exists; overwrite it?"):
             raise Failure(f"{file} was left as it was; choose another name, or add --force", 1)
-    from ..journal.transfer import is_csv, write_export
-
-    temporary = file.with_name(f".{file.name}.{os.getpid()}.tmp")
     try:
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            write_export(f, sessions, as_csv or is_csv(file))
-        os.chmod(temporary, 0o600)
-        os.replace(temporary, file)
+        export_file.write(file, sessions, as_csv)
     except OSError as e:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
         raise Failure(f"cannot write {file}: {e.strerror or e}; choose a folder you can write to", 1) from None
     click.echo(f"Wrote {len(sessions)} session{'s' * (len(sessions) != 1)} to {file}.")
 
@@ -142,7 +116,7 @@ def forget(session_id: int | None, before: str | None, everything: bool, yes: bo
         companion forget --before 2026-01-01
         companion forget --all --yes
     """
-    from ..journal.backups import forget_in_backups
+    from ..journal.backups import forget_in_backups, forgotten
     from ..journal.errors import JournalError
     from ..journal.store import Journal
 
@@ -167,16 +141,7 @@ def forget(session_id: int | None, before: str | None, everything: bool, yes: bo
         return
     rewritten, deleted = forget_in_backups(journal.path, gone, everything)
     from ..paths import cache_dir
-    from ..practice.report import REPORT_CACHE
+    from ..practice.report import forget_report
 
-    try:  # progress's last figures counted them too
-        os.unlink(cache_dir() / REPORT_CACHE)
-    except OSError:
-        pass
-    said = [f"Forgot {len(gone)} session{'s' * (len(gone) != 1)}, and compacted the journal (VACUUM) so nothing "
-            "of them is left in its file"]
-    if rewritten:
-        said.append(f"rewrote {rewritten} backup{'s' * (rewritten != 1)} without them")
-    if deleted:
-        said.append(f"deleted {deleted} backup{'s' * (deleted != 1)}")
-    click.echo("; ".join(said) + ".")
+    forget_report(cache_dir())  # progress's last figures counted them too
+    click.echo(forgotten(len(gone), rewritten, deleted))

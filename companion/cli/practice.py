@@ -10,7 +10,8 @@ import json
 
 import click
 
-from .common import Failure, exit_with, iso_date, load_config, options_of, play_session, session_signals, warn
+from .common import Failure, iso_date, load_config, options_of, warn
+from .sessions import exit_with, play_session, session_signals
 
 
 @click.command()

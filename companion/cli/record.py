@@ -6,7 +6,8 @@ import sys
 
 import click
 
-from .common import Failure, complete_name, session_signals, warn
+from .common import Failure, complete_name, warn
+from .sessions import session_signals
 
 
 @click.command()
@@ -88,71 +89,19 @@ def _sequences(name: str | None) -> list:
 
 
 def _record(voice: str, plan: list) -> None:
-    from ..session.keys import Keys
-    from ..session.screen import Screen
-    from ..record.microphone import CHECK, Microphone, NoMicrophone
-    from ..record.session import Stop, Tally, record
-    from ..voice import recorded
+    from ..record.errors import NotRecorded
+    from ..record.recording import record_voice
+    from ..record.session import Stop, Tally
 
-    keys = Keys()
-    if not keys.active:
-        raise Failure("record needs keys to read: run it in a terminal", 2)
+    tally = Tally()
     try:
-        mic = Microphone()
-    except NoMicrophone as e:
-        raise Failure(f"no microphone could be opened ({e}); {CHECK}", 1) from None
-    session_signals()
-    screen, tally = Screen(), Tally()
-    try:
-        with mic, keys:
-            for title, lines in plan:
-                record(title, lines, mic=mic, keys=keys, screen=screen, tally=tally,
-                       save=lambda text, pcm: recorded.save(voice, text, pcm),
-                       play_back=lambda pcm: _play_back(pcm, keys))
+        record_voice(voice, plan, tally, started=session_signals, warn=warn)
+    except NotRecorded as e:
+        raise Failure(e.message, e.exit_code) from None
     except KeyboardInterrupt:
-        screen.close()
-        warn(f"Stopped. '{voice}' kept {len(tally.kept)} new line{'s' * (len(tally.kept) != 1)}.")
+        warn(f"Stopped. '{voice}' kept {tally.new_lines()}.")
         sys.exit(130)
-    except (OSError, ValueError) as e:  # the take could not be written (a full disk): the ones before it stay
-        screen.close()
-        raise Failure(f"a take could not be kept ({e}); '{voice}' kept {len(tally.kept)} new "
-                      f"line{'s' * (len(tally.kept) != 1)} before it; free some space and run record again", 1) \
-            from None
     except Stop:
-        screen.close()
-        warn(f"The input ended. '{voice}' kept {len(tally.kept)} new line{'s' * (len(tally.kept) != 1)}.")
+        warn(f"The input ended. '{voice}' kept {tally.new_lines()}.")
         sys.exit(1)
-    click.echo(f"Done. '{voice}' kept {len(tally.kept)} new line{'s' * (len(tally.kept) != 1)}"
-               f"{f', skipped {tally.skipped}' if tally.skipped else ''}.")
-
-
-_no_output = []
-
-
-def _play_back(pcm: bytes, keys) -> str | None:
-    """Play a take on the sound device; a key pressed meanwhile stops it and is returned."""
-    import time
-
-    from .. import interrupt
-    from ..playback.outputs import DeviceOutput, NoDevice
-    from ..playback.pcm import RATE_HZ
-
-    if _no_output:
-        return None
-    try:
-        output = DeviceOutput()
-    except NoDevice as e:
-        _no_output.append(e)
-        warn(f"companion: takes cannot be played back ({e}); each is still checked before it is kept.")
-        return None
-    try:
-        output.play_prelude(pcm)
-        until = time.monotonic() + len(pcm) / 2 / RATE_HZ + output.stream.latency
-        while (left := until - time.monotonic()) > 0:
-            interrupt.check()
-            key = keys.read(min(0.05, left))
-            if key is not None:
-                return key
-        return None
-    finally:
-        output.stop()
+    click.echo(f"Done. '{voice}' kept {tally.new_lines()}{f', skipped {tally.skipped}' if tally.skipped else ''}.")

@@ -13,8 +13,8 @@ import click
 
 from ..debug import report
 
-from .common import (Failure, exit_with, load_config, no_rating_option, rate_option, session_signals, text_option,
-                     voice_option, warn)
+from .common import Failure, load_config, no_rating_option, rate_option, text_option, voice_option, warn
+from .sessions import exit_with, session_signals
 
 
 @click.command()
@@ -123,7 +123,7 @@ def play_together(sequence, cfg, text_only, keys, journal, names, extra):
     """play_session with the names filled in and the two partners' policy in the loop."""
     import time
 
-    from .common import play_session
+    from .sessions import play_session
     from ..pause.flow import lend_break
     from ..spoken import Spoken
     from ..together.policy import Partners

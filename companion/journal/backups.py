@@ -111,3 +111,14 @@ def _forget_in(backup: Path, gone: list[tuple]) -> bool:
         return changed
     finally:
         db.close()
+
+
+def forgotten(gone: int, rewritten: int, deleted: int) -> str:
+    """What `forget` says it did: `gone` sessions, out of the journal and `rewritten` or `deleted` backups."""
+    said = [f"Forgot {gone} session{'s' * (gone != 1)}, and compacted the journal (VACUUM) so nothing "
+            "of them is left in its file"]
+    if rewritten:
+        said.append(f"rewrote {rewritten} backup{'s' * (rewritten != 1)} without them")
+    if deleted:
+        said.append(f"deleted {deleted} backup{'s' * (deleted != 1)}")
+    return "; ".join(said) + "."

@@ -204,6 +204,14 @@ def keep_report(folder, key: list | None, report: dict) -> None:
         pass
 
 
+def forget_report(folder) -> None:
+    """The last report counted sessions `forget` has just deleted: it goes with them."""
+    try:
+        os.unlink(os.path.join(folder, REPORT_CACHE))
+    except OSError:
+        pass
+
+
 def calendar_start(today: date) -> str:
     """The first day the calendar shows (daily.calendar's twelve weeks)."""
     return daily.calendar({}, today)[0][0].isoformat()

@@ -28,6 +28,9 @@ class Tally:
     kept: list[str] = field(default_factory=list)  # texts, in the order kept
     skipped: int = 0
 
+    def new_lines(self) -> str:
+        return f"{len(self.kept)} new line{'s' * (len(self.kept) != 1)}"
+
 
 class Stop(Exception):
     """There are no more keys to read (the input has ended)."""

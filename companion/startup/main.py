@@ -170,7 +170,7 @@ AHEAD_MODULES = ("companion.playback.player", "companion.session.loop", "compani
 
 class Ahead(EarlyOutput):
     """The device opening in a thread, and then what a session imports: cli/app.main hands it to the
-    session (cli/common.early_device), whose first word then waits on neither. `close` it on the way out."""
+    session (cli/sessions.early_device), whose first word then waits on neither. `close` it on the way out."""
 
     def _open(self) -> None:
         super()._open()

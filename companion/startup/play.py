@@ -70,7 +70,8 @@ def run(first_line: Plan, early) -> int:
     early.output.play_prelude(first_line.samples)
     import click
 
-    from ..cli.common import exit_with, load_config, load_sequence, session_signals
+    from ..cli.common import load_config, load_sequence
+    from ..cli.sessions import exit_with, session_signals
 
     try:
         sequence = load_sequence(first_line.name)
@@ -98,7 +99,8 @@ def run(first_line: Plan, early) -> int:
 
 def session(sequence, cfg, output, prelude_frames: int):
     """The session after the first line (`prelude_frames` of it): play's own, on the open device."""
-    from ..cli.common import play_session, warn
+    from ..cli.common import warn
+    from ..cli.sessions import play_session
     from ..journal.store import open_or_warn
     from ..session.keys import Keys
 
