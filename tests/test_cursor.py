@@ -134,20 +134,20 @@ def test_skip_to_last_starts_the_last_event_now():
     assert cursor.position == 1180 and cursor.read(20) == tone(5, 20)
 
 
-def test_space_pauses_the_first_line_even_while_it_plays_as_a_prelude():
+def test_space_pauses_the_first_line_even_while_it_plays_before_the_session():
     from types import SimpleNamespace
 
     from companion.playback.outputs import DeviceOutput
 
     cursor = ready_cursor()
-    device = SimpleNamespace(_silent=False, cursor=cursor, _prelude=tone(9, 100), _prelude_at=0, _drained=0,
+    device = SimpleNamespace(_silent=False, cursor=cursor, _first_line=tone(9, 100), _first_line_at=0, _drained=0,
                              _drain_frames=10, done=None)
     out = bytearray(40 * S)
     DeviceOutput._callback(device, out, 40, None, None)
     assert bytes(out) == tone(9, 40)
     cursor.toggle_pause()
     DeviceOutput._callback(device, out, 40, None, None)
-    assert bytes(out) == bytes(40 * S) and device._prelude_at == 40 * S  # silent, and the prelude waits
+    assert bytes(out) == bytes(40 * S) and device._first_line_at == 40 * S  # silent, and the first line waits
     cursor.toggle_pause()
     DeviceOutput._callback(device, out, 40, None, None)
     assert bytes(out) == tone(9, 40)

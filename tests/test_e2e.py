@@ -419,7 +419,7 @@ def test_pause_with_no_sound_device_says_so_once_and_goes_on(sound_server, home)
     assert err.count("No sound device could be opened") == 1 and "You stopped." in out
 
 
-def test_after_a_prelude_q_ends_the_pause_at_once(sound_server, recorder, home):
+def test_after_the_first_line_q_ends_the_pause_at_once(sound_server, recorder, home):
     env = sound_server.env | home
     assert prepare(env).returncode == 0
     launched = time.monotonic()
@@ -525,7 +525,7 @@ def test_a_journal_that_cannot_open_is_said_once_and_the_pause_goes_on(home):
 
 def test_space_silences_the_first_line_while_it_plays_ahead_of_the_player(sound_server, recorder, home):
     env = sound_server.env | home
-    assert prepare(env).returncode == 0  # warm: the first line plays as a prelude
+    assert prepare(env).returncode == 0  # warm: the first line plays before the session
     launched = time.monotonic()
     run = Running([sys.executable, "-m", "companion", "pause", "--leave"], env=env, stdin=subprocess.PIPE)
     recorder.wait_until_heard(after=launched)  # "You stopped. You're still here." (about 2 s) has begun,

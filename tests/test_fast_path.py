@@ -161,7 +161,7 @@ def test_your_own_script_plays_its_first_line_early_once_prepare_has_seen_it_par
     assert play.plan(["stay"]) is None
 
 
-def test_a_changed_config_or_no_index_means_no_prelude(home):
+def test_a_changed_config_or_no_index_means_no_early_first_line(home):
     from companion.startup import play
 
     assert play.plan(["stay"]) is None  # no index yet
@@ -185,7 +185,7 @@ def test_the_index_is_ignored_once_the_code_that_makes_clips_changes(home, monke
     assert play.plan(["stay"]) is None
 
 
-def test_the_prelude_path_imports_nothing_heavy(home):
+def test_the_first_line_path_imports_nothing_heavy(home):
     indexed()
     probe = f"""
 import sys
@@ -334,7 +334,7 @@ def test_what_daily_says_as_it_starts_is_not_lost_while_portaudio_starts(sound_s
 
 
 def test_ctrl_c_as_the_first_line_sounds_silences_it_at_once_and_is_journalled(sound_server, recorder, home):
-    # The press comes as the prelude plays, while the session is still loading (Click, pydantic): it is
+    # The press comes as the first line plays, while the session is still loading (Click, pydantic): it is
     # held, silences the line, and the session ends at once as interrupted, in the journal.
     from tests.test_e2e import journal_rows, timeline
 
@@ -355,7 +355,7 @@ def test_ctrl_c_as_the_first_line_sounds_silences_it_at_once_and_is_journalled(s
     assert heard and heard[-1][1] < pressed + 0.3, heard  # silent within a few callbacks of the press
     (row,) = journal_rows(home)
     assert (row["sequence"], row["mode"], row["end_reason"]) == ("stay", "play", "interrupted")
-    assert row["played_s"] < 5.0  # the first line at most (the prelude counts as played once begun)
+    assert row["played_s"] < 5.0  # the first line at most (the first line counts as played once begun)
 
 
 # -- an empty home: the package's own first lines (voice/shipped.py) ------------------------------------

@@ -496,7 +496,7 @@ print(sorted(m for m in ("numpy", "pydantic", "click", "sqlite3", "tomllib") if 
     assert loaded == "[]"
 
 
-def test_the_prelude_path_imports_nothing_heavy():
+def test_the_first_line_path_imports_nothing_heavy():
     # What `pause --leave` imports before the first line plays from the index (warm cache).
     import subprocess
     import sys
@@ -582,13 +582,13 @@ def test_the_code_the_index_depends_on_is_where_it_looks():
     assert all(os.path.isfile(path) for path in sides.ENGINE_FILES)  # a rename would disable the check
 
 
-def test_no_index_no_prelude(xdg):
+def test_no_index_no_early_first_line(xdg):
     from companion.first_line import sides
 
     assert sides.read("leaving") == b""
 
 
-def test_a_cursor_begins_after_a_prelude_and_still_captions_it():
+def test_a_cursor_begins_after_the_first_line_and_still_captions_it():
     from companion.playback.cursor import Audio, Cursor
     from companion.playback.timeline import Event
 

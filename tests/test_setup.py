@@ -83,7 +83,7 @@ def test_a_test_is_marked_by_what_its_code_reaches_through_the_tests_helpers():
 
     library, terminal = USES["library"][1], USES["terminal"][1]
     # test_e2e's own helper `prepare` calls prepared_cache; the fixture `env` of test_voices_heard does
-    assert library & _reached([test_e2e.test_after_a_prelude_q_ends_the_pause_at_once])
+    assert library & _reached([test_e2e.test_after_the_first_line_q_ends_the_pause_at_once])
     assert library & _reached([test_voices_heard.env.__wrapped__])
     assert terminal & _reached([test_e2e.test_daily_practice_in_a_terminal_is_heard_between_two_ratings])
     reached = _reached([getattr(test_daily, name) for name in dir(test_daily) if name.startswith("test_")])

@@ -88,7 +88,7 @@ class PauseFlow:
                  now: Callable | None = None,
                  read_line: Callable[[str], str] | None = None, warn: Callable[[str], None] = print,
                  scripts: Callable[[str], object] | None = None, before_key: Callable[[], None] = lambda: None,
-                 prelude_frames: int = 0, record=None, names: dict[str, str] | None = None,
+                 first_line_frames: int = 0, record=None, names: dict[str, str] | None = None,
                  speaker: str | None = None):
         """`record`: the journal row to keep (a together session's, for its break); by default the
         pause's own, its journal opened by `journal_factory()` after the first sound. `names` and
@@ -102,7 +102,7 @@ class PauseFlow:
         self.warn = warn
         self.scripts = scripts
         self.before_key = before_key  # once the question is on screen: open the sound device
-        self.prelude_frames = prelude_frames  # the first line, already playing (first_line/sides.py)
+        self.first_line_frames = first_line_frames  # the first line, already playing (first_line/sides.py)
         self._clips = None
         self._sounding = threading.Event()  # the current phase's first sound has started
         self._side_saved = False
@@ -352,9 +352,9 @@ class PauseFlow:
 
         self.record.set(stage=stage)  # written now if the row has begun: a kill keeps where it got to
         player = Player(steps, self.clips, self.spoken)
-        prelude, self.prelude_frames = self.prelude_frames, 0
+        frames, self.first_line_frames = self.first_line_frames, 0
         outcome = run(player, self.output, screen=self.screen, keys=self.keys, record=self.record, policy=policy,
-                      warn=self.warn, keep_output=True, on_started=self._started, prelude_frames=prelude,
+                      warn=self.warn, keep_output=True, on_started=self._started, first_line_frames=frames,
                       finish=False)
         self.played_s += outcome.played_s
         self.position_s = outcome.position_s

@@ -96,7 +96,7 @@ def _run(options: PauseOptions, early: PauseDevice) -> int:
         if samples and not interrupt.pressed.is_set():
             early.open()
             if early.output is not None:
-                early.output.play_prelude(samples)
+                early.output.play_first_line(samples)
                 first_line = samples
     from ..session.keys import Keys
     from ..session.screen import Screen
@@ -145,7 +145,7 @@ def _run(options: PauseOptions, early: PauseDevice) -> int:
     flow = PauseFlow(output=LazyOutput(), screen=screen, keys=keys, clips_factory=clips, journal_factory=journal,
                      minutes=options.minutes, default_minutes=cfg.break_minutes, quiet=options.quiet,
                      flooded_bpm=cfg.flooded_bpm, last_side=lambda: state.load().get("side"), warn=warn,
-                     before_key=early.open_and_warm, prelude_frames=len(first_line) // 2)
+                     before_key=early.open_and_warm, first_line_frames=len(first_line) // 2)
     with keys:
         code = flow.run(options.side, pulse_first=options.pulse, interrupted=interrupt.release)
     if flow.spoke:

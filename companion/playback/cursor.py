@@ -124,7 +124,7 @@ class Cursor:
         return self.events[self.index] if self.index < len(self.events) else None
 
     def played_already(self, frames: int) -> None:
-        """The first `frames` were played by someone else (a prelude): begin after them."""
+        """The first `frames` were played by someone else (the first line, already playing): begin after them."""
         with self._lock:
             self.position = frames
             self.played = frames

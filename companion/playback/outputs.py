@@ -37,8 +37,8 @@ class DeviceOutput:
 
     def __init__(self, latency_s: float = DEVICE_LATENCY_S):
         self.cursor: Cursor | None = None
-        self._prelude = b""  # samples played before any cursor (see play_prelude)
-        self._prelude_at = 0  # bytes of it already played
+        self._first_line = b""  # samples played before any cursor (see play_first_line)
+        self._first_line_at = 0  # bytes of it already played
         self.done = threading.Event()
         self._drained = 0
         self._silent = False
@@ -68,13 +68,13 @@ class DeviceOutput:
             outdata[:] = bytes(len(outdata))
             return
         cursor = self.cursor
-        if cursor is not None and cursor.paused:  # the prelude too waits while paused
+        if cursor is not None and cursor.paused:  # the first line too waits while paused
             outdata[:] = bytes(len(outdata))
             return
         head = b""
-        if self._prelude_at < len(self._prelude):  # an offset: no copy of the rest each callback
-            head = self._prelude[self._prelude_at:self._prelude_at + len(outdata)]
-            self._prelude_at += len(head)
+        if self._first_line_at < len(self._first_line):  # an offset: no copy of the rest each callback
+            head = self._first_line[self._first_line_at:self._first_line_at + len(outdata)]
+            self._first_line_at += len(head)
             if len(head) == len(outdata):
                 outdata[:] = head
                 return
@@ -87,13 +87,13 @@ class DeviceOutput:
             if self._drained >= self._drain_frames:
                 self.done.set()
 
-    def play_prelude(self, samples: bytes) -> None:
+    def play_first_line(self, samples: bytes) -> None:
         """Start the stream with `samples` (the first line), before any cursor exists.
 
         The cursor attached later must begin where these end: the player then
         takes over without a gap, and the timeline is the same as without it.
         """
-        self._prelude, self._prelude_at = samples, 0
+        self._first_line, self._first_line_at = samples, 0
         self.start()
 
     def silence(self) -> None:

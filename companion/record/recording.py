@@ -65,7 +65,7 @@ class _Speakers:
             self.warn(f"companion: takes cannot be played back ({e}); each is still checked before it is kept.")
             return None
         try:
-            output.play_prelude(pcm)
+            output.play_first_line(pcm)  # a take plays as a first line does: alone, before any cursor
             until = time.monotonic() + len(pcm) / 2 / RATE_HZ + output.stream.latency
             while (left := until - time.monotonic()) > 0:
                 interrupt.check()

@@ -2,15 +2,15 @@
 
 The commands come in by one call:
 
-    play(sequence, output, keys=..., screen=..., clips=..., journal=..., prelude_frames=0) -> Outcome
+    play(sequence, output, keys=..., screen=..., clips=..., journal=..., first_line_frames=0) -> Outcome
 
 `sequence` is a script.Sequence, or any `Steps(id, title, steps)` (e.g. lazy
 steps from first_line/scan.py, with no pydantic before the first word);
 `output` an open output (outputs.open_output); `keys` and `screen` the
 terminal's (keys.Keys, screen.Screen); `clips` a clip store; `journal` an
 opener, called once after the first sound, giving the journal (or None: not
-recorded); `prelude_frames`: the output already plays the first line (see
-DeviceOutput.play_prelude). More, all optional: `mode` (the journal's), `columns`
+recorded); `first_line_frames`: the output already plays the first line (see
+DeviceOutput.play_first_line). More, all optional: `mode` (the journal's), `columns`
 known at the start (journal.EXTRA_COLUMNS), `policy` (what keys do; see
 policies.py; together.policy.Partners for two), `spoken` (the names, the
 placeholders' values), `warn`, `on_started`. It captions the title, plays,
@@ -72,7 +72,7 @@ class Live:
 
 
 def play(sequence, output, *, keys: Keys, screen: Screen, clips, journal: Callable[[], object] | None = None,
-         prelude_frames: int = 0, mode: str = "play", columns: dict | None = None, policy=None, spoken=None,
+         first_line_frames: int = 0, mode: str = "play", columns: dict | None = None, policy=None, spoken=None,
          warn: Callable[[str], None] = print, on_started: Callable[[], None] | None = None) -> Outcome:
     """Caption the title, play `sequence` to `output`, journal it: its Outcome (see the module's docstring)."""
     from .journal_row import Record
@@ -89,30 +89,30 @@ def play(sequence, output, *, keys: Keys, screen: Screen, clips, journal: Callab
             on_started()
 
     return run(player, output, screen=screen, keys=keys, record=record, policy=policy, warn=warn,
-               on_started=started, prelude_frames=prelude_frames)
+               on_started=started, first_line_frames=first_line_frames)
 
 
 def run(player: Player, output, *, screen: Screen, keys: Keys, record=None, policy=None,
         warn: Callable[[str], None] = print, keep_output: bool = False, on_started: Callable[[], None] | None = None,
-        prelude_frames: int = 0, finish: bool = True) -> Outcome:
+        first_line_frames: int = 0, finish: bool = True) -> Outcome:
     """Play until the end, `q`, Ctrl-C, the policy's end or an error; journal the session either way.
 
     `record`: its journal row (record.Record), begun once the sound has started; with `finish` it is
     finished here too (a guided pause finishes it after its last phase). `policy`: what keys do
     (policies.Plain by default). With `keep_output`, a session that completes, or ends on one of the
     policy's moment keys, leaves the output open for the next. `on_started` runs once the sound has
-    started (work that must not delay it). `prelude_frames`: the output is already playing the first
-    event (see DeviceOutput.play_prelude); the cursor begins after it.
+    started (work that must not delay it). `first_line_frames`: the output is already playing the first
+    event (see DeviceOutput.play_first_line); the cursor begins after it.
     """
     policy = policy if policy is not None else Plain()
     cursor = player.cursor
     reason, message = "completed", ""
     try:
         player.start()
-        if prelude_frames:
-            _begin_after_prelude(player)
+        if first_line_frames:
+            _begin_after_first_line(player)
         output.attach(cursor)
-        if not prelude_frames:  # with a prelude the sound is already playing
+        if not first_line_frames:  # with the first line the sound is already playing
             _wait_until_ready(player)
         output.start()
         if on_started is not None:
@@ -209,10 +209,10 @@ def _wait_for(player: Player, condition: Callable[[], bool], limit_s: float = 5.
             player.cursor.moved.wait(0.002)
 
 
-def _begin_after_prelude(player: Player) -> None:
+def _begin_after_first_line(player: Player) -> None:
     _wait_for(player, lambda: bool(player.events))
     if player.events and player.events[0].kind == "speech":
-        # The prelude was this line; if its length differs (an index older than the
+        # The first line played was this one; if its length differs (an index older than the
         # clip format), the player still goes on after it rather than repeat it.
         player.cursor.played_already(player.events[0].frames)
 

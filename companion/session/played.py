@@ -5,9 +5,9 @@ from __future__ import annotations
 
 
 def play_session(sequence, cfg, clips, text_only: bool, mode: str, keys, journal, extra: dict | None = None, *,
-                 warn, early=None, policy=None, spoken=None, output=None, prelude_frames: int = 0):
+                 warn, early=None, policy=None, spoken=None, output=None, first_line_frames: int = 0):
     """Speak `sequence` with captions, its clips from `clips`; journal it (with `extra` columns); its Outcome.
-    `output`: one already open (the fast path's device, playing the first line: `prelude_frames`); else
+    `output`: one already open (the fast path's device, playing the first line: `first_line_frames`); else
     opened here, on the device the start-up path began opening (`early`) if there is one."""
     from ..playback.outputs import open_output
     from ..prepare import prepare_later
@@ -21,6 +21,6 @@ def play_session(sequence, cfg, clips, text_only: bool, mode: str, keys, journal
              f"{voice} has no take of them)")
     output = output if output is not None else open_output(text_only, warn, early)
     outcome = play(sequence, output, keys=keys, screen=Screen(), clips=clips, journal=lambda: journal, mode=mode,
-                   columns=extra, policy=policy, spoken=spoken, warn=warn, prelude_frames=prelude_frames)
+                   columns=extra, policy=policy, spoken=spoken, warn=warn, first_line_frames=first_line_frames)
     prepare_later(clips, cfg)
     return outcome

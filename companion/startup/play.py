@@ -67,7 +67,7 @@ def run(first_line: Plan, early) -> int:
     early.open()
     if early.output is None or interrupt.pressed.is_set():
         return -1  # no device after all: the ordinary path says why, once
-    early.output.play_prelude(first_line.samples)
+    early.output.play_first_line(first_line.samples)
     import click
 
     from ..cli.common import load_config, load_sequence
@@ -97,12 +97,12 @@ def run(first_line: Plan, early) -> int:
     return 0
 
 
-def session(sequence, cfg, output, prelude_frames: int):
-    """The session after the first line (`prelude_frames` of it): play's own, on the open device."""
+def session(sequence, cfg, output, first_line_frames: int):
+    """The session after the first line (`first_line_frames` of it): play's own, on the open device."""
     from ..cli.common import warn
     from ..cli.sessions import play_session
     from ..journal.store import open_or_warn
     from ..session.keys import Keys
 
     return play_session(sequence, cfg, False, "play", Keys(), open_or_warn(warn), output=output,
-                        prelude_frames=prelude_frames)
+                        first_line_frames=first_line_frames)
