@@ -62,7 +62,7 @@ def first_line_s():
     played at least this much, however slowly a loaded machine rendered what came after it."""
     from companion.playback import pcm
 
-    return len(pcm.read_wav(Path(__file__).resolve().parent.parent / "audio" / "first-words" / "stay.wav")) \
+    return len(pcm.read_wav(Path(__file__).resolve().parent.parent / "audio" / "first-lines" / "stay.wav")) \
         / pcm.SAMPLE_BYTES / pcm.RATE_HZ
 
 
@@ -285,7 +285,7 @@ def test_pause_in_a_terminal_speaks_at_the_key_and_promises_a_return_time(sound_
 
 def test_pause_with_a_side_speaks_the_first_line_at_once_on_the_planned_timeline(sound_server, recorder, home):
     env = sound_server.env | home
-    assert prepare(env).returncode == 0  # as after a first use: the first words are indexed
+    assert prepare(env).returncode == 0  # as after a first use: the first lines are indexed
     plan = timeline("stay", env)
     launched = time.monotonic()
     proc = subprocess.Popen([sys.executable, "-m", "companion", "pause", "--leave"], env=env, stdin=subprocess.DEVNULL,
@@ -348,7 +348,7 @@ def test_a_cold_pause_renders_its_first_line_first_and_is_heard_on_the_planned_t
     else:
         pytest.fail(f"no attempt of 4 kept to the plan: {missed}")
     first = next(e for e in plan["events"] if e["kind"] == "speech")
-    shipped = Path(__file__).resolve().parent.parent / "audio" / "first-words" / "stay.wav"
+    shipped = Path(__file__).resolve().parent.parent / "audio" / "first-lines" / "stay.wav"
     assert Path(first["clip"]).read_bytes() == shipped.read_bytes()  # the shipped clip, now in the cache
 
 

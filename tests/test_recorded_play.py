@@ -151,7 +151,7 @@ def test_doctor_takes_a_recorded_voice_in_the_config_as_known(home, tmp_path):
     assert len(voices) == 1 and voices[0].startswith("ok ") and "'me'" in voices[0], result.stdout
 
 
-def test_the_first_words_index_of_a_recorded_guide_depends_on_its_takes(home):
+def test_the_first_line_index_of_a_recorded_guide_depends_on_its_takes(home):
     """A take kept after `prepare` wrote the pause's first-word rows makes them stale (lines.json changes)."""
     from companion.first_line.index import stat, voice_dependencies
 

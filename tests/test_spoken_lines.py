@@ -156,7 +156,7 @@ def test_prepare_renders_every_line_it_can_from_the_data_alone(home):
     assert not any("{" in text for text in texts)
 
 
-def test_the_first_words_path_does_not_read_the_data(home):
+def test_the_first_line_path_does_not_read_the_data(home):
     code = ("import sys\n"
             "from companion.pause import moment\nfrom companion.first_line import scan, sides\n"
             "sides.read('leaving')\n"

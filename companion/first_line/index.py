@@ -26,7 +26,7 @@ import sys
 from ..paths import user_dir
 from ..voice.cache_key import key
 
-INDEX = "first-words.tsv"
+INDEX = "first-words.tsv"  # the name existing caches hold (an older word for "first line"): kept, so an upgrade finds it
 GUIDE = "*guide"  # the row of the guide's key prefix (never a side's name)
 
 # How clips are made (the clip format, the engine's defaults): an upgrade rewrites

@@ -133,7 +133,7 @@ def identity(voice: str | None) -> str:
 
     The bundled voice is known by its package's and piper's versions (the same
     on every machine, so clips made here can ship inside the package: see
-    audio/make_first_words.py); a voice file by its size and modification
+    audio/make_first_lines.py); a voice file by its size and modification
     time (replacing it re-renders its clips). FORMAT and the settings above
     stand for the way a line is made.
     """

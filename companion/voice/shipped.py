@@ -1,21 +1,21 @@
-"""The first words of every built-in sequence, shipped in the package for the default voices.
+"""The first line of every built-in sequence, shipped in the package for the default voices.
 
 On an empty home every first word would wait for the natural voice's model to
-load (0.3-0.9 s) before a line is rendered. So audio/first-words/ holds the
+load (0.3-0.9 s) before a line is rendered. So audio/first-lines/ holds the
 clip of each built-in sequence's first spoken line, rendered by
-audio/make_first_words.py, and keys.tsv names each by its cache key (name,
+audio/make_first_lines.py, and keys.tsv names each by its cache key (name,
 role, key, text). The clip store copies one into the cache when a line's key
 is a shipped one (ClipStore.ensure), so the key decides: another voice, rate,
 engine version or clip format renders its own, as it always would.
 Piper's renders differ from run to run, so a clip is matched by key, never by
-bytes (tests/test_first_words_natural.py checks the keys are current).
+bytes (tests/test_first_lines_natural.py checks the keys are current).
 """
 
 from __future__ import annotations
 
 import os
 
-FOLDER = "first-words"  # in the built-in audio folder
+FOLDER = "first-lines"  # in the built-in audio folder
 KEYS = "keys.tsv"
 _by_key: dict[str, str] | None = None  # cache key -> clip file, read once a process
 

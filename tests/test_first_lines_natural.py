@@ -1,4 +1,4 @@
-"""The first words in the natural voice: every built-in sequence's shipped for a cold cache (voice/shipped.py),
+"""The first lines in the natural voice: every built-in sequence's shipped for a cold cache (voice/shipped.py),
 the pause's read by stats alone when warm."""
 
 import importlib.util
@@ -38,12 +38,12 @@ def first_text(side):
     return first_spoken_line(resolve(sides.FIRST[side]).read_text(encoding="utf-8")).text
 
 
-MAKE = "python audio/make_first_words.py"  # the one command that makes the shipped first lines current
+MAKE = "python audio/make_first_lines.py"  # the one command that makes the shipped first lines current
 
 
 def made_by_the_maker():
-    """audio/make_first_words.py's `wanted`: what it would ship now."""
-    spec = importlib.util.spec_from_file_location("make_first_words", ROOT / "audio" / "make_first_words.py")
+    """audio/make_first_lines.py's `wanted`: what it would ship now."""
+    spec = importlib.util.spec_from_file_location("make_first_lines", ROOT / "audio" / "make_first_lines.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.wanted()
@@ -63,7 +63,7 @@ def test_every_built_in_sequence_ships_its_first_line_and_the_shipped_keys_are_c
     for name, role, key, text in held.values():
         clip = shipped.find(key)
         same = {f"{other}.wav" for other, _, other_key, _ in held.values() if other_key == key}  # one first line
-        assert (builtin("audio") / "first-words" / f"{name}.wav").is_file(), f"{name}.wav is missing: run {MAKE}"
+        assert (builtin("audio") / "first-lines" / f"{name}.wav").is_file(), f"{name}.wav is missing: run {MAKE}"
         assert clip is not None and Path(clip).name in same, f"no shipped clip for {name}'s key: run {MAKE}"
         samples = pcm.read_wav(Path(clip))
         assert len(samples) > pcm.SAMPLE_BYTES * pcm.frames_of(0.8)
@@ -155,7 +155,7 @@ def test_another_rate_renders_its_own_first_line(xdg, tmp_path):
     (config / "config.toml").write_text("rate = 120\n")
     code = "from companion.first_line.sides import render; print(len(render('leaving')))"
     done = subprocess.run([sys.executable, "-c", code], env=xdg, cwd=ROOT, capture_output=True, text=True, timeout=120)
-    shipped_clip = pcm.read_wav(builtin("audio") / "first-words" / "stay.wav")
+    shipped_clip = pcm.read_wav(builtin("audio") / "first-lines" / "stay.wav")
     assert done.returncode == 0, done.stderr
     assert int(done.stdout) > len(shipped_clip)  # slower, so longer: rendered, not the shipped clip
 

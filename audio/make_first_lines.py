@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Render every built-in sequence's first spoken line in the default voices, to ship inside the package.
 
-Run from the project root:  .venv/bin/python audio/make_first_words.py   (needs the `natural` extra)
+Run from the project root:  .venv/bin/python audio/make_first_lines.py   (needs the `natural` extra)
 
-Writes first-words/NAME.wav for each built-in sequence (its first line only,
-exactly as the clip cache would hold it) and first-words/keys.tsv (name, role,
+Writes first-lines/NAME.wav for each built-in sequence (its first line only,
+exactly as the clip cache would hold it) and first-lines/keys.tsv (name, role,
 cache key, text). The clip store copies a shipped clip into the cache when a
 line's key is the shipped one (companion/voice/shipped.py), so on an empty
 home no first word waits for the natural voice's model. A line whose key and
@@ -12,7 +12,7 @@ text are unchanged keeps its clip (Piper's renders differ in their bytes, so
 rendering it again would only grow the repository); a changed first line is
 rendered again; a sequence gone loses its clip. A first line naming what only
 the session knows ({A}, {B}, {return_time}, {help}) is not shipped: it is said.
-tests/test_first_words_natural.py fails when keys.tsv is not current, and
+tests/test_first_lines_natural.py fails when keys.tsv is not current, and
 names this command.
 """
 
@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-OUT_DIR = Path(__file__).resolve().parent / "first-words"
+OUT_DIR = Path(__file__).resolve().parent / "first-lines"
 sys.path.insert(0, str(OUT_DIR.parent.parent))
 
 
