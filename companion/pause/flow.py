@@ -135,7 +135,7 @@ class PauseFlow:
 
     @property
     def spoke(self) -> bool:
-        """Did any phase need speech (so the cache may be worth warming)?"""
+        """Did any phase need speech (so preparing the rest of the cache may be worth it)?"""
         return self._clips is not None
 
     @property

@@ -46,19 +46,19 @@ def parse_args(argv: list[str]) -> PauseOptions:
 class PauseDevice(EarlyOutput):
     """The device opening in a thread (playback/early.py), and the pause's two first lines."""
 
-    def open_and_warm(self) -> None:
+    def open_and_render_first_lines(self) -> None:
         """With the question on screen: open the device, and render both sides'
         first lines if the cache lacks them, so the key is answered at once."""
         self.start()
 
-        def warm() -> None:
+        def render_missing() -> None:
             from ..first_line.sides import FIRST, read, render
 
             for side in FIRST:
                 if not read(side):
                     render(side)
 
-        threading.Thread(target=warm, daemon=True, name="first-lines").start()
+        threading.Thread(target=render_missing, daemon=True, name="first-lines").start()
 
 
 def main(argv: list[str]) -> int:
@@ -145,7 +145,7 @@ def _run(options: PauseOptions, early: PauseDevice) -> int:
     flow = PauseFlow(output=LazyOutput(), screen=screen, keys=keys, clips_factory=clips, journal_factory=journal,
                      minutes=options.minutes, default_minutes=cfg.break_minutes, quiet=options.quiet,
                      flooded_bpm=cfg.flooded_bpm, last_side=lambda: state.load().get("side"), warn=warn,
-                     before_key=early.open_and_warm, first_line_frames=len(first_line) // 2)
+                     before_key=early.open_and_render_first_lines, first_line_frames=len(first_line) // 2)
     with keys:
         code = flow.run(options.side, pulse_first=options.pulse, interrupted=interrupt.release)
     if flow.spoke:
