@@ -320,3 +320,27 @@ def test_a_render_stopped_half_way_leaves_the_file_as_it_was_and_nothing_beside_
         write(cursor, 60000, tmp_path / "out.flac", {"title": "x"}, block=4096)
     assert cursor.position > 4096  # it had begun writing
     assert [p.name for p in tmp_path.iterdir()] == ["out.flac"] and (tmp_path / "out.flac").read_text() == "precious"
+
+
+def test_renders_targets_ask_before_overwriting_and_refuse_when_nobody_can_answer(tmp_path):
+    """playback/audio_file.targets, with the question passed in (cli/common.ask_at_terminal gives Click's)."""
+    from companion.playback.audio_file import targets
+    from companion.playback.errors import NotWritten
+
+    out, script = tmp_path / "x.wav", tmp_path / "mine.txt"
+    out.write_bytes(b"old")
+    script.write_text("---\ntitle: t\n---\nHello.\n")
+    asked = []
+    with pytest.raises(NotWritten) as refused:
+        targets(out, "none", script, False, lambda question: asked.append(question) or False)
+    assert asked == [f"{out} exists. Overwrite it?"] and refused.value.exit_code == 1
+    assert out.read_bytes() == b"old"
+    assert targets(out, "srt", script, False, lambda question: True) == (out, out.with_suffix(".srt"))
+    with pytest.raises(NotWritten) as nobody:
+        targets(out, "none", script, False, None)
+    assert nobody.value.exit_code == 2 and "add --force" in nobody.value.message
+    named = tmp_path / "named.wav"  # a script whose own name ends in .wav: --force never writes over it
+    named.write_text("Hello.\n")
+    with pytest.raises(NotWritten) as same:
+        targets(named, "none", named, True, None)
+    assert "is the script being rendered" in same.value.message
