@@ -172,7 +172,7 @@ def main() -> None:
                                timeout=300).stdout
         print("guide: " + next((line.split("in the voices ", 1)[1].split(",")[0] for line in guide.splitlines()
                                 if "in the voices " in line), "?")
-              + " (a cold cache plays the first lines shipped in audio/first-words when their key matches)")
+              + " (a cold cache plays the first lines shipped in audio/first-lines when their key matches)")
         first = next(e for e in show_json("stay", warm)["events"] if e["kind"] == "speech")
         (tmp / "raw_player.py").write_text(RAW_PLAYER)
 
