@@ -147,7 +147,8 @@ def test_the_promise_is_shown_on_the_partners_device_and_more_time_and_ready_mov
     leaving.keys("x")  # the break now
     at = leaving.until(BOX_TIME.pattern).group(1)
     # On Sam's device: the promise, with the paired name and the same return time, the box, the hold-off.
-    waiting.until(rf"^A message from Alex's device: I'm flooded\. I'm not leaving you\. I'll be back at {at}\.$")
+    waiting.until(r"^A message from Alex's device\.$")  # the guide says whose; then Alex's own words, as theirs
+    waiting.until(rf"^Alex: \"I'm flooded\. I'm not leaving you\. I'll be back at {at}\.\"$")
     assert any(f"Holding off until {at}." in line for line in waiting.lines)
     leaving.until(r"^\(Sam's device has your promise\.\)$")
     leaving.until(r"^If you need ten more minutes, press m\.$")  # said in the break, with a partner paired
@@ -155,7 +156,7 @@ def test_the_promise_is_shown_on_the_partners_device_and_more_time_and_ready_mov
     later = plus(at, 10)
     leaving.until(rf"^Ten more minutes\. The bell now rings at {later}\.$")
     leaving.until(r"^\(Sam's device moves its bell too\.\)$")
-    waiting.until(rf"^Alex needs ten more minutes\. The bell now rings at {later}\.$")
+    waiting.until(rf"^Alex: \"I need ten more minutes\. I'll be back at {later}\.\"$")
     leaving.keys("rr")
     leaving.until(r"^\(Ready: the bell rings now, on both devices\.\)$")
     waiting.until(r"^\(Alex is ready: the bell rings now\.\)$")
@@ -184,7 +185,7 @@ def test_with_the_partners_device_absent_the_break_goes_on_alone_and_the_promise
     assert box < lines.index(absent.string)  # the box was never kept waiting for the network
     leaving.until(r"^A break of 1 minutes\.$")  # the break goes on, as alone
     waiting = started(sam, "wait", "--text")  # Sam's device opens later: the promise comes
-    waiting.until(rf"^A message from Alex's device: I'm flooded\. I'm not leaving you\. I'll be back at {at}\.$")
+    waiting.until(rf"^Alex: \"I'm flooded\. I'm not leaving you\. I'll be back at {at}\.\"$")
     leaving.until(r"^\(Sam's device has your promise\.\)$")
     assert leaving.end()[0] == 0 and waiting.end()[0] == 0
     (left,) = journal(alex)
@@ -201,11 +202,11 @@ def test_a_pause_on_the_reaching_side_listens_and_holds_off_to_the_partners_time
     leaving.keys("x")
     at = leaving.until(BOX_TIME.pattern).group(1)
     # Shown at once, while `sit` still plays; the hold-off after it runs to Alex's time.
-    reaching.until(rf"^\(A message from Alex's device: I'm flooded\. I'm not leaving you\. I'll be back at {at}\. "
-                   rf"Your hold-off runs to {at}\.\)$")
+    reaching.until(rf"^\(A message from Alex's device\. Alex: \"I'm flooded\. I'm not leaving you\. I'll be back at "
+                   rf"{at}\.\" Your hold-off runs to {at}\.\)$")
     reaching.keys("n" * 80)  # through the rest of `sit`
     reaching.until(rf"Holding off until {at}\. No texts")
-    reaching.until(rf"^A message from Alex's device: .* back at {at}\.$")
+    reaching.until(rf"^Alex: \"I'm flooded\. .* back at {at}\.\"$")
     assert leaving.end()[0] == 0 and reaching.end()[0] == 0
     (waited,) = journal(sam)
     assert (waited["side"], waited["promise"]) == ("reaching", "received") and waited["promise_delivered_at"]
@@ -268,7 +269,7 @@ def test_both_bells_are_heard_on_two_sound_servers_within_50_ms(tmp_path, monkey
                 leaving.until(r"\S")
                 leaving.keys("x")
                 at = leaving.until(BOX_TIME.pattern).group(1)
-                waiting.until(rf"^A message from Alex's device: .* back at {at}\.$")
+                waiting.until(rf"^Alex: \"I'm flooded\. .* back at {at}\.\"$")
                 leaving.until(r"^\(Sam's device has your promise\.\)$")
                 pressed = time.monotonic()
                 leaving.keys("rr")

@@ -37,7 +37,7 @@ def voices(show_all: bool) -> None:
 
     clips = clip_store(load_config())
     roles: dict[str, list[str]] = {}
-    for role in ("guide", "A", "B", "you"):
+    for role in ROLE_NAMES:  # every voice role (config.ROLES), in its order
         roles.setdefault((clips.wanted(role) or "").lower(), []).append(role)
     _natural_voices(roles)
     try:
