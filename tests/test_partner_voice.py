@@ -115,3 +115,27 @@ class _Lengths:
 
     def asset(self, name):
         return 22050
+
+
+def test_voices_and_doctor_name_the_partner_role_and_its_unknown_voice(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("XDG_")}
+    env.update(XDG_CONFIG_HOME=str(tmp_path / "config"), XDG_DATA_HOME=str(tmp_path / "data"),
+               XDG_CACHE_HOME=str(tmp_path / "cache"))
+
+    def companion(*args):
+        return subprocess.run([sys.executable, "-m", "companion", *args], env=env, capture_output=True, text=True,
+                              timeout=120, stdin=subprocess.DEVNULL)
+
+    listed = companion("voices")
+    assert listed.returncode == 0 and "<- A, partner" in listed.stdout  # the default: A's voice
+    (tmp_path / "config" / "companion").mkdir(parents=True)
+    (tmp_path / "config" / "companion" / "config.toml").write_text('[voices]\nguide = "gmw/en-us"\npartner = "en-nope"\n')
+    listed = companion("voices")
+    assert "'en-nope'                    UNKNOWN: no such voice; your partner's device speaks with the default. " \
+           "Fix: voices.partner in " in listed.stdout and "config.toml:3, an id above" in listed.stdout
+    doctor = companion("doctor")
+    assert "voices.partner = 'en-nope'; the default is spoken instead" in doctor.stdout, doctor.stdout
