@@ -10,6 +10,7 @@
     A = "gmw/en-US+f3"
     B = "gmw/en-GB-x-rp+m3"
     you = "gmw/en-us+m3"       # the words modelled for you to say to your partner
+    partner = "gmw/en-us+f3"   # your partner's own words, arriving from their device (docs/partner.md)
     [pause]
     flooded_bpm = 100          # 80 for a trained athlete
     minutes = 20               # the default break
@@ -26,9 +27,15 @@ from pathlib import Path
 from .textsafe import visible
 
 
-class VoiceSettings(namedtuple("VoiceSettings", "guide A B rate_wpm source you", defaults=(None, None, None, 140, None, None))):
-    """Which voice speaks each role (guide, A, B, you: words modelled for the listener), and how fast (immutable); `source`: the
-    config file they were read from, named when one of them turns out to be unknown."""
+# Every voice role: the guide, partners A and B (together), words modelled for you to say, and your
+# partner's own words as their device sends them (a break's promise, more time).
+ROLES = ("guide", "A", "B", "you", "partner")
+
+
+class VoiceSettings(namedtuple("VoiceSettings", "guide A B rate_wpm source you partner",
+                               defaults=(None, None, None, 140, None, None, None))):
+    """Which voice speaks each role (ROLES), and how fast (immutable); `source`: the config file they were
+    read from, named when one of them turns out to be unknown."""
 
     __slots__ = ()
 
@@ -124,7 +131,8 @@ def _settings(path: Path, values: dict) -> Config:
     """The settings in force, from ConfigFile's values (checked now, or kept from the last check)."""
     voices, pause = values["voices"], values["pause"]
     hours, minutes = values["day_ends"].split(":")
-    return Config(VoiceSettings(voices["guide"], voices["A"], voices["B"], values["rate"], str(path), voices["you"]),
+    return Config(VoiceSettings(voices["guide"], voices["A"], voices["B"], values["rate"], str(path), voices["you"],
+                                voices["partner"]),
                   path, pause["flooded_bpm"], pause["minutes"], values["background_prepare"],
                   int(hours) * 60 + int(minutes), values["show_streaks"], values["help"])
 

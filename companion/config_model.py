@@ -37,6 +37,7 @@ class Voices(BaseModel):
     A: VoiceId | None = Field(None, description=VOICE_ID)
     B: VoiceId | None = Field(None, description=VOICE_ID)
     you: VoiceId | None = Field(None, description=VOICE_ID + "; the words modelled for you to say")
+    partner: VoiceId | None = Field(None, description=VOICE_ID + "; your partner's own words, from their device")
 
 
 class PauseSettings(BaseModel):
@@ -68,7 +69,7 @@ class ConfigFile(BaseModel):
 
 TABLES = {"voices": Voices, "pause": PauseSettings}
 UNKNOWN = {(): ("unknown setting {value}", "rate, background_prepare, help, day_ends, show_streaks, [voices] or [pause]"),
-           ("voices",): ("unknown voice role {value}", "guide, A, B or you"),
+           ("voices",): ("unknown voice role {value}", "guide, A, B, you or partner"),
            ("pause",): ("unknown setting {value}", "flooded_bpm or minutes")}
 
 

@@ -81,7 +81,7 @@ def _help() -> Check:
 
 
 def _voices() -> Check:
-    from .config import line_of, shown
+    from .config import ROLES, line_of, shown
     from .textsafe import visible
     from .voice.engine import EngineError
     from .voice.engine import shared_engine
@@ -93,7 +93,7 @@ def _voices() -> Check:
 
     engine = shared_engine()
     unknown = []
-    for role in ("guide", "A", "B", "you"):
+    for role in ROLES:
         voice = cfg.voices.voice(role)
         if piper_engine.is_piper_voice(voice):
             try:
@@ -112,7 +112,7 @@ def _voices() -> Check:
     if unknown:
         return False, "voices", f"no such voice: {'; '.join(unknown)}; the default is spoken instead; fix: choose " \
                                 "ids from `companion voices`"
-    chosen = [f"{role} {cfg.voices.voice(role)!r}" for role in ("guide", "A", "B", "you") if cfg.voices.voice(role)]
+    chosen = [f"{role} {cfg.voices.voice(role)!r}" for role in ROLES if cfg.voices.voice(role)]
     return True, "voices", visible(f"{', '.join(chosen)} from {cfg.path}") if chosen else "the defaults"
 
 

@@ -18,7 +18,6 @@ import json
 import os
 from collections import namedtuple
 
-ROLES = ("guide", "A", "B", "you")
 FILE = "lengths.json"
 PROGRESS = "prepare-progress.json"  # in the clip cache: how far a running `prepare` is (prepare.py)
 
@@ -63,6 +62,7 @@ def context(clips) -> str:
     """What every built-in sequence's shipped total depends on besides its text: the spoken lines'
     file, the placeholders' values, and every role's clip identity (ClipStore.key without text:
     the clip format, the engine, the voice's identity, the rate)."""
+    from .config import ROLES
     from .spoken import Spoken
 
     values = {k: v for k, v in Spoken().values().items() if k != "return_time"}  # a time of day

@@ -24,7 +24,7 @@ FILE = "_spoken.toml"
 MAX_BYTES = 100_000  # the shipped file is about 4,000
 LINE = 1  # a key holding one line; a key holding a list says how many it needs (0: one or more)
 # Every key: its shape, the placeholders its lines may use, and the voice that says them
-# (`you`: the listener's own words, modelled for them to say).
+# (`you`: the listener's own words, modelled for them to say; `partner`: the partner's, from their device).
 KEYS = {
     "safety": (LINE, (), "guide"),
     "breathe.cues": (3, (), "guide"),
@@ -44,9 +44,11 @@ KEYS = {
     "pause.now.key": (LINE, (), "guide"),
     "pause.agreed.ends": (LINE, ("return_time", "minutes"), "guide"),
     "pause.back.hold-off": (0, ("return_time",), "guide"),
-    # The break on both devices (pause/both_devices.py).
-    "pause.partner.promise": (LINE, ("name", "return_time", "minutes"), "guide"),
-    "pause.partner.extended": (LINE, ("name", "return_time"), "guide"),
+    # The break on both devices (pause/both_devices.py): the guide says whose message it is, then the
+    # partner's own words in the partner's voice.
+    "pause.partner.message": (LINE, ("name",), "guide"),
+    "pause.partner.promise": (LINE, ("name", "return_time", "minutes"), "partner"),
+    "pause.partner.extended": (LINE, ("name", "return_time"), "partner"),
     "pause.partner.more": (LINE, ("return_time",), "guide"),
     "pause.partner.more_key": (LINE, (), "guide"),
     # Together: "I'm flooded" pauses the sequence with this line; after the inline break, the one
@@ -299,6 +301,11 @@ def raw(key: str):
 def safety_text() -> str:
     """The safety line (`[safety]` in a script); ValueError says what is wrong with the file."""
     return raw("safety").strip()
+
+
+def role(key: str) -> str:
+    """The voice that says `key`'s lines (KEYS): guide, you or partner."""
+    return KEYS[key][2]
 
 
 def said(key: str, **values) -> list[str]:

@@ -16,7 +16,7 @@ def lines(clips, show_all: bool) -> Iterator[str]:
     from .voice.engine import known_voice
 
     roles: dict[str, list[str]] = {}
-    for role in ("guide", "A", "B", "you"):
+    for role in ROLE_NAMES:  # every voice role (config.ROLES), in its order
         roles.setdefault((clips.wanted(role) or "").lower(), []).append(role)
     yield from _natural_voices(roles)
     found = clips.engine.voices()  # EngineError: no engine to list

@@ -96,7 +96,7 @@ def test_line_of_finds_the_key(tmp_path):
 def test_voices_remember_the_file_they_came_from_through_overrides(tmp_path):
     path = write(tmp_path, '[voices]\nA = "gmw/en-us+f4"\n')
     cfg = load(path).with_overrides(voice="gmw/en-gb-x-rp", rate_wpm=180)
-    assert cfg.voices == ("gmw/en-gb-x-rp", "gmw/en-us+f4", None, 180, str(path), None)
+    assert cfg.voices == ("gmw/en-gb-x-rp", "gmw/en-us+f4", None, 180, str(path), None, None)
 
 
 def pause_env(tmp_path):

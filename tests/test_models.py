@@ -178,7 +178,7 @@ from companion.config import ConfigError, load  # noqa: E402
     ("colour = 1\n", ":1: unknown setting 'colour'; expected rate, background_prepare, help, day_ends"),
     ("voices = 3\n", ":1: voices = 3; expected a [voices] table"),
     ('[voices]\nguide = "  "\n', ":2: voices.guide = '  '; expected a voice id in quotes"),
-    ('[voices]\nC = "x"\n', ":2: unknown voice role 'C'; expected guide, A, B or you"),
+    ('[voices]\nC = "x"\n', ":2: unknown voice role 'C'; expected guide, A, B, you or partner"),
     ("[pause]\nminutes = 0\n", ":2: pause.minutes = 0; expected a number of minutes from 1 to 180"),
     ("[pause]\nminutes = nan\n", ":2: pause.minutes = nan; expected a number of minutes from 1 to 180"),
     ("[pause]\nflooded_bpm = 100.5\n", ":2: pause.flooded_bpm = 100.5; expected a whole number of beats"),
@@ -210,10 +210,10 @@ def test_every_setting_read():
 def test_a_full_config_gives_its_settings(tmp_path):
     path = tmp_path / "config.toml"
     path.write_text('rate = 180\nbackground_prepare = false\nday_ends = "03:30"\nshow_streaks = false\n'
-                    'help = "Call 116 123"\n[voices]\nguide = "g"\nA = "a"\nB = "b"\nyou = "y"\n'
+                    'help = "Call 116 123"\n[voices]\nguide = "g"\nA = "a"\nB = "b"\nyou = "y"\npartner = "p"\n'
                     "[pause]\nflooded_bpm = 80\nminutes = 25.5\n")
     cfg = load(path)
-    assert cfg.voices == ("g", "a", "b", 180, str(path), "y")
+    assert cfg.voices == ("g", "a", "b", 180, str(path), "y", "p")
     assert (cfg.flooded_bpm, cfg.break_minutes, cfg.background_prepare, cfg.day_ends_min, cfg.show_streaks,
             cfg.help) == (80, 25.5, False, 210, False, "Call 116 123")
 

@@ -14,6 +14,7 @@ import re
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 
@@ -54,13 +55,14 @@ class Running:
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                         preexec_fn=lambda: os.umask(0))
         self.lines: list[str] = []
+        self.times: list[float] = []  # when each line was printed (time.monotonic(), as it was read)
         self._new: queue.Queue = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
         for line in self.process.stdout:
-            self._new.put(line.rstrip("\n"))
-        self._new.put(None)
+            self._new.put((time.monotonic(), line.rstrip("\n")))
+        self._new.put((time.monotonic(), None))
 
     def until(self, pattern: str) -> re.Match:
         """The first line printed matching `pattern` (a regular expression), waiting for it if none has yet:
@@ -71,16 +73,21 @@ class Running:
                 return found
         while True:
             try:
-                line = self._new.get(timeout=GUARD)
+                at, line = self._new.get(timeout=GUARD)
             except queue.Empty:
                 raise AssertionError(f"{pattern!r} never came; printed:\n" + "\n".join(self.lines)) from None
             if line is None:
                 raise AssertionError(f"ended before {pattern!r}; printed:\n" + "\n".join(self.lines)
                                      + "\n" + self.process.stderr.read())
             self.lines.append(line)
+            self.times.append(at)
             found = re.search(pattern, line)
             if found:
                 return found
+
+    def when(self, pattern: str) -> float:
+        """When the first line matching `pattern` was printed (time.monotonic()), waiting for it if need be."""
+        return self.times[self.lines.index(self.until(pattern).string)]
 
     def keys(self, typed: str) -> None:
         self.process.stdin.write(typed)
@@ -95,6 +102,7 @@ class Running:
                 pass
         out, err = self.process.communicate(timeout=GUARD)
         self.lines += out.splitlines()
+        self.times += [time.monotonic()] * (len(self.lines) - len(self.times))
         return self.process.returncode, err
 
     def kill(self) -> None:
@@ -147,7 +155,8 @@ def test_the_promise_is_shown_on_the_partners_device_and_more_time_and_ready_mov
     leaving.keys("x")  # the break now
     at = leaving.until(BOX_TIME.pattern).group(1)
     # On Sam's device: the promise, with the paired name and the same return time, the box, the hold-off.
-    waiting.until(rf"^A message from Alex's device: I'm flooded\. I'm not leaving you\. I'll be back at {at}\.$")
+    waiting.until(r"^A message from Alex's device\.$")  # the guide says whose; then Alex's own words, as theirs
+    waiting.until(rf"^Alex: \"I'm flooded\. I'm not leaving you\. I'll be back at {at}\.\"$")
     assert any(f"Holding off until {at}." in line for line in waiting.lines)
     leaving.until(r"^\(Sam's device has your promise\.\)$")
     leaving.until(r"^If you need ten more minutes, press m\.$")  # said in the break, with a partner paired
@@ -155,7 +164,7 @@ def test_the_promise_is_shown_on_the_partners_device_and_more_time_and_ready_mov
     later = plus(at, 10)
     leaving.until(rf"^Ten more minutes\. The bell now rings at {later}\.$")
     leaving.until(r"^\(Sam's device moves its bell too\.\)$")
-    waiting.until(rf"^Alex needs ten more minutes\. The bell now rings at {later}\.$")
+    waiting.until(rf"^Alex: \"I need ten more minutes\. I'll be back at {later}\.\"$")
     leaving.keys("rr")
     leaving.until(r"^\(Ready: the bell rings now, on both devices\.\)$")
     waiting.until(r"^\(Alex is ready: the bell rings now\.\)$")
@@ -184,7 +193,7 @@ def test_with_the_partners_device_absent_the_break_goes_on_alone_and_the_promise
     assert box < lines.index(absent.string)  # the box was never kept waiting for the network
     leaving.until(r"^A break of 1 minutes\.$")  # the break goes on, as alone
     waiting = started(sam, "wait", "--text")  # Sam's device opens later: the promise comes
-    waiting.until(rf"^A message from Alex's device: I'm flooded\. I'm not leaving you\. I'll be back at {at}\.$")
+    waiting.until(rf"^Alex: \"I'm flooded\. I'm not leaving you\. I'll be back at {at}\.\"$")
     leaving.until(r"^\(Sam's device has your promise\.\)$")
     assert leaving.end()[0] == 0 and waiting.end()[0] == 0
     (left,) = journal(alex)
@@ -201,11 +210,11 @@ def test_a_pause_on_the_reaching_side_listens_and_holds_off_to_the_partners_time
     leaving.keys("x")
     at = leaving.until(BOX_TIME.pattern).group(1)
     # Shown at once, while `sit` still plays; the hold-off after it runs to Alex's time.
-    reaching.until(rf"^\(A message from Alex's device: I'm flooded\. I'm not leaving you\. I'll be back at {at}\. "
-                   rf"Your hold-off runs to {at}\.\)$")
+    reaching.until(rf"^\(A message from Alex's device\. Alex: \"I'm flooded\. I'm not leaving you\. I'll be back at "
+                   rf"{at}\.\" Your hold-off runs to {at}\.\)$")
     reaching.keys("n" * 80)  # through the rest of `sit`
     reaching.until(rf"Holding off until {at}\. No texts")
-    reaching.until(rf"^A message from Alex's device: .* back at {at}\.$")
+    reaching.until(rf"^Alex: \"I'm flooded\. .* back at {at}\.\"$")
     assert leaving.end()[0] == 0 and reaching.end()[0] == 0
     (waited,) = journal(sam)
     assert (waited["side"], waited["promise"]) == ("reaching", "received") and waited["promise_delivered_at"]
@@ -248,8 +257,6 @@ def test_both_bells_are_heard_on_two_sound_servers_within_50_ms(tmp_path, monkey
     On a starved machine a player can underrun (PortAudio flags it: said with COMPANION_DEBUG=1) and really
     play late: such an attempt says nothing of the bells, so it is tried again; one that kept up must have
     both bells within 50 ms, and the test fails if none of 3 did."""
-    import time
-
     from tests.soundlab import Recorder, SoundServer
 
     alex, sam = make_home(tmp_path / "alex", monkeypatch), make_home(tmp_path / "sam", monkeypatch)
@@ -268,7 +275,7 @@ def test_both_bells_are_heard_on_two_sound_servers_within_50_ms(tmp_path, monkey
                 leaving.until(r"\S")
                 leaving.keys("x")
                 at = leaving.until(BOX_TIME.pattern).group(1)
-                waiting.until(rf"^A message from Alex's device: .* back at {at}\.$")
+                waiting.until(rf"^Alex: \"I'm flooded\. .* back at {at}\.\"$")
                 leaving.until(r"^\(Sam's device has your promise\.\)$")
                 pressed = time.monotonic()
                 leaving.keys("rr")
@@ -292,6 +299,45 @@ def test_both_bells_are_heard_on_two_sound_servers_within_50_ms(tmp_path, monkey
                 assert 0.5 < bells[0] - pressed < 4.0  # the ready's bell, not a later sound
                 return
     raise AssertionError(f"every attempt underran (a starved machine): {starved}")
+
+
+def heard(recording, start: float, end: float) -> bytes:
+    """What `recording` heard from time.monotonic() `start` to `end`: its 10 ms blocks in that span."""
+    starts = recording.block_starts()
+    blocks = recording.samples().reshape(len(starts), -1)
+    return blocks[(starts >= start) & (starts < end)].tobytes()
+
+
+def test_the_promise_is_heard_on_the_reaching_device_in_the_partners_voice(tmp_path, monkeypatch, started,
+                                                                            sound_server, recorder):
+    """Sam's `wait` plays to a null sink, recorded: the guide's "A message from Alex's device." and its
+    hold-off line, and between them Alex's words, in a voice a listener tells apart from the guide's (median
+    pitch 15% apart, as tests/test_voices_heard.py asks of A and B). Each line's span is from its caption to
+    the next one's, as printed."""
+    from tests.soundlab import RATE_HZ
+    from tests.voicelab import median_pitch_hz, pitches_hz
+
+    alex, sam = make_home(tmp_path / "alex", monkeypatch), make_home(tmp_path / "sam", monkeypatch)
+    pair(monkeypatch, alex, "Alex", sam, "Sam")
+    sam.env.update({k: v for k, v in sound_server.env.items() if k.startswith(("PULSE_", "XDG_RUNTIME_DIR"))})
+    waiting = started(sam, "wait")
+    waiting.until(r"^Waiting for Alex's break")
+    leaving = started(alex, "pause", "--leave", "--minutes", "1", "--text")
+    leaving.until(r"\S")
+    leaving.keys("x")
+    at = leaving.until(BOX_TIME.pattern).group(1)
+    intro = waiting.when(r"^A message from Alex's device\.$")
+    words = waiting.when(rf"^Alex: \"I'm flooded\. I'm not leaving you\. I'll be back at {at}\.\"$")
+    hold = waiting.when(rf"^You're holding off until {at}\.")
+    then = waiting.when(r"^Stay with your own body")
+    recorder.wait_until_heard(after=then)  # the line after the hold-off's first is heard: all before it was too
+    recorder.stop()
+    assert waiting.end()[0] == 0 and leaving.end()[0] == 0
+    partner = heard(recorder, words, hold)
+    guide = heard(recorder, intro, words) + heard(recorder, hold, then)
+    assert len(pitches_hz(partner, RATE_HZ)) >= 20 and len(pitches_hz(guide, RATE_HZ)) >= 20  # both were heard
+    pitch = {"partner": median_pitch_hz([partner], RATE_HZ), "guide": median_pitch_hz([guide], RATE_HZ)}
+    assert max(pitch.values()) / min(pitch.values()) >= 1.15, pitch
 
 
 def test_a_damaged_peers_file_is_one_line_for_wait_and_the_pause_goes_on(tmp_path, monkeypatch, started):
@@ -325,7 +371,6 @@ class Counting(Cursor):
 
 def keeping(bell_s: float, left_s: float):
     """A wait's timeline (silence, then the bell at `bell_s`) and a policy whose deadline is `left_s` away."""
-    import time
     from types import SimpleNamespace
 
     from companion.pause.both_devices import Partner, SharedTime

@@ -184,9 +184,10 @@ WINDOWS_VOICES = [  # as pyttsx3's sapi5 driver lists them (Windows 10, English 
 ]
 
 
-def test_on_macos_four_roles_get_four_english_voices_and_no_novelty_one():
+def test_on_macos_five_roles_get_the_four_english_voices_and_no_novelty_one():
     picked = pick_system_voices(MAC_VOICES)
-    assert set(picked) == {"guide", "A", "B", "you"} and len(set(picked.values())) == 4
+    assert set(picked) == {"guide", "A", "B", "you", "partner"} and len(set(picked.values())) == 4
+    assert picked["partner"] != picked["guide"]  # a fifth role shares a voice, never the guide's
     english = {v.id for v in MAC_VOICES if v.languages[0].startswith("en_")} - {
         "com.apple.speech.synthesis.voice.Albert", "com.apple.speech.synthesis.voice.BadNews",
         "com.apple.speech.synthesis.voice.Bells", "com.apple.speech.synthesis.voice.Zarvox"}
@@ -194,6 +195,7 @@ def test_on_macos_four_roles_get_four_english_voices_and_no_novelty_one():
     assert picked["guide"].split(".")[-2] == "en-US"  # the guide: a US voice, as espeak-ng's
     gender = {v.id: v.gender for v in MAC_VOICES}
     assert gender[picked["A"]] != gender[picked["guide"]] and gender[picked["B"]] != gender[picked["A"]]
+    assert gender[picked["partner"]] != gender[picked["guide"]]  # the partner's words: heard apart from the guide
 
 
 def test_on_windows_guide_a_and_b_are_distinct_where_two_english_voices_exist():
@@ -206,7 +208,7 @@ def test_on_windows_guide_a_and_b_are_distinct_where_two_english_voices_exist():
 def test_one_voice_speaks_every_role_and_none_gives_the_engines_own():
     only = WINDOWS_VOICES[1:2]
     assert set(pick_system_voices(only).values()) == {only[0].id}
-    assert pick_system_voices([]) == {"guide": None, "A": None, "B": None, "you": None}
+    assert pick_system_voices([]) == {"guide": None, "A": None, "B": None, "you": None, "partner": None}
     german = pick_system_voices(WINDOWS_VOICES[:1])  # no English voice: still a voice, not none
     assert set(german.values()) == {WINDOWS_VOICES[0].id}
 

@@ -65,24 +65,40 @@ def share(flow, minutes: float) -> None:
     from a thread; the break's words then say the key for more time."""
     if not paired():
         return
-    side, chosen, end, at, opening = flow._promised
+    side, chosen, end, at, opening, voices = flow._promised
     partner = flow.partner = Partner.start("leaving", then=lambda p: p.promise(end.timestamp(), minutes))
     partner.end = end
     partner.deadline = _local(end.timestamp())
-    flow._promised = (side, chosen, end, at, opening_lines(partner, side, opening, at, end)[0])
+    flow._promised = (side, chosen, end, *opening_lines(partner, side, opening, at, end, voices))
 
 
-def opening_lines(partner: "Partner", side: str, opening: list[str], at: str, end: datetime):
-    """The wait's opening and return time, with the partner: the promise that came (reaching), the key
-    for more time (leaving)."""
+def opening_lines(partner: "Partner", side: str, opening: list[str], at: str, end: datetime,
+                  voices: tuple[str, ...] = ()):
+    """The wait's return time, opening and its voices (waits.wait_steps), with the partner: the promise
+    that came (reaching), the key for more time (leaving)."""
     from ..lines import said
 
     if side == "reaching" and partner.promised():
         partner.end, partner.shown = end, partner.promise_id
-        return [*said("pause.partner.promise", name=partner.name, return_time=at), *opening], at
+        words, said_by = message("pause.partner.promise", partner.name, return_time=at)
+        return at, [*words, *opening], (*said_by, *voices, *("guide",) * (len(opening) - len(voices)))
     if side == "leaving":
-        return [*opening, *said("pause.partner.more_key")], at
-    return opening, at
+        return at, [*opening, *said("pause.partner.more_key")], voices
+    return at, opening, voices
+
+
+def message(key: str, name: str, **values) -> tuple[list[str], tuple[str, ...]]:
+    """What the partner's device sent (`key`: its promise, or more time), as said here: the guide says whose
+    message it is, then the partner's own words, in the partner's voice. The lines, and who says each."""
+    from ..lines import role, said
+
+    lines: list[str] = []
+    voices: list[str] = []
+    for part in ("pause.partner.message", key):
+        words = said(part, name=name, **values)
+        lines += words
+        voices += [role(part)] * len(words)
+    return lines, tuple(voices)
 
 
 def _local(wall_time: float) -> float:
@@ -126,6 +142,7 @@ class Partner:
         from . import waits
 
         opening: list[str] = []
+        voices: tuple[str, ...] = ()
         if outcome == "more":  # leaving: ten more minutes, here and there
             self.end = self.end + timedelta(minutes=MORE_MINUTES)
             self.deadline = _local(self.end.timestamp())
@@ -133,6 +150,7 @@ class Partner:
             at = self.end.strftime("%H:%M")
             # the promise again, with its new time, in the listener's words; then the guide
             opening = [*said("pause.break.yours", return_time=at), *said("pause.partner.more", return_time=at)]
+            voices = ("you",)
             flow.screen.caption(f"({self.name}'s device moves its bell too.)" if self.link and self.link.connected
                                 else f"({self.name}'s device is told when it answers.)")
         elif outcome == "ready" and side == "leaving":
@@ -148,14 +166,14 @@ class Partner:
             at = wall(self.deadline).strftime("%H:%M")
             if outcome == "promised":
                 self.shown = self.promise_id
-                opening = [*said("pause.partner.promise", name=self.name, return_time=at),
-                           *waits.announcement("reaching", at, self.minutes)]
+                opening, voices = message("pause.partner.promise", self.name, return_time=at)
+                opening += waits.announcement("reaching", at, self.minutes)
             elif outcome == "extended":
-                opening = said("pause.partner.extended", name=self.name, return_time=at)
+                opening, voices = message("pause.partner.extended", self.name, return_time=at)
             else:
                 flow.screen.caption(f"({self.name} is ready: the bell rings now.)")
         flow.spoken.at = wall(self.deadline)  # what later lines name: the minute, as the box shows it
-        return opening, self.end, at, (("you",) if outcome == "more" else ())
+        return opening, self.end, at, voices
 
     # --- opening, in a thread: nothing here may delay the screen or the sound
 
@@ -341,15 +359,10 @@ class Sitting(Plain):
         partner.show(live.screen)
         if partner.change() == "promised":
             at = wall(partner.deadline).strftime("%H:%M")
-            live.screen.caption(f"({' '.join(said_lines('pause.partner.promise', name=partner.name, return_time=at))}"
-                                f" Your hold-off runs to {at}.)")
+            lines, voices = message("pause.partner.promise", partner.name, return_time=at)
+            shown = (f'{partner.name}: "{line}"' if voice == "partner" else line for line, voice in zip(lines, voices))
+            live.screen.caption(f"({' '.join(shown)} Your hold-off runs to {at}.)")
         return super().act(key, live)
-
-
-def said_lines(key: str, **values) -> list[str]:
-    from ..lines import said
-
-    return said(key, **values)
 
 
 class SharedTime(KeepTime):

@@ -383,12 +383,12 @@ class PauseFlow:
             end = max(self.spoken.at, return_time(start, 1))
         self.spoken.minutes, self.spoken.at = minutes, end
         at = end.strftime("%H:%M")
-        opening = waits.announcement(side, at, minutes, boat=self.first == "boat")
+        opening, voices = waits.announcement(side, at, minutes, boat=self.first == "boat"), waits.roles(side)
         if self.partner is not None:
             from .both_devices import opening_lines
 
-            opening, at = opening_lines(self.partner, side, opening, at, end)
-        self._promised = (side, minutes, end, at, opening)
+            at, opening, voices = opening_lines(self.partner, side, opening, at, end, voices)
+        self._promised = (side, minutes, end, at, opening, voices)
         self._show_box(side, opening, at)
         return self._promised
 
@@ -410,13 +410,13 @@ class PauseFlow:
         promised, self._promised = self._promised, None
         if promised is None or promised[:2] != (side, minutes):
             promised = self.promise(side, minutes)
-        _, chosen, end, at, opening = promised
+        _, chosen, end, at, opening, voices = promised
         # The wait runs to the time promised, counted from now (words before it, an agreement's, took
         # some of it).
         minutes = max(0.0, (end - self.now()).total_seconds() / 60)
         cues = waits.cues(side)
         steps = waits.wait_steps(opening, cues, minutes, Lengths(self.clips), self.quiet,
-                                 (self.speaker,) if self.speaker else waits.roles(side))
+                                 (self.speaker,) if self.speaker else voices, self._partner_name())
         bell_at = round(minutes * 60 * pcm.RATE_HZ)
         moments = {key: name for key, name, _, _ in WAIT_MOMENTS[side]}
         said_on_screen = {name: f"({key}: {meaning})" for key, name, _, meaning in WAIT_MOMENTS[side]}
@@ -438,7 +438,8 @@ class PauseFlow:
                     if opening:  # a ready rings in a moment: no box, no words before the bell
                         self._show_box(side, opening, at)
                     minutes = max(0.0, (end - self.now()).total_seconds() / 60)
-                    steps = waits.wait_steps(opening, cues, minutes, Lengths(self.clips), self.quiet, voices)
+                    steps = waits.wait_steps(opening, cues, minutes, Lengths(self.clips), self.quiet, voices,
+                                             self._partner_name())
                     bell_at = round(minutes * 60 * pcm.RATE_HZ)
                     counted_from = self.played_s
                     continue
@@ -457,6 +458,10 @@ class PauseFlow:
                                          True)
         finally:  # how long the wait really lasted: r can end it early, q or Ctrl-C cut it
             self.record.set(wait_s=round(self.played_s - played_before, 1))
+
+    def _partner_name(self) -> str:
+        """The name the partner's own words are shown with (as paired), once their device has spoken."""
+        return self.partner.name if self.partner is not None else ""
 
     def pulse(self) -> None:
         from .pulse import ask_beats, bpm, count_note, count_steps, verdict

@@ -55,12 +55,13 @@ def back_to_the_break(at: str, side: str = "leaving") -> list[str]:
 
 
 def wait_steps(opening: list[str], cues: tuple[str, ...], minutes: float, lengths, quiet: bool = False,
-               voices: tuple[str, ...] = ()) -> list:
+               voices: tuple[str, ...] = (), partner: str = "") -> list:
     """Opening lines (`voices[i]`: the role saying line i, else the guide), then silence with a cue
-    every few minutes, then a soft bell at `minutes`."""
+    every few minutes, then a soft bell at `minutes`. `partner`: the name the partner role's words are
+    shown with."""
     total = round(minutes * 60 * RATE_HZ)
-    steps: list = [Speak(line=1, text=text, role=voices[i] if i < len(voices) else "guide")
-                   for i, text in enumerate(opening)]
+    steps: list = [Speak(line=1, text=text, role=role, speaker=partner if role == "partner" else "")
+                   for text, role in zip(opening, (*voices, *("guide",) * (len(opening) - len(voices))))]
     elapsed = plan(steps, lengths).frames
     mark, index = CUE_EVERY_S * RATE_HZ, 0
     while not quiet and mark + QUIET_END_S * RATE_HZ < total:

@@ -84,6 +84,8 @@ def _raw(step, lengths: Lengths) -> Iterator[tuple[str, int, dict]]:
         caption = getattr(step, "caption", "") or step.text  # a help line shows more than it says
         if step.role == "you":  # words modelled for the listener to say: whose they are, on screen too
             caption = f'You: "{caption}"'
+        elif step.role == "partner":  # the partner's own words, as their device sent them
+            caption = f'{step.speaker or "Your partner"}: "{caption}"'
         elif step.role != "guide":  # a partner's voice models the words: an example, not what they said
             caption = f'For example, in {step.speaker or "Partner " + step.role}\'s voice: "{caption}"'
         yield "speech", lengths.speech(step.role, step.text), dict(caption=caption, line=line, role=step.role, text=step.text)

@@ -14,7 +14,9 @@ from pydantic_core import PydanticCustomError
 
 from ..textsafe import MAX_SUMMARY_CHARS, MAX_TITLE_CHARS
 
-Role = Literal["guide", "A", "B", "you"]  # you: a line modelled for the listener to say
+# you: a line modelled for the listener to say; partner: the partner's own words, from their device (never in
+# a script: the pause says them, pause/both_devices.py)
+Role = Literal["guide", "A", "B", "you", "partner"]
 For = Literal["leaving", "reaching", "both", "pair"]
 Moment = Literal["conflict", "daily", "together"]
 

@@ -24,7 +24,7 @@ from . import cache_key, piper_engine, shipped
 from .engine import (ESPEAK_PITCH, EngineError, EngineUnavailable, Pyttsx3Engine, UnknownVoice, estimate_frames,
                      shared_engine)
 from .loudness import TARGET_DBFS
-from ..config import VoiceSettings
+from ..config import ROLES, VoiceSettings
 
 FORMAT = cache_key.FORMAT
 KEEP_SILENCE_FRAMES = pcm.frames_of(0.02)
@@ -142,7 +142,7 @@ class ClipStore:
 
         Raises EngineUnavailable if pyttsx3 cannot start."""
         fallen = []
-        for role in ("guide", "A", "B", "you"):
+        for role in ROLES:
             wanted = self.wanted(role)
             if wanted and wanted not in _unknown and not self.recorded(role):
                 if piper_engine.is_piper_voice(wanted):
@@ -173,7 +173,7 @@ class ClipStore:
 
     def named(self) -> dict[str, str]:
         """The pyttsx3 voices the settings name, per role (a system voice picked for another role avoids them)."""
-        return {role: voice for role in ("guide", "A", "B", "you")
+        return {role: voice for role in ROLES
                 if (voice := self.voice(role)) and not piper_engine.is_piper_voice(voice)}
 
     def recorded(self, role: str) -> str | None:
@@ -335,7 +335,8 @@ class ClipStore:
                 os.unlink(raw)
 
 
-ROLE_NAMES = {"guide": "the guide", "A": "partner A", "B": "partner B", "you": "your modelled words"}
+ROLE_NAMES = {"guide": "the guide", "A": "partner A", "B": "partner B", "you": "your modelled words",
+              "partner": "your partner's device"}  # what it says: their words
 
 
 def unknown_voice_line(settings: VoiceSettings, role: str, voice: str) -> str:

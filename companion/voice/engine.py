@@ -29,6 +29,7 @@ TYPE_CHECKING = False  # as piper_engine.py: annotations only; pathlib (with re,
 if TYPE_CHECKING:  # first word of an empty home's `play`, where this module is imported for the shipped clip's key
     from pathlib import Path
 
+from ..config import ROLES
 from ..debug import report
 from ..textsafe import MAX_SPOKEN_CHARS
 
@@ -54,9 +55,12 @@ VoiceInfo = namedtuple("VoiceInfo", "id name languages gender")
 
 
 # Distinct defaults for espeak-ng: a calm US guide, then a female and a British
-# male variant for partners A and B, so three speakers are never confused.
-ESPEAK_DEFAULTS = {"guide": "gmw/en-us", "A": "gmw/en-us+f3", "B": "gmw/en-gb-x-rp+m3", "you": "gmw/en-us+m3"}
-ESPEAK_PITCH = {"guide": 40, "A": 55, "B": 80, "you": 62}  # you: the words modelled for the listener to say
+# male variant for partners A and B, so three speakers are never confused. The partner's
+# words from their device (a break's promise) are A's voice: one already heard apart from the
+# guide (tests/test_voices_heard.py), and never said in the same session as A's.
+ESPEAK_DEFAULTS = {"guide": "gmw/en-us", "A": "gmw/en-us+f3", "B": "gmw/en-gb-x-rp+m3", "you": "gmw/en-us+m3",
+                   "partner": "gmw/en-us+f3"}
+ESPEAK_PITCH = {"guide": 40, "A": 55, "B": 80, "you": 62, "partner": 55}  # you: the words modelled for the listener to say
 RENDER_ATTEMPTS = 3
 FINISH_TIMEOUT_S = 30.0
 
@@ -272,7 +276,6 @@ def known_voice(voice: str, known: set[str]) -> bool:
 # macOS's novelty voices: English by their locale, but no voice to be guided by in a hard moment.
 NOVELTY = {"albert", "badnews", "bahh", "bells", "boing", "bubbles", "cellos", "deranged", "goodnews", "hysterical",
            "jester", "organ", "pipeorgan", "superstar", "trinoids", "whisper", "wobble", "zarvox"}
-ROLES = ("guide", "A", "B", "you")
 
 
 def _language(voice) -> str:
@@ -294,7 +297,7 @@ def _gender(voice) -> str | None:
 
 
 def pick_system_voices(voices, named: dict[str, str] | None = None) -> dict[str, str | None]:
-    """Distinct voices for guide, A, B and you from a system engine's list (macOS, Windows) for the roles
+    """Distinct voices for every role (ROLES) from a system engine's list (macOS, Windows) for the roles
     `named` (the config) gives none: English ones first (US first, as espeak-ng's guide), never a novelty
     voice, never one named for another role while another is left; A of another gender than the guide
     and B of another than A where genders are known, so the partners are told apart. Roles share voices
@@ -308,7 +311,7 @@ def pick_system_voices(voices, named: dict[str, str] | None = None) -> dict[str,
     for role, voice in named.items():  # as listed, if it is (its gender counts), else as named
         picked[role] = next((v for v in voices if voice.lower() in (str(v.id).lower(), str(v.name).lower())),
                             SimpleNamespace(id=voice, name=voice, languages=(), gender=None))
-    unlike = {"A": "guide", "B": "A"}  # the role whose voice each should differ from most
+    unlike = {"A": "guide", "B": "A", "partner": "guide"}  # the role whose voice each should differ from most
     for role in ROLES:
         if role in picked:
             continue
