@@ -61,7 +61,7 @@ def fill(env: dict) -> Path:
                      if mode == "together" else None, "flooded": chance.randint(0, 2) if mode == "together" else None})
     journal.db.execute("BEGIN")
     journal.db.executemany(f"INSERT INTO sessions ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
-                           [[row[c] for c in COLUMNS] for row in rows])
+                           [[row.get(c) for c in COLUMNS] for row in rows])  # a column added since: NULL
     journal.db.execute("COMMIT")
     journal.close()
     return journal.path
