@@ -142,6 +142,23 @@ def test_wav_segments_counts_in_frames(tmp_path):
     assert wav_segments(stereo) == segs
 
 
+def test_a_clip_measured_on_the_grid_of_the_file_it_sits_in(tmp_path):
+    # A soft ending: a quiet block (RMS 300) after the tone. On the clip's own grid it fills one block and is
+    # sound; in a file where the clip starts half a block into a block, it straddles two blocks of RMS 212 and
+    # is not. Measured with at_frame, the clip's edges are the file's, to the frame.
+    clip = np.concatenate([tone(0.3), silence(0.05), np.full(220, 300.0), silence(0.1)]).astype(np.int16)
+    at = 44 * 220 + 110
+    whole = np.concatenate([np.zeros(at), clip, silence(0.5)]).astype(np.int16)
+    write_wav(tmp_path / "clip.wav", clip, RATE)
+    write_wav(tmp_path / "whole.wav", whole, RATE)
+    in_file = [(a - at / RATE, b - at / RATE) for a, b in wav_segments(tmp_path / "whole.wav")]
+    alone = wav_segments(tmp_path / "clip.wav")
+    assert abs(alone[0][1] - in_file[0][1]) > 0.04, (alone, in_file)  # the trap
+    on_its_grid = wav_segments(tmp_path / "clip.wav", at_frame=at)
+    assert len(on_its_grid) == len(in_file) == 1
+    assert np.allclose(on_its_grid, in_file, atol=1e-9), (on_its_grid, in_file)
+
+
 def test_rms_blocks_uses_true_block_length():
     assert block_frames(22050) == 220 and block_frames(16000) == 160
     x = np.concatenate([np.zeros(220), np.full(220, 1000), np.full(10, 300)])
