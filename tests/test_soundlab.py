@@ -11,9 +11,11 @@ from tests.soundlab import (Recorder, SoundServer, block_frames, no_device_env, 
 
 RATE = 22050  # what pyttsx3 writes, and 10 ms is not a whole number of frames at it
 
-# A tiny player like the program's own: RawOutputStream, latency="low", a
-# callback copying bytes, no numpy.  Prints time.monotonic() just before start(),
-# and at its first callback (when the stream really began, however late on a loaded machine).
+# A tiny player like the program's own: RawOutputStream, the program's device buffer, primed from the
+# callback, a callback copying bytes, no numpy.  Prints time.monotonic() just before start(), and at its first
+# callback (when the stream really began, however late on a loaded machine). With latency="low" (8.7 ms here)
+# it underran in 5 runs of 5 with one core kept busy (16-93 underflows a run), and this test's 5 attempts
+# all failed once in a full run; with the program's buffer it did not in 8 runs, 4 with a core busy.
 PLAYER = r"""
 import sys, threading, time, wave
 import sounddevice as sd
@@ -31,8 +33,9 @@ def callback(out, frames, time_info, status):
     out[len(chunk):] = bytes(len(out) - len(chunk))
     if len(chunk) < len(out):
         raise sd.CallbackStop
-stream = sd.RawOutputStream(samplerate=rate, channels=ch, dtype="int16", latency="low",
-                            callback=callback, finished_callback=done.set)
+stream = sd.RawOutputStream(samplerate=rate, channels=ch, dtype="int16", latency=float(sys.argv[2]),
+                            callback=callback, finished_callback=done.set,
+                            prime_output_buffers_using_stream_callback=True)
 print("start", time.monotonic(), flush=True)
 stream.start()
 done.wait(30)
@@ -59,7 +62,9 @@ def two_tones(rate=RATE):
 
 def play(wav, env):
     """Run PLAYER on wav -> (time.monotonic() just before start() and at its first callback, underflow count)."""
-    done = subprocess.run([sys.executable, "-c", PLAYER, str(wav)], env=env,
+    from companion.playback.outputs import DEVICE_LATENCY_S
+
+    done = subprocess.run([sys.executable, "-c", PLAYER, str(wav), str(DEVICE_LATENCY_S)], env=env,
                           capture_output=True, text=True, timeout=20)
     assert done.returncode == 0, done.stderr
     out = done.stdout.split()
