@@ -3,10 +3,10 @@
 The player's callback is Python: it needs the interpreter lock. Importing the
 natural voice's engine (onnxruntime) holds that lock in one stretch while its C
 module starts: 97-113 ms measured on the loaded 2-core machine, and the player's
-callbacks then came 64-167 ms apart (one core kept busy by `yes`, other work
-besides). With a 50 ms device buffer every pause with the natural guide underran
-there, in its first line: a hole a person hears. The test holds the lock for
-120 ms while a tone plays, and listens.
+callbacks then came 64-167 ms apart (2-5 busy loops besides). With a 50 ms device
+buffer 9 pauses of 10 with the natural guide underran there, in their first line: a
+hole a person hears. The test holds the lock for 120 ms while a tone plays, and
+listens.
 """
 
 import subprocess

@@ -14,8 +14,8 @@ RATE = 22050  # what pyttsx3 writes, and 10 ms is not a whole number of frames a
 # A tiny player like the program's own: RawOutputStream, the program's device buffer, primed from the
 # callback, a callback copying bytes, no numpy.  Prints time.monotonic() just before start(), and at its first
 # callback (when the stream really began, however late on a loaded machine). With latency="low" (8.7 ms here)
-# it underran in 5 runs of 5 with one core kept busy (16-93 underflows a run), and this test's 5 attempts
-# all failed once in a full run; with the program's buffer it did not in 8 runs, 4 with a core busy.
+# it underran in 5 runs of 5 with two busy loops (16-93 underflows a run), and this test's 5 attempts all
+# failed once in a full run; with the program's buffer it did not in 8 runs, 4 of them with busy loops.
 PLAYER = r"""
 import sys, threading, time, wave
 import sounddevice as sd
