@@ -308,18 +308,26 @@ def write_wav(path, samples_int16, rate_hz: int):
         w.writeframes(x.tobytes())
 
 
-def wav_segments(path, threshold=250, min_gap_s=0.3, min_len_s=0.04):
+def wav_segments(path, threshold=250, min_gap_s=0.3, min_len_s=0.04, at_frame=0):
     """[(start_s, end_s)] of sound in a mono or stereo 16-bit WAV, from file start.
 
     Counted in frames with 10 ms analysis blocks of block_frames(rate) frames;
     a block is sound if its RMS >= threshold (int16 units).  See _segments.
+    `at_frame`: where this file sits in a longer one (a clip on a render's
+    timeline): it is measured on that file's block grid, so its edges are found
+    exactly where they are found there. (On a grid shifted by part of a block,
+    a soft ending's last block can fall on either side of the threshold: the same
+    clip's end measured 12-16 ms apart.)
     """
     x, rate = read_wav(path)
     n = block_frames(rate)
+    lead = at_frame % n
+    if lead:
+        x = np.concatenate([np.zeros((lead, x.shape[1]), dtype=x.dtype), x])
     rms = rms_blocks(x, rate)
     peak = np.abs(x.astype(np.int32)).max(axis=1) if x.size else np.zeros(0)
     peaks = [peak[i:i + n] for i in range(0, len(peak), n)]
-    starts = np.arange(len(rms)) * n / rate  # frame counts, exact block length
+    starts = (np.arange(len(rms)) * n - lead) / rate  # frame counts, exact block length
     return _segments(starts, rms, peaks, rate, threshold, min_gap_s, min_len_s)
 
 

@@ -21,6 +21,7 @@ from tests.conftest import prepared_cache
 from tests.soundlab import Recorder, Running, wait_until_it_catches, wav_segments
 
 DATA = Path(__file__).parent / "data"
+RATE_HZ = 22050  # the player's and the render's rate (show --json counts frames at it)
 TOLERANCE_S = 0.05
 # How long sound may go on after a key or a signal that silences it, however loaded the machine: the signal
 # or key waits for the CPU, then the device's buffer drains; the rest of a line plays on for far longer.
@@ -76,14 +77,17 @@ def sounding(events):
     """(start_s, end_s) of each stretch of planned sound, joining stretches < 0.3 s apart.
 
     A spoken line sounds where its clip does: its quiet last consonant can fall
-    under the threshold, so the clip itself is measured, at its planned offset.
+    under the threshold, so the clip itself is measured, at its planned offset
+    (in frames: start_s is rounded to the millisecond) and on the 10 ms grid a
+    render of the whole timeline is measured on.
     """
     spans = []
     for e in events:
         if e["kind"] in ("speech", "bell", "breath", "sound") and (e["kind"] != "breath" or e["asset"]):
             parts = [(e["start_s"], e["start_s"] + e["seconds"])]
             if e["kind"] == "speech":  # a line of two sentences sounds as two stretches
-                parts = [(e["start_s"] + a, e["start_s"] + b) for a, b in wav_segments(e["clip"])]
+                start_s = e["start"] / RATE_HZ
+                parts = [(start_s + a, start_s + b) for a, b in wav_segments(e["clip"], at_frame=e["start"])]
             for start, end in parts:
                 if spans and start - spans[-1][1] < 0.3:
                     spans[-1][1] = end
@@ -124,7 +128,8 @@ def test_render_is_heard_on_the_same_timeline_as_play(tmp_path, home):
     out = tmp_path / "out.wav"
     result = companion("render", str(DATA / "lines.txt"), "-o", str(out), env=env)
     assert result.returncode == 0, result.stderr
-    assert_boundaries(wav_segments(out), sounding(plan["events"]), tolerance_s=0.011)
+    # Measured alike (the same samples on the same grid), render and plan agree to the frame.
+    assert_boundaries(wav_segments(out), sounding(plan["events"]), tolerance_s=1.5 / RATE_HZ)
 
 
 def test_render_places_every_event_sample_exact(tmp_path, home):

@@ -11,9 +11,11 @@ from tests.soundlab import (Recorder, SoundServer, block_frames, no_device_env, 
 
 RATE = 22050  # what pyttsx3 writes, and 10 ms is not a whole number of frames at it
 
-# A tiny player like the program's own: RawOutputStream, latency="low", a
-# callback copying bytes, no numpy.  Prints time.monotonic() just before start(),
-# and at its first callback (when the stream really began, however late on a loaded machine).
+# A tiny player like the program's own: RawOutputStream, the program's device buffer, primed from the
+# callback, a callback copying bytes, no numpy.  Prints time.monotonic() just before start(), and at its first
+# callback (when the stream really began, however late on a loaded machine). With latency="low" (8.7 ms here)
+# it underran in 5 runs of 5 with two busy loops (16-93 underflows a run), and this test's 5 attempts all
+# failed once in a full run; with the program's buffer it did not in 8 runs, 4 of them with busy loops.
 PLAYER = r"""
 import sys, threading, time, wave
 import sounddevice as sd
@@ -31,8 +33,9 @@ def callback(out, frames, time_info, status):
     out[len(chunk):] = bytes(len(out) - len(chunk))
     if len(chunk) < len(out):
         raise sd.CallbackStop
-stream = sd.RawOutputStream(samplerate=rate, channels=ch, dtype="int16", latency="low",
-                            callback=callback, finished_callback=done.set)
+stream = sd.RawOutputStream(samplerate=rate, channels=ch, dtype="int16", latency=float(sys.argv[2]),
+                            callback=callback, finished_callback=done.set,
+                            prime_output_buffers_using_stream_callback=True)
 print("start", time.monotonic(), flush=True)
 stream.start()
 done.wait(30)
@@ -59,7 +62,9 @@ def two_tones(rate=RATE):
 
 def play(wav, env):
     """Run PLAYER on wav -> (time.monotonic() just before start() and at its first callback, underflow count)."""
-    done = subprocess.run([sys.executable, "-c", PLAYER, str(wav)], env=env,
+    from companion.playback.outputs import DEVICE_LATENCY_S
+
+    done = subprocess.run([sys.executable, "-c", PLAYER, str(wav), str(DEVICE_LATENCY_S)], env=env,
                           capture_output=True, text=True, timeout=20)
     assert done.returncode == 0, done.stderr
     out = done.stdout.split()
@@ -140,6 +145,23 @@ def test_wav_segments_counts_in_frames(tmp_path):
     stereo = tmp_path / "stereo.wav"  # sound on the right channel only
     write_wav(stereo, np.stack([np.zeros_like(x), x], axis=1), RATE)
     assert wav_segments(stereo) == segs
+
+
+def test_a_clip_measured_on_the_grid_of_the_file_it_sits_in(tmp_path):
+    # A soft ending: a quiet block (RMS 300) after the tone. On the clip's own grid it fills one block and is
+    # sound; in a file where the clip starts half a block into a block, it straddles two blocks of RMS 212 and
+    # is not. Measured with at_frame, the clip's edges are the file's, to the frame.
+    clip = np.concatenate([tone(0.3), silence(0.05), np.full(220, 300.0), silence(0.1)]).astype(np.int16)
+    at = 44 * 220 + 110
+    whole = np.concatenate([np.zeros(at), clip, silence(0.5)]).astype(np.int16)
+    write_wav(tmp_path / "clip.wav", clip, RATE)
+    write_wav(tmp_path / "whole.wav", whole, RATE)
+    in_file = [(a - at / RATE, b - at / RATE) for a, b in wav_segments(tmp_path / "whole.wav")]
+    alone = wav_segments(tmp_path / "clip.wav")
+    assert abs(alone[0][1] - in_file[0][1]) > 0.04, (alone, in_file)  # the trap
+    on_its_grid = wav_segments(tmp_path / "clip.wav", at_frame=at)
+    assert len(on_its_grid) == len(in_file) == 1
+    assert np.allclose(on_its_grid, in_file, atol=1e-9), (on_its_grid, in_file)
 
 
 def test_rms_blocks_uses_true_block_length():

@@ -19,7 +19,15 @@ if TYPE_CHECKING:  # annotations only
 
     from .cursor import Cursor
 
-DEVICE_LATENCY_S = 0.05  # low enough that pause and stop answer at once
+# The device's buffer: longer than the interpreter lock is ever held away from the player's (Python) callback.
+# Importing the natural voice's engine holds it in one stretch (97-113 ms measured on the shared 2-core
+# machine, loaded), and the callbacks then came 64-167 ms apart: with 2-5 busy loops on the 2 cores, a 50 ms
+# buffer underran in the first line of 9 pauses of 10 with the natural guide, warm or cold; 0.2 s in none of
+# 16 (4 measured, 12 attempts of the cold-pause test). With one busy loop and little else, neither underran
+# in 3. The first word is not delayed (the stream is primed from the callback, not with silence: medians
+# 221 and 221 ms, then 186 and 145, launch to heard); stop still silences at once (it drops the buffer),
+# while a key that pauses or quiets the sound is heard within this buffer.
+DEVICE_LATENCY_S = 0.2
 
 
 class NoDevice(RuntimeError):
@@ -50,7 +58,8 @@ class DeviceOutput:
         _quiet_alsa()
         try:
             self.stream = sd.RawOutputStream(samplerate=pcm.RATE_HZ, channels=1, dtype="int16",
-                                             latency=latency_s, callback=self._callback)
+                                             latency=latency_s, callback=self._callback,
+                                             prime_output_buffers_using_stream_callback=True)
         except Exception as e:  # PortAudioError, or ValueError when there is no default device
             from ..debug import report
 
