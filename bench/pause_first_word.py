@@ -47,7 +47,7 @@ import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, companion_cmd, median, ms, show_json, user_dirs  # noqa: E402
+from _common import ROOT, companion_cmd, empty_home, median, ms, show_json, stop_prepare, user_dirs  # noqa: E402
 from first_sound import (GAP_S, HOLD_S, RAW_PLAYER, RUNS, THRESHOLD, TIMEOUT_S, Listener,  # noqa: E402
                          launch_and_stop, onset_after)
 
@@ -176,8 +176,10 @@ def main() -> None:
         first = next(e for e in show_json("stay", warm)["events"] if e["kind"] == "speech")
         (tmp / "raw_player.py").write_text(RAW_PLAYER)
 
-        def cold(i, name):  # a fresh empty cache; the journal and state dirs are kept, as a user's would be
-            return server.env | user_dirs(cold_home, cache=tmp / f"cache-{name}-{i}")
+        def cold(i, name):  # a fresh empty cache; the journal and state dirs are kept, as a user's would be. No
+            # config: one is checked by its pydantic model once a change, the answer kept in the cache (a fresh
+            # cache checks again); the whole-library `prepare` each run then starts is killed when it ends.
+            return server.env | empty_home(cold_home) | {"XDG_CACHE_HOME": str(tmp / f"cache-{name}-{i}")}
 
         runs = []  # (label, time its onset is counted from, launch time)
         seen = {"4a": [], "5a": [], "0": []}
@@ -191,6 +193,7 @@ def main() -> None:
             launched, seen_s, poll_s, pressed = in_tmux(tmux, ["-m", "companion", "pause"], env, listener,
                                                         f"{a}-{i}", QUESTION, "l")
             runs.append((b, pressed if pressed is not None else float("nan"), launched))
+            stop_prepare(env)
             seen[a] += [seen_s] if seen_s is not None else []
             polls.append(poll_s)
 
