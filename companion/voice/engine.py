@@ -29,7 +29,6 @@ TYPE_CHECKING = False  # as piper_engine.py: annotations only; pathlib (with re,
 if TYPE_CHECKING:  # first word of an empty home's `play`, where this module is imported for the shipped clip's key
     from pathlib import Path
 
-from ..config import ROLES
 from ..debug import report
 from ..textsafe import MAX_SPOKEN_CHARS
 
@@ -302,6 +301,8 @@ def pick_system_voices(voices, named: dict[str, str] | None = None) -> dict[str,
     voice, never one named for another role while another is left; A of another gender than the guide
     and B of another than A where genders are known, so the partners are told apart. Roles share voices
     only when there are too few; None: the engine's own."""
+    from ..config import ROLES  # here: config imports pathlib, and this module is on an empty home's first line
+
     named = {role: voice for role, voice in (named or {}).items() if voice}
     usable = [v for v in voices if str(v.name).replace(" ", "").lower() not in NOVELTY
               and str(v.id).rsplit(".", 1)[-1].lower() not in NOVELTY]
