@@ -26,7 +26,7 @@ from companion.playback.outputs import DeviceOutput
 tone = array("h", (round(8000 * math.sin(2 * math.pi * 440 * i / pcm.RATE_HZ))
                    for i in range(round({TONE_S} * pcm.RATE_HZ)))).tobytes()
 out = DeviceOutput()
-out.play_prelude(tone)
+out.play_first_line(tone)
 time.sleep(0.5)
 ctypes.PyDLL(None).usleep(round({HOLD_S} * 1e6))  # a C call that keeps the interpreter lock, as that import does
 time.sleep({TONE_S})
