@@ -189,7 +189,7 @@ def answer_and_stop(cmd, env, listener, seen: str, typed: str) -> float:
         proc.proc.send_signal(signal.SIGINT)
         try:
             proc.finish(10)
-        except subprocess.TimeoutExpired:
+        except (subprocess.TimeoutExpired, AssertionError):  # it did not end: finish killed it
             pass
         stop_prepare(env)
     time.sleep(GAP_S)

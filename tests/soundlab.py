@@ -372,6 +372,8 @@ class Running:
     """
 
     def __init__(self, args, env, stdin=subprocess.DEVNULL, **kwargs):
+        # faulthandler: a program that hangs is sent SIGABRT by finish, and says where each thread was
+        env = (env if env is not None else os.environ) | {"PYTHONFAULTHANDLER": "1"}
         self.proc = subprocess.Popen(args, env=env, stdin=stdin, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True, **kwargs)
         self._text = {"out": [], "err": []}
@@ -414,9 +416,17 @@ class Running:
         try:
             self.proc.wait(timeout=timeout_s)
         except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-            raise
+            self.proc.send_signal(signal.SIGABRT)  # faulthandler prints every thread's stack (see __init__)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+            for reader in self._readers:
+                reader.join(5)
+            err = "".join(filter(None, self._text["err"]))
+            raise AssertionError(f"{' '.join(map(str, self.proc.args[:5]))} did not exit within {timeout_s:.0f} s; "
+                                 f"its stderr, ending with where each thread was:\n{err[-6000:]}") from None
         for reader in self._readers:
             reader.join(timeout_s)
         if self.proc.stdin is not None:
