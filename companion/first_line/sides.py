@@ -74,8 +74,10 @@ def render(side: str) -> bytes:
     """A cold cache: the first line before anything else, the package's own (index.shipped_clip: no
     pathlib, config or clip store on an empty home; the session's clip store copies it into the cache
     when it plays on), or else rendered, and cached."""
+    from .scan import first_spoken_line
+
+    first = None  # the line, if the light way finds the script (then it is library.resolve's too)
     try:
-        from .scan import first_spoken_line
         from .scripts import script_for, text_of
 
         script = script_for(FIRST[side])
@@ -98,11 +100,12 @@ def render(side: str) -> bytes:
             # espeak-ng starts and loads the usual voice (C, about 20 ms) while the config and script are read.
             espeak_direct.start_early(ESPEAK_DEFAULTS["guide"])
         from ..config import load
-        from ..library import resolve
         from ..voice.clips import user_store
-        from .scan import first_spoken_line
 
-        first = first_spoken_line(resolve(FIRST[side]).read_text(encoding="utf-8"))
+        if first is None:  # a script of yours that prepare has not seen parse, or none found above
+            from ..library import resolve
+
+            first = first_spoken_line(resolve(FIRST[side]).read_text(encoding="utf-8"))
         if first is None:
             return b""
         clips = user_store(load().voices)

@@ -81,7 +81,7 @@ def opening_lines(partner: "Partner", side: str, opening: list[str], at: str, en
     if side == "reaching" and partner.promised():
         partner.end, partner.shown = end, partner.promise_id
         words, said_by = message("pause.partner.promise", partner.name, return_time=at)
-        return at, [*words, *opening], (*said_by, *voices, *("guide",) * (len(opening) - len(voices)))
+        return at, [*words, *opening], (*said_by, *voices)  # a line past `voices` is the guide's (wait_steps)
     if side == "leaving":
         return at, [*opening, *said("pause.partner.more_key")], voices
     return at, opening, voices
