@@ -4,7 +4,8 @@
 Run from the project root:  .venv/bin/python audio/make_first_lines.py   (needs the `natural` extra)
 
 Writes first-lines/NAME.wav for each built-in sequence (its first line only,
-exactly as the clip cache would hold it) and first-lines/keys.tsv (name, role,
+exactly as the clip cache would hold it), first-lines/_safety.wav (the safety
+line, which most sequences say second) and first-lines/keys.tsv (name, role,
 cache key, text). The clip store copies a shipped clip into the cache when a
 line's key is the shipped one (companion/voice/shipped.py), so on an empty
 home no first word waits for the natural voice's model. A line whose key and
@@ -29,9 +30,10 @@ def wanted() -> list[tuple[str, str, str, str] | tuple[str, str]]:
     """(name, role, key, text) of every built-in sequence's first line in the default voices, or
     (name, why not) for one that cannot be shipped."""
     from companion.library import builtin_scripts
+    from companion.lines import safety_text
     from companion.script import parse_file
     from companion.voice.clips import ClipStore, VoiceSettings
-    from companion.voice.shipped import first_line
+    from companion.voice.shipped import SAFETY, first_line
 
     clips = ClipStore(Path(tempfile.gettempdir()), VoiceSettings())  # the defaults; only its keys are asked
     found = []
@@ -42,6 +44,10 @@ def wanted() -> list[tuple[str, str, str, str] | tuple[str, str]]:
         else:
             role, text = first
             found.append((name, role, clips.key(role, text), text))
+    # The safety line comes second in most sequences, the pause's two among them: shipped too, a cold
+    # session's second line waits for no model either (under load it came up to a second late).
+    text = safety_text()
+    found.append((SAFETY, "guide", clips.key("guide", text), text))
     return found
 
 
@@ -72,7 +78,7 @@ def main() -> None:
             old.unlink()
     (OUT_DIR / KEYS).write_text("".join(lines), encoding="utf-8")
     size = sum(p.stat().st_size for p in OUT_DIR.iterdir())
-    print(f"{len(lines)} first lines in {OUT_DIR} ({rendered} rendered, {size / 1e6:.1f} MB), "
+    print(f"{len(lines)} clips in {OUT_DIR} ({rendered} rendered, {size / 1e6:.1f} MB), "
           f"in {time.monotonic() - started:.0f} s")
 
 

@@ -313,8 +313,8 @@ def test_pause_with_a_side_speaks_the_first_line_at_once_on_the_planned_timeline
 
 def test_a_cold_pause_renders_its_first_line_first_and_is_heard_on_the_planned_timeline(
         sound_server, recorder, home, tmp_path):
-    # Empty cache: the first line is the one shipped in the package, in the natural voice (its model
-    # loads while that line plays); the lines after it are rendered as the pause goes. On a starved
+    # Empty cache: the first line and the safety line after it are shipped in the package, in the natural
+    # voice (its model loads while they play); the lines after them are rendered as the pause goes. On a starved
     # machine a player can underrun (PortAudio flags it: said with COMPANION_DEBUG=1), or a line
     # rendered on the way can come late (the player waits for it rather than skip it): such an attempt
     # says nothing of the plan, so it is tried again on a fresh empty home; one that kept up must

@@ -13,6 +13,7 @@ import pytest
 
 from companion.playback import pcm
 from companion.library import resolve
+from companion.lines import safety_text
 from companion.first_line import sides
 from companion.first_line.scan import first_spoken_line
 from companion.paths import builtin
@@ -54,7 +55,8 @@ def test_every_built_in_sequence_ships_its_first_line_and_the_shipped_keys_are_c
     from companion.library import builtin_scripts
 
     wanted = made_by_the_maker()
-    assert [row[0] for row in wanted] == sorted(builtin_scripts())
+    assert [row[0] for row in wanted] == sorted(builtin_scripts()) + [shipped.SAFETY]
+    assert wanted[-1][1:] == ("guide", wanted[-1][2], safety_text())  # said second by most sequences
     due = {row[0]: tuple(row) for row in wanted if len(row) == 4}
     held = {row[0]: tuple(row) for row in shipped.rows()}
     stale = sorted(name for name in due.keys() | held.keys() if due.get(name) != held.get(name))

@@ -2,7 +2,9 @@
 
 On an empty home every first word would wait for the natural voice's model to
 load (0.3-0.9 s) before a line is rendered. So audio/first-lines/ holds the
-clip of each built-in sequence's first spoken line, rendered by
+clip of each built-in sequence's first spoken line, and of the safety line
+that most of them say second (the model is not ready for it on a loaded
+machine either: it was heard up to a second late), rendered by
 audio/make_first_lines.py, and keys.tsv names each by its cache key (name,
 role, key, text). The clip store copies one into the cache when a line's key
 is a shipped one (ClipStore.ensure), so the key decides: another voice, rate,
@@ -17,6 +19,7 @@ import os
 
 FOLDER = "first-lines"  # in the built-in audio folder
 KEYS = "keys.tsv"
+SAFETY = "_safety"  # the safety line's clip: said second by most sequences (no sequence's name starts with _)
 _by_key: dict[str, str] | None = None  # cache key -> clip file, read once a process
 
 
