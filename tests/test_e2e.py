@@ -465,7 +465,10 @@ def test_a_closed_terminal_or_a_kill_still_journals_how_far_the_pause_got(sound_
     # Closing the terminal window mid-pause (SIGHUP) or `kill` (SIGTERM) left the row "unfinished" at 0:00.
     env = sound_server.env | home
     launched = time.monotonic()
-    run = Running([sys.executable, "-m", "companion", "pause", "--leave"], env=env)
+    # As from a terminal: SIGHUP at its default. Under nohup (a CI runner may start the suite so) the pause
+    # inherits it ignored and rightly keeps it so (test_interrupt): here it played on, and this test hung.
+    run = Running(["env", f"--default-signal={signum.name}", sys.executable, "-m", "companion", "pause", "--leave"],
+                  env=env)
     run.wait_for("You stopped. You're still here.")  # shown as the first line starts
     run.wait_for("Flooding is not danger. Danger is violence")  # the player's own first line: the row is written
     run.proc.send_signal(signum)
