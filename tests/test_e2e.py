@@ -435,7 +435,9 @@ def test_after_the_first_line_q_ends_the_pause_at_once(sound_server, recorder, h
     out, err = run.finish()
     recorder.stop()
     assert run.proc.returncode == 0, err
-    heard = recorder.segments()
+    # Every sound, however short: under load q can come within 40 ms of the first one heard (the caption
+    # shows as it starts), and the default segments drop one that short (seen once: heard == []).
+    heard = recorder.segments(min_len_s=0)
     assert heard and heard[-1][1] < pressed + CUT_S  # q answered within a poll, not after a 2 s wait
 
 
