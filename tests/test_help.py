@@ -3,11 +3,13 @@ line names the emergency number and, where the table knows one, a national crisi
 is data (scripts/_help.toml) a person can correct; an unknown time zone says how to set one, once."""
 
 import re
+import time
 import tomllib
 from pathlib import Path
 
 import pytest
 
+from companion.playback import outputs
 from companion.script import parse
 from companion.lines import safety_text
 from companion.spoken import HELP_FILE, HOW_TO_SET, Help, Spoken, country_of, help_table
@@ -98,13 +100,23 @@ def test_doctor_says_where_help_is_and_how_to_set_one(home, monkeypatch, zone, e
         assert part in line, (part, line)
 
 
+class FastCaptions(outputs.ClockOutput):
+    """Captions only, on a clock 20 times as fast as real time: a test of what is said, not when."""
+
+    def __init__(self):
+        start = time.monotonic()
+        super().__init__(clock=lambda: start + (time.monotonic() - start) * 20)
+
+
 @pytest.mark.parametrize("zone, heard", [("Europe/London", "Or a crisis line, Samaritans: 116 123."),
                                          ("Asia/Tokyo", HOW_TO_SET)])
 def test_a_session_shows_the_safety_line_and_where_help_is(home, monkeypatch, zone, heard):
     monkeypatch.setenv("TZ", zone)
     path = home / "tiny.txt"
     path.write_text(ONE_LINE, encoding="utf-8")
-    # --text keeps each caption up as long as it would be heard: the fastest rate keeps this test short
+    # --text keeps each caption up as long as it would be heard (10 s a run in real time); the fastest rate
+    # keeps the clips short to render
+    monkeypatch.setattr(outputs, "ClockOutput", FastCaptions)
     out = invoke("play", str(path), "--text", "--rate", "400").output
     assert "Or fear of your partner." in out and heard in out
     assert out.index("get help now") < out.index(heard) < out.index("Feel your feet.")
