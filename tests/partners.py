@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -35,7 +36,10 @@ class Home:
         self.root = root
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(("XDG_", "COMPANION_"))}
         self.env.update(HOME=str(root), XDG_DATA_HOME=str(root / "data"), XDG_CONFIG_HOME=str(root / "config"),
-                        XDG_CACHE_HOME=str(root / "cache"), COMPANION_PAIR_ADDRESS=LOOPBACK)
+                        XDG_CACHE_HOME=str(root / "cache"), COMPANION_PAIR_ADDRESS=LOOPBACK,
+                        PYTHONFAULTHANDLER="1")  # a process sent SIGABRT says where each thread was
+        if os.environ.get("COMPANION_DEBUG"):  # the link's notes, for a failure to say more
+            self.env["COMPANION_DEBUG"] = os.environ["COMPANION_DEBUG"]
         self.partner = root / "data" / "companion" / "partner"
 
     def run(self, *args: str) -> subprocess.CompletedProcess:
@@ -78,5 +82,10 @@ class Hosting:
         self.peer = f"{LOOPBACK}:{self.port}"
 
     def finish(self) -> tuple[int, str, str]:
-        out, err = self.process.communicate(timeout=GUARD)
+        try:
+            out, err = self.process.communicate(timeout=GUARD)
+        except subprocess.TimeoutExpired:  # it hangs: where each thread was (faulthandler, see Home)
+            self.process.send_signal(signal.SIGABRT)
+            err = self.process.communicate(timeout=GUARD)[1]
+            raise AssertionError(f"companion pair did not end within {GUARD} s; its stderr:\n{err[-6000:]}") from None
         return self.process.returncode, "".join(self.printed) + out, err

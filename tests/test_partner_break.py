@@ -11,6 +11,7 @@ import json
 import os
 import queue
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -105,10 +106,14 @@ class Running:
         self.times += [time.monotonic()] * (len(self.lines) - len(self.times))
         return self.process.returncode, err
 
-    def kill(self) -> None:
+    def kill(self) -> str:
+        """Ended if it still runs (SIGABRT: faulthandler says where each thread was); what it said on stderr."""
         if self.process.poll() is None:
-            self.process.kill()
-            self.process.communicate(timeout=GUARD)
+            self.process.send_signal(signal.SIGABRT)
+        try:
+            return self.process.communicate(timeout=GUARD)[1] or ""
+        except ValueError:  # ended by `end`: its stderr was read there
+            return ""
 
 
 @pytest.fixture
@@ -120,8 +125,11 @@ def started():
         return processes[-1]
 
     yield start
-    for process in processes:  # a failed test leaves none listening for the next
-        process.kill()
+    for process in processes:  # a failed test leaves none listening for the next, and says what each said
+        said = process.kill()
+        if said:
+            said = said if len(said) < 8000 else said[:4000] + "\n[...]\n" + said[-4000:]  # its notes; where it was
+            print(f"--- stderr of companion {' '.join(process.process.args[3:])}:\n{said}")
 
 
 def journal(home: Home) -> list[dict]:
@@ -344,7 +352,8 @@ def test_a_damaged_peers_file_is_one_line_for_wait_and_the_pause_goes_on(tmp_pat
     home = make_home(tmp_path / "home", monkeypatch)
     home.partner.mkdir(parents=True)
     (home.partner / "peers.json").write_text("{bad")
-    waited = subprocess.run([sys.executable, "-m", "companion", "wait", "--text"], env=home.env, capture_output=True,
+    quiet = {k: v for k, v in home.env.items() if k != "COMPANION_DEBUG"}  # its one line, not the debug trace
+    waited = subprocess.run([sys.executable, "-m", "companion", "wait", "--text"], env=quiet, capture_output=True,
                             text=True, timeout=GUARD, stdin=subprocess.DEVNULL)
     assert waited.returncode == 1 and waited.stderr.count("\n") == 1 and "peers.json: is not JSON" in waited.stderr
     assert "Traceback" not in waited.stderr
