@@ -22,8 +22,8 @@ no new user has one; the whole-library `prepare` each run starts afterwards is k
 
 each as a ratio to the raw player (c) in the same run. Then every built-in sequence that `play`
 starts by itself (the paired ones start as `together` does, names first: h) cold, SWEEP_RUNS times,
-each run after the raw player of the same clip (first words differ in how softly they
-begin), the median of each as a ratio to its raw runs' median.
+each run right after the raw player of the same clip (first words differ in how softly they
+begin): the median of each pair's ratio, play over raw.
 
 One recorder listens for the whole bench; each run is stopped as soon as its
 sound is seen in the recording, and the exact onset is taken afterwards from
@@ -50,7 +50,7 @@ from tests import soundlab  # noqa: E402
 from tests.soundlab import Recorder, Running, SoundServer  # noqa: E402
 
 RUNS = 5
-SWEEP_RUNS = 5  # of each built-in in the sweep: a single run's ratio swings by 0.3 on a quiet machine
+SWEEP_RUNS = 7  # of each built-in in the sweep: a single run's ratio swings by 0.3 on a quiet machine
 KEY_AFTER_S = 0.5  # a person reads the question before typing the answer
 THRESHOLD = 250  # RMS, int16: speech is ~3,000, the idle monitor 0 (TESTING-AUDIO.md)
 GAP_S = 0.7  # silence between runs, more than the 0.3 s that segments() merges across
@@ -203,6 +203,11 @@ def shipped_clip(name: str) -> str:
     return str(Path(shipped.folder()) / f"{name}.wav")
 
 
+def paired_ratio(raw: list[float | None], play: list[float | None]) -> float:
+    """The median of play[i] / raw[i], the runs taken in pairs (a run unheard drops its pair)."""
+    return median([p / r for r, p in zip(raw, play) if r and p])
+
+
 def onset_after(segments, launched: float, before: float) -> float | None:
     """Seconds from `launched` to the first heard onset between `launched` and `before`."""
     for start, _end in segments:
@@ -295,9 +300,11 @@ def main() -> None:
             rec.stop()
         segments = rec.segments(threshold=THRESHOLD)
         results = {name: [] for name, _ in runs}
+        in_order = {name: [] for name, _ in runs}  # None where a run was not heard: the sweep's pairs stay aligned
         bounds = [t for _, t in runs[1:]] + [float("inf")]
         for (name, started), before in zip(runs, bounds):
             onset = onset_after(segments, started, before)
+            in_order[name].append(onset)
             if onset is not None:
                 results[name].append(onset)
 
@@ -315,9 +322,11 @@ def main() -> None:
     cold = {name: median(results[f"play {name}"]) for name in solo if results[f"play {name}"]}
     unheard = [name for name in solo if name not in cold]
     if cold:
-        ratios = sorted((v / median(results[f"raw {name}"]), name) for name, v in cold.items())
+        # Each play run over the raw run just before it (the same clip, moments apart: the machine's
+        # state then is shared), and the median of those: drift between rounds cancels out.
+        ratios = sorted((paired_ratio(in_order[f"raw {name}"], in_order[f"play {name}"]), name) for name in cold)
         print(f"play NAME, cold, every built-in that play starts by itself ({len(cold)} of {len(solo)}, the "
-              f"median of {SWEEP_RUNS} runs each, each run after the raw player of its first clip): median "
+              f"median of {SWEEP_RUNS} runs each, each run over the raw player of its first clip just before it): median "
               f"{ms(median(list(cold.values())))} ms, {median([r for r, _ in ratios]):.2f}x; {ratios[0][0]:.2f}x "
               f"({ratios[0][1]}) to {ratios[-1][0]:.2f}x ({ratios[-1][1]}); over 1.3x: "
               + (", ".join(f"{n} {r:.2f}x" for r, n in ratios if r > 1.3) or "none"))
