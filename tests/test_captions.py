@@ -1,9 +1,8 @@
 """The caption file beside a rendered sequence (SubRip and WebVTT): pure text from the timeline."""
 
 from companion.playback import captions
+from companion.playback.pcm import RATE_HZ as RATE
 from companion.playback.timeline import Event, Timeline
-
-RATE = 22050
 
 
 def timeline(*events):

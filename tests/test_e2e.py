@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
+from companion.playback import pcm
 from tests.conftest import prepared_cache
 from tests.soundlab import Recorder, Running, wait_until_it_catches, wav_segments
 
 DATA = Path(__file__).parent / "data"
-RATE_HZ = 22050  # the player's and the render's rate (show --json counts frames at it)
 TOLERANCE_S = 0.05
 # How long sound may go on after a key or a signal that silences it, however loaded the machine: the signal
 # or key waits for the CPU, then the device's buffer drains; the rest of a line plays on for far longer.
@@ -61,8 +61,6 @@ def timeline(script, env):
 def first_line_s():
     """The length of the pause's first line (shipped for --leave): once the second line is shown, a pause has
     played at least this much, however slowly a loaded machine rendered what came after it."""
-    from companion.playback import pcm
-
     return len(pcm.read_wav(Path(__file__).resolve().parent.parent / "audio" / "first-lines" / "stay.wav")) \
         / pcm.SAMPLE_BYTES / pcm.RATE_HZ
 
@@ -86,7 +84,7 @@ def sounding(events):
         if e["kind"] in ("speech", "bell", "breath", "sound") and (e["kind"] != "breath" or e["asset"]):
             parts = [(e["start_s"], e["start_s"] + e["seconds"])]
             if e["kind"] == "speech":  # a line of two sentences sounds as two stretches
-                start_s = e["start"] / RATE_HZ
+                start_s = e["start"] / pcm.RATE_HZ  # show --json counts frames at the player's rate
                 parts = [(start_s + a, start_s + b) for a, b in wav_segments(e["clip"], at_frame=e["start"])]
             for start, end in parts:
                 if spans and start - spans[-1][1] < 0.3:
@@ -129,7 +127,7 @@ def test_render_is_heard_on_the_same_timeline_as_play(tmp_path, home):
     result = companion("render", str(DATA / "lines.txt"), "-o", str(out), env=env)
     assert result.returncode == 0, result.stderr
     # Measured alike (the same samples on the same grid), render and plan agree to the frame.
-    assert_boundaries(wav_segments(out), sounding(plan["events"]), tolerance_s=1.5 / RATE_HZ)
+    assert_boundaries(wav_segments(out), sounding(plan["events"]), tolerance_s=1.5 / pcm.RATE_HZ)
 
 
 def test_render_places_every_event_sample_exact(tmp_path, home):
