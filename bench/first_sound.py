@@ -299,14 +299,11 @@ def main() -> None:
             listener.close()
             rec.stop()
         segments = rec.segments(threshold=THRESHOLD)
-        results = {name: [] for name, _ in runs}
         in_order = {name: [] for name, _ in runs}  # None where a run was not heard: the sweep's pairs stay aligned
         bounds = [t for _, t in runs[1:]] + [float("inf")]
         for (name, started), before in zip(runs, bounds):
-            onset = onset_after(segments, started, before)
-            in_order[name].append(onset)
-            if onset is not None:
-                results[name].append(onset)
+            in_order[name].append(onset_after(segments, started, before))
+        results = {name: [onset for onset in onsets if onset is not None] for name, onsets in in_order.items()}
 
     raw = median(results[names[2]])
     print(f'first line: "{first["text"]}"  ({RUNS} runs each, interleaved)')
