@@ -133,11 +133,34 @@ class Keys:
     def __init__(self, plan, clock):
         self.plan = {stage: list(keys) for stage, keys in plan.items()}
         self.clock = clock
-        self.flow = None
         self._lock = threading.Lock()
-        self._stage = self._stage_cursor = self._old_cursor = self._last_cursor = None
+        self._stage = self._stage_cursor = None  # the stage the last cursor was attached in, and its first cursor
         self._acting = False  # a key was read and the flow has not come back for the next
         self._held_since = None
+        self.flow = None
+
+    @property
+    def flow(self):
+        return self._flow
+
+    @flow.setter
+    def flow(self, flow):
+        """Watches the flow's output: the first cursor attached while a new stage is named is that
+        stage's own. The flow names a stage before it attaches the stage's cursor, in one thread, so
+        this holds however the threads are scheduled, with no guess from cursors seen in passing."""
+        self._flow = flow
+        if flow is None:
+            return
+        attach = flow.output.attach
+
+        def attached(cursor):
+            with self._lock:
+                stage = flow.record["stage"]
+                if stage != self._stage:
+                    self._stage, self._stage_cursor = stage, cursor
+            attach(cursor)
+
+        flow.output.attach = attached
 
     def __enter__(self):
         return self
@@ -152,9 +175,10 @@ class Keys:
         time.sleep(0.001)
         with self._lock:
             self._acting = False
-            if not self._due():
+            stage = self._due()
+            if stage is None:
                 return None
-            key = self.plan[self._stage].pop(0)
+            key = self.plan[stage].pop(0)
             self._acting = True
         if isinstance(key, tuple):
             key = key[1]
@@ -165,7 +189,7 @@ class Keys:
     def sleep(self, seconds):
         """The output's sleep. Held, it returns without moving the clock, so the output still sees a stop."""
         with self._lock:
-            held = self._acting or self._due()
+            held = self._acting or self._due() is not None
             if held and self._held_since is None:
                 self._held_since = time.monotonic()
             if not held or time.monotonic() - self._held_since > self.HOLD_LIMIT_S:
@@ -173,28 +197,23 @@ class Keys:
                 self.clock.sleep(seconds)
         time.sleep(0.0005)  # let the flow's thread run
 
-    def _due(self) -> bool:
-        """Is the current stage's next key due? (Called with the lock held.)
+    def _due(self) -> str | None:
+        """The current stage, if its next key is due; else None. (Called with the lock held.)
 
-        Time in a stage is the position of the cursor that plays it, not the fake clock: under
-        load the planner can lag, the cursor then stalls while the clock runs on, and a key timed
-        by the clock would land earlier in the stage than planned."""
+        Time in a stage is the position of the stage's own cursor, not the fake clock: under load the
+        planner can lag, the cursor then stalls while the clock runs on, and a key timed by the clock
+        would land earlier in the stage than planned."""
         stage = self.flow.record["stage"]
-        cursor = getattr(self.flow.output, "cursor", None)
-        if stage != self._stage:  # the first to see a stage (either thread) marks its start
-            # the cursor last seen in the stage before (the stage is named before its cursor exists)
-            self._stage, self._old_cursor, self._stage_cursor = stage, self._last_cursor, None
-        self._last_cursor = cursor
-        if self._stage_cursor is None and cursor is not None and cursor is not self._old_cursor:
-            self._stage_cursor = cursor  # the stage's own sequence has begun
         pending = self.plan.get(stage)
         if not pending:
-            return False
+            return None
         at = pending[0][0] if isinstance(pending[0], tuple) else 0
         if isinstance(at, str):  # pressed once a caption holding these words is on screen
-            return any(at in shown for shown in getattr(self.flow.screen, "shown", ()))
-        played = self._stage_cursor.position / pcm.RATE_HZ if self._stage_cursor is not None else 0.0
-        return played >= at
+            due = any(at in shown for shown in getattr(self.flow.screen, "shown", ()))
+        else:
+            cursor = self._stage_cursor if self._stage == stage else None  # None: its sequence has not begun
+            due = (cursor.position / pcm.RATE_HZ if cursor is not None else 0.0) >= at
+        return stage if due else None
 
 
 class Timeline(Screen):

@@ -70,6 +70,28 @@ def test_q_stops_and_is_journalled_as_stopped(tmp_path):
     assert row["end_reason"] == "stopped" and row["completed"] is False
 
 
+def test_a_line_begun_while_a_key_was_read_is_shown_before_the_key_ends_the_session(tmp_path, capsys):
+    # A line heard is a line shown: q read just as "Goodbye now." began still shows it.
+    import time
+
+    player = Player(parse('+++\ntitle = "T"\n+++\nHello.\n[pause 1s]\nGoodbye now.\n[pause 20m]\n').steps,
+                    FakeClips())
+    clock = FakeClock()
+    output = ClockOutput(clock=clock, sleep=lambda s: (clock.sleep(s), time.sleep(0.001)), step_s=0.5)
+
+    class QAsTheSecondLineBegins(ScriptedKeys):
+        def read(self, timeout_s):
+            deadline = time.monotonic() + 5
+            while len(player.events) < 3 or player.cursor.position <= player.events[2].start:
+                assert time.monotonic() < deadline, "the second line never began"
+                time.sleep(0.001)
+            return "q"
+
+    outcome = run(player, output, screen=Screen(), keys=QAsTheSecondLineBegins(), warn=print)
+    assert outcome.reason == "stopped" and [e.text for e in player.events[::2]][:2] == ["Hello.", "Goodbye now."]
+    assert "Goodbye now." in capsys.readouterr().out
+
+
 def test_a_session_the_journal_could_not_open_for_still_plays_and_exits_1_without_saying_it_twice(tmp_path, capsys):
     said = []
     outcome, row = session(tmp_path, "Hello.\n", ScriptedKeys(), journal=Unrecorded("the journal is damaged"),

@@ -162,6 +162,7 @@ def _loop(live: Live, policy) -> str:
         if screen.gone and output.name == "captions":  # captions were all it gave, and nobody reads them
             return "stopped"  # (with sound, the session goes on: the captions were only a copy of it)
         key = keys.read(POLL_S)
+        _caption_entered(player, screen)  # and one begun while the key was read: it was heard too
         if key in ("q", "Q"):
             return "stopped"
         end = policy.act(key, live)
