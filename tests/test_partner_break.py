@@ -378,6 +378,73 @@ class Counting(Cursor):
         return super().toggle_pause()
 
 
+class OffsetLink:
+    """The link as a Partner uses it, with messages to give and the clock offsets its pings find (None: no pong)."""
+
+    connected = True
+
+    def __init__(self, messages, offsets):
+        self.inbox, self.offsets, self.offset = list(messages), list(offsets), None
+        self.measured = 0
+
+    def get(self, timeout):
+        if self.inbox:
+            return self.inbox.pop(0)
+        time.sleep(0.01)
+        return None
+
+    def clock_offset(self):
+        from companion.partner.clock import Offset
+
+        self.measured += 1
+        found = self.offsets.pop(0) if self.offsets else None
+        if found is not None:
+            self.offset = Offset(offset=found, error=0.0, samples=1)
+        return None if found is None else self.offset
+
+    def local_time(self, partner_time):
+        return self.offset.to_local(partner_time) if self.offset is not None else None
+
+
+def receiving(messages, offsets):
+    """A reaching Partner receiving `messages` over an OffsetLink: the partner, once its promise was acted on."""
+    from types import SimpleNamespace
+
+    from companion.pause.both_devices import Partner
+
+    partner = Partner("reaching")
+    link = OffsetLink(messages, offsets)
+    partner.shared = SimpleNamespace(link=link, partner_name=lambda: "Alex", close=lambda: None)
+    threading.Thread(target=partner._receive, daemon=True).start()
+    try:
+        assert partner.changes.get(timeout=GUARD) == "promised"
+    finally:
+        partner.close()
+    return partner, link
+
+
+def test_a_promise_that_comes_before_the_partners_clock_is_measured_waits_for_it_and_is_never_dropped():
+    # CI: the session a promise came on ended before its pongs; the promise, acknowledged already, was lost.
+    from companion.partner.messages import Promise, new_id
+
+    promise = Promise(id=new_id(), name="Alex", return_at=2_000_000_000.0, minutes=20)
+    bell = time.monotonic() + 3600  # where the offset found puts the partner's return_at on our clock
+    partner, link = receiving([promise], offsets=[None, None, 2_000_000_000.0 - bell])
+    assert link.measured == 3 and partner.deadline == pytest.approx(bell)  # by the offset found on the third try
+    assert partner.journal["promise"] == "received" and partner.name == "Alex"
+
+
+def test_a_promise_whose_partners_clock_cannot_be_measured_goes_by_our_own_clock(monkeypatch):
+    from companion.pause import both_devices
+    from companion.partner.messages import Promise, new_id
+
+    monkeypatch.setattr(both_devices, "PLACE_WITHIN_S", 0.2)
+    return_at = time.time() + 600
+    partner, _ = receiving([Promise(id=new_id(), name="Alex", return_at=return_at, minutes=10)], offsets=[])
+    assert abs(partner.deadline - (time.monotonic() + 600)) < 1  # our wall clock stands in for theirs
+    assert partner.their_at == return_at and not partner._refreshed  # measured again before the bell
+
+
 def keeping(bell_s: float, left_s: float):
     """A wait's timeline (silence, then the bell at `bell_s`) and a policy whose deadline is `left_s` away."""
     from types import SimpleNamespace

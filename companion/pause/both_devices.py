@@ -37,6 +37,7 @@ TOGETHER_S = 0.05  # both bells within this of each other: rang together
 KEEP_WITHIN_S = 0.005  # the bell's frame is kept on its deadline to this
 HOLD_AT_MOST_S = 0.1
 LAST_CORRECTION_S = 0.2  # no correction this close to the bell: the samples need a moment
+PLACE_WITHIN_S = 5.0  # a message from the partner waits this long for their clock, then goes by ours (_place)
 
 
 def wall(deadline: float, exact: bool = False) -> datetime:
@@ -133,6 +134,7 @@ class Partner:
         self._refreshed = False
         self.own_bell: float | None = None  # when our bell rang, and the partner's, on time.monotonic()
         self.their_bell: float | None = None
+        self._timed: list = []  # (message, when it came, not tried yet): the partner's, to place on our clock
 
     def moved(self, outcome: str, flow, side: str):
         """The wait's new opening, end and return time after `outcome` (one of MOVED)."""
@@ -268,12 +270,13 @@ class Partner:
     # --- both: what the link brings
 
     def _receive(self) -> None:
-        from ..partner.messages import Ack, Extend, Promise, Rang, Ready
+        from ..partner.messages import Ack, Extend, Promise, Ready
 
         link = self.link
         while not self._closed.is_set():
             msg = link.get(timeout=0.2)
             if msg is None:
+                self._place()  # one that waits for the partner's clock: tried again
                 self._refresh()
                 continue
             if isinstance(msg, Ack):
@@ -284,31 +287,55 @@ class Partner:
                 continue
             if self.side != "reaching" and isinstance(msg, (Promise, Extend, Ready)):
                 continue  # acknowledged by the link; a leaving side's bell is its own promise's
-            if isinstance(msg, Promise):
-                link.clock_offset()  # the partner's clock, as the promise comes
-                local = link.local_time(msg.return_at)
-                if local is None:
-                    continue
-                self.name = self.shared.partner_name()
-                self.promise_id, self.minutes, self.deadline = msg.id, msg.minutes, local
-                self.their_at, self._refreshed = msg.return_at, False
-                self.journal.update(promise="received", promise_delivered_at=_iso(time.monotonic()))
-                self.changes.put("promised")
-            elif isinstance(msg, Rang) and msg.promise == self.promise_id:
-                if link.offset is None:
-                    link.clock_offset()
-                self.their_bell = link.local_time(msg.at)
-                self._compare()
-            elif isinstance(msg, (Extend, Ready)) and msg.promise == self.promise_id:
-                if link.offset is None or (isinstance(msg, Extend) and self.deadline
-                                          and self.deadline - time.monotonic() < 90):
-                    link.clock_offset()  # again, near the bell
-                local = link.local_time(msg.return_at if isinstance(msg, Extend) else msg.at)
-                if local is None:
-                    continue
-                self.deadline = local
-                self.their_at, self._refreshed = (msg.return_at if isinstance(msg, Extend) else msg.at), False
-                self.changes.put("extended" if isinstance(msg, Extend) else "ready")
+            self._timed.append((msg, time.monotonic(), True))
+            self._place()
+
+    def _place(self) -> None:
+        """Act on the partner's timed messages (promise, extend, ready, rang) in the order they came, each
+        at its time on our clock by the link's clock offset. Without an offset (the session it came on
+        ended before the pongs, or they were lost) one waits and is tried again; after PLACE_WITHIN_S it is
+        placed by our own wall clock, which the partner's is close to, and measured again before the bell
+        (_refresh). The link has acknowledged it: dropping it here would lose the promise for good."""
+        from ..partner.messages import Extend, Promise
+
+        link = self.link
+        while self._timed:
+            msg, came, first = self._timed[0]
+            near_bell = self.deadline is not None and self.deadline - time.monotonic() < 90
+            if link.offset is None or (first and (isinstance(msg, Promise) or isinstance(msg, Extend) and near_bell)):
+                link.clock_offset()  # the partner's clock, as a promise comes, and again near the bell
+            self._timed[0] = (msg, came, False)
+            at = msg.return_at if isinstance(msg, (Promise, Extend)) else msg.at
+            local = link.local_time(at)
+            if local is None:
+                if time.monotonic() - came < PLACE_WITHIN_S:
+                    return
+                from ..partner.notes import note
+
+                note("no clock offset from the partner's device: a message placed by our own clock")
+                local = _local(at)
+            self._timed.pop(0)
+            self._act(msg, local)
+
+    def _act(self, msg, local: float) -> None:
+        """What the partner's message does, at `local` (time.monotonic())."""
+        from ..partner.messages import Extend, Promise, Rang
+
+        if isinstance(msg, Promise):
+            self.name = self.shared.partner_name()
+            self.promise_id, self.minutes, self.deadline = msg.id, msg.minutes, local
+            self.their_at, self._refreshed = msg.return_at, False
+            self.journal.update(promise="received", promise_delivered_at=_iso(time.monotonic()))
+            self.changes.put("promised")
+        elif msg.promise != self.promise_id:
+            return
+        elif isinstance(msg, Rang):
+            self.their_bell = local
+            self._compare()
+        else:  # Extend or Ready
+            self.deadline = local
+            self.their_at, self._refreshed = (msg.return_at if isinstance(msg, Extend) else msg.at), False
+            self.changes.put("extended" if isinstance(msg, Extend) else "ready")
 
     def _refresh(self) -> None:
         """About a minute before the bell, the partner's clock measured again (clocks drift; a long break may
