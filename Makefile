@@ -33,10 +33,10 @@ test: $(VENV)/.installed
 	@tools/system-packages $(TEST_PACKAGES)
 	@status=0; export COMPANION_TEST_LIBRARY=$$(mktemp -d); \
 	trap 'test -f $$COMPANION_TEST_LIBRARY/status || kill -9 -$$(cat $$COMPANION_TEST_LIBRARY/render.pid 2>/dev/null) 2>/dev/null; rm -rf $$COMPANION_TEST_LIBRARY' EXIT; \
-	echo "$(BIN)/python -m pytest -q -n $(WORKERS) --dist loadgroup -m 'not e2e' --durations=10"; \
-	$(BIN)/python -m pytest -q -n $(WORKERS) --dist loadgroup -m "not e2e" --durations=10 || status=$$?; \
-	echo "$(BIN)/python -m pytest -q -m e2e --durations=10"; \
-	$(BIN)/python -m pytest -q -m e2e --durations=10 || status=$$?; \
+	echo "$(BIN)/python -m pytest -q -n $(WORKERS) --dist loadgroup -m 'not e2e' --durations=20"; \
+	$(BIN)/python -m pytest -q -n $(WORKERS) --dist loadgroup -m "not e2e" --durations=20 || status=$$?; \
+	echo "$(BIN)/python -m pytest -q -m e2e --durations=20"; \
+	$(BIN)/python -m pytest -q -m e2e --durations=20 || status=$$?; \
 	exit $$status
 
 check: $(VENV)/.installed
