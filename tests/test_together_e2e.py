@@ -146,17 +146,20 @@ def level_db(samples: bytes) -> float:
     return float(10 * np.log10(power[power > power.max() / 100].mean()))
 
 
-def test_a_turns_time_warning_is_heard_softly_in_the_silent_turn(sound_server, recorder, home):
+def test_a_turns_time_warning_is_heard_softly_in_the_silent_turn(sound_server, recorder, home, tmp_path):
     env = sound_server.env | home
-    timeline(SCRIPT, env)
+    script = tmp_path / "together.txt"  # a 10 s turn: the warning is the same, half the wait for it
+    script.write_text(SCRIPT.read_text().replace("[turn A up to 20s]", "[turn A up to 10s]"))
+    timeline(script, env)
     session = "warning"
-    tmux = in_tmux(env, ["together", str(SCRIPT), "--a", "Sam", "--b", "Alex", "--no-rating"], session)
+    tmux = in_tmux(env, ["together", str(script), "--a", "Sam", "--b", "Alex", "--no-rating"], session)
     try:
         wait_for(tmux, session, "left · space or Enter: done")  # the turn has begun: silence, held
         turn_seen = time.monotonic()
-        wait_for(tmux, session, "about 4 seconds left")  # a fifth of its 20 s before the limit
+        wait_for(tmux, session, "about 2 seconds left")  # a fifth of its 10 s before the limit
         warned = recorder.wait_until_heard(after=turn_seen + 1.0)  # said, not only shown
         wait_for(tmux, session, "finish your sentence")
+        keys(tmux, session, "Space")  # done: not the 5 s of grace after the limit
         screen = wait_for(tmux, session, "EXIT=")
         assert "EXIT=0" in screen
     finally:
