@@ -31,6 +31,8 @@ class EarlyOutput:
         # line the main thread writes there is lost (`daily` waits for it before it says anything).
         self.started_up = threading.Event()
         self._hushed = False  # Ctrl-C came while the device was opening: it opens silent
+        # Set once sounddevice's Python half has loaded (see _open): work beside the thread waits for it.
+        self.python_half = threading.Event()
         if now:
             self.start()
 
@@ -41,6 +43,16 @@ class EarlyOutput:
 
     def _open(self) -> None:
         try:  # PortAudio starts here (or startup/main.py started it: then wait for it) before anything is imported beside it
+            try:  # the modules sounddevice imports first: Python, holding the interpreter lock
+                import ctypes.util  # noqa: F401
+                import platform  # noqa: F401
+                import sysconfig  # noqa: F401
+
+                import _sounddevice  # noqa: F401  (cffi's half)
+            except Exception:  # sounddevice's import says what is wrong, below
+                pass
+            finally:
+                self.python_half.set()  # the rest is mostly PortAudio's dlopen and start-up, in C
             import sounddevice  # noqa: F401
         except Exception as e:  # DeviceOutput says what is wrong
             from ..debug import report

@@ -87,11 +87,16 @@ def _play(args: list[str], interrupt) -> None:
     early = EarlyOutput(False, now=True)  # PortAudio starts (C) and the device opens while the line is found
     from . import play
 
+    # The line is found (Python, ~9 ms) while PortAudio starts in C, not while the thread's imports want the
+    # interpreter lock: beside those, each would wait on the other.
+    early.python_half.wait(0.1)
+
     try:
         first_line = play.plan(args[1:])
     except Exception as e:  # a bug in the start-up path must never cost the session: Click's way
         from ..debug import report
 
+        early.started_up.wait(timeout=5)  # while PortAudio starts, stderr is /dev/null: said after it
         report(e, "the fast path of play")
         first_line = None
     code = -1

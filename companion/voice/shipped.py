@@ -42,7 +42,8 @@ def find(key: str) -> str | None:
     """The shipped clip whose cache key is `key`, if there is one."""
     global _by_key
     if _by_key is None:
-        _by_key = {key: os.path.join(folder(), f"{name}.wav") for name, _, key, _ in rows()}
+        where = folder()  # once: it resolves the package's real path
+        _by_key = {key: os.path.join(where, f"{name}.wav") for name, _, key, _ in rows()}
     clip = _by_key.get(key)
     return clip if clip is not None and os.path.isfile(clip) else None
 
