@@ -49,7 +49,7 @@ class EarlyOutput:
                 import sysconfig  # noqa: F401
 
                 import _sounddevice  # noqa: F401  (cffi's half)
-            except Exception:  # sounddevice's import says what is wrong, below
+            except (ImportError, OSError):  # sounddevice's own import says what is wrong, below
                 pass
             finally:
                 self.python_half.set()  # the rest is mostly PortAudio's dlopen and start-up, in C
