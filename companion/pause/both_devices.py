@@ -315,16 +315,17 @@ class Partner:
                 note("no clock offset from the partner's device: a message placed by our own clock")
                 local = _local(at)
             self._timed.pop(0)
-            self._act(msg, local)
+            self._act(msg, at, local)
 
-    def _act(self, msg, local: float) -> None:
-        """What the partner's message does, at `local` (time.monotonic())."""
+    def _act(self, msg, at: float, local: float) -> None:
+        """What the partner's message does: its time `at` (the partner's wall clock) is `local` (our
+        time.monotonic())."""
         from ..partner.messages import Extend, Promise, Rang
 
         if isinstance(msg, Promise):
             self.name = self.shared.partner_name()
             self.promise_id, self.minutes, self.deadline = msg.id, msg.minutes, local
-            self.their_at, self._refreshed = msg.return_at, False
+            self.their_at, self._refreshed = at, False
             self.journal.update(promise="received", promise_delivered_at=_iso(time.monotonic()))
             self.changes.put("promised")
         elif msg.promise != self.promise_id:
@@ -334,7 +335,7 @@ class Partner:
             self._compare()
         else:  # Extend or Ready
             self.deadline = local
-            self.their_at, self._refreshed = (msg.return_at if isinstance(msg, Extend) else msg.at), False
+            self.their_at, self._refreshed = at, False
             self.changes.put("extended" if isinstance(msg, Extend) else "ready")
 
     def _refresh(self) -> None:
