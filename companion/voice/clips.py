@@ -122,7 +122,7 @@ class ClipStore:
         return self.engine.default_voice(role) if piper_engine.is_piper_voice(wanted) else self.default_voice(role)
 
     def load_guide_early(self) -> None:
-        """Load the guide's Piper model in a thread now (0.3-1 s), so a line rendered on demand
+        """Load the guide's Piper model in a thread now (0.3 s, more when busy), so a line rendered on demand
         later (the pause's return time) waits only for its synthesis. Failures are left to ensure."""
         voice = self.voice("guide")
         if piper_engine.is_piper_voice(voice):

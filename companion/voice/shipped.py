@@ -1,7 +1,7 @@
 """The first line of every built-in sequence, shipped in the package for the default voices.
 
 On an empty home every first word would wait for the natural voice's model to
-load (0.3-0.9 s) before a line is rendered. So audio/first-lines/ holds the
+load (0.3 s, more on a busy machine) before a line is rendered. So audio/first-lines/ holds the
 clip of each built-in sequence's first spoken line, and of the safety line
 that most of them say second (the model is not ready for it on a loaded
 machine either: it was heard up to a second late), rendered by
