@@ -143,7 +143,8 @@ def test_more_gives_another_stretch(tmp_path):
     more, _, screen, more_clock = together(tmp_path / "more", "Hello.\n[turn B up to 20s]\nBye.\n",
                                            [("Alex: your turn", "m")], strict=True)
     assert more.reason == "completed"
-    assert (more_clock.now - start) - (short_clock.now - start) >= 29  # 30 s more, on the turn's own clock
+    # 30 s more, on the turn's own clock: each run's loop may see its turn begin and end a step (0.5 s) late
+    assert 28 <= (more_clock.now - start) - (short_clock.now - start) <= 32
 
 
 def test_a_key_ends_the_turn_at_once(tmp_path):
