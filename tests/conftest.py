@@ -276,7 +276,8 @@ def pytest_collection_finish(session):
         _library.start()
     if hasattr(session.config, "workerinput"):  # for Groups, in the session that started the workers
         listed = _library.folder / f"groups.{os.getpid()}"
-        took = session.config.cache.get(DURATIONS, {})
+        cache = getattr(session.config, "cache", None)  # none under -p no:cacheprovider
+        took = cache.get(DURATIONS, {}) if cache else {}
         listed.write_text("".join(f"{_group(item) or item.nodeid}\t{_expected_s(item, took)}\t{item.nodeid}\n"
                                   for item in items))
         listed.replace(_library.folder / "groups")
@@ -299,8 +300,9 @@ def pytest_runtest_logreport(report):
 
 
 def pytest_sessionfinish(session):
-    if _took and not hasattr(session.config, "workerinput"):  # the session that saw every worker's reports
-        session.config.cache.set(DURATIONS, session.config.cache.get(DURATIONS, {}) | _took)
+    cache = getattr(session.config, "cache", None)
+    if _took and cache and not hasattr(session.config, "workerinput"):  # the session that saw every worker's reports
+        cache.set(DURATIONS, cache.get(DURATIONS, {}) | _took)
 
 
 # Tests whose devices advertise and look for each other by multicast DNS on loopback, which every worker
