@@ -295,7 +295,7 @@ _took: dict[str, float] = {}
 
 
 def pytest_runtest_logreport(report):
-    if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
+    if report.when in ("setup", "call"):  # a module's fixture counts in its first test's setup
         _took[report.nodeid] = round(_took.get(report.nodeid, 0) + report.duration, 2)
 
 
