@@ -10,6 +10,29 @@ from __future__ import annotations
 import threading
 
 
+def import_sounddevice(python_half: threading.Event) -> None:
+    """Import sounddevice (PortAudio starts up), setting `python_half` once its Python half has loaded:
+    the rest is mostly PortAudio's dlopen and start-up, in C, with the interpreter lock released, so a
+    thread beside it that waits for `python_half` runs its own Python without each waiting on the other.
+    A failure is reported (COMPANION_DEBUG); opening the device later says what is wrong, in one line."""
+    try:
+        try:  # the modules sounddevice imports first: Python, holding the interpreter lock
+            import ctypes.util  # noqa: F401
+            import platform  # noqa: F401
+            import sysconfig  # noqa: F401
+
+            import _sounddevice  # noqa: F401  (cffi's half)
+        except (ImportError, OSError):  # sounddevice's own import says what is wrong, below
+            pass
+        finally:
+            python_half.set()
+        import sounddevice  # noqa: F401
+    except Exception as e:
+        from ..debug import report
+
+        report(e, "importing sounddevice")
+
+
 class EarlyOutput:
     """The sound device, opening in a thread.
 
@@ -42,22 +65,8 @@ class EarlyOutput:
             self._thread.start()
 
     def _open(self) -> None:
-        try:  # PortAudio starts here (or startup/main.py started it: then wait for it) before anything is imported beside it
-            try:  # the modules sounddevice imports first: Python, holding the interpreter lock
-                import ctypes.util  # noqa: F401
-                import platform  # noqa: F401
-                import sysconfig  # noqa: F401
-
-                import _sounddevice  # noqa: F401  (cffi's half)
-            except (ImportError, OSError):  # sounddevice's own import says what is wrong, below
-                pass
-            finally:
-                self.python_half.set()  # the rest is mostly PortAudio's dlopen and start-up, in C
-            import sounddevice  # noqa: F401
-        except Exception as e:  # DeviceOutput says what is wrong
-            from ..debug import report
-
-            report(e, "importing sounddevice")
+        try:
+            import_sounddevice(self.python_half)
         finally:
             self.started_up.set()
         from ..playback.outputs import DeviceOutput, NoDevice

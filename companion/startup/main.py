@@ -12,15 +12,6 @@ import sys
 from ..playback.early import EarlyOutput
 
 
-def _import_sounddevice() -> None:
-    try:
-        import sounddevice  # noqa: F401  (PortAudio starts up here, in C)
-    except Exception as e:  # opening the device later says what is wrong, in one line
-        from ..debug import report
-
-        report(e, "importing sounddevice")
-
-
 def main() -> None:
     """Answer `sys.argv` the short way if there is one (pause, progress, a play whose first line is
     cached); else hand it to Click (cli/app.main), with the device opened early for daily and together."""
@@ -155,8 +146,14 @@ def _pause(args: list[str], interrupt) -> None:
         # question, it starts once the question is on screen, see pause/moment.py.)
         import threading
 
-        portaudio = threading.Thread(target=_import_sounddevice, daemon=True)
+        from ..playback.early import import_sounddevice
+
+        python_half = threading.Event()
+        portaudio = threading.Thread(target=import_sounddevice, args=(python_half,), daemon=True)
         portaudio.start()
+        # The pause's modules import once sounddevice's Python half has: beside it, each would wait on
+        # the other for the interpreter lock (as play's first line would, see _play).
+        python_half.wait(0.1)
     from ..pause.moment import main as pause
 
     try:
