@@ -214,15 +214,6 @@ def paired_ratio(raw: list[float | None], play: list[float | None]) -> float:
     return median([p / r for r, p in zip(raw, play) if r and p])
 
 
-def onsets(segments, runs) -> dict[str, list[float | None]]:
-    """Each candidate's onsets, in the order run (None where a run was not heard: pairs stay aligned)."""
-    found = {name: [] for name, _ in runs}
-    bounds = [t for _, t in runs[1:]] + [float("inf")]
-    for (name, started), before in zip(runs, bounds):
-        found[name].append(onset_after(segments, started, before))
-    return found
-
-
 def onset_after(segments, launched: float, before: float) -> float | None:
     """Seconds from `launched` to the first heard onset between `launched` and `before`."""
     for start, _end in segments:
@@ -326,7 +317,11 @@ def main() -> None:
         finally:
             listener.close()
             rec.stop()
-        in_order = onsets(rec.segments(threshold=THRESHOLD), runs)
+        segments = rec.segments(threshold=THRESHOLD)
+        in_order = {name: [] for name, _ in runs}  # None where a run was not heard: the sweep's pairs stay aligned
+        bounds = [t for _, t in runs[1:]] + [float("inf")]
+        for (name, started), before in zip(runs, bounds):
+            in_order[name].append(onset_after(segments, started, before))
         results = {name: [onset for onset in onsets if onset is not None] for name, onsets in in_order.items()}
 
     raw = median(results[names[2]])
