@@ -336,6 +336,7 @@ def pytest_xdist_make_scheduler(config, log):
     class Groups(LoadScopeScheduling):
         groups = None
         expected: dict[str, float] = {}
+        ordered = False  # the work queue, longest first (once, as the first unit is handed out)
 
         def _split_scope(self, nodeid):
             if self.groups is None:  # read once every worker has collected (and listed them, all alike)
@@ -348,8 +349,8 @@ def pytest_xdist_make_scheduler(config, log):
         def _assign_work_unit(self, node):
             # The longest units first (as the last run timed them, or as guessed): one of 30 s handed out
             # last would hold up the end of the run while the other workers sit idle.
-            if not getattr(self, "_ordered", False):
-                self._ordered = True
+            if not self.ordered:
+                self.ordered = True
                 units = sorted(self.workqueue.items(), key=lambda unit: -sum(self.expected.get(n, 0) for n in unit[1]))
                 self.workqueue.clear()
                 self.workqueue.update(units)

@@ -54,7 +54,7 @@ class EarlyOutput:
         # line the main thread writes there is lost (`daily` waits for it before it says anything).
         self.started_up = threading.Event()
         self._hushed = False  # Ctrl-C came while the device was opening: it opens silent
-        # Set once sounddevice's Python half has loaded (see _open): work beside the thread waits for it.
+        # Set once sounddevice's Python half has loaded (import_sounddevice): work beside the thread waits for it.
         self.python_half = threading.Event()
         if now:
             self.start()
