@@ -290,8 +290,11 @@ def _cache() -> Check:
             then = "run 'companion prepare' to render them now (it also runs by itself, in the background, " \
                    "after a session)"
         return True, "speech cache", f"{share}, {len(todo):,} not rendered yet, in the voices {_spoken(clips)}; {then}"
-    state = "ready" if is_ready(clips) else "ready (run 'companion prepare' once to stamp it)"
-    return True, "speech cache", f"{clips.root} is {state}: {share}, in the voices {_spoken(clips)}"
+    ready = f"{clips.root} is ready: {share}, in the voices {_spoken(clips)}"
+    if not is_ready(clips):  # every clip, but no index yet: first words take the slower way until it is written
+        ready += "; the index that starts first words sooner is written after your next session, " \
+                 "or by 'companion prepare' now"
+    return True, "speech cache", ready
 
 
 def _spoken(clips) -> str:

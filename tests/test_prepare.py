@@ -90,3 +90,17 @@ def test_a_cache_still_filling_is_information_in_doctor_with_a_running_prepares_
     assert ok and "voices: 340 of 1,180 lines ready" in detail
     listed = CliRunner().invoke(cli, ["list"]).output
     assert listed.splitlines()[-1] == "voices: 340 of 1,180 lines ready (a prepare is running)"
+
+
+def test_a_full_cache_without_its_index_is_ready_in_doctor_and_says_what_writes_the_index(home, monkeypatch):
+    from companion import doctor, prepare
+
+    monkeypatch.setattr(prepare, "missing", lambda clips: [])  # every clip rendered
+    monkeypatch.setattr(prepare, "is_ready", lambda clips: False)  # ... by sessions: no prepare has stamped it
+    ok, name, detail = doctor._cache()
+    assert (ok, name) == (True, "speech cache") and " is ready: " in detail and "100%" in detail
+    assert detail.endswith("the index that starts first words sooner is written after your next session, "
+                           "or by 'companion prepare' now")
+    monkeypatch.setattr(prepare, "is_ready", lambda clips: True)
+    ok, _, detail = doctor._cache()
+    assert ok and " is ready: " in detail and "first words" not in detail
