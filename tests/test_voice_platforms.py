@@ -311,6 +311,17 @@ def test_any_failure_of_the_engine_is_captions_with_one_line(tmp_path, mac, init
     assert list(tmp_path.rglob("*.wav")) == []  # nothing cached in its place
 
 
+def test_without_pyttsx3_the_fix_is_installing_companion_not_espeak_ng(tmp_path, mac, monkeypatch):
+    """A checkout run by a Python that lacks the packages (python3 -m companion outside .venv)."""
+    monkeypatch.setitem(sys.modules, "pyttsx3", None)  # `import pyttsx3` raises ModuleNotFoundError
+    engine = Pyttsx3Engine()
+    engine.driver = "espeak"
+    clips = ClipStore(tmp_path, VoiceSettings(), engine=engine, warn=lambda line: None)
+    clips.load("A", "Hello.")
+    assert "ModuleNotFoundError" in clips.unavailable and sys.executable in clips.unavailable
+    assert "make run" in clips.unavailable and "apt-get" not in clips.unavailable
+
+
 def test_with_companion_debug_the_traceback_is_shown(tmp_path, mac, monkeypatch, capsys):
     def broken():
         raise AttributeError("objc has no attribute NSSpeechSynthesizer")

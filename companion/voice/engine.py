@@ -134,6 +134,9 @@ class Pyttsx3Engine:
             except Exception as e:  # pyttsx3 raises many types when espeak-ng (or a platform's driver) is missing
                 report(e, "the speech engine could not start")
                 fix = "install espeak-ng (Debian: sudo apt-get install espeak-ng)" if self.driver == "espeak" else "check the system voices"
+                if isinstance(e, ModuleNotFoundError) and (e.name or "").split(".")[0] == "pyttsx3":
+                    fix = f"this Python ({sys.executable}) lacks companion's packages: run 'make run' in " \
+                          "the checkout, or install companion with pip"  # not espeak-ng's fault
                 raise self._broke(f"the speech engine could not start ({e.__class__.__name__}: {_short(e)}); "
                                   f"{fix}") from None
         return self._engine
