@@ -445,10 +445,12 @@ def test_a_promise_whose_partners_clock_cannot_be_measured_goes_by_our_own_clock
     assert partner.their_at == return_at and not partner._refreshed  # measured again before the bell
 
 
-def keeping(bell_s: float, left_s: float):
-    """A wait's timeline (silence, then the bell at `bell_s`) and a policy whose deadline is `left_s` away."""
+def keeping(monkeypatch, bell_s: float, left_s: float):
+    """A wait's timeline (silence, then the bell at `bell_s`) and a policy whose deadline is `left_s` away,
+    on a clock that stands still (a loaded machine's milliseconds between the looks are not the bell's)."""
     from types import SimpleNamespace
 
+    from companion.pause import both_devices
     from companion.pause.both_devices import Partner, SharedTime
     from companion.playback import pcm
     from companion.playback.timeline import Event
@@ -456,8 +458,10 @@ def keeping(bell_s: float, left_s: float):
     bell = round(bell_s * pcm.RATE_HZ)
     events = [Event("silence", 0, bell), Event("bell", bell, pcm.RATE_HZ)]
     cursor = Counting(events)
+    now = time.monotonic()
+    monkeypatch.setattr(both_devices, "time", SimpleNamespace(monotonic=lambda: now, sleep=time.sleep))
     partner = Partner("reaching")
-    partner.deadline = time.monotonic() + left_s
+    partner.deadline = now + left_s
     policy = SharedTime(partner, lambda cursor: "", {})
     live = SimpleNamespace(cursor=cursor, player=SimpleNamespace(events=events), screen=SimpleNamespace(caption=print))
     for _ in range(3):  # the smallest of three looks is the one corrected
@@ -465,18 +469,18 @@ def keeping(bell_s: float, left_s: float):
     return cursor
 
 
-def test_a_bell_that_would_ring_late_is_brought_to_its_deadline_through_the_silence():
+def test_a_bell_that_would_ring_late_is_brought_to_its_deadline_through_the_silence(monkeypatch):
     from companion.playback import pcm
 
-    cursor = keeping(bell_s=3.0, left_s=2.5)  # half a second too many frames before the bell
-    assert abs(cursor.position / pcm.RATE_HZ - 0.5) < 0.01 and cursor.holds == 0
+    cursor = keeping(monkeypatch, bell_s=3.0, left_s=2.5)  # half a second too many frames before the bell
+    assert cursor.position == round(0.5 * pcm.RATE_HZ) and cursor.holds == 0
 
 
-def test_a_bell_that_would_ring_early_holds_the_silence_a_moment():
-    cursor = keeping(bell_s=2.0, left_s=2.5)
+def test_a_bell_that_would_ring_early_holds_the_silence_a_moment(monkeypatch):
+    cursor = keeping(monkeypatch, bell_s=2.0, left_s=2.5)
     assert cursor.position == 0 and cursor.holds == 1 and not cursor.paused
 
 
-def test_a_bell_on_time_is_left_alone():
-    cursor = keeping(bell_s=2.5, left_s=2.5)
+def test_a_bell_on_time_is_left_alone(monkeypatch):
+    cursor = keeping(monkeypatch, bell_s=2.5, left_s=2.5)
     assert cursor.position == 0 and cursor.holds == 0
