@@ -88,3 +88,13 @@ def test_exclusive_options_are_refused_in_one_line_by_both_ways_in(argv, line, t
     result = CliRunner().invoke(cli, argv)
     assert (result.exit_code, result.output) == (2, line + "\n")
     assert not (tmp_path / "DATA").exists()  # refused before anything began: no journal
+
+
+def test_a_pause_it_refuses_starts_no_sound_device_so_its_one_line_is_never_lost():
+    # PortAudio's start-up points stderr at /dev/null (sounddevice does): the refusal above, said while it
+    # started, was lost under load (exit 2 and nothing said).
+    from companion.startup.main import _side_given
+
+    assert _side_given(["--leave"]) and _side_given(["--reach", "--minutes", "20", "--quiet"])
+    refused = [["--leave", "--reach"], ["--leave", "--nope"], ["--leave", "--minutes", "x"], ["--leave", "stray"]]
+    assert not any(_side_given(argv) for argv in [*refused, ["--leave", "--text"], [], ["--pulse"]])

@@ -140,7 +140,7 @@ def _exit(code: int, portaudio) -> None:
 def _pause(args: list[str], interrupt) -> None:
     """`companion pause`, with Ctrl-C held from the start; never returns."""
     portaudio = None
-    if "--text" not in args and {"--leave", "--reach"} & set(args):
+    if _side_given(args[1:]):
         # The first line plays at once: PortAudio's start-up (about 60 ms,
         # mostly in C) runs while the rest of companion imports. (With the
         # question, it starts once the question is on screen, see pause/moment.py.)
@@ -162,6 +162,18 @@ def _pause(args: list[str], interrupt) -> None:
         code = 130
     interrupt.hold()  # ending anyway: a late press must not raise on the way out
     _exit(code, portaudio)
+
+
+def _side_given(argv: list[str]) -> bool:
+    """Does `companion pause ARGV` play its side's first line at once? Not for options it refuses: while
+    PortAudio starts, sounddevice points stderr at /dev/null, and the one line saying why would be lost."""
+    from ..options import UsageError, parse
+
+    try:
+        values, _ = parse("pause", argv)
+    except UsageError:
+        return False
+    return values["side"] is not None and not values["text"]
 
 
 
