@@ -60,7 +60,8 @@ def test_a_known_zone_says_the_safety_line_then_its_emergency_number_and_crisis_
 
 def test_a_zone_the_table_knows_only_by_its_region_says_the_emergency_number_alone():
     assert Help(zone="Europe/Rome").spoken == "Help: call 1 1 2, the emergency number."
-    assert Help(zone="America/Lima").short == "call 911, the emergency number"
+    assert Help(zone="America/Mexico_City").short == "call 911, the emergency number"
+    assert Help(zone="America/Lima").short == "call your local emergency number"  # not 911: Peru has its own
     assert country_of("Europe/Dublin")["crisis"] == "116 123"  # an exact zone wins over "Europe/"
 
 
