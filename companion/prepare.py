@@ -20,6 +20,7 @@ STAMP = "prepared.json"
 
 
 def fingerprint(clips) -> str:
+    from .config import ROLES
     from .library import builtin_scripts
     from .lines import shipped_path, user_path
     from .voice.clips import FORMAT
@@ -30,8 +31,8 @@ def fingerprint(clips) -> str:
             scripts.append((str(path), path.stat().st_size, path.stat().st_mtime_ns))
     # The voices asked for: one found unknown is spoken as the default, the same way each time; and
     # each role's clip key (engine, the voice's identity, rate), so a new voice package prepares again.
-    identity = [FORMAT, clips.engine.name, clips.engine.driver, [clips.wanted(r) for r in ("guide", "A", "B")],
-                [clips.key(r, "") for r in ("guide", "A", "B")], clips.settings.rate_wpm, scripts]
+    identity = [FORMAT, clips.engine.name, clips.engine.driver, [clips.wanted(r) for r in ROLES],
+                [clips.key(r, "") for r in ROLES], clips.settings.rate_wpm, scripts]
     return hashlib.sha256(json.dumps(identity).encode()).hexdigest()
 
 

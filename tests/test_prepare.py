@@ -104,3 +104,17 @@ def test_a_full_cache_without_its_index_is_ready_in_doctor_and_says_what_writes_
     monkeypatch.setattr(prepare, "is_ready", lambda clips: True)
     ok, _, detail = doctor._cache()
     assert ok and " is ready: " in detail and "first words" not in detail
+
+
+def test_the_stamp_changes_with_every_roles_voice_so_a_new_one_is_prepared_again(tmp_path):
+    from companion.config import ROLES
+    from companion.prepare import fingerprint
+
+    def stamp(**voices):
+        return fingerprint(ClipStore(tmp_path / "clips", VoiceSettings(**voices)))
+
+    base = stamp(guide="gmw/en-us")
+    for role in ROLES:  # "you" speaks 26 prepared lines: a new voice for them must not wait for the session
+        if role != "guide":
+            assert stamp(guide="gmw/en-us", **{role: "gmw/en-gb-x-rp"}) != base, role
+    assert stamp(guide="gmw/en-us") == base
