@@ -226,6 +226,11 @@ def test_a_cold_first_word_with_an_unknown_voice_is_spoken_in_the_default(tmp_pa
     assert int(done.stdout) > 22050
     config = tmp_path / "config" / "companion" / "config.toml"
     assert done.stderr.count("\n") == 1 and f"{config}:3: voices.guide = 'gmw/en-uss'" in done.stderr
+    # The pause says it once PortAudio has started (meanwhile stderr is /dev/null): its own `warn`.
+    code = ("from companion.first_line.sides import render; said = []\n"
+            "print(len(render('leaving', warn=said.append)) > 22050, said)")
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert done.stderr == "" and done.stdout.startswith("True [") and "voices.guide = 'gmw/en-uss'" in done.stdout
 
 
 def until_spoken_then_ctrl_c(args, env, lines, tmp_path):

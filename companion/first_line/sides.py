@@ -70,10 +70,11 @@ def read(side: str) -> bytes:
     return b""
 
 
-def render(side: str) -> bytes:
+def render(side: str, warn=None) -> bytes:
     """A cold cache: the first line before anything else, the package's own (index.shipped_clip: no
     pathlib, config or clip store on an empty home; the session's clip store copies it into the cache
-    when it plays on), or else rendered, and cached."""
+    when it plays on), or else rendered, and cached. `warn(line)`: how a configured voice found unknown
+    is said (the clip store's default: stderr)."""
     from .scan import first_spoken_line
 
     first = None  # the line, if the light way finds the script (then it is library.resolve's too)
@@ -108,7 +109,7 @@ def render(side: str) -> bytes:
             first = first_spoken_line(resolve(FIRST[side]).read_text(encoding="utf-8"))
         if first is None:
             return b""
-        clips = user_store(load().voices)
+        clips = user_store(load().voices, warn=warn)
         clips.engine.direct_first = True  # no pyttsx3 start-up before this word
         try:
             samples = clips.load("guide", first.text)  # the shipped clip, if its key is the shipped one

@@ -92,7 +92,14 @@ def _run(options: PauseOptions, early: PauseDevice) -> int:
         # The side is known: speak the first line now, and load the rest while it plays.
         from ..first_line.sides import read, render
 
-        samples = read(options.side) or render(options.side)
+        def said_once_started(line: str) -> None:
+            # While PortAudio starts, sounddevice points stderr at /dev/null: a line said then is lost.
+            early.started_up.wait(timeout=5)
+            from ..textsafe import visible
+
+            print(visible(line, newlines=True), file=sys.stderr)
+
+        samples = read(options.side) or render(options.side, warn=said_once_started)
         if samples and not interrupt.pressed.is_set():
             early.open()
             if early.output is not None:
