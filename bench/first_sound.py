@@ -206,7 +206,8 @@ def shipped_clip(name: str) -> str:
     """The package's clip of built-in `name`'s first line (what an empty home's `play NAME` starts with)."""
     from companion.voice import shipped
 
-    return str(Path(shipped.folder()) / f"{name}.wav")
+    [key] = [key for row_name, _, key, _ in shipped.rows() if row_name == name]
+    return shipped.find(key)  # sequences that open with the same line share one file
 
 
 def paired_ratio(raw: list[float | None], play: list[float | None]) -> float:

@@ -2,7 +2,8 @@
 
 On an empty home every first word would wait for the natural voice's model to
 load (0.3 s, more on a busy machine) before a line is rendered. So audio/first-lines/ holds the
-clip of each built-in sequence's first spoken line, and of the safety line
+clip of each built-in sequence's first spoken line (one file for the sequences that open with the same
+line: the first one's), and of the safety line
 that most of them say second (the model is not ready for it on a loaded
 machine either: it was heard up to a second late), rendered by
 audio/make_first_lines.py, and keys.tsv names each by its cache key (name,
@@ -43,7 +44,9 @@ def find(key: str) -> str | None:
     global _by_key
     if _by_key is None:
         where = folder()  # once: it resolves the package's real path
-        _by_key = {key: os.path.join(where, f"{name}.wav") for name, _, key, _ in rows()}
+        _by_key = {}
+        for name, _, its_key, _ in rows():  # sequences that open with the same line: the first one's file
+            _by_key.setdefault(its_key, os.path.join(where, f"{name}.wav"))
     clip = _by_key.get(key)
     return clip if clip is not None and os.path.isfile(clip) else None
 
