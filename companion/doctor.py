@@ -219,7 +219,7 @@ def _journal() -> Check:
     version = journal.file_version
     schema = f"schema {version}" if version == len(MIGRATIONS) else \
         f"schema {version}; the next session upgrades it to {len(MIGRATIONS)}"
-    return True, "journal", f"{path} ({schema}, {count} sessions, {why})"
+    return True, "journal", f"{path} ({schema}, {count} session{'' if count == 1 else 's'}, {why})"
 
 
 

@@ -79,7 +79,11 @@ def names(text: str) -> set[str]:
 
 
 def fill(text: str, values: dict[str, str]) -> str:
-    return FIELD.sub(lambda m: {"{{": "{", "}}": "}"}.get(m.group()) or values[m.group(1)], text)
+    filled = FIELD.sub(lambda m: {"{{": "{", "}}": "}"}.get(m.group()) or values[m.group(1)], text)
+    return ONE_MINUTES.sub("1 minute", filled)  # "{minutes} minutes" with a break of one
+
+
+ONE_MINUTES = re.compile(r"(?<![\d.])1 minutes\b")
 
 
 # -- where help is -------------------------------------------------------------------------

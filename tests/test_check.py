@@ -249,3 +249,8 @@ def test_list_shows_the_new_moments(home):
     assert result.exit_code == 0
     for name in ("night", "next-day", "before-talk", "followed", "not-back", "texting", "boat"):
         assert f"{name} " in result.stdout or f"{name}\n" in result.stdout, name
+
+
+def test_a_script_of_one_step_is_one_step(home):
+    result = invoke("check", write(home, HEAD + "Hi.\n"))
+    assert result.exit_code == 0 and ": ok ('T', 1 step)" in result.stdout

@@ -57,6 +57,11 @@ def test_an_intact_journal_is_counted_and_left_byte_for_byte(home):
     assert files(journal_path(home).parent) == before
 
 
+def test_one_session_is_one_session(home):
+    a_journal(home, sessions=1)
+    assert f"(schema {len(MIGRATIONS)}, 1 session, private)" in _journal()[2]
+
+
 def test_an_older_journal_is_not_migrated_and_doctor_says_the_next_session_will(home):
     path = journal_path(home)
     path.parent.mkdir(parents=True, mode=0o700)

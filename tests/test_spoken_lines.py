@@ -117,7 +117,7 @@ def test_the_shipped_file_must_hold_every_key_a_users_may_hold_some(home):
     mine.mkdir(parents=True)
     (mine / "_spoken.toml").write_text('[pause]\nstaying = ["Stay. Feet down."]\n', encoding="utf-8")
     result = invoke("check", str(mine / "_spoken.toml"))
-    assert result.exit_code == 0 and "ok ('Lines a session speaks itself', 1 steps)" in result.stdout
+    assert result.exit_code == 0 and "ok ('Lines a session speaks itself', 1 step)" in result.stdout
 
 
 def test_a_users_own_lines_replace_the_built_in_ones_and_a_broken_file_falls_back_in_one_line(home):
@@ -212,3 +212,12 @@ def test_a_built_in_file_that_cannot_be_read_is_an_error_where_a_script_needs_it
     checked = check(HEAD + "Hello.\n[breathe in 4 out 6]\n[safety]\n", sounds=frozenset())
     assert [(e.line, e.column) for e in checked.errors] == [(5, 2), (6, 2)]
     assert all(f"{broken}:" in e.found and "a lone '{'" in e.found for e in checked.errors)
+
+
+def test_a_break_of_one_minute_is_said_in_the_singular():
+    from companion.spoken import fill
+
+    said = [fill(text, {"minutes": m}) for text, m in [("A break of {minutes} minutes.", "1"),
+                                                       ("A break lasts {minutes} minutes.", "11"),
+                                                       ("{minutes} minutes is a good start.", "0.1")]]
+    assert said == ["A break of 1 minute.", "A break lasts 11 minutes.", "0.1 minutes is a good start."]
