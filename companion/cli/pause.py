@@ -22,7 +22,7 @@ def pause(side: str | None, minutes: float | None, quiet: bool, text: bool, puls
     a quiet wait, a soft bell, and `return`. Reaching: `sit`, a hold-off
     wait, a bell, and `soften-leaving`. Space pauses; q or Ctrl-C ends.
     In a wait the clock keeps the promised time: space quiets the cues,
-    and r rings the bell now, if you are ready sooner. Keys to the moments
+    and r twice rings the bell now, if you are ready sooner. Keys to the moments
     on the way: b at the question (the urge to end the relationship: `boat`,
     then the break), f in the break (they followed me: `followed`, then the
     same bell), w after the hold-off bell (they're not back: `not-back`).
