@@ -199,7 +199,7 @@ def test_with_the_partners_device_absent_the_break_goes_on_alone_and_the_promise
     lines = leaving.lines
     box = next(i for i, line in enumerate(lines) if "back at" in line and line.startswith("║"))
     assert box < lines.index(absent.string)  # the box was never kept waiting for the network
-    leaving.until(r"^A break of 1 minutes\.$")  # the break goes on, as alone
+    leaving.until(r"^A break of 1 minute\.$")  # the break goes on, as alone
     waiting = started(sam, "wait", "--text")  # Sam's device opens later: the promise comes
     waiting.until(rf"^Alex: \"I'm flooded\. I'm not leaving you\. I'll be back at {at}\.\"$")
     leaving.until(r"^\(Sam's device has your promise\.\)$")
@@ -246,7 +246,7 @@ def test_with_no_partner_paired_nothing_of_the_network_happens(tmp_path, monkeyp
     leaving = started(alone, "pause", "--leave", "--minutes", "1", "--text")
     leaving.until(r"\S")
     leaving.keys("x")
-    leaving.until(r"^A break of 1 minutes\.$")
+    leaving.until(r"^A break of 1 minute\.$")
     code, err = leaving.end()
     assert code == 0 and not err
     assert not any("device" in line or "partner" in line.lower() or "press m" in line for line in leaving.lines)
@@ -361,7 +361,7 @@ def test_a_damaged_peers_file_is_one_line_for_wait_and_the_pause_goes_on(tmp_pat
     leaving.until(r"\S")
     leaving.keys("x")
     leaving.until(r"^\(The partner link could not open: .*peers\.json: is not JSON.* The pause goes on here\.\)$")
-    leaving.until(r"^A break of 1 minutes\.$")
+    leaving.until(r"^A break of 1 minute\.$")
     assert leaving.end()[0] == 0
 
 
