@@ -183,3 +183,27 @@ def test_importing_a_file_that_cannot_be_read_is_one_line(home):
     assert result.exit_code == 1 and result.output.count("\n") == 1
     assert result.output.startswith(f"companion: cannot read {home / 'missing.json'}: ") and \
         result.output.endswith("; nothing was imported\n")
+
+
+@pytest.mark.parametrize("name, content, said", [
+    ("exist.json", b"hi\n", "not an export of companion's: its first line lacks the columns uid, sequence"),
+    ("colours.json", b"\x1b[31mred\x1b[0m\n", "not an export of companion's"),
+    ("garbage.csv", b"garbage\x00\x01\n", "not an export of companion's"),
+    ("binary.json", bytes(range(0x80, 0x100)), "is not text: an export is UTF-8"),
+])
+def test_a_file_that_is_not_an_export_is_one_line_and_imports_nothing(home, name, content, said):
+    file = home / name
+    file.write_bytes(content)
+    result = invoke("import", str(file))
+    assert result.exit_code == 1 and result.output.count("\n") == 1 and said in result.output, result.output
+    assert "\x1b" not in result.output and "codec" not in result.output
+    assert not (home / "data").exists()  # nothing written: no journal made
+
+
+def test_an_export_of_no_sessions_still_imports_as_none(home):
+    from companion.journal.transfer import COLUMNS
+
+    file = home / "none.csv"
+    file.write_text(",".join(COLUMNS) + "\n")  # what `export --csv` writes for an empty journal
+    result = invoke("import", str(file))
+    assert result.exit_code == 0 and "Imported 0 sessions" in result.output, result.output

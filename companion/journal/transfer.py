@@ -157,11 +157,20 @@ def read_export(file: Path) -> list[dict]:
 
     try:
         text = file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as e:
-        raise ValueError(f"cannot read {file}: {getattr(e, 'strerror', None) or e}") from None
+    except OSError as e:
+        raise ValueError(f"cannot read {file}: {e.strerror or e}") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"{file} is not text: an export is UTF-8 JSON or CSV, as `companion export` "
+                         "writes") from None
     try:
         if is_csv(file) or not text.lstrip().startswith(("[", "{")):
-            rows, first_line = list(csv.DictReader(text.splitlines())), 2
+            reader = csv.DictReader(text.splitlines())
+            lacking = [name for name, field in ExportRow.model_fields.items()
+                       if field.is_required() and name not in (reader.fieldnames or ())]
+            if lacking:  # any line of text is a CSV header: one that names none of ours is not an export
+                raise ValueError(f"not an export of companion's: its first line lacks the columns "
+                                 f"{', '.join(lacking[:3])}{', …' if len(lacking) > 3 else ''}")
+            rows, first_line = list(reader), 2
             if rows and None in rows[0]:
                 raise ValueError("a row has more values than the header has names")
         else:
