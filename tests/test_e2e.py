@@ -274,6 +274,7 @@ def test_pause_in_a_terminal_speaks_at_the_key_and_promises_a_return_time(sound_
         subprocess.run(tmux + ["send-keys", "-t", session, "q"], check=True)
         screen = wait_for(tmux, session, "EXIT=")
         assert "EXIT=0" in screen
+        assert any(f"You said you'd be back at {at}. Keep that time" in screen for at in expected), screen
     finally:
         subprocess.run(tmux + ["kill-server"], capture_output=True)
     recorder.stop()

@@ -894,3 +894,14 @@ def test_c_after_the_breaks_bell_plays_coming_back(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "(If you're late, or coming back feels too hard, press c.)" in out and "Late is still back." in out
     assert (row["side"], row["returned"], row["stage"], row["completed"]) == ("leaving", True, "coming-back > done", True)
+
+
+def test_a_break_ended_before_its_bell_says_the_time_the_partner_was_told(tmp_path, capsys):
+    code, (row,), _ = pause_flow(tmp_path, {"question": ["l"], "choice": ["\n"], "break": [(60, "q")]})
+    out = capsys.readouterr().out
+    assert (row["stage"], row["returned"]) == ("break", False)
+    assert out.rstrip().endswith("You said you'd be back at 21:40. Keep that time, or tell your partner if it changes.")
+    pause_flow(tmp_path, {"question": ["l"], "choice": ["\n"]})  # the bell rang: the promise was kept
+    pause_flow(tmp_path, {"question": ["q"]})  # no break, no promise
+    pause_flow(tmp_path, {"question": ["r"], "hold-off": [(60, "q")]})  # the reaching side promised nothing
+    assert "You said you'd be back" not in capsys.readouterr().out

@@ -44,6 +44,8 @@ OPTIONS = {"l": "leave: my body wants to get out", "r": "reach: I want to go aft
            "p": "am I flooded? count my pulse first", "b": "I want to end the relationship"}
 QUESTION = ("Do you want to leave, or to reach?  [l/r]\n" + "".join(f"  {key}  {said}\n" for key, said in OPTIONS.items())
             + "{enter}  q  quit")
+# Shown when a break ends before its bell (q or Ctrl-C): the time the partner was told still holds.
+OWED = "You said you'd be back at {at}. Keep that time, or tell your partner if it changes."
 BREAK_CHOICE = "Take a break now?  Enter: {default:g} minutes · 1-6: 10 to 60 minutes · s: I'll stay · q: end"
 SIDES = {"l": "leaving", "r": "reaching"}
 AFTER = {"leaving": "return", "reaching": "soften-leaving"}
@@ -116,6 +118,7 @@ class PauseFlow:
         self.first: str | None = None  # the side's first sequence (stay, sit, or boat)
         self._agreed = _UNREAD
         self._promised = None  # the wait's end and words, shown before the wait (see promise)
+        self._owed = None  # the return time the leaving side announced, until the bell rings
         from ..spoken import Spoken
 
         # One for the whole pause: the safety line once across its phases; the values it fills.
@@ -180,6 +183,8 @@ class PauseFlow:
                 self._finish(reason)
         if message:
             self.warn(f"companion: {message}")
+        if self._owed is not None and reason in ("stopped", "interrupted"):
+            print(OWED.format(at=self._owed), flush=True)  # the partner was told a time: ending here moves nothing
         from ..session.loop import EXIT_CODES
 
         if self.unrecorded:  # said when it happened; and never exit 0 (as session.loop.Outcome)
@@ -235,6 +240,7 @@ class PauseFlow:
         outcome = self.wait(side, minutes)
         if outcome != "completed":
             return outcome
+        self._owed = None  # the bell rang: the promise is kept
         self.record.set(returned=True)
         # After the bell, one key to the moment it may be: they're not back (reaching), or coming
         # back late or ashamed (leaving: the bell has rung and the way back is hard).
@@ -398,6 +404,7 @@ class PauseFlow:
 
         if side == "leaving":
             self.screen.caption(banner(opening[0], at, "back at"))
+            self._owed = at
         else:
             self.screen.caption(banner(f"Holding off until {at}. No texts, no calls, no following.", at,
                                        "a bell rings at"))
