@@ -61,8 +61,11 @@ class Running:
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
-        for line in self.process.stdout:
-            self._new.put((time.monotonic(), line.rstrip("\n")))
+        try:
+            for line in self.process.stdout:
+                self._new.put((time.monotonic(), line.rstrip("\n")))
+        except ValueError:  # closed by communicate() at the end, which reads the rest itself
+            pass
         self._new.put((time.monotonic(), None))
 
     def until(self, pattern: str) -> re.Match:
