@@ -87,6 +87,12 @@ def _run(options: PauseOptions, early: PauseDevice) -> int:
     # Until the flow runs, Ctrl-C silences the first line and is remembered: the
     # flow then ends at once as interrupted, and journals it (see interrupt.py).
     interrupt.hold(early.silence)
+
+    def warn(message: str) -> None:
+        from ..textsafe import visible  # a message may quote the config: never a raw control character
+
+        print(visible(message, newlines=True), file=sys.stderr)
+
     first_line = b""
     if options.side and not options.text and not options.pulse:
         # The side is known: speak the first line now, and load the rest while it plays.
@@ -95,9 +101,7 @@ def _run(options: PauseOptions, early: PauseDevice) -> int:
         def said_once_started(line: str) -> None:
             # While PortAudio starts, sounddevice points stderr at /dev/null: a line said then is lost.
             early.started_up.wait(timeout=5)
-            from ..textsafe import visible
-
-            print(visible(line, newlines=True), file=sys.stderr)
+            warn(line)
 
         samples = read(options.side) or render(options.side, warn=said_once_started)
         if samples and not interrupt.pressed.is_set():
@@ -113,11 +117,6 @@ def _run(options: PauseOptions, early: PauseDevice) -> int:
         print("companion: there is no terminal to ask which side; use --leave or --reach", file=sys.stderr)
         return 2
     from .. import state
-
-    def warn(message: str) -> None:
-        from ..textsafe import visible  # a message may quote the config: never a raw control character
-
-        print(visible(message, newlines=True), file=sys.stderr)
 
     def journal():
         from ..journal.store import open_or_warn

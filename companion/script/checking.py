@@ -20,4 +20,5 @@ def checked(name: str) -> tuple[list[str], str | None]:
     if result.errors:
         return said, None
     sequence = result.sequence
-    return said, visible(f"{sequence.source}: ok ({sequence.title!r}, {len(sequence.steps)} step{'' if len(sequence.steps) == 1 else 's'})")
+    steps = len(sequence.steps)
+    return said, visible(f"{sequence.source}: ok ({sequence.title!r}, {steps} step{'' if steps == 1 else 's'})")
